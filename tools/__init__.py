@@ -1,0 +1,1 @@
+"""Operator tools: synthetic provider feed, pipeline runner, summary."""
