@@ -84,3 +84,5 @@ class RejectionReason(StrEnum):
     INVALID_EVIDENCE = "invalid_evidence"
     CLAIM_LATE = "claim_late"
     SUPERSEDED = "superseded"
+    PROCESSING_FAILED = "processing_failed"
+    """Not a rule failure: the service could not process the event (a bug); kept, not lost."""

@@ -1,0 +1,42 @@
+"""Messages as the runtime sees them: raw input records and events bound for a topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.base import Event
+from schemas.topics import TopicSpec
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One Kafka record exactly as received (or as kept in the hold table)."""
+
+    spec: TopicSpec
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Received:
+    """A record whose value decoded into its topic's event model."""
+
+    record: RawRecord
+    event: Any  # one of record.spec.models
+
+    @property
+    def event_id(self) -> str:
+        return str(self.event.event_id)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event to publish; written to the outbox in the transaction that decided it."""
+
+    spec: TopicSpec
+    key: str
+    event: Event
