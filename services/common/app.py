@@ -1,0 +1,132 @@
+"""Wiring of one service: faust app, batch agent, hold sweep, outbox relay, metrics.
+
+This is the only place where a service's parts are put together (bootstrap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from schemas.topics import by_name, qualified
+from services.common import db
+from services.common.messages import RawRecord
+from services.common.metrics import HELD_PENDING, serve_metrics
+from services.common.processor import BatchProcessor, Handler
+from services.common.relay import OutboxRelay, make_producer
+from services.common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+HandlerFactory = Callable[[ServiceSettings], Handler]
+
+
+class ServiceApp:
+    """A service as a faust app: one agent over all its input topics, batch per poll."""
+
+    def __init__(self, make_handler: HandlerFactory, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.handler = make_handler(settings)
+        self.service = self.handler.service
+        self.ready = asyncio.Event()
+        self.processor: BatchProcessor | None = None
+        self.app = self._build()
+
+    def _build(self) -> faust.App:
+        s = self.settings
+        app = faust.App(
+            s.consumer_group(self.service),
+            broker=f"kafka://{s.kafka_bootstrap_servers}",
+            value_serializer="raw",
+            key_serializer="raw",
+            web_enabled=False,
+            topic_disable_leader=True,
+            topic_allow_declare=False,
+            consumer_auto_offset_reset="earliest",
+            store="memory://",
+            producer_acks=-1,
+            stream_buffer_maxsize=4 * s.batch_max_events,
+        )
+        names = [qualified(spec, s.topic_namespace) for spec in self.handler.inputs]
+        topic = app.topic(*names, value_serializer="raw", key_serializer="raw")
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def start_runtime() -> None:
+            await self._start_runtime(app)
+
+        @app.agent(topic)  # type: ignore[untyped-decorator]
+        async def consume(stream: Any) -> None:
+            await self.ready.wait()
+            assert self.processor is not None
+            async for events in stream.noack_take(s.batch_max_events, s.batch_within_seconds):
+                records = [self._raw(e.message) for e in events]
+                await self.processor.process(records)
+                for event in events:
+                    await stream.ack(event)
+
+        @app.timer(s.hold_sweep_seconds)  # type: ignore[untyped-decorator]
+        async def sweep_holds() -> None:
+            if self.processor is None:
+                return
+            expired = await self.processor.expire_holds()
+            if expired:
+                log.info("rejected %d held events past the hold time", expired)
+            pending = await self.processor.pool.fetchval("SELECT count(*) FROM held")
+            HELD_PENDING.labels(self.service).set(int(pending))
+
+        return app
+
+    async def _start_runtime(self, app: faust.App) -> None:
+        s = self.settings
+        pool = await db.create_pool(s.database_url, self.service)
+        self.processor = BatchProcessor(
+            self.handler, pool, namespace=s.topic_namespace, hold_seconds=s.hold_seconds
+        )
+        producer = make_producer(s.kafka_bootstrap_servers)
+        await producer.start()
+        relay = OutboxRelay(
+            pool,
+            producer,
+            self.service,
+            wake=self.processor.outbox_written,
+            namespace=s.topic_namespace,
+        )
+        self.ready.set()
+        log.info("%s ready: consuming %s", self.service, [t.name for t in self.handler.inputs])
+        try:
+            await relay.run()
+        finally:
+            await producer.stop()
+            await pool.close()
+
+    def _raw(self, message: Any) -> RawRecord:
+        name = message.topic.removeprefix(self.settings.topic_namespace)
+        return RawRecord(
+            spec=by_name(name),
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            value=message.value if message.value is not None else b"",
+        )
+
+
+def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
+    """Entry point of ``python -m services.<name>``: migrate, serve metrics, run the worker."""
+    settings = ServiceSettings()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    service = service_dir.name
+    applied = loop.run_until_complete(db.migrate(settings.database_url, service, service_dir))
+    logging.basicConfig(level=logging.INFO)
+    if applied:
+        log.info("%s: applied migrations %s", service, applied)
+    serve_metrics(settings.metrics_port_for(service), settings.metrics_host)
+    service_app = ServiceApp(make_handler, settings)
+    worker = faust.Worker(service_app.app, loop=loop, loglevel="INFO")
+    worker.execute_from_commandline()

@@ -1,0 +1,141 @@
+"""PostgreSQL plumbing shared by the services: pool, migrations, inbox, outbox, hold."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+
+from schemas.topics import by_name
+from services.common.codec import encode
+from services.common.messages import Outgoing, RawRecord
+
+COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
+
+Connection = asyncpg.Connection
+Pool = asyncpg.Pool
+
+
+async def create_pool(database_url: str, schema: str, *, max_size: int = 4) -> Pool:
+    pool = await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        server_settings={"search_path": schema, "application_name": f"outcomes-{schema}"},
+    )
+    assert pool is not None
+    return pool
+
+
+def _migration_files(service_dir: Path) -> list[tuple[str, Path]]:
+    common = [(f"common/{p.name}", p) for p in sorted(COMMON_MIGRATIONS.glob("*.sql"))]
+    own = [(f"service/{p.name}", p) for p in sorted((service_dir / "migrations").glob("*.sql"))]
+    return common + own
+
+
+async def migrate(database_url: str, schema: str, service_dir: Path) -> list[str]:
+    """Apply the numbered SQL files not yet applied to ``schema``; returns their names."""
+    conn = await asyncpg.connect(database_url)
+    applied: list[str] = []
+    try:
+        lock_id = int.from_bytes(hashlib.sha256(schema.encode()).digest()[:4], "big")
+        await conn.execute("SELECT pg_advisory_lock($1)", lock_id)
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute(f'SET search_path TO "{schema}"')
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+        for name, path in _migration_files(service_dir):
+            if name in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(path.read_text())
+                await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+            applied.append(name)
+        await conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
+    finally:
+        await conn.close()
+    return applied
+
+
+async def claim_new(conn: Connection, message_ids: Sequence[str]) -> set[str]:
+    """Record ids in the inbox; return those not seen before (the ones to process)."""
+    if not message_ids:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO inbox (message_id) SELECT DISTINCT unnest($1::text[])"
+        " ON CONFLICT DO NOTHING RETURNING message_id",
+        list(message_ids),
+    )
+    return {r["message_id"] for r in rows}
+
+
+async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace: str) -> int:
+    rows = [
+        (f"{namespace}{o.spec.name}", o.key, str(o.event.event_id), encode(o.event))
+        for o in events
+    ]
+    if rows:
+        await conn.copy_records_to_table(
+            "outbox", records=rows, columns=["topic", "key", "event_id", "value"]
+        )
+    return len(rows)
+
+
+async def hold(
+    conn: Connection, held: Sequence[tuple[str, str, RawRecord]], held_at: datetime
+) -> None:
+    """Keep records (message_id, waiting_for, record) until what they wait for arrives."""
+    if not held:
+        return
+    await conn.executemany(
+        'INSERT INTO held (message_id, waiting_for, spec_name, topic, partition, "offset",'
+        " key, value, held_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (message_id) DO NOTHING",
+        [
+            (mid, waiting, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value, held_at)
+            for mid, waiting, r in held
+        ],
+    )
+
+
+def _record(row: asyncpg.Record) -> RawRecord:
+    return RawRecord(
+        spec=by_name(row["spec_name"]),
+        topic=row["topic"],
+        partition=row["partition"],
+        offset=row["offset"],
+        key=row["key"],
+        value=row["value"],
+    )
+
+
+async def release(conn: Connection, waiting_for: Sequence[str]) -> list[RawRecord]:
+    """Take out of the hold every record waiting for one of these keys, oldest first."""
+    if not waiting_for:
+        return []
+    rows = await conn.fetch(
+        "WITH gone AS (DELETE FROM held WHERE waiting_for = ANY($1::text[]) RETURNING *)"
+        ' SELECT * FROM gone ORDER BY held_at, topic, partition, "offset"',
+        list(waiting_for),
+    )
+    return [_record(r) for r in rows]
+
+
+async def expire(conn: Connection, held_before: datetime) -> list[RawRecord]:
+    rows = await conn.fetch(
+        "WITH gone AS (DELETE FROM held WHERE held_at < $1 RETURNING *)"
+        ' SELECT * FROM gone ORDER BY held_at, topic, partition, "offset"',
+        held_before,
+    )
+    return [_record(r) for r in rows]
+
+
+async def count_rows(conn: Connection | Pool, table: str) -> int:
+    value = await conn.fetchval(f"SELECT count(*) FROM {table}")
+    return int(value)

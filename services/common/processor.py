@@ -1,0 +1,214 @@
+"""The batch processor: one consumed batch -> one PostgreSQL transaction.
+
+Inbox claim, the service's handler, holds and releases, and the outbox are all written
+in the same transaction, so a redelivered batch has no further effect and nothing is
+published for work that was rolled back. Offsets are acknowledged only afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import asyncpg
+
+from schemas.common import RejectionReason
+from schemas.topics import Owner, TopicSpec
+from services.common import db, metrics
+from services.common.codec import Undecodable, decode
+from services.common.messages import RawRecord, Received
+from services.common.outcome import BatchOutcome, record_id
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+class Handler(Protocol):
+    """A service's use cases: apply items in order, record decisions in ``outcome``."""
+
+    service: Owner
+    inputs: tuple[TopicSpec, ...]
+
+    async def handle(
+        self, conn: db.Connection, items: Sequence[Received], outcome: BatchOutcome
+    ) -> None: ...
+
+    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+        """The rejection for an item whose hold time ran out."""
+        ...
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    records: int
+    processed: int
+    duplicates: int
+    rejected: int
+    held: int
+    published: int
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BatchProcessor:
+    def __init__(
+        self,
+        handler: Handler,
+        pool: db.Pool,
+        *,
+        namespace: str = "",
+        hold_seconds: float = 7 * 24 * 3600,
+        clock: Callable[[], datetime] = utc_now,
+        retry_delay: float = 0.5,
+    ) -> None:
+        self.handler = handler
+        self.pool = pool
+        self.namespace = namespace
+        self.hold = timedelta(seconds=hold_seconds)
+        self.clock = clock
+        self.retry_delay = retry_delay
+        self.outbox_written = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._service = handler.service
+
+    async def process(self, records: Sequence[RawRecord]) -> BatchReport:
+        """Process a batch, retrying transient failures until it is committed."""
+        async with self._lock:
+            return await self._process_with_fallback(records)
+
+    async def _process_with_fallback(self, records: Sequence[RawRecord]) -> BatchReport:
+        delay = self.retry_delay
+        while True:
+            try:
+                return await self._process_once(records)
+            except TRANSIENT_ERRORS as exc:
+                metrics.RETRIES.labels(self._service).inc()
+                log.warning("transient failure, retrying batch in %.1fs: %r", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            except Exception as exc:
+                if len(records) == 1:
+                    return await self._reject_failed(records[0], exc)
+                log.exception("batch failed; processing its %d records one by one", len(records))
+                reports = [await self._process_with_fallback([r]) for r in records]
+                return _sum_reports(reports)
+
+    async def _process_once(self, records: Sequence[RawRecord]) -> BatchReport:
+        started = time.perf_counter()
+        outcome = BatchOutcome(self._service, self.clock())
+        decoded = [decode(r) for r in records]
+        ids = [d.event_id if isinstance(d, Received) else record_id(d.record) for d in decoded]
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await db.claim_new(conn, ids)
+            items: list[Received] = []
+            duplicates = 0
+            for item, message_id in zip(decoded, ids, strict=True):
+                if message_id not in fresh:
+                    duplicates += 1
+                    metrics.EVENTS_DUPLICATE.labels(self._service, item.record.spec.name).inc()
+                    continue
+                fresh.discard(message_id)
+                if isinstance(item, Undecodable):
+                    outcome.reject_record(item.record, RejectionReason.INVALID_SCHEMA, item.message)
+                else:
+                    items.append(item)
+            held = await self._handle_rounds(conn, items, outcome)
+            published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+        self._count(records, outcome, held, time.perf_counter() - started)
+        if published:
+            self.outbox_written.set()
+        return BatchReport(
+            len(records), len(items), duplicates, len(outcome.rejections), held, published
+        )
+
+    async def _handle_rounds(
+        self, conn: db.Connection, items: list[Received], outcome: BatchOutcome
+    ) -> int:
+        """Handle items, then whatever their effects released from the hold, until done."""
+        held = 0
+        while items:
+            await self.handler.handle(conn, items, outcome)
+            holds = outcome.take_holds()
+            held += len(holds)
+            await db.hold(conn, holds, outcome.now)
+            released = await db.release(conn, outcome.take_released())
+            items = [d for d in map(decode, released) if isinstance(d, Received)]
+        return held
+
+    async def expire_holds(self) -> int:
+        """Reject held items older than the hold time (reason chosen by the handler)."""
+        async with self._lock:
+            outcome = BatchOutcome(self._service, self.clock())
+            async with self.pool.acquire() as conn, conn.transaction():
+                records = await db.expire(conn, outcome.now - self.hold)
+                for item in map(decode, records):
+                    if isinstance(item, Received):
+                        reason, message = self.handler.expired(item)
+                        outcome.reject(item, reason, message)
+                await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+            for rejected in outcome.rejections:
+                metrics.EVENTS_REJECTED.labels(
+                    self._service, rejected.source_topic, rejected.reason
+                ).inc()
+            if outcome.rejections:
+                self.outbox_written.set()
+            return len(outcome.rejections)
+
+    async def _reject_failed(self, record: RawRecord, exc: Exception) -> BatchReport:
+        """A record that makes the handler fail is kept as a rejection, never dropped."""
+        log.error("record %s failed processing: %r", record_id(record), exc)
+        outcome = BatchOutcome(self._service, self.clock())
+        decoded = decode(record)
+        message_id = decoded.event_id if isinstance(decoded, Received) else record_id(record)
+        text = f"processing failed: {type(exc).__name__}: {exc}"[:2000]
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await db.claim_new(conn, [message_id]):
+                return BatchReport(1, 0, 1, 0, 0, 0)
+            outcome.reject_record(record, RejectionReason.PROCESSING_FAILED, text, message_id)
+            published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+        self._count([record], outcome, 0, 0.0)
+        self.outbox_written.set()
+        return BatchReport(1, 0, 0, 1, 0, published)
+
+    def _count(
+        self, records: Sequence[RawRecord], outcome: BatchOutcome, held: int, seconds: float
+    ) -> None:
+        for topic, n in Counter(r.spec.name for r in records).items():
+            metrics.EVENTS_CONSUMED.labels(self._service, topic).inc(n)
+        for rejected in outcome.rejections:
+            metrics.EVENTS_REJECTED.labels(
+                self._service, rejected.source_topic, rejected.reason
+            ).inc()
+        metrics.EVENTS_HELD.labels(self._service).inc(held)
+        metrics.BATCH_SECONDS.labels(self._service).observe(seconds)
+        metrics.BATCH_SIZE.labels(self._service).observe(len(records))
+
+
+def _sum_reports(reports: Sequence[BatchReport]) -> BatchReport:
+    return BatchReport(
+        records=sum(r.records for r in reports),
+        processed=sum(r.processed for r in reports),
+        duplicates=sum(r.duplicates for r in reports),
+        rejected=sum(r.rejected for r in reports),
+        held=sum(r.held for r in reports),
+        published=sum(r.published for r in reports),
+    )

@@ -1,0 +1,91 @@
+"""All SQL of the intake service: referrals loaded per batch, written back in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from schemas.provider import ReferralMade
+from services.common.db import Connection
+
+
+@dataclass
+class ReferralRecord:
+    referral: ReferralMade
+    participant_id: str
+    nino: str
+    start_date: date | None = None
+    end_date: date | None = None
+    end_reason: str | None = None
+
+
+class IntakeRepository:
+    """Referrals of one batch, loaded in one query per key set and flushed in one go."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.referrals: dict[str, ReferralRecord] = {}
+        self.started_by_participant: dict[str, str] = {}
+        self._dirty: set[str] = set()
+
+    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+        rows = await self.conn.fetch(
+            "SELECT * FROM referrals WHERE referral_id = ANY($1::text[])", list(referral_ids)
+        )
+        for row in rows:
+            self.referrals[row["referral_id"]] = ReferralRecord(
+                referral=ReferralMade.model_validate_json(row["content"]),
+                participant_id=row["participant_id"],
+                nino=row["nino"],
+                start_date=row["start_date"],
+                end_date=row["end_date"],
+                end_reason=row["end_reason"],
+            )
+        wanted = set(participant_ids) | {r.participant_id for r in self.referrals.values()}
+        started = await self.conn.fetch(
+            "SELECT participant_id, referral_id FROM referrals"
+            " WHERE participant_id = ANY($1::text[]) AND start_date IS NOT NULL",
+            sorted(wanted),
+        )
+        self.started_by_participant.update(
+            {r["participant_id"]: r["referral_id"] for r in started}
+        )
+
+    def add(self, record: ReferralRecord) -> None:
+        self.referrals[record.referral.referral_id] = record
+        self._dirty.add(record.referral.referral_id)
+
+    def changed(self, referral_id: str) -> None:
+        self._dirty.add(referral_id)
+
+    async def flush(self) -> None:
+        rows = []
+        for referral_id in sorted(self._dirty):
+            r = self.referrals[referral_id]
+            ref = r.referral
+            rows.append(
+                (
+                    referral_id,
+                    ref.provider_id,
+                    ref.contract_id,
+                    r.participant_id,
+                    r.nino,
+                    ref.date_of_birth,
+                    ref.referral_date,
+                    ref.model_dump_json(),
+                    r.start_date,
+                    r.end_date,
+                    r.end_reason,
+                )
+            )
+        if rows:
+            await self.conn.executemany(
+                "INSERT INTO referrals (referral_id, provider_id, contract_id, participant_id,"
+                " nino, date_of_birth, referral_date, content, start_date, end_date, end_reason)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)"
+                " ON CONFLICT (referral_id) DO UPDATE SET start_date = EXCLUDED.start_date,"
+                " end_date = EXCLUDED.end_date, end_reason = EXCLUDED.end_reason",
+                rows,
+            )
+        self._dirty.clear()

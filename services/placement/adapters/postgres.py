@@ -1,0 +1,119 @@
+"""All SQL of the placement service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from schemas.provider import JobStarted
+from services.common.db import Connection
+from services.placement.domain import ParticipantOnProgramme
+
+
+@dataclass
+class PlacementRecord:
+    job: JobStarted
+    participant_id: str
+    pays_llw: bool
+    below_minimum_wage: bool
+    end_date: date | None = None
+
+
+class PlacementRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.by_referral: dict[str, ParticipantOnProgramme] = {}
+        self.referral_of: dict[str, str] = {}
+        self.placements: dict[str, PlacementRecord] = {}
+        self._dirty_participants: set[str] = set()
+        self._dirty_placements: set[str] = set()
+
+    async def load(
+        self,
+        participant_ids: Iterable[str],
+        referral_ids: Iterable[str],
+        placement_ids: Iterable[str],
+    ) -> None:
+        rows = await self.conn.fetch(
+            "SELECT * FROM participants WHERE participant_id = ANY($1::text[])"
+            " OR referral_id = ANY($2::text[])",
+            list(participant_ids),
+            list(referral_ids),
+        )
+        for row in rows:
+            self.put_participant(
+                row["referral_id"],
+                ParticipantOnProgramme(
+                    participant_id=row["participant_id"],
+                    provider_id=row["provider_id"],
+                    contract_id=row["contract_id"],
+                    start_date=row["start_date"],
+                    leaver_date=row["leaver_date"],
+                ),
+                dirty=False,
+            )
+        for row in await self.conn.fetch(
+            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])", list(placement_ids)
+        ):
+            self.placements[row["placement_id"]] = PlacementRecord(
+                job=JobStarted.model_validate_json(row["content"]),
+                participant_id=row["participant_id"],
+                pays_llw=row["pays_llw"],
+                below_minimum_wage=row["below_minimum_wage"],
+                end_date=row["end_date"],
+            )
+
+    def put_participant(
+        self, referral_id: str, participant: ParticipantOnProgramme, *, dirty: bool = True
+    ) -> None:
+        self.by_referral[referral_id] = participant
+        self.referral_of[participant.participant_id] = referral_id
+        if dirty:
+            self._dirty_participants.add(referral_id)
+
+    def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
+        referral_id = self.referral_of.get(participant_id)
+        return self.by_referral.get(referral_id) if referral_id else None
+
+    def put_placement(self, record: PlacementRecord) -> None:
+        self.placements[record.job.placement_id] = record
+        self._dirty_placements.add(record.job.placement_id)
+
+    async def flush(self) -> None:
+        participants = [
+            (p.participant_id, ref, p.provider_id, p.contract_id, p.start_date, p.leaver_date)
+            for ref in sorted(self._dirty_participants)
+            for p in [self.by_referral[ref]]
+        ]
+        if participants:
+            await self.conn.executemany(
+                "INSERT INTO participants (participant_id, referral_id, provider_id,"
+                " contract_id, start_date, leaver_date) VALUES ($1, $2, $3, $4, $5, $6)"
+                " ON CONFLICT (participant_id) DO UPDATE SET leaver_date = EXCLUDED.leaver_date",
+                participants,
+            )
+        placements = [
+            (
+                pid,
+                r.participant_id,
+                r.job.provider_id,
+                r.job.job_start_date,
+                r.pays_llw,
+                r.below_minimum_wage,
+                r.job.model_dump_json(),
+                r.end_date,
+            )
+            for pid in sorted(self._dirty_placements)
+            for r in [self.placements[pid]]
+        ]
+        if placements:
+            await self.conn.executemany(
+                "INSERT INTO placements (placement_id, participant_id, provider_id,"
+                " job_start_date, pays_llw, below_minimum_wage, content, end_date)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)"
+                " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date",
+                placements,
+            )
+        self._dirty_participants.clear()
+        self._dirty_placements.clear()
