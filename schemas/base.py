@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 
 class Event(BaseModel):

@@ -39,6 +39,4 @@ class ParticipantLeft(Event):
 
 
 ParticipantEvent = Annotated[ParticipantStarted | ParticipantLeft, Field(discriminator="type")]
-PARTICIPANT_EVENT: TypeAdapter[ParticipantStarted | ParticipantLeft] = TypeAdapter(
-    ParticipantEvent
-)
+PARTICIPANT_EVENT: TypeAdapter[ParticipantStarted | ParticipantLeft] = TypeAdapter(ParticipantEvent)

@@ -59,7 +59,7 @@ class ServiceApp:
         async def start_runtime() -> None:
             await self._start_runtime(app)
 
-        @app.agent(topic)  # type: ignore[untyped-decorator]
+        @app.agent(topic)
         async def consume(stream: Any) -> None:
             await self.ready.wait()
             assert self.processor is not None

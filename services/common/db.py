@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
@@ -15,8 +16,16 @@ from services.common.messages import Outgoing, RawRecord
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 
-Connection = asyncpg.Connection
-Pool = asyncpg.Pool
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    Connection: TypeAlias = (
+        asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    )
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection
+    Pool = asyncpg.Pool
 
 
 async def create_pool(database_url: str, schema: str, *, max_size: int = 4) -> Pool:
@@ -77,8 +86,7 @@ async def claim_new(conn: Connection, message_ids: Sequence[str]) -> set[str]:
 
 async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace: str) -> int:
     rows = [
-        (f"{namespace}{o.spec.name}", o.key, str(o.event.event_id), encode(o.event))
-        for o in events
+        (f"{namespace}{o.spec.name}", o.key, str(o.event.event_id), encode(o.event)) for o in events
     ]
     if rows:
         await conn.copy_records_to_table(

@@ -7,6 +7,7 @@ same event ids, which every consumer's inbox recognises.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 
@@ -52,10 +53,8 @@ class OutboxRelay:
             if published:
                 continue
             self.wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.idle_seconds)
-            except TimeoutError:
-                pass
 
     async def publish_once(self) -> int:
         rows = await self.pool.fetch(

@@ -33,7 +33,9 @@ class ServiceSettings(BaseSettings):
     reference_dir: Path = REFERENCE_DIR
 
     def metrics_port_for(self, service: str) -> int:
-        return self.metrics_port if self.metrics_port is not None else DEFAULT_METRICS_PORTS[service]
+        return (
+            self.metrics_port if self.metrics_port is not None else DEFAULT_METRICS_PORTS[service]
+        )
 
     def consumer_group(self, service: str) -> str:
         return f"{self.topic_namespace}outcomes-{service}"

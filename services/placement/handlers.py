@@ -64,8 +64,7 @@ class PlacementHandler:
         ref = getattr(event, "referral_id", getattr(event, "participant_id", "?"))
         return (
             RejectionReason.UNKNOWN_PARTICIPANT,
-            f"{event.type} names {ref!r}, which has not started the programme"
-            " after the hold time",
+            f"{event.type} names {ref!r}, which has not started the programme after the hold time",
         )
 
     def _on_participant_started(

@@ -48,9 +48,7 @@ class IntakeRepository:
             " WHERE participant_id = ANY($1::text[]) AND start_date IS NOT NULL",
             sorted(wanted),
         )
-        self.started_by_participant.update(
-            {r["participant_id"]: r["referral_id"] for r in started}
-        )
+        self.started_by_participant.update({r["participant_id"]: r["referral_id"] for r in started})
 
     def add(self, record: ReferralRecord) -> None:
         self.referrals[record.referral.referral_id] = record

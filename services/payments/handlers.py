@@ -1,0 +1,159 @@
+"""Payments use cases: milestones reached/revoked -> provider payments and reversals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemas.common import RejectionReason
+from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
+from schemas.sustainment import MilestoneReached, MilestoneRevoked
+from schemas.topics import MILESTONES, PAYMENTS
+from services.common.db import Connection
+from services.common.messages import Received
+from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.reference import ContractBook, load_contracts
+from services.common.settings import ServiceSettings
+from services.payments.adapters.postgres import PaymentsRepository
+from services.payments.domain import (
+    OUTCOME_MILESTONES,
+    NotPayableDecision,
+    PayDecision,
+    decide_reached,
+    decide_revoked,
+)
+
+
+class PaymentsHandler:
+    service = "payments"
+    inputs = (MILESTONES,)
+
+    def __init__(self, contracts: ContractBook) -> None:
+        self.contracts = contracts
+
+    async def handle(
+        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+    ) -> None:
+        repo = PaymentsRepository(conn)
+        await repo.load((i.event.contract_id, i.event.participant_id) for i in items)
+        for item in items:
+            event = item.event
+            if isinstance(event, MilestoneReached):
+                self._on_reached(repo, item, event, outcome)
+            elif isinstance(event, MilestoneRevoked):
+                self._on_revoked(repo, item, event, outcome)
+        await repo.flush()
+
+    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+        return (RejectionReason.PROCESSING_FAILED, "payments never holds events")
+
+    def _on_reached(
+        self,
+        repo: PaymentsRepository,
+        item: Received,
+        event: MilestoneReached,
+        outcome: BatchOutcome,
+    ) -> None:
+        contract = self.contracts.get(event.contract_id)
+        if contract is None:
+            outcome.reject(
+                item,
+                RejectionReason.PROVIDER_NOT_ON_CONTRACT,
+                f"contract_id {event.contract_id!r} is not configured in the payments service",
+            )
+            return
+        account = (event.contract_id, event.participant_id)
+        seen = frozenset(repo.outcomes_received[account])
+        decision = decide_reached(
+            repo.ledgers[account],
+            outcome_kinds_seen=seen,
+            contract=contract,
+            participant_id=event.participant_id,
+            group=event.eligibility_group,
+            milestone=event.milestone,
+            occurrence=event.occurrence,
+            job_pays_llw=event.job_pays_llw,
+            payable=event.payable,
+            not_payable_reason=event.not_payable_reason,
+        )
+        if event.milestone in OUTCOME_MILESTONES:
+            repo.receive_outcome(account, event.milestone)
+        if isinstance(decision, NotPayableDecision):
+            not_paid = MilestoneNotPaid(
+                event_id=derived_event_id(item.event_id, "milestone_not_paid"),
+                produced_at=outcome.now,
+                contract_id=event.contract_id,
+                provider_id=event.provider_id,
+                participant_id=event.participant_id,
+                milestone=event.milestone,
+                occurrence=event.occurrence,
+                reached_on=event.reached_on,
+                reason=decision.reason,
+            )
+            repo.add_not_paid(not_paid)
+            outcome.emit(PAYMENTS, event.participant_id, not_paid)
+        elif isinstance(decision, PayDecision):
+            payment = ProviderPaymentIssued(
+                event_id=derived_event_id(decision.payment_id, "provider_payment"),
+                produced_at=outcome.now,
+                payment_id=decision.payment_id,
+                contract_id=contract.contract_id,
+                contract_version=contract.version,
+                provider_id=contract.provider_id,
+                participant_id=event.participant_id,
+                milestone=event.milestone,
+                occurrence=event.occurrence,
+                reached_on=event.reached_on,
+                amount_pence=decision.price.amount_pence,
+                base_pence=decision.price.base_pence,
+                uplift_pence=decision.price.uplift_pence,
+                lineage=PaymentLineage(
+                    milestone_event_id=item.event_id,
+                    placement_id=event.placement_id,
+                    evidence_ids=event.evidence_ids,
+                ),
+            )
+            repo.add_payment(payment)
+            outcome.emit(PAYMENTS, event.participant_id, payment)
+
+    def _on_revoked(
+        self,
+        repo: PaymentsRepository,
+        item: Received,
+        event: MilestoneRevoked,
+        outcome: BatchOutcome,
+    ) -> None:
+        contract = self.contracts.get(event.contract_id)
+        account = (event.contract_id, event.participant_id)
+        decision = decide_revoked(
+            repo.ledgers[account],
+            contract_id=event.contract_id,
+            participant_id=event.participant_id,
+            milestone=event.milestone,
+            occurrence=event.occurrence,
+        )
+        if decision is None:
+            return
+        original = repo.components[decision.reverses]
+        reversal = ProviderPaymentIssued(
+            event_id=derived_event_id(decision.payment_id, "provider_payment"),
+            produced_at=outcome.now,
+            payment_id=decision.payment_id,
+            contract_id=event.contract_id,
+            contract_version=contract.version if contract else "unknown",
+            provider_id=event.provider_id,
+            participant_id=event.participant_id,
+            milestone=event.milestone,
+            occurrence=event.occurrence,
+            reached_on=original.reached_on,
+            amount_pence=decision.amount_pence,
+            base_pence=-original.base_pence,
+            uplift_pence=-original.uplift_pence,
+            lineage=PaymentLineage(milestone_event_id=item.event_id),
+            reverses=decision.reverses,
+        )
+        repo.add_payment(reversal)
+        outcome.emit(PAYMENTS, event.participant_id, reversal)
+
+
+def make_handler(settings: ServiceSettings) -> PaymentsHandler:
+    return PaymentsHandler(load_contracts(settings.reference_dir / "contracts.json"))

@@ -1,0 +1,260 @@
+"""All SQL of the sustainment service."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from asyncpg import Record
+
+from schemas.common import EligibilityGroup, EmploymentType, EvidenceKind, MilestoneKind
+from services.common.db import Connection
+from services.sustainment.domain import (
+    EvidenceFacts,
+    ParticipantWindow,
+    PlacementFacts,
+    RecordedMilestone,
+)
+
+
+@dataclass
+class ParticipantRecord:
+    participant_id: str
+    provider_id: str
+    contract_id: str
+    eligibility_group: EligibilityGroup
+    window: ParticipantWindow
+
+
+@dataclass
+class PlacementRecord:
+    facts: PlacementFacts
+    participant_id: str
+    provider_id: str
+    end_date: date | None = None
+
+
+@dataclass
+class EvidenceRecord:
+    facts: EvidenceFacts
+    participant_id: str
+    provider_id: str
+    version: int
+    retracted: bool = False
+
+
+@dataclass(frozen=True)
+class ParticipantHistory:
+    """Everything the milestone rules need about one participant."""
+
+    participant: ParticipantRecord
+    placements: list[PlacementFacts]
+    evidence: list[EvidenceFacts]
+    recorded: dict[MilestoneKind, RecordedMilestone]
+
+
+def _participant(r: Record) -> ParticipantRecord:
+    return ParticipantRecord(
+        participant_id=r["participant_id"],
+        provider_id=r["provider_id"],
+        contract_id=r["contract_id"],
+        eligibility_group=EligibilityGroup(r["eligibility_group"]),
+        window=ParticipantWindow(
+            start_date=r["start_date"],
+            leaver_date=r["leaver_date"],
+            nlw_pence_at_start=r["nlw_pence_at_start"],
+            weekly_hours_min_hundredths=r["weekly_hours_min_hundredths"],
+        ),
+    )
+
+
+def _placement_facts(r: Record) -> PlacementFacts:
+    return PlacementFacts(
+        placement_id=r["placement_id"],
+        job_start_date=r["job_start_date"],
+        employment_type=EmploymentType(r["employment_type"]),
+        pays_llw=r["pays_llw"],
+    )
+
+
+def _evidence_facts(r: Record) -> EvidenceFacts:
+    return EvidenceFacts(
+        evidence_id=r["evidence_id"],
+        placement_id=r["placement_id"],
+        kind=EvidenceKind(r["kind"]),
+        period_start=r["period_start"],
+        period_end=r["period_end"],
+        gross_earnings_pence=r["gross_earnings_pence"],
+        hours_hundredths=r["hours_hundredths"],
+        reported_on=r["reported_on"],
+    )
+
+
+class SustainmentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.participants: dict[str, ParticipantRecord] = {}
+        self.placements: dict[str, PlacementRecord] = {}
+        self.evidence: dict[str, EvidenceRecord] = {}
+        self._dirty_participants: set[str] = set()
+        self._dirty_placements: set[str] = set()
+        self._dirty_evidence: set[str] = set()
+
+    async def load(
+        self,
+        participant_ids: Iterable[str],
+        placement_ids: Iterable[str],
+        evidence_ids: Iterable[str],
+    ) -> None:
+        for row in await self.conn.fetch(
+            "SELECT * FROM participants WHERE participant_id = ANY($1::text[])",
+            list(participant_ids),
+        ):
+            self.participants[row["participant_id"]] = _participant(row)
+        for row in await self.conn.fetch(
+            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])", list(placement_ids)
+        ):
+            self.placements[row["placement_id"]] = PlacementRecord(
+                _placement_facts(row), row["participant_id"], row["provider_id"], row["end_date"]
+            )
+        for row in await self.conn.fetch(
+            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
+        ):
+            self.evidence[row["evidence_id"]] = EvidenceRecord(
+                _evidence_facts(row),
+                row["participant_id"],
+                row["provider_id"],
+                row["version"],
+                row["retracted"],
+            )
+
+    def put_participant(self, record: ParticipantRecord) -> None:
+        self.participants[record.participant_id] = record
+        self._dirty_participants.add(record.participant_id)
+
+    def put_placement(self, record: PlacementRecord) -> None:
+        self.placements[record.facts.placement_id] = record
+        self._dirty_placements.add(record.facts.placement_id)
+
+    def put_evidence(self, record: EvidenceRecord) -> None:
+        self.evidence[record.facts.evidence_id] = record
+        self._dirty_evidence.add(record.facts.evidence_id)
+
+    async def flush(self) -> None:
+        await self.conn.executemany(
+            "INSERT INTO participants (participant_id, provider_id, contract_id,"
+            " eligibility_group, start_date, leaver_date, nlw_pence_at_start,"
+            " weekly_hours_min_hundredths) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (participant_id) DO UPDATE SET leaver_date = EXCLUDED.leaver_date",
+            [
+                (
+                    p.participant_id,
+                    p.provider_id,
+                    p.contract_id,
+                    p.eligibility_group.value,
+                    p.window.start_date,
+                    p.window.leaver_date,
+                    p.window.nlw_pence_at_start,
+                    p.window.weekly_hours_min_hundredths,
+                )
+                for pid in sorted(self._dirty_participants)
+                for p in [self.participants[pid]]
+            ],
+        )
+        await self.conn.executemany(
+            "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
+            " employment_type, pays_llw, end_date) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date",
+            [
+                (
+                    r.facts.placement_id,
+                    r.participant_id,
+                    r.provider_id,
+                    r.facts.job_start_date,
+                    r.facts.employment_type.value,
+                    r.facts.pays_llw,
+                    r.end_date,
+                )
+                for pid in sorted(self._dirty_placements)
+                for r in [self.placements[pid]]
+            ],
+        )
+        await self.conn.executemany(
+            "INSERT INTO evidence (evidence_id, placement_id, participant_id, provider_id,"
+            " version, retracted, kind, period_start, period_end, gross_earnings_pence,"
+            " hours_hundredths, reported_on)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " ON CONFLICT (evidence_id) DO UPDATE SET placement_id = EXCLUDED.placement_id,"
+            " participant_id = EXCLUDED.participant_id, version = EXCLUDED.version,"
+            " retracted = EXCLUDED.retracted, kind = EXCLUDED.kind,"
+            " period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,"
+            " gross_earnings_pence = EXCLUDED.gross_earnings_pence,"
+            " hours_hundredths = EXCLUDED.hours_hundredths, reported_on = EXCLUDED.reported_on",
+            [
+                (
+                    e.facts.evidence_id,
+                    e.facts.placement_id,
+                    e.participant_id,
+                    e.provider_id,
+                    e.version,
+                    e.retracted,
+                    e.facts.kind.value,
+                    e.facts.period_start,
+                    e.facts.period_end,
+                    e.facts.gross_earnings_pence,
+                    e.facts.hours_hundredths,
+                    e.facts.reported_on,
+                )
+                for eid in sorted(self._dirty_evidence)
+                for e in [self.evidence[eid]]
+            ],
+        )
+        self._dirty_participants.clear()
+        self._dirty_placements.clear()
+        self._dirty_evidence.clear()
+
+    async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
+        """Load whole histories (after flush) for the participants whose facts changed."""
+        ids = list(participant_ids)
+        participants = {
+            r["participant_id"]: _participant(r)
+            for r in await self.conn.fetch(
+                "SELECT * FROM participants WHERE participant_id = ANY($1::text[])", ids
+            )
+        }
+        placements: dict[str, list[PlacementFacts]] = defaultdict(list)
+        for r in await self.conn.fetch(
+            "SELECT * FROM placements WHERE participant_id = ANY($1::text[])", ids
+        ):
+            placements[r["participant_id"]].append(_placement_facts(r))
+        evidence: dict[str, list[EvidenceFacts]] = defaultdict(list)
+        for r in await self.conn.fetch(
+            "SELECT * FROM evidence WHERE participant_id = ANY($1::text[]) AND NOT retracted", ids
+        ):
+            evidence[r["participant_id"]].append(_evidence_facts(r))
+        recorded: dict[str, dict[MilestoneKind, RecordedMilestone]] = defaultdict(dict)
+        for r in await self.conn.fetch(
+            "SELECT * FROM milestones WHERE participant_id = ANY($1::text[])", ids
+        ):
+            kind = MilestoneKind(r["milestone"])
+            recorded[r["participant_id"]][kind] = RecordedMilestone(
+                milestone=kind,
+                occurrence=r["occurrence"],
+                active=r["active"],
+                reached_on=r["reached_on"],
+            )
+        return [
+            ParticipantHistory(p, placements[pid], evidence[pid], recorded[pid])
+            for pid, p in sorted(participants.items())
+        ]
+
+    async def record_milestones(self, rows: Sequence[tuple[str, RecordedMilestone]]) -> None:
+        await self.conn.executemany(
+            "INSERT INTO milestones (participant_id, milestone, occurrence, active, reached_on)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, milestone) DO UPDATE"
+            " SET occurrence = EXCLUDED.occurrence, active = EXCLUDED.active,"
+            " reached_on = EXCLUDED.reached_on",
+            [(pid, m.milestone.value, m.occurrence, m.active, m.reached_on) for pid, m in rows],
+        )
