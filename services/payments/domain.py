@@ -1,0 +1,189 @@
+"""Payment rules (domain.md §7, §9): prices, payment ids, pay / not pay / reverse.
+
+Pure functions: no I/O, no clock. Money is integer pence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+from uuid import UUID, uuid5
+
+from schemas.common import EligibilityGroup, MilestoneKind, RejectionReason
+from services.common.reference import Contract
+
+PAYMENT_ID_NAMESPACE = UUID("1449e323-f9d7-456e-9a94-a2f5ac8b134f")
+
+UPLIFTED_MILESTONES = frozenset(
+    {
+        MilestoneKind.EARNINGS_OUTCOME,
+        MilestoneKind.SUSTAINED_13W,
+        MilestoneKind.SUSTAINED_26W,
+        MilestoneKind.SUSTAINED_52W,
+    }
+)
+OUTCOME_MILESTONES = frozenset(
+    {MilestoneKind.EARNINGS_OUTCOME, MilestoneKind.SELF_EMPLOYMENT_OUTCOME}
+)
+
+
+@dataclass(frozen=True)
+class Price:
+    base_pence: int
+    uplift_pence: int
+
+    @property
+    def amount_pence(self) -> int:
+        return self.base_pence + self.uplift_pence
+
+
+def price_for(
+    contract: Contract, group: EligibilityGroup, milestone: MilestoneKind, job_pays_llw: bool
+) -> Price | None:
+    """The price of a milestone, or None when it is 0 (not paid).
+
+    The group override, if any, replaces the contract price; the LLW uplift is
+    round-half-up(price x percent / 100), only for ``earnings_outcome`` and
+    ``sustained_*`` when the job behind the milestone pays the LLW.
+    """
+    base = contract.group_prices.get(group, {}).get(milestone, contract.prices.get(milestone, 0))
+    if base == 0:
+        return None
+    uplift = 0
+    if job_pays_llw and milestone in UPLIFTED_MILESTONES:
+        uplift = _round_half_up_percent(base, contract.llw_uplift_percent)
+    return Price(base_pence=base, uplift_pence=uplift)
+
+
+def _round_half_up_percent(pence: int, percent: int) -> int:
+    """``pence * percent / 100`` rounded half up to whole pence (both >= 0)."""
+    return (pence * percent + 50) // 100
+
+
+def payment_id_for(
+    contract_id: str, participant_id: str, milestone: MilestoneKind, occurrence: int, reversal: bool
+) -> str:
+    """A deterministic payment id: uuid5 over the identifying fields."""
+    name = json.dumps(
+        [contract_id, participant_id, str(milestone), occurrence, "reversal" if reversal else "pay"]
+    )
+    return str(uuid5(PAYMENT_ID_NAMESPACE, name))
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A payment already issued for this contract and participant.
+
+    Reversals may be in the ledger too (negative amount); they are never reversed.
+    """
+
+    payment_id: str
+    milestone: MilestoneKind
+    occurrence: int
+    amount_pence: int
+    reversed_by: str | None
+
+
+@dataclass(frozen=True)
+class PayDecision:
+    kind: ClassVar[Literal["pay"]] = "pay"
+    payment_id: str
+    price: Price
+
+
+@dataclass(frozen=True)
+class NotPayableDecision:
+    kind: ClassVar[Literal["not_payable"]] = "not_payable"
+    reason: RejectionReason
+
+
+@dataclass(frozen=True)
+class ReverseDecision:
+    kind: ClassVar[Literal["reverse"]] = "reverse"
+    payment_id: str
+    reverses: str
+    amount_pence: int
+
+
+def decide_reached(
+    ledger: Sequence[LedgerEntry],
+    *,
+    outcome_kinds_seen: frozenset[MilestoneKind],
+    contract: Contract,
+    participant_id: str,
+    group: EligibilityGroup,
+    milestone: MilestoneKind,
+    occurrence: int,
+    job_pays_llw: bool,
+    payable: bool,
+    not_payable_reason: RejectionReason | None,
+) -> PayDecision | NotPayableDecision | None:
+    """What to do when ``milestone`` (its ``occurrence``-th time) is reached.
+
+    In order:
+    1. price 0 -> None (nothing to do);
+    2. this payment is already in the ledger, or an unreversed payment for the same
+       milestone exists -> None (an idempotent re-send; one payment per milestone);
+    3. ``payable`` False -> not payable for ``not_payable_reason`` (e.g. ``claim_late``;
+       §6 comes before §7, so it wins over ``superseded``);
+    4. an outcome milestone when the *other* outcome kind is in ``outcome_kinds_seen``
+       (already received, paid or not) -> not payable, ``superseded``;
+    5. otherwise pay.
+
+    ``outcome_kinds_seen`` must keep a kind once received: if the first-received
+    outcome is later revoked, the other one stays superseded. The same kind reached
+    again after a revocation is paid again (a new occurrence).
+    """
+    price = price_for(contract, group, milestone, job_pays_llw)
+    if price is None:
+        return None
+    payment_id = payment_id_for(
+        contract.contract_id, participant_id, milestone, occurrence, reversal=False
+    )
+    if any(_blocks_payment(entry, payment_id, milestone) for entry in ledger):
+        return None
+    if not payable:
+        if not_payable_reason is None:
+            raise ValueError("a milestone that is not payable needs a reason")
+        return NotPayableDecision(reason=not_payable_reason)
+    if milestone in OUTCOME_MILESTONES and (outcome_kinds_seen - {milestone}):
+        return NotPayableDecision(reason=RejectionReason.SUPERSEDED)
+    return PayDecision(payment_id=payment_id, price=price)
+
+
+def _blocks_payment(entry: LedgerEntry, payment_id: str, milestone: MilestoneKind) -> bool:
+    if entry.payment_id == payment_id:
+        return True
+    return entry.milestone == milestone and entry.amount_pence > 0 and entry.reversed_by is None
+
+
+def decide_revoked(
+    ledger: Sequence[LedgerEntry],
+    *,
+    contract_id: str,
+    participant_id: str,
+    milestone: MilestoneKind,
+    occurrence: int,
+) -> ReverseDecision | None:
+    """The reversal of the paid, not yet reversed payment for (milestone, occurrence).
+
+    None when there is nothing to reverse: never paid (price 0, not payable,
+    superseded), or already reversed (also when the reversal itself is already in
+    the ledger).
+    """
+    reversal_id = payment_id_for(contract_id, participant_id, milestone, occurrence, reversal=True)
+    if any(entry.payment_id == reversal_id for entry in ledger):
+        return None
+    for entry in ledger:
+        if (
+            entry.milestone == milestone
+            and entry.occurrence == occurrence
+            and entry.amount_pence > 0
+            and entry.reversed_by is None
+        ):
+            return ReverseDecision(
+                payment_id=reversal_id, reverses=entry.payment_id, amount_pence=-entry.amount_pence
+            )
+    return None
