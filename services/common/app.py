@@ -16,7 +16,7 @@ import faust
 from schemas.topics import by_name, qualified
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.metrics import HELD_PENDING, serve_metrics
+from services.common.metrics import HELD_PENDING, SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
@@ -97,6 +97,7 @@ class ServiceApp:
             namespace=s.topic_namespace,
         )
         self.ready.set()
+        SERVICE_READY.labels(self.service).set(1)
         log.info("%s ready: consuming %s", self.service, [t.name for t in self.handler.inputs])
         try:
             await relay.run()

@@ -35,6 +35,9 @@ OUTBOX_PENDING = Gauge(
     "outcomes_outbox_pending_events", "Events in the outbox not yet published", ["service"]
 )
 HELD_PENDING = Gauge("outcomes_held_pending_events", "Events currently on hold", ["service"])
+SERVICE_READY = Gauge(
+    "outcomes_service_ready", "1 once the service has its database pool and producer", ["service"]
+)
 RETRIES = Counter(
     "outcomes_batch_retries_total", "Batches retried after a transient error", ["service"]
 )

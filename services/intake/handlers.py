@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
-from schemas.topics import PARTICIPANTS, PROVIDER_INTAKE
+from schemas.topics import PARTICIPANTS, PROVIDER_INTAKE, Owner, TopicSpec
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
 from services.common.messages import Received
@@ -31,8 +31,8 @@ from services.intake.domain import (
 
 
 class IntakeHandler:
-    service = "intake"
-    inputs = (PROVIDER_INTAKE,)
+    service: Owner = "intake"
+    inputs: tuple[TopicSpec, ...] = (PROVIDER_INTAKE,)
 
     def __init__(self, contracts: ContractBook, participant_key: bytes) -> None:
         self.contracts = contracts

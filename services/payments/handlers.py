@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from schemas.common import RejectionReason
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import MILESTONES, PAYMENTS
+from schemas.topics import MILESTONES, PAYMENTS, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -24,8 +24,8 @@ from services.payments.domain import (
 
 
 class PaymentsHandler:
-    service = "payments"
-    inputs = (MILESTONES,)
+    service: Owner = "payments"
+    inputs: tuple[TopicSpec, ...] = (MILESTONES,)
 
     def __init__(self, contracts: ContractBook) -> None:
         self.contracts = contracts

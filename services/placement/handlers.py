@@ -9,7 +9,7 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded
 from schemas.provider import JobEnded, JobStarted
-from schemas.topics import PARTICIPANTS, PLACEMENTS, PROVIDER_PLACEMENTS
+from schemas.topics import PARTICIPANTS, PLACEMENTS, PROVIDER_PLACEMENTS, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -26,8 +26,8 @@ from services.placement.domain import (
 
 
 class PlacementHandler:
-    service = "placement"
-    inputs = (PARTICIPANTS, PROVIDER_PLACEMENTS)
+    service: Owner = "placement"
+    inputs: tuple[TopicSpec, ...] = (PARTICIPANTS, PROVIDER_PLACEMENTS)
 
     def __init__(self, rates: Rates) -> None:
         self.rates = rates

@@ -14,7 +14,7 @@ from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import MILESTONES, PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE
+from schemas.topics import MILESTONES, PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -41,8 +41,8 @@ from services.sustainment.domain import (
 
 
 class SustainmentHandler:
-    service = "sustainment"
-    inputs = (PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE)
+    service: Owner = "sustainment"
+    inputs: tuple[TopicSpec, ...] = (PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE)
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Start/stop/status of the four services as background processes (pids and logs in
+# .state/services/). Uses the same KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL as the infra.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/env.sh
+exec .venv/bin/python -m tools.services "${1:-status}"
