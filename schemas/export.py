@@ -1,0 +1,66 @@
+"""Generate the committed JSON Schema files: ``python -m schemas.export [--check]``.
+
+One file per topic (``schemas/json/<topic>.schema.json``) describing every model that
+may appear on it. ``--check`` exits 1 when a committed file is stale or missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from schemas.topics import ALL_TOPICS, TopicSpec
+
+JSON_DIR = Path(__file__).parent / "json"
+
+
+def schema_for(spec: TopicSpec) -> dict[str, object]:
+    schema: dict[str, object] = spec.adapter.json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": spec.name,
+        "description": f"{spec.description}. Owner: {spec.owner}; key: {spec.key_field}.",
+        **{k: v for k, v in schema.items() if k not in {"title", "description"}},
+    }
+
+
+def render(spec: TopicSpec) -> str:
+    return json.dumps(schema_for(spec), indent=2, sort_keys=True) + "\n"
+
+
+def expected_files() -> dict[Path, str]:
+    return {JSON_DIR / f"{spec.name}.schema.json": render(spec) for spec in ALL_TOPICS}
+
+
+def stale_files() -> list[str]:
+    """Names of committed schema files that differ from the models (or are missing/extra)."""
+    expected = expected_files()
+    stale = [p.name for p, text in expected.items() if not p.exists() or p.read_text() != text]
+    extra = [p.name for p in JSON_DIR.glob("*.schema.json") if p not in expected]
+    return sorted(stale + extra)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m schemas.export", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if committed files are stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files()
+        if stale:
+            print(f"stale JSON Schema files (run make schemas): {', '.join(stale)}")
+            return 1
+        print("JSON Schema files are up to date")
+        return 0
+    JSON_DIR.mkdir(exist_ok=True)
+    for old in JSON_DIR.glob("*.schema.json"):
+        old.unlink()
+    for path, text in expected_files().items():
+        path.write_text(text)
+    print(f"wrote {len(ALL_TOPICS)} schema files to {JSON_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
