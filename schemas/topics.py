@@ -128,6 +128,14 @@ ALL_TOPICS: Final[tuple[TopicSpec, ...]] = (
     *REJECTIONS.values(),
 )
 
+# Who consumes what: each service's input topics (its consumer group reads all of them).
+CONSUMERS: Final[dict[Owner, tuple[TopicSpec, ...]]] = {
+    "intake": (PROVIDER_INTAKE,),
+    "placement": (PARTICIPANTS, PROVIDER_PLACEMENTS),
+    "sustainment": (PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE),
+    "payments": (MILESTONES,),
+}
+
 
 def by_name(name: str) -> TopicSpec:
     for spec in ALL_TOPICS:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
-from schemas.topics import PARTICIPANTS, PROVIDER_INTAKE, Owner, TopicSpec
+from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
 from services.common.messages import Received
@@ -32,7 +32,7 @@ from services.intake.domain import (
 
 class IntakeHandler:
     service: Owner = "intake"
-    inputs: tuple[TopicSpec, ...] = (PROVIDER_INTAKE,)
+    inputs: tuple[TopicSpec, ...] = CONSUMERS["intake"]
 
     def __init__(self, contracts: ContractBook, participant_key: bytes) -> None:
         self.contracts = contracts

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from schemas.common import RejectionReason
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import MILESTONES, PAYMENTS, Owner, TopicSpec
+from schemas.topics import CONSUMERS, PAYMENTS, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -25,7 +25,7 @@ from services.payments.domain import (
 
 class PaymentsHandler:
     service: Owner = "payments"
-    inputs: tuple[TopicSpec, ...] = (MILESTONES,)
+    inputs: tuple[TopicSpec, ...] = CONSUMERS["payments"]
 
     def __init__(self, contracts: ContractBook) -> None:
         self.contracts = contracts

@@ -9,7 +9,12 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded
 from schemas.provider import JobEnded, JobStarted
-from schemas.topics import PARTICIPANTS, PLACEMENTS, PROVIDER_PLACEMENTS, Owner, TopicSpec
+from schemas.topics import (
+    CONSUMERS,
+    PLACEMENTS,
+    Owner,
+    TopicSpec,
+)
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -27,7 +32,7 @@ from services.placement.domain import (
 
 class PlacementHandler:
     service: Owner = "placement"
-    inputs: tuple[TopicSpec, ...] = (PARTICIPANTS, PROVIDER_PLACEMENTS)
+    inputs: tuple[TopicSpec, ...] = CONSUMERS["placement"]
 
     def __init__(self, rates: Rates) -> None:
         self.rates = rates

@@ -14,7 +14,12 @@ from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import MILESTONES, PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE, Owner, TopicSpec
+from schemas.topics import (
+    CONSUMERS,
+    MILESTONES,
+    Owner,
+    TopicSpec,
+)
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -42,7 +47,7 @@ from services.sustainment.domain import (
 
 class SustainmentHandler:
     service: Owner = "sustainment"
-    inputs: tuple[TopicSpec, ...] = (PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE)
+    inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
