@@ -1,0 +1,52 @@
+# Local development entry points. `make` alone prints this help.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+KAFKA_JARS_STAMP := .cache/kafka/.resolved
+
+.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas
+
+help: ## show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(VENV_STAMP) ## create .venv and install the project with dev tools
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+kafka-jars: $(KAFKA_JARS_STAMP) ## resolve the Kafka broker jars from Maven Central into .cache/
+$(KAFKA_JARS_STAMP): deploy/kafka/pom.xml
+	bash deploy/kafka.sh jars
+
+infra-up: venv kafka-jars ## start PostgreSQL (:15432) and Kafka (:19092), create the topics
+	bash deploy/postgres.sh start
+	bash deploy/kafka.sh start
+	$(PY) -m deploy.create_topics
+
+infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
+	bash deploy/kafka.sh stop
+	bash deploy/postgres.sh stop
+
+up: infra-up ## infra-up, then start the four services
+	bash deploy/services.sh start
+
+down: ## stop the services, then the infrastructure
+	if [ -f deploy/services.sh ]; then bash deploy/services.sh stop; fi
+	$(MAKE) --no-print-directory infra-down
+
+run: venv kafka-jars ## run the platform end to end (tools.run)
+	$(PY) -m tools.run
+
+test: venv kafka-jars ## run every test (they start Kafka and PostgreSQL themselves)
+	$(PY) -m pytest -q
+
+lint: venv ## ruff check, ruff format --check, mypy --strict
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy schemas services tools deploy tests
+
+schemas: venv ## export the JSON Schemas of the event models
+	$(PY) -m schemas.export

@@ -1,0 +1,1 @@
+"""Local infrastructure: Kafka and PostgreSQL scripts, topic creation."""

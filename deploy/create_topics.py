@@ -1,0 +1,118 @@
+"""Create every topic of the registry (``schemas.topics.ALL_TOPICS``) on the broker.
+
+Idempotent: topics that already exist are left as they are.
+
+    .venv/bin/python -m deploy.create_topics [--namespace PREFIX] [--bootstrap HOST:PORT]
+    .venv/bin/python -m deploy.create_topics --wait-only --timeout 5   # readiness probe
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from schemas.topics import ALL_TOPICS, qualified
+
+LOCAL_BOOTSTRAP = "127.0.0.1:19092"
+REPLICATION_FACTOR = 1
+TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
+NO_ERROR = 0
+VISIBLE_WITHIN_SECONDS = 30.0
+
+
+async def list_topics(bootstrap: str) -> set[str]:
+    """One metadata request: the broker's topic names."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        topics: list[str] = await admin.list_topics()
+        return set(topics)
+    finally:
+        await admin.close()
+
+
+async def wait_for_broker(bootstrap: str) -> set[str]:
+    """Repeat a metadata request until the broker answers; bound it with asyncio.timeout."""
+    while True:
+        try:
+            return await list_topics(bootstrap)
+        except KafkaError:
+            await asyncio.sleep(0.5)
+
+
+async def _create(bootstrap: str, new_topics: list[NewTopic]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    await admin.start()
+    try:
+        response = await admin.create_topics(new_topics)
+    finally:
+        await admin.close()
+    # Each entry is (topic, error_code[, error_message]) depending on the protocol version.
+    failures = [
+        " ".join(str(field) for field in entry)
+        for entry in response.topic_errors
+        if entry[1] not in (NO_ERROR, TOPIC_ALREADY_EXISTS)
+    ]
+    if failures:
+        raise RuntimeError("could not create topics: " + "; ".join(failures))
+
+
+async def ensure_topics(bootstrap: str, namespace: str = "") -> list[str]:
+    """Create the registry's missing topics under ``namespace``; return all their names.
+
+    Returns once every topic shows in the broker's metadata.
+    """
+    wanted = {qualified(spec, namespace): spec for spec in ALL_TOPICS}
+    existing = await list_topics(bootstrap)
+    missing = [
+        NewTopic(name=name, num_partitions=spec.partitions, replication_factor=REPLICATION_FACTOR)
+        for name, spec in wanted.items()
+        if name not in existing
+    ]
+    if missing:
+        await _create(bootstrap, missing)
+    async with asyncio.timeout(VISIBLE_WITHIN_SECONDS):
+        while True:
+            if set(wanted) <= await list_topics(bootstrap):
+                return list(wanted)
+            await asyncio.sleep(0.2)
+
+
+async def _main(bootstrap: str, namespace: str, wait_seconds: float, wait_only: bool) -> str:
+    try:
+        async with asyncio.timeout(wait_seconds):
+            await wait_for_broker(bootstrap)
+    except TimeoutError:
+        raise TimeoutError(f"no Kafka broker answered at {bootstrap} in {wait_seconds}s") from None
+    if wait_only:
+        return f"Kafka answers at {bootstrap}"
+    names = await ensure_topics(bootstrap, namespace)
+    return f"{len(names)} topics present at {bootstrap}: {', '.join(names)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.create_topics", description=__doc__)
+    parser.add_argument(
+        "--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", LOCAL_BOOTSTRAP)
+    )
+    parser.add_argument("--namespace", default="", help="prefix for every topic name")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for Kafka")
+    parser.add_argument(
+        "--wait-only", action="store_true", help="only check that the broker answers"
+    )
+    args = parser.parse_args(argv)
+    try:
+        print(asyncio.run(_main(args.bootstrap, args.namespace, args.timeout, args.wait_only)))
+    except (TimeoutError, RuntimeError, KafkaError) as exc:
+        print(f"create_topics: {exc!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

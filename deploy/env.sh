@@ -1,0 +1,28 @@
+# Sourced by deploy/*.sh: repo paths and connection defaults.
+# KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL set to anything but the local defaults mean
+# "use that external server": the start/stop scripts then leave the local one alone.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE_DIR="$ROOT/.state"
+CACHE_DIR="$ROOT/.cache"
+PYTHON="$ROOT/.venv/bin/python"
+
+LOCAL_KAFKA_BOOTSTRAP="127.0.0.1:19092"
+LOCAL_DATABASE_URL="postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
+
+KAFKA_EXTERNAL=""
+if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" && "$KAFKA_BOOTSTRAP_SERVERS" != "$LOCAL_KAFKA_BOOTSTRAP" ]]; then
+  KAFKA_EXTERNAL=1
+fi
+DATABASE_EXTERNAL=""
+if [[ -n "${DATABASE_URL:-}" && "$DATABASE_URL" != "$LOCAL_DATABASE_URL" ]]; then
+  DATABASE_EXTERNAL=1
+fi
+export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-$LOCAL_KAFKA_BOOTSTRAP}"
+export DATABASE_URL="${DATABASE_URL:-$LOCAL_DATABASE_URL}"
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+log() { echo "$(basename "$0"): $*"; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found: install $2"; }
+need_venv() {
+  [[ -x "$PYTHON" ]] || die "$PYTHON not found: run 'make venv' (python3 -m venv .venv && .venv/bin/pip install -e '.[dev]')"
+}

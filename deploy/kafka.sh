@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Local single-node Kafka (KRaft, broker+controller) on 127.0.0.1:19092 (controller :19093).
+#   deploy/kafka.sh start|stop|status|jars
+# Jars come from Maven Central (deploy/kafka/pom.xml) into .cache/kafka/libs; data, logs and
+# the pid file live in .state/kafka. Idempotent: start when running, stop when stopped are no-ops.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+POM="$ROOT/deploy/kafka/pom.xml"
+LIBS="$CACHE_DIR/kafka/libs"
+JARS_STAMP="$CACHE_DIR/kafka/.resolved"
+KSTATE="$STATE_DIR/kafka"
+PID_FILE="$KSTATE/kafka.pid"
+PROPS="$KSTATE/server.properties"
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+
+need_java() {
+  need java "OpenJDK 17 (apt-get install openjdk-17-jre-headless)"
+  local major
+  major="$(java -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p')"
+  [[ "${major:-0}" -ge 17 ]] || die "java $major is too old: Kafka 4 needs 17+ (apt-get install openjdk-17-jre-headless)"
+}
+
+resolve_jars() {
+  need mvn "Maven (apt-get install maven)"
+  log "resolving Kafka jars from Maven Central into $LIBS"
+  rm -rf "$LIBS.tmp" && mkdir -p "$LIBS.tmp"
+  mvn -B -f "$POM" dependency:copy-dependencies -DoutputDirectory="$LIBS.tmp" \
+    >"$CACHE_DIR/kafka/mvn.log" 2>&1 || { tail -n 40 "$CACHE_DIR/kafka/mvn.log" >&2; die "mvn failed"; }
+  rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS" && touch "$JARS_STAMP"
+}
+
+pid() { cat "$PID_FILE" 2>/dev/null || true; }
+# Running = the pid file names a live kafka.Kafka process (not a recycled pid).
+running() {
+  local p; p="$(pid)"
+  [[ -n "$p" ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+}
+port_open() { (exec 3<>/dev/tcp/127.0.0.1/19092) 2>/dev/null; }
+# A real client request (metadata), not an open port.
+answers() { "$PYTHON" -m deploy.create_topics --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" --wait-only --timeout "${1:-3}" >/dev/null 2>&1; }
+JAVA=(java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+  -Dkafka.logs.dir="$KSTATE/logs" -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml"
+  -Dlog4j2.shutdownHookEnabled=false
+  -cp "$LIBS/*")
+
+format_storage() {
+  mkdir -p "$KSTATE/data" "$KSTATE/logs"
+  { cat "$ROOT/deploy/kafka/server.properties"; echo "log.dirs=$KSTATE/data"; } > "$PROPS"
+  [[ -f "$KSTATE/data/meta.properties" ]] && return
+  local cluster_id
+  # A Kafka Uuid: 16 random bytes, base64url without padding (what `random-uuid` prints).
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  log "formatting $KSTATE/data (cluster id $cluster_id)"
+  "${JAVA[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" \
+    >"$KSTATE/logs/format.log" 2>&1 || { cat "$KSTATE/logs/format.log" >&2; die "storage format failed"; }
+}
+
+start() {
+  need_java; need_venv
+  [[ -f "$JARS_STAMP" && "$JARS_STAMP" -nt "$POM" ]] || resolve_jars
+  if ! running && port_open && answers 5; then
+    log "a Kafka from elsewhere (another checkout?) answers on $LOCAL_KAFKA_BOOTSTRAP: using it"
+    return
+  fi
+  if running; then log "already running (pid $(pid))"; else
+    format_storage
+    log "starting Kafka on $LOCAL_KAFKA_BOOTSTRAP (log: $KSTATE/logs/server.log)"
+    # setsid: the broker outlives the shell, make and pytest that started it.
+    rm -f "$PID_FILE"
+    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$PID_FILE" "${JAVA[@]}" kafka.Kafka "$PROPS" \
+      </dev/null >"$KSTATE/logs/stdout.log" 2>&1 9>&- &
+    for _ in {1..50}; do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
+  fi
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until answers 3; do
+    running || { tail -n 30 "$KSTATE/logs/stdout.log" "$KSTATE/logs/server.log" >&2 2>/dev/null; die "Kafka exited during start"; }
+    ((SECONDS < deadline)) || die "Kafka did not answer within ${START_TIMEOUT}s (see $KSTATE/logs/server.log)"
+    sleep 0.5
+  done
+  log "ready on $LOCAL_KAFKA_BOOTSTRAP"
+}
+
+stop() {
+  if ! running; then log "not running"; rm -f "$PID_FILE"; return; fi
+  local p; p="$(pid)"
+  log "stopping Kafka (pid $p)"
+  kill -TERM "$p"
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$p" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
+  if kill -0 "$p" 2>/dev/null; then log "still running after ${STOP_TIMEOUT}s: SIGKILL"; kill -KILL "$p"; fi
+  rm -f "$PID_FILE"
+  log "stopped"
+}
+
+status() {
+  if ! running; then log "stopped"; exit 3; fi
+  need_venv
+  if answers 5; then log "running (pid $(pid)), answering on $LOCAL_KAFKA_BOOTSTRAP"
+  else log "running (pid $(pid)) but not answering on $LOCAL_KAFKA_BOOTSTRAP"; exit 1; fi
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  start|stop|status)
+    if [[ -n "$KAFKA_EXTERNAL" ]]; then
+      log "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS: using that external Kafka, nothing to $cmd"
+      exit 0
+    fi
+    mkdir -p "$KSTATE/logs"
+    exec 9>"$STATE_DIR/kafka.lock" && flock 9  # one start/stop at a time
+    "$cmd" ;;
+  jars) resolve_jars ;;
+  *) echo "usage: $0 start|stop|status|jars" >&2; exit 2 ;;
+esac

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Local PostgreSQL 15 on 127.0.0.1:15432, data in .state/postgres/data (owned by `postgres`
+# when run as root), role and database `outcomes` (password `outcomes`, superuser: tests
+# create databases).   deploy/postgres.sh start|stop|status
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PORT=15432
+PSTATE="$STATE_DIR/postgres"
+DATA="$PSTATE/data"
+SOCKET_DIR="$PSTATE/run"
+LOGFILE="$PSTATE/postgres.log"
+# One line: pg_ctl hands -o to a shell command line.
+SETTINGS="-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories='$SOCKET_DIR'"
+SETTINGS+=" -c shared_buffers=256MB -c max_connections=200"
+
+# Postgres refuses to run as root: as root, act as the `postgres` OS user.
+as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+psql_admin() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PORT" -U postgres "$@"; }
+running() { [[ -f "$DATA/PG_VERSION" ]] && as_pg "$PG_BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1; }
+
+check_prerequisites() {
+  [[ -x "$PG_BIN/pg_ctl" ]] || die "$PG_BIN/pg_ctl not found: install PostgreSQL 15 (apt-get install postgresql-15) or set PG_BIN"
+  if [[ "$(id -u)" == 0 ]]; then
+    id postgres >/dev/null 2>&1 || die "no 'postgres' OS user: install PostgreSQL 15 (apt-get install postgresql-15)"
+  fi
+}
+
+prepare_dirs() {
+  mkdir -p "$SOCKET_DIR"
+  [[ "$(id -u)" == 0 ]] || return 0
+  chown postgres:postgres "$PSTATE" "$SOCKET_DIR"
+  # postgres must be able to reach the data directory through the root-owned checkout.
+  local dir="$STATE_DIR"
+  while [[ "$dir" != / ]]; do
+    [[ "$(stat -c %A "$dir")" == *x ]] || chmod o+x "$dir"
+    dir="$(dirname "$dir")"
+  done
+}
+
+init_cluster() {
+  [[ -f "$DATA/PG_VERSION" ]] && return
+  log "initdb $DATA"
+  as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+    --auth-local=trust --auth-host=scram-sha-256 >"$PSTATE/initdb.log" 2>&1 \
+    || { cat "$PSTATE/initdb.log" >&2; die "initdb failed"; }
+}
+
+create_app_role() {
+  psql_admin -d postgres <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'outcomes') THEN
+    CREATE ROLE outcomes LOGIN SUPERUSER PASSWORD 'outcomes';
+  END IF;
+END $$;
+SQL
+  if [[ -z "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'outcomes'")" ]]; then
+    psql_admin -d postgres -c "CREATE DATABASE outcomes OWNER outcomes"
+  fi
+}
+
+answers() {
+  PGPASSWORD=outcomes "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PORT" -U outcomes -d outcomes \
+    -tAc "SELECT 1" >/dev/null 2>&1
+}
+
+start() {
+  check_prerequisites
+  if ! running && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+    answers || die "something else answers on 127.0.0.1:$PORT but not as role 'outcomes'"
+    log "a PostgreSQL from elsewhere (another checkout?) answers on 127.0.0.1:$PORT: using it"
+    return
+  fi
+  prepare_dirs
+  init_cluster
+  if running; then log "already running"; else
+    log "starting PostgreSQL on 127.0.0.1:$PORT (log: $LOGFILE)"
+    as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGFILE" -o "$SETTINGS" -w -t 60 >/dev/null 9>&- \
+      || { tail -n 30 "$LOGFILE" >&2; die "PostgreSQL did not start"; }
+  fi
+  local deadline=$((SECONDS + 60))
+  until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; do
+    ((SECONDS < deadline)) || die "PostgreSQL not ready within 60s (see $LOGFILE)"
+    sleep 0.5
+  done
+  create_app_role
+  answers || die "PostgreSQL does not answer queries as 'outcomes' (see $LOGFILE)"
+  log "ready: $LOCAL_DATABASE_URL"
+}
+
+stop() {
+  check_prerequisites
+  if ! running; then log "not running"; return; fi
+  as_pg "$PG_BIN/pg_ctl" stop -D "$DATA" -m fast -w -t 60 >/dev/null
+  log "stopped"
+}
+
+status() {
+  check_prerequisites
+  running || { log "stopped"; exit 3; }
+  if answers; then log "running, answering on 127.0.0.1:$PORT"
+  else log "running but not answering on 127.0.0.1:$PORT"; exit 1; fi
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  start|stop|status)
+    if [[ -n "$DATABASE_EXTERNAL" ]]; then
+      log "DATABASE_URL is set to ${DATABASE_URL/\/\/*@/\/\/***@}: using that external PostgreSQL, nothing to $cmd"
+      exit 0
+    fi
+    mkdir -p "$STATE_DIR"
+    exec 9>"$STATE_DIR/postgres.lock" && flock 9  # one start/stop at a time
+    "$cmd" ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

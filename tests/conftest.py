@@ -1,0 +1,93 @@
+"""Session fixtures: the local Kafka and PostgreSQL, started on demand and left running.
+
+``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` pointing elsewhere mean: use that server and
+start nothing. The deploy scripts are idempotent, so a later session reuses the servers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
+LOCAL_DATABASE_URL = "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    kafka_bootstrap: str
+    database_url: str
+
+
+def _start(scripts: list[str]) -> None:
+    """Run ``deploy/<script> start`` for each script, in parallel; fail with their output."""
+    runs = [
+        (
+            script,
+            subprocess.Popen(
+                ["bash", str(ROOT / "deploy" / script), "start"],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            ),
+        )
+        for script in scripts
+    ]
+    for script, process in runs:
+        output, _ = process.communicate(timeout=600)
+        if process.returncode != 0:
+            pytest.fail(f"deploy/{script} start failed:\n{output}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Infrastructure:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA_BOOTSTRAP
+    database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE_URL
+    local = [
+        script
+        for script, address, default in (
+            ("postgres.sh", database, LOCAL_DATABASE_URL),
+            ("kafka.sh", kafka, LOCAL_KAFKA_BOOTSTRAP),
+        )
+        if address == default
+    ]
+    _start(local)
+    return Infrastructure(kafka_bootstrap=kafka, database_url=database)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infrastructure: Infrastructure) -> str:
+    return infrastructure.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def database_url(infrastructure: Infrastructure) -> str:
+    return infrastructure.database_url
+
+
+@pytest.fixture
+async def fresh_database(database_url: str) -> AsyncIterator[str]:
+    """URL of a new, empty database on the server; dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
