@@ -23,11 +23,11 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
-from tools.feed.generate import expected_counts, generate_feed
+from tools.feed.generate import FeedCounts, expected_counts, generate_feed
 from tools.feed.publish import publish_feed
 from tools.quiet import Backlog, wait_until_quiet
 from tools.services import ServiceProcesses
-from tools.summary import format_summary, read_summary
+from tools.summary import Summary, format_summary, read_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_KAFKA = "127.0.0.1:19092"
@@ -147,13 +147,31 @@ def run(participants: int, seed: int) -> int:
         finally:
             services.stop()
             say("services stopped")
-    print(format_summary(summary, expected_counts(items)))
+    expected = expected_counts(items)
+    print(format_summary(summary, expected))
     say(f"done in {time.monotonic() - began:.1f}s")
-    paid = sum(c.payments for c in summary.payments.values())
-    if paid == 0:
-        print("run: no payments were produced", file=sys.stderr)
-        return 1
-    return 0
+    problems = differences(summary, expected)
+    for problem in problems:
+        print(f"run: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def differences(summary: Summary, expected: FeedCounts) -> list[str]:
+    """Where the pipeline's output differs from what the feed should produce."""
+    problems = []
+    if not any(c.payments for c in summary.payments.values()):
+        problems.append("no payments were produced")
+    got = {c: (p.payments, p.net_pence) for c, p in summary.payments.items()}
+    want = {c: (p.count, p.total_pence) for c, p in expected.payments_by_contract.items()}
+    if got != want:
+        problems.append(f"payments by contract {got} differ from the expected {want}")
+    got_milestones = {k: n for k, n in summary.milestones.items() if n}
+    want_milestones = {k: n for k, n in expected.milestones.items() if n}
+    if got_milestones != want_milestones:
+        problems.append(f"milestones {got_milestones} differ from {want_milestones}")
+    if summary.rejections:
+        problems.append(f"the clean synthetic feed had rejections: {summary.rejections}")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
