@@ -40,7 +40,7 @@ down: ## stop the services, then the infrastructure
 run: venv kafka-jars ## run the platform end to end (tools.run)
 	$(PY) -m tools.run
 
-test: venv kafka-jars ## run every test (they start Kafka and PostgreSQL themselves)
+test: venv kafka-jars lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
 	$(PY) -m pytest -q
 
 lint: venv ## ruff check, ruff format --check, mypy --strict

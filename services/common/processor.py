@@ -144,15 +144,49 @@ class BatchProcessor:
         self, conn: db.Connection, items: list[Received], outcome: BatchOutcome
     ) -> int:
         """Handle items, then whatever their effects released from the hold, until done."""
+        if not items:
+            return 0
         held = 0
-        while items:
-            await self.handler.handle(conn, items, outcome)
+        await self.handler.handle(conn, items, outcome)
+        while True:
             holds = outcome.take_holds()
             held += len(holds)
             await db.hold(conn, holds, outcome.now)
             released = await db.release(conn, outcome.take_released())
             items = [d for d in map(decode, released) if isinstance(d, Received)]
-        return held
+            if not items:
+                return held
+            await self._handle_released(conn, items, outcome)
+
+    async def _handle_released(
+        self, conn: db.Connection, items: list[Received], outcome: BatchOutcome
+    ) -> None:
+        """Handle items let out of the hold, each in a savepoint if they fail together.
+
+        A released item that makes the handler fail is rejected itself
+        (``processing_failed``); the record that released it is not to blame.
+        """
+        mark = outcome.mark()
+        try:
+            async with conn.transaction():
+                await self.handler.handle(conn, items, outcome)
+            return
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            log.exception("%d released records failed; handling them one by one", len(items))
+            outcome.rewind(mark)
+        for item in items:
+            mark = outcome.mark()
+            try:
+                async with conn.transaction():
+                    await self.handler.handle(conn, [item], outcome)
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as exc:
+                outcome.rewind(mark)
+                log.exception("released record %s failed processing", item.event_id)
+                outcome.reject(item, RejectionReason.PROCESSING_FAILED, _failure_text(exc))
 
     async def expire_holds(self) -> int:
         """Reject held items older than the hold time (reason chosen by the handler)."""
@@ -165,10 +199,7 @@ class BatchProcessor:
                         reason, message = self.handler.expired(item)
                         outcome.reject(item, reason, message)
                 await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
-            for rejected in outcome.rejections:
-                metrics.EVENTS_REJECTED.labels(
-                    self._service, rejected.source_topic, rejected.reason
-                ).inc()
+            self._count_rejections(outcome)
             if outcome.rejections:
                 self.outbox_written.set()
             return len(outcome.rejections)
@@ -179,7 +210,7 @@ class BatchProcessor:
         outcome = BatchOutcome(self._service, self.clock())
         decoded = decode(record)
         message_id = decoded.event_id if isinstance(decoded, Received) else record_id(record)
-        text = f"processing failed: {type(exc).__name__}: {exc}"[:2000]
+        text = _failure_text(exc)
         async with self.pool.acquire() as conn, conn.transaction():
             if not await db.claim_new(conn, [message_id]):
                 return BatchReport(1, 0, 1, 0, 0, 0)
@@ -194,13 +225,19 @@ class BatchProcessor:
     ) -> None:
         for topic, n in Counter(r.spec.name for r in records).items():
             metrics.EVENTS_CONSUMED.labels(self._service, topic).inc(n)
-        for rejected in outcome.rejections:
-            metrics.EVENTS_REJECTED.labels(
-                self._service, rejected.source_topic, rejected.reason
-            ).inc()
+        self._count_rejections(outcome)
         metrics.EVENTS_HELD.labels(self._service).inc(held)
         metrics.BATCH_SECONDS.labels(self._service).observe(seconds)
         metrics.BATCH_SIZE.labels(self._service).observe(len(records))
+
+
+def _failure_text(exc: Exception) -> str:
+    return f"processing failed: {type(exc).__name__}: {exc}"[:2000]
+
+    def _count_rejections(self, outcome: BatchOutcome) -> None:
+        for rejected in outcome.rejections:
+            topic = rejected.source_topic.removeprefix(self.namespace)
+            metrics.EVENTS_REJECTED.labels(self._service, topic, rejected.reason).inc()
 
 
 def _sum_reports(reports: Sequence[BatchReport]) -> BatchReport:
