@@ -82,6 +82,16 @@ class BatchOutcome:
         taken, self.released = sorted(self.released), set()
         return taken
 
+    def mark(self) -> tuple[int, int, int, frozenset[str]]:
+        """A point to :meth:`rewind` to when handling after it is rolled back."""
+        return (len(self.outgoing), len(self.rejections), len(self.holds), frozenset(self.released))
+
+    def rewind(self, mark: tuple[int, int, int, frozenset[str]]) -> None:
+        """Forget the decisions recorded since ``mark``."""
+        outgoing, rejections, holds, released = mark
+        del self.outgoing[outgoing:], self.rejections[rejections:], self.holds[holds:]
+        self.released = set(released)
+
     def all_outgoing(self) -> list[Outgoing]:
         spec = REJECTIONS[self.service]
         rejected = [Outgoing(spec, r.source_event_id or record_key(r), r) for r in self.rejections]

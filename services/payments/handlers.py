@@ -89,8 +89,8 @@ class PaymentsHandler:
                 reached_on=event.reached_on,
                 reason=decision.reason,
             )
-            repo.add_not_paid(not_paid)
-            outcome.emit(PAYMENTS, event.participant_id, not_paid)
+            if repo.add_not_paid(not_paid):  # a re-sent occurrence is not announced again
+                outcome.emit(PAYMENTS, event.participant_id, not_paid)
         elif isinstance(decision, PayDecision):
             payment = ProviderPaymentIssued(
                 event_id=derived_event_id(decision.payment_id, "provider_payment"),

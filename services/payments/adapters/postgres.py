@@ -13,6 +13,7 @@ from services.common.db import Connection
 from services.payments.domain import LedgerEntry
 
 Account = tuple[str, str]  # (contract_id, participant_id)
+NotPaidKey = tuple[str, str, MilestoneKind, int]  # (contract, participant, milestone, occurrence)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class PaymentsRepository:
         self._new_payments: list[ProviderPaymentIssued] = []
         self._new_outcomes: list[tuple[str, str, str]] = []
         self._not_paid: list[MilestoneNotPaid] = []
+        self.not_paid_keys: set[NotPaidKey] = set()
 
     async def load(self, accounts: Iterable[Account]) -> None:
         keys = sorted(set(accounts))
@@ -63,6 +65,16 @@ class PaymentsRepository:
         for r in rows:
             key = (r["contract_id"], r["participant_id"])
             self.outcomes_received[key].add(MilestoneKind(r["milestone"]))
+        rows = await self.conn.fetch(
+            "SELECT n.* FROM not_paid n JOIN unnest($1::text[], $2::text[])"
+            " AS a(c, pid) ON n.contract_id = a.c AND n.participant_id = a.pid",
+            contracts,
+            participants,
+        )
+        self.not_paid_keys.update(
+            (r["contract_id"], r["participant_id"], MilestoneKind(r["milestone"]), r["occurrence"])
+            for r in rows
+        )
 
     def receive_outcome(self, account: Account, milestone: MilestoneKind) -> None:
         if milestone not in self.outcomes_received[account]:
@@ -93,8 +105,19 @@ class PaymentsRepository:
             payment.base_pence, payment.uplift_pence, payment.reached_on
         )
 
-    def add_not_paid(self, decision: MilestoneNotPaid) -> None:
+    def add_not_paid(self, decision: MilestoneNotPaid) -> bool:
+        """Record a decision not to pay; False if this occurrence was already recorded."""
+        key = (
+            decision.contract_id,
+            decision.participant_id,
+            decision.milestone,
+            decision.occurrence,
+        )
+        if key in self.not_paid_keys:
+            return False
+        self.not_paid_keys.add(key)
         self._not_paid.append(decision)
+        return True
 
     async def flush(self) -> None:
         if self._new_payments:
