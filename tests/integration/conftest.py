@@ -1,0 +1,507 @@
+"""Integration helpers: a service's handler on its own schema in a fresh database.
+
+``start_service(handler)`` migrates the handler's schema in ``fresh_database`` and returns
+a :class:`ServiceHarness`: the pool, a :class:`BatchProcessor` with a controllable clock,
+a feed that turns event models into the raw records a consumer would receive, and
+readers of the outbox decoded through the topic registry.
+
+The event builders below give terse, valid provider and upstream events: every field
+has a default that fits the default contract ``whp-central`` (Camden, starts 2024).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from pydantic import BaseModel
+
+from schemas.base import Event
+from schemas.common import (
+    AgeBand,
+    EligibilityGroup,
+    EmploymentType,
+    EvidenceKind,
+    MilestoneKind,
+    ReferralSource,
+    RejectionReason,
+    SubRegion,
+)
+from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.placement import PlacementConfirmed
+from schemas.provider import (
+    EvidenceRetracted,
+    EvidenceSubmitted,
+    JobStarted,
+    ProgrammeEnded,
+    ProgrammeStarted,
+    ReferralMade,
+)
+from schemas.rejections import EventRejected
+from schemas.sustainment import MilestoneReached, MilestoneRevoked
+from schemas.topics import ALL_TOPICS, TopicSpec, by_name, qualified
+from services.common import db
+from services.common.messages import RawRecord
+from services.common.processor import BatchProcessor, BatchReport, Handler
+from services.common.reference import load_contracts, load_rates
+from services.intake.handlers import IntakeHandler
+from services.payments.handlers import PaymentsHandler
+from services.placement.handlers import PlacementHandler
+from services.sustainment.handlers import SustainmentHandler
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTICIPANT_KEY = b"integration-test-participant-key"
+HOLD_SECONDS = 7 * 24 * 3600
+CLOCK_START = datetime(2024, 12, 2, 9, 0, tzinfo=UTC)
+PRODUCED_AT = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
+
+PROVIDER = "prov-whp-central"
+CONTRACT = "whp-central"
+PARTICIPANT = "participant-1"
+REFERRAL = "ref-1"
+PLACEMENT = "plc-1"
+PROGRAMME_START = date(2024, 4, 1)
+"""A Monday; the NLW in force is 1144 pence, so the earnings threshold is 475,904."""
+
+E = TypeVar("E", bound=BaseModel)
+
+
+# -- time and records --------------------------------------------------------------
+
+
+class FakeClock:
+    """The processor's clock: a fixed instant that a test moves forward."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def spec_of(event: Event) -> TopicSpec:
+    """The topic an event model travels on (each model belongs to exactly one topic)."""
+    specs = [s for s in ALL_TOPICS if type(event) in s.models]
+    assert len(specs) == 1, f"{type(event).__name__} is on {len(specs)} topics"
+    return specs[0]
+
+
+class RecordFeed:
+    """Raw records as a consumer receives them: the next offset per topic partition."""
+
+    def __init__(self, namespace: str = "") -> None:
+        self.namespace = namespace
+        self._next_offset: dict[tuple[str, int], int] = defaultdict(int)
+
+    def raw(
+        self, spec: TopicSpec, value: bytes, *, key: str | None = None, partition: int = 0
+    ) -> RawRecord:
+        topic = qualified(spec, self.namespace)
+        offset = self._next_offset[(topic, partition)]
+        self._next_offset[(topic, partition)] += 1
+        encoded_key = key.encode() if key is not None else None
+        return RawRecord(spec, topic, partition, offset, encoded_key, value)
+
+    def record(self, event: Event, *, partition: int = 0) -> RawRecord:
+        spec = spec_of(event)
+        key = str(getattr(event, spec.key_field))
+        return self.raw(spec, event.model_dump_json().encode(), key=key, partition=partition)
+
+
+# -- the outbox ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    topic: str
+    key: str
+    event: Any  # one of the models of the topic named by ``topic``
+
+
+def decode_outbox_row(row: Any, namespace: str = "") -> OutboxRow:
+    spec = by_name(row["topic"].removeprefix(namespace))
+    event = spec.adapter.validate_json(row["value"])
+    assert str(event.event_id) == row["event_id"]
+    return OutboxRow(row["topic"], row["key"], event)
+
+
+def of_type(rows: Sequence[OutboxRow], kind: type[E]) -> list[E]:
+    """The events of one model among outbox rows, in outbox order."""
+    return [r.event for r in rows if isinstance(r.event, kind)]
+
+
+def meaningful(event: BaseModel, *also_ignored: str) -> dict[str, Any]:
+    """An event's fields without its envelope (event id, production time)."""
+    return event.model_dump(exclude={"event_id", "produced_at", *also_ignored})
+
+
+# -- the service under test ------------------------------------------------------
+
+
+@dataclass
+class ServiceHarness:
+    handler: Handler
+    pool: db.Pool
+    processor: BatchProcessor
+    clock: FakeClock
+    feed: RecordFeed
+    namespace: str = ""
+    _read_up_to: int = field(default=0)
+
+    def records(self, *items: Event | RawRecord) -> list[RawRecord]:
+        return [i if isinstance(i, RawRecord) else self.feed.record(i) for i in items]
+
+    async def send(self, *items: Event | RawRecord) -> BatchReport:
+        """Process one batch: events are encoded into records at the next offsets."""
+        return await self.processor.process(self.records(*items))
+
+    async def send_each(self, *items: Event | RawRecord) -> list[BatchReport]:
+        """Process every item as a batch of its own, in the order given."""
+        return [await self.send(item) for item in items]
+
+    async def outbox(self) -> list[OutboxRow]:
+        """Every row in the outbox, in order."""
+        rows = await self.pool.fetch("SELECT * FROM outbox ORDER BY id")
+        return [decode_outbox_row(r, self.namespace) for r in rows]
+
+    async def new_output(self) -> list[OutboxRow]:
+        """The outbox rows written since the last call."""
+        rows = await self.pool.fetch(
+            "SELECT * FROM outbox WHERE id > $1 ORDER BY id", self._read_up_to
+        )
+        if rows:
+            self._read_up_to = max(r["id"] for r in rows)
+        return [decode_outbox_row(r, self.namespace) for r in rows]
+
+    async def held(self) -> list[str]:
+        """The message ids in the hold, oldest first."""
+        rows = await self.pool.fetch("SELECT message_id FROM held ORDER BY held_at, message_id")
+        return [r["message_id"] for r in rows]
+
+    async def table(self, name: str) -> list[tuple[Any, ...]]:
+        """A table's rows as sorted tuples, to compare state before and after."""
+        rows = await self.pool.fetch(f"SELECT * FROM {name}")
+        return sorted((tuple(r.values()) for r in rows), key=repr)
+
+
+ServiceStarter = Callable[..., Awaitable[ServiceHarness]]
+
+
+@pytest.fixture
+async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
+    """Start a handler on its migrated schema in this test's fresh database."""
+    pools: list[db.Pool] = []
+
+    async def start(handler: Handler, *, namespace: str = "") -> ServiceHarness:
+        service_dir = ROOT / "services" / handler.service
+        await db.migrate(fresh_database, handler.service, service_dir)
+        pool = await db.create_pool(fresh_database, handler.service)
+        pools.append(pool)
+        clock = FakeClock(CLOCK_START)
+        processor = BatchProcessor(
+            handler,
+            pool,
+            namespace=namespace,
+            hold_seconds=HOLD_SECONDS,
+            clock=clock,
+            retry_delay=0.01,
+        )
+        return ServiceHarness(handler, pool, processor, clock, RecordFeed(namespace), namespace)
+
+    yield start
+    for pool in pools:
+        await pool.close()
+
+
+def intake_handler() -> IntakeHandler:
+    return IntakeHandler(load_contracts(), PARTICIPANT_KEY)
+
+
+@pytest.fixture
+async def intake(start_service: ServiceStarter) -> ServiceHarness:
+    return await start_service(intake_handler())
+
+
+@pytest.fixture
+async def placement(start_service: ServiceStarter) -> ServiceHarness:
+    return await start_service(PlacementHandler(load_rates()))
+
+
+@pytest.fixture
+async def sustainment(start_service: ServiceStarter) -> ServiceHarness:
+    return await start_service(SustainmentHandler(load_contracts(), load_rates()))
+
+
+@pytest.fixture
+async def payments(start_service: ServiceStarter) -> ServiceHarness:
+    return await start_service(PaymentsHandler(load_contracts()))
+
+
+# -- event builders ----------------------------------------------------------------
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def referral(
+    referral_id: str = REFERRAL,
+    *,
+    nino: str = "AB123456C",
+    date_of_birth: date = date(1990, 5, 17),
+    borough: str = "Camden",
+    provider_id: str = PROVIDER,
+    contract_id: str = CONTRACT,
+    referral_date: date = date(2024, 3, 18),
+    eligibility_group: EligibilityGroup = EligibilityGroup.DISABILITY,
+    event_id: uuid.UUID | None = None,
+) -> ReferralMade:
+    return ReferralMade(
+        event_id=event_id or new_id(),
+        produced_at=PRODUCED_AT,
+        provider_id=provider_id,
+        contract_id=contract_id,
+        referral_id=referral_id,
+        nino=nino,
+        date_of_birth=date_of_birth,
+        borough=borough,
+        eligibility_group=eligibility_group,
+        referral_source=ReferralSource.JOBCENTRE,
+        referral_date=referral_date,
+    )
+
+
+def programme_start(
+    referral_id: str = REFERRAL,
+    *,
+    start_date: date = PROGRAMME_START,
+    provider_id: str = PROVIDER,
+    event_id: uuid.UUID | None = None,
+) -> ProgrammeStarted:
+    return ProgrammeStarted(
+        event_id=event_id or new_id(),
+        produced_at=PRODUCED_AT,
+        provider_id=provider_id,
+        referral_id=referral_id,
+        start_date=start_date,
+    )
+
+
+def programme_end(
+    referral_id: str = REFERRAL,
+    *,
+    end_date: date = date(2024, 9, 30),
+    reason: str = "moved away",
+    provider_id: str = PROVIDER,
+) -> ProgrammeEnded:
+    return ProgrammeEnded(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        provider_id=provider_id,
+        referral_id=referral_id,
+        end_date=end_date,
+        reason=reason,
+    )
+
+
+def participant_started(
+    participant_id: str = PARTICIPANT,
+    *,
+    referral_id: str = REFERRAL,
+    provider_id: str = PROVIDER,
+    contract_id: str = CONTRACT,
+    sub_region: SubRegion = SubRegion.CENTRAL,
+    borough: str = "Camden",
+    start_date: date = PROGRAMME_START,
+    eligibility_group: EligibilityGroup = EligibilityGroup.DISABILITY,
+) -> ParticipantStarted:
+    return ParticipantStarted(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=participant_id,
+        referral_id=referral_id,
+        provider_id=provider_id,
+        contract_id=contract_id,
+        sub_region=sub_region,
+        borough=borough,
+        eligibility_group=eligibility_group,
+        referral_source=ReferralSource.JOBCENTRE,
+        age_band=AgeBand.MIDDLE,
+        start_date=start_date,
+    )
+
+
+def participant_left(
+    participant_id: str = PARTICIPANT,
+    *,
+    referral_id: str = REFERRAL,
+    end_date: date,
+) -> ParticipantLeft:
+    return ParticipantLeft(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=participant_id,
+        referral_id=referral_id,
+        provider_id=PROVIDER,
+        contract_id=CONTRACT,
+        end_date=end_date,
+        reason="found work elsewhere",
+    )
+
+
+def job_start(
+    placement_id: str = PLACEMENT,
+    *,
+    referral_id: str = REFERRAL,
+    job_start_date: date = date(2024, 4, 15),
+    hourly_wage_pence: int | None = 1400,
+    weekly_hours: Decimal = Decimal("37.5"),
+    employment_type: EmploymentType = EmploymentType.EMPLOYED,
+    provider_id: str = PROVIDER,
+    sic_sector: str | None = "retail",
+    event_id: uuid.UUID | None = None,
+) -> JobStarted:
+    return JobStarted(
+        event_id=event_id or new_id(),
+        produced_at=PRODUCED_AT,
+        provider_id=provider_id,
+        referral_id=referral_id,
+        placement_id=placement_id,
+        job_start_date=job_start_date,
+        employment_type=employment_type,
+        hourly_wage_pence=hourly_wage_pence,
+        weekly_hours=weekly_hours,
+        employer_name="Camden Market Ltd",
+        sic_sector=sic_sector,
+    )
+
+
+def placement_confirmed(
+    placement_id: str = PLACEMENT,
+    *,
+    participant_id: str = PARTICIPANT,
+    job_start_date: date = date(2024, 4, 15),
+    pays_llw: bool = True,
+    employment_type: EmploymentType = EmploymentType.EMPLOYED,
+) -> PlacementConfirmed:
+    employed = employment_type is EmploymentType.EMPLOYED
+    return PlacementConfirmed(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=participant_id,
+        placement_id=placement_id,
+        referral_id=REFERRAL,
+        provider_id=PROVIDER,
+        contract_id=CONTRACT,
+        job_start_date=job_start_date,
+        employment_type=employment_type,
+        hourly_wage_pence=1400 if employed else None,
+        weekly_hours=Decimal("37.5"),
+        pays_llw=pays_llw and employed,
+        below_minimum_wage=False,
+    )
+
+
+def evidence(
+    evidence_id: str,
+    period_start: date,
+    period_end: date,
+    earnings_pence: int,
+    *,
+    hours: Decimal = Decimal("60"),
+    placement_id: str = PLACEMENT,
+    version: int = 1,
+    kind: EvidenceKind = EvidenceKind.PAYSLIP,
+    reported_on: date | None = None,
+) -> EvidenceSubmitted:
+    return EvidenceSubmitted(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        provider_id=PROVIDER,
+        placement_id=placement_id,
+        evidence_id=evidence_id,
+        version=version,
+        kind=kind,
+        period_start=period_start,
+        period_end=period_end,
+        gross_earnings_pence=earnings_pence,
+        hours_worked=hours,
+        reported_on=reported_on or period_end + timedelta(days=3),
+    )
+
+
+def retraction(evidence_id: str) -> EvidenceRetracted:
+    return EvidenceRetracted(
+        event_id=new_id(), produced_at=PRODUCED_AT, provider_id=PROVIDER, evidence_id=evidence_id
+    )
+
+
+def milestone_reached(
+    milestone: MilestoneKind = MilestoneKind.EARNINGS_OUTCOME,
+    *,
+    occurrence: int = 1,
+    participant_id: str = PARTICIPANT,
+    contract_id: str = CONTRACT,
+    provider_id: str = PROVIDER,
+    reached_on: date = date(2024, 7, 14),
+    job_pays_llw: bool = True,
+    eligibility_group: EligibilityGroup = EligibilityGroup.DISABILITY,
+    payable: bool = True,
+    not_payable_reason: RejectionReason | None = None,
+    event_id: uuid.UUID | None = None,
+) -> MilestoneReached:
+    return MilestoneReached(
+        event_id=event_id or new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=participant_id,
+        provider_id=provider_id,
+        contract_id=contract_id,
+        eligibility_group=eligibility_group,
+        milestone=milestone,
+        occurrence=occurrence,
+        reached_on=reached_on,
+        job_pays_llw=job_pays_llw,
+        placement_id=PLACEMENT,
+        evidence_ids=("ev-1", "ev-2", "ev-3"),
+        payable=payable,
+        not_payable_reason=not_payable_reason,
+    )
+
+
+def milestone_revoked(
+    milestone: MilestoneKind = MilestoneKind.EARNINGS_OUTCOME,
+    *,
+    occurrence: int = 1,
+    participant_id: str = PARTICIPANT,
+    contract_id: str = CONTRACT,
+    provider_id: str = PROVIDER,
+) -> MilestoneRevoked:
+    return MilestoneRevoked(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=participant_id,
+        provider_id=provider_id,
+        contract_id=contract_id,
+        milestone=milestone,
+        occurrence=occurrence,
+    )
+
+
+def rejection_summary(rejected: EventRejected) -> tuple[str, str, int, int]:
+    """The identifying fields of a rejection: reason, source topic, partition, offset."""
+    return (
+        rejected.reason.value,
+        rejected.source_topic,
+        rejected.source_partition,
+        rejected.source_offset,
+    )
