@@ -230,14 +230,14 @@ class BatchProcessor:
         metrics.BATCH_SECONDS.labels(self._service).observe(seconds)
         metrics.BATCH_SIZE.labels(self._service).observe(len(records))
 
-
-def _failure_text(exc: Exception) -> str:
-    return f"processing failed: {type(exc).__name__}: {exc}"[:2000]
-
     def _count_rejections(self, outcome: BatchOutcome) -> None:
         for rejected in outcome.rejections:
             topic = rejected.source_topic.removeprefix(self.namespace)
             metrics.EVENTS_REJECTED.labels(self._service, topic, rejected.reason).inc()
+
+
+def _failure_text(exc: Exception) -> str:
+    return f"processing failed: {type(exc).__name__}: {exc}"[:2000]
 
 
 def _sum_reports(reports: Sequence[BatchReport]) -> BatchReport:
