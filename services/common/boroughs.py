@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 from schemas.common import SubRegion
 
-_BOROUGHS_BY_SUB_REGION: dict[SubRegion, tuple[str, ...]] = {
+BOROUGHS_BY_SUB_REGION: dict[SubRegion, tuple[str, ...]] = {
     SubRegion.CENTRAL: (
         "Camden",
         "City of London",
@@ -60,7 +60,7 @@ def normalise_place_name(name: str) -> str:
 LONDON_BOROUGHS: MappingProxyType[str, tuple[SubRegion, str]] = MappingProxyType(
     {
         normalise_place_name(borough): (sub_region, borough)
-        for sub_region, boroughs in _BOROUGHS_BY_SUB_REGION.items()
+        for sub_region, boroughs in BOROUGHS_BY_SUB_REGION.items()
         for borough in boroughs
     }
 )

@@ -44,6 +44,7 @@ from schemas.provider import (
     ReferralMade,
 )
 from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, TopicSpec
+from services.common.boroughs import BOROUGHS_BY_SUB_REGION
 
 FeedEvent: TypeAlias = (
     ReferralMade
@@ -67,47 +68,7 @@ class FeedItem(NamedTuple):
 # --------------------------------------------------------------------------- world data
 
 BOROUGHS: Mapping[SubRegion, tuple[str, ...]] = {
-    SubRegion.CENTRAL: (
-        "Camden",
-        "City of London",
-        "Hackney",
-        "Haringey",
-        "Islington",
-        "Kensington and Chelsea",
-        "Lambeth",
-        "Lewisham",
-        "Southwark",
-        "Tower Hamlets",
-        "Wandsworth",
-        "Westminster",
-    ),
-    SubRegion.WEST: (
-        "Barnet",
-        "Brent",
-        "Ealing",
-        "Hammersmith and Fulham",
-        "Harrow",
-        "Hillingdon",
-        "Hounslow",
-    ),
-    SubRegion.LOCAL: (
-        "Barking and Dagenham",
-        "Bexley",
-        "Bromley",
-        "Enfield",
-        "Greenwich",
-        "Havering",
-        "Newham",
-        "Redbridge",
-        "Waltham Forest",
-    ),
-    SubRegion.SOUTH: (
-        "Croydon",
-        "Kingston upon Thames",
-        "Merton",
-        "Richmond upon Thames",
-        "Sutton",
-    ),
+    **BOROUGHS_BY_SUB_REGION,
     # Any place outside London: a few local-authority names.
     SubRegion.NATIONAL: (
         "Manchester",
