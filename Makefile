@@ -6,7 +6,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas
+.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,3 +50,7 @@ lint: venv ## ruff check, ruff format --check, mypy --strict
 
 schemas: venv ## export the JSON Schemas of the event models
 	$(PY) -m schemas.export
+
+bench: venv ## processor throughput, batch sizes 1/100/1000 (local PostgreSQL, no Kafka)
+	if [ -z "$${DATABASE_URL:-}" ]; then bash deploy/postgres.sh start; fi
+	$(PY) -m bench.processor_throughput $(BENCH_ARGS)
