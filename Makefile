@@ -46,7 +46,7 @@ test: venv kafka-jars lint ## lint, then every test (they start Kafka and Postgr
 lint: venv ## ruff check, ruff format --check, mypy --strict
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy schemas services tools deploy tests
+	$(PY) -m mypy schemas services tools deploy tests bench
 
 schemas: venv ## export the JSON Schemas of the event models
 	$(PY) -m schemas.export
