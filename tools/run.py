@@ -23,7 +23,8 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
-from tools.feed.generate import FeedCounts, expected_counts, generate_feed
+from tools.feed.expectation import FeedCounts, expected_counts
+from tools.feed.generate import generate_feed
 from tools.feed.publish import publish_feed
 from tools.quiet import Backlog, wait_until_quiet
 from tools.services import ServiceProcesses

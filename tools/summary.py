@@ -42,7 +42,8 @@ from schemas.topics import (
     TopicSpec,
     qualified,
 )
-from tools.feed.generate import DEFAULT_START, FeedCounts
+from tools.feed.expectation import FeedCounts
+from tools.feed.world import DEFAULT_START
 
 LOCAL_BOOTSTRAP = "127.0.0.1:19092"
 STALL_SECONDS = 10.0  # give up on partitions that make no progress for this long
@@ -371,7 +372,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("argument --participants: give --participants and --seed together")
     expected: FeedCounts | None = None
     if args.participants is not None:
-        from tools.feed.generate import expected_counts, generate_feed
+        from tools.feed.expectation import expected_counts
+        from tools.feed.generate import generate_feed
 
         try:
             expected = expected_counts(generate_feed(args.participants, args.seed, args.start))

@@ -19,7 +19,8 @@ from schemas.topics import (
     TopicSpec,
     qualified,
 )
-from tools.feed.generate import expected_counts, generate_feed
+from tools.feed.expectation import expected_counts
+from tools.feed.generate import generate_feed
 from tools.feed.publish import publish_feed
 from tools.summary import format_summary, read_summary, topic_partitions
 

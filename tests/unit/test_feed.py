@@ -21,16 +21,15 @@ from schemas.provider import (
 )
 from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS
 from tools.feed.__main__ import build_parser, main
-from tools.feed.generate import (
+from tools.feed.expectation import expected_counts
+from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.world import (
     BOROUGHS,
     CONTRACTS_BY_ID,
     DEFAULT_CONTRACTS,
     LLW,
     NLW,
-    FeedItem,
     age_on,
-    expected_counts,
-    generate_feed,
     nino_is_valid,
     rate_on,
 )

@@ -19,13 +19,9 @@ from datetime import date
 from aiokafka.errors import KafkaError
 
 from schemas.topics import qualified
-from tools.feed.generate import (
-    DEFAULT_START,
-    FeedCounts,
-    FeedItem,
-    expected_counts,
-    generate_feed,
-)
+from tools.feed.expectation import FeedCounts, expected_counts
+from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.world import DEFAULT_START
 
 LOCAL_BOOTSTRAP = "127.0.0.1:19092"
 MAX_PARTICIPANTS = 1_000_000
