@@ -78,14 +78,14 @@ class BatchProcessor:
         namespace: str = "",
         hold_seconds: float = 7 * 24 * 3600,
         clock: Callable[[], datetime] = utc_now,
-        retry_delay: float = 0.5,
+        retry_delay_seconds: float = 0.5,
     ) -> None:
         self.handler = handler
         self.pool = pool
         self.namespace = namespace
         self.hold = timedelta(seconds=hold_seconds)
         self.clock = clock
-        self.retry_delay = retry_delay
+        self.retry_delay_seconds = retry_delay_seconds
         self.outbox_written = asyncio.Event()
         self._lock = asyncio.Lock()
         self._service = handler.service
@@ -96,7 +96,7 @@ class BatchProcessor:
             return await self._process_with_fallback(records)
 
     async def _process_with_fallback(self, records: Sequence[RawRecord]) -> BatchReport:
-        delay = self.retry_delay
+        delay = self.retry_delay_seconds
         while True:
             try:
                 return await self._process_once(records)

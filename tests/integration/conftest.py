@@ -214,7 +214,7 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
             namespace=namespace,
             hold_seconds=HOLD_SECONDS,
             clock=clock,
-            retry_delay=0.01,
+            retry_delay_seconds=0.01,
         )
         return ServiceHarness(handler, pool, processor, clock, RecordFeed(namespace), namespace)
 
