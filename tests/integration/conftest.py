@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import BaseModel
 
+from deploy.create_topics import ensure_topics
 from schemas.base import Event
 from schemas.common import (
     AgeBand,
@@ -505,3 +508,48 @@ def rejection_summary(rejected: EventRejected) -> tuple[str, str, int, int]:
         rejected.source_partition,
         rejected.source_offset,
     )
+
+
+# ------------------------------------------------------------------- Kafka helpers
+
+
+@pytest.fixture
+async def namespace(kafka_bootstrap: str) -> AsyncIterator[str]:
+    """A unique topic namespace with every registry topic, deleted afterwards."""
+    prefix = f"it-{uuid.uuid4().hex[:8]}."
+    names = await ensure_topics(kafka_bootstrap, prefix)
+    yield prefix
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+async def read_topics(
+    bootstrap: str, specs: list[TopicSpec], namespace: str
+) -> dict[str, list[tuple[str, bytes]]]:
+    """(key, value) of every record now on each topic, read from the start to the end."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(qualified(spec, namespace), p)
+            for spec in specs
+            for p in range(spec.partitions)
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        read: dict[str, list[tuple[str, bytes]]] = {tp.topic: [] for tp in partitions}
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                batches = await consumer.getmany(tp, timeout_ms=1000)
+                for message in batches.get(tp, []):
+                    read[tp.topic].append((message.key.decode(), message.value))
+        return read
+    finally:
+        await consumer.stop()

@@ -4,67 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from deploy.create_topics import ensure_topics
 from schemas.topics import (
     ALL_TOPICS,
     PROVIDER_EVIDENCE,
     PROVIDER_INTAKE,
     PROVIDER_PLACEMENTS,
-    TopicSpec,
     qualified,
 )
+from tests.integration.conftest import read_topics
 from tools.feed.expectation import expected_counts
 from tools.feed.generate import generate_feed
 from tools.feed.publish import publish_feed
-from tools.summary import format_summary, read_summary, topic_partitions
+from tools.summary import format_summary, read_summary
 
 pytestmark = pytest.mark.integration
 
 PROVIDER_TOPICS = (PROVIDER_INTAKE, PROVIDER_PLACEMENTS, PROVIDER_EVIDENCE)
-
-
-async def _read_all(bootstrap: str, spec: TopicSpec, namespace: str) -> list[tuple[bytes, bytes]]:
-    """(key, value) of every message on the topic, partition by partition."""
-    name = qualified(spec, namespace)
-    ids = (await topic_partitions(bootstrap, [name]))[name]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(name, p) for p in ids]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        out: list[tuple[bytes, bytes]] = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batches = await consumer.getmany(tp, timeout_ms=1000)
-                for record in batches.get(tp, []):
-                    out.append((record.key, record.value))
-        return out
-    finally:
-        await consumer.stop()
-
-
-@pytest.fixture
-async def namespace(kafka_bootstrap: str) -> AsyncIterator[str]:
-    """A unique namespace with the registry's topics, deleted afterwards."""
-    prefix = f"it-feed-{uuid.uuid4().hex[:10]}."
-    names = await ensure_topics(kafka_bootstrap, prefix)
-    yield prefix
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(names)
-    finally:
-        await admin.close()
 
 
 async def test_published_feed_reads_back(kafka_bootstrap: str, namespace: str) -> None:
@@ -88,12 +46,13 @@ async def test_published_feed_reads_back(kafka_bootstrap: str, namespace: str) -
 
     # Every message arrived with its key, and messages of one key kept the feed's order.
     for spec in PROVIDER_TOPICS:
-        wanted: defaultdict[bytes, list[bytes]] = defaultdict(list)
+        wanted: defaultdict[str, list[bytes]] = defaultdict(list)
         for item in items:
             if item.topic is spec:
-                wanted[item.key.encode()].append(item.event.model_dump_json().encode())
-        got: defaultdict[bytes, list[bytes]] = defaultdict(list)
-        for key, value in await _read_all(kafka_bootstrap, spec, namespace):
+                wanted[item.key].append(item.event.model_dump_json().encode())
+        got: defaultdict[str, list[bytes]] = defaultdict(list)
+        read = await read_topics(kafka_bootstrap, [spec], namespace)
+        for key, value in read[qualified(spec, namespace)]:
             got[key].append(value)
         assert got == wanted
 
