@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,3 +41,8 @@ class Outgoing:
     spec: TopicSpec
     key: str
     event: Event
+
+
+def ids_named(items: Iterable[Received], field: str) -> set[str]:
+    """The values of ``field`` over the items whose events have it (e.g. "placement_id")."""
+    return {getattr(i.event, field) for i in items if hasattr(i.event, field)}

@@ -16,7 +16,7 @@ from schemas.topics import (
     TopicSpec,
 )
 from services.common.db import Connection
-from services.common.messages import Received
+from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import Rates, load_rates
 from services.common.settings import ServiceSettings
@@ -41,11 +41,10 @@ class PlacementHandler:
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
         repo = PlacementRepository(conn)
-        events = [i.event for i in items]
         await repo.load(
-            participant_ids={e.participant_id for e in events if hasattr(e, "participant_id")},
-            referral_ids={e.referral_id for e in events if hasattr(e, "referral_id")},
-            placement_ids={e.placement_id for e in events if hasattr(e, "placement_id")},
+            participant_ids=ids_named(items, "participant_id"),
+            referral_ids=ids_named(items, "referral_id"),
+            placement_ids=ids_named(items, "placement_id"),
         )
         for item in items:
             event = item.event

@@ -21,7 +21,7 @@ from schemas.topics import (
     TopicSpec,
 )
 from services.common.db import Connection
-from services.common.messages import Received
+from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
 from services.common.settings import ServiceSettings
@@ -57,11 +57,10 @@ class SustainmentHandler:
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
         repo = SustainmentRepository(conn)
-        events = [i.event for i in items]
         await repo.load(
-            participant_ids={e.participant_id for e in events if hasattr(e, "participant_id")},
-            placement_ids={e.placement_id for e in events if hasattr(e, "placement_id")},
-            evidence_ids={e.evidence_id for e in events if hasattr(e, "evidence_id")},
+            participant_ids=ids_named(items, "participant_id"),
+            placement_ids=ids_named(items, "placement_id"),
+            evidence_ids=ids_named(items, "evidence_id"),
         )
         changed: set[str] = set()
         for item in items:
