@@ -140,8 +140,3 @@ async def expire(conn: Connection, held_before: datetime) -> list[RawRecord]:
         held_before,
     )
     return [_record(r) for r in rows]
-
-
-async def count_rows(conn: Connection | Pool, table: str) -> int:
-    value = await conn.fetchval(f"SELECT count(*) FROM {table}")
-    return int(value)
