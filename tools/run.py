@@ -23,6 +23,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
+from tools import arguments
 from tools.feed.expectation import FeedCounts, expected_counts
 from tools.feed.generate import generate_feed
 from tools.feed.publish import publish_feed
@@ -177,11 +178,9 @@ def differences(summary: Summary, expected: FeedCounts) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.run", description=__doc__)
-    parser.add_argument("--participants", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--participants", type=arguments.participant_count, default=3000)
+    parser.add_argument("--seed", type=arguments.seed, default=42)
     args = parser.parse_args(argv)
-    if args.participants < 1:
-        parser.error("argument --participants: must be at least 1")
     return run(args.participants, args.seed)
 
 

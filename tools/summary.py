@@ -42,6 +42,7 @@ from schemas.topics import (
     TopicSpec,
     qualified,
 )
+from tools import arguments
 from tools.feed.expectation import FeedCounts
 from tools.feed.world import DEFAULT_START
 
@@ -349,8 +350,6 @@ def rejection_totals(s: Summary) -> Mapping[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tools.feed.__main__ import _iso_date, _namespace, _positive_int, _seed
-
     parser = argparse.ArgumentParser(
         prog="python -m tools.summary", description="Summarise what is on the topics now."
     )
@@ -360,13 +359,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP_SERVERS or %(default)s)",
     )
     parser.add_argument(
-        "--namespace", type=_namespace, default="", help="prefix of every topic name"
+        "--namespace", type=arguments.topic_namespace, default="", help="prefix of every topic name"
     )
     parser.add_argument(
-        "--participants", type=_positive_int, help="compare with the feed of this size ..."
+        "--participants",
+        type=arguments.participant_count,
+        help="compare with the feed of this size ...",
     )
-    parser.add_argument("--seed", type=_seed, help="... and this seed")
-    parser.add_argument("--start", type=_iso_date, default=DEFAULT_START, help="... and start")
+    parser.add_argument("--seed", type=arguments.seed, help="... and this seed")
+    parser.add_argument(
+        "--start", type=arguments.iso_date, default=DEFAULT_START, help="... and start"
+    )
     args = parser.parse_args(argv)
     if (args.participants is None) != (args.seed is None):
         parser.error("argument --participants: give --participants and --seed together")

@@ -14,53 +14,16 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 
 from aiokafka.errors import KafkaError
 
 from schemas.topics import qualified
+from tools import arguments
 from tools.feed.expectation import FeedCounts, expected_counts
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.world import DEFAULT_START
 
 LOCAL_BOOTSTRAP = "127.0.0.1:19092"
-MAX_PARTICIPANTS = 1_000_000
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= MAX_PARTICIPANTS:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_PARTICIPANTS:,}, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _namespace(text: str) -> str:
-    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-    if not set(text) <= allowed:
-        raise argparse.ArgumentTypeError(
-            f"may hold only letters, digits, '.', '_' and '-', got {text!r}"
-        )
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,17 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate a deterministic synthetic provider feed and publish it to Kafka.",
     )
     parser.add_argument(
-        "--participants", type=_positive_int, required=True, help="number of synthetic people"
+        "--participants",
+        type=arguments.participant_count,
+        required=True,
+        help="number of synthetic people",
     )
-    parser.add_argument("--seed", type=_seed, required=True, help="random seed (>= 0)")
+    parser.add_argument("--seed", type=arguments.seed, required=True, help="random seed (>= 0)")
     parser.add_argument(
         "--start",
-        type=_iso_date,
+        type=arguments.iso_date,
         default=DEFAULT_START,
         help=f"earliest referral date (default {DEFAULT_START.isoformat()})",
     )
     parser.add_argument(
-        "--namespace", type=_namespace, default="", help="prefix of every topic name"
+        "--namespace", type=arguments.topic_namespace, default="", help="prefix of every topic name"
     )
     parser.add_argument(
         "--bootstrap",

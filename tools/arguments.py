@@ -1,0 +1,44 @@
+"""Argument types shared by the command-line tools: each error names what was wrong."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+MAX_PARTICIPANTS = 1_000_000
+
+
+def participant_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_PARTICIPANTS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_PARTICIPANTS:,}, got {value}")
+    return value
+
+
+def seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def topic_namespace(text: str) -> str:
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+    if not set(text) <= allowed:
+        raise argparse.ArgumentTypeError(
+            f"may hold only letters, digits, '.', '_' and '-', got {text!r}"
+        )
+    return text
