@@ -1,0 +1,49 @@
+"""A reduced ``make chaos``: services SIGKILLed during a feed (and, where the deploy
+scripts can run a private Kafka and PostgreSQL, the broker killed and PostgreSQL stopped
+in immediate mode); the ledger and the de-duplicated payment topic equal the expectation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas.topics import SERVICES
+from tests.e2e.conftest import free_port
+from tools.chaos.__main__ import chaos
+from tools.chaos.infra import PrivateInfra
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+KILLS = 2
+
+
+def test_payments_are_exact_after_kills(
+    kafka_bootstrap: str, database_url: str, tmp_path: Path
+) -> None:
+    infra = None
+    if PrivateInfra.supported():
+        infra = PrivateInfra(
+            kafka_port=20794,
+            kafka_controller_port=20795,
+            postgres_port=20734,
+            state_dir=tmp_path / "infra",
+        )
+    result = chaos(
+        participants=300,
+        seed=3,
+        kills=KILLS,
+        window=30.0,
+        infra=infra,
+        ports={s: free_port() for s in SERVICES},
+        quiet_timeout=300.0,
+        bootstrap=kafka_bootstrap,
+        admin_database_url=database_url,
+    )
+    print("\n".join(result.lines()))
+    assert all(result.kills[s] == KILLS for s in SERVICES)
+    if infra is not None:
+        assert (result.kills["kafka"], result.kills["postgres"]) == (1, 1)
+    assert result.problems() == [], result.lines()
+    assert sum(n for n, _ in result.expected.values()) > 0
