@@ -36,7 +36,7 @@ class ServiceApp:
         self.ready = asyncio.Event()
         self.processor: BatchProcessor | None = None
         inputs = [spec.name for spec in self.handler.inputs]
-        observe.service_started(self.service, inputs)
+        observe.service_started(self.service, inputs, settings.reference_dir)
         self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
         self.app = self._build()
 

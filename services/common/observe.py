@@ -15,17 +15,20 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiokafka.errors import KafkaError
 from faust.exceptions import ConsumerNotStarted
 
+from schemas.common import MilestoneKind
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from services.common import db, metrics
 from services.common.messages import Outgoing
+from services.common.reference import load_contracts
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +45,15 @@ OUTBOX_STATE_SQL = (
 HELD_COUNT_SQL = "SELECT count(*) FROM held"
 
 
-def service_started(service: str, input_topics: Iterable[str]) -> None:
-    """Export the per-service series at 0 from the start (absent series defeat alerts)."""
+def service_started(
+    service: str, input_topics: Iterable[str], reference_dir: Path | None = None
+) -> None:
+    """Export the service's series at 0 from the start.
+
+    A counter that first appears at 1 has an ``increase()`` of 0 in Prometheus, so the
+    payments and milestones of every contract in the book start at 0 (the "no payments
+    for a contract" alert depends on it).
+    """
     for gauge in (metrics.OUTBOX_PENDING, metrics.OUTBOX_OLDEST_AGE, metrics.HELD_PENDING):
         gauge.labels(service).set(0)
     for counter in (metrics.RETRIES, metrics.RELAY_FAILURES, metrics.OUTBOX_DEAD_LETTERS):
@@ -52,6 +62,17 @@ def service_started(service: str, input_topics: Iterable[str]) -> None:
     for topic in input_topics:
         metrics.CONSUMER_LAG.labels(service, topic).set(0)
         metrics.EVENTS_CONSUMED.labels(service, topic)
+    if service not in ("payments", "sustainment"):
+        return
+    book = load_contracts(reference_dir / "contracts.json" if reference_dir else None)
+    for contract in book.contracts:
+        if service == "payments":
+            for kind in ("payment", "reversal"):
+                metrics.PAYMENTS.labels(service, contract, kind)
+                metrics.PAYMENTS_PENCE.labels(service, contract, kind)
+        else:
+            for milestone in MilestoneKind:
+                metrics.MILESTONES.labels(service, contract, milestone, "reached")
 
 
 def batch_committed(service: str, outgoing: Sequence[Outgoing]) -> None:

@@ -128,3 +128,11 @@ def test_lag_of_a_partition_with_unknown_highwater_is_zero_not_negative() -> Non
 
     assert observe.consumer_lag([tp], {tp: None}, {tp: 5}, {}) == {"a": 0}
     assert observe.consumer_lag([tp], {tp: 3}, {tp: 5}, {}) == {"a": 0}
+
+
+def test_payments_of_every_contract_are_exported_from_the_start() -> None:
+    observe.service_started("payments", ["milestones"])
+
+    for contract in ("whp-central", "pioneer-central"):
+        labels = {"service": "payments", "contract": contract, "kind": "payment"}
+        assert REGISTRY.get_sample_value("outcomes_payments_total", labels) == 0.0
