@@ -96,13 +96,6 @@ PAYMENT_LATENCY = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
 
-PAYMENT_LATENCY = Histogram(
-    "outcomes_payment_latency_seconds",
-    "From the provider event behind a milestone (its produced_at) to the payment issued",
-    ["contract"],
-    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
-)
-
 
 def serve_metrics(port: int, host: str) -> None:
     start_http_server(port, addr=host)
