@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 from aiokafka.errors import KafkaError
 
-from schemas.topics import qualified
 from tools import arguments
 from tools.feed.expectation import FeedCounts, expected_counts
 from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.order import topic_name
 from tools.feed.world import DEFAULT_START
 
 LOCAL_BOOTSTRAP = "127.0.0.1:19092"
@@ -92,7 +92,7 @@ def _jsonl(items: Sequence[FeedItem], namespace: str) -> None:
         out.write(
             json.dumps(
                 {
-                    "topic": qualified(item.topic, namespace),
+                    "topic": topic_name(item, namespace),
                     "key": item.key,
                     "value": json.loads(item.event.model_dump_json()),
                 },
