@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -54,6 +55,18 @@ LOCAL_DATABASE = "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
 RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments": 9114}
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
+STALE_AFTER = 3 * 3600  # seconds: older runs' topics and databases are dropped
+
+
+def _port_or_free(port: int) -> int:
+    """``port`` if nothing listens on it, else any free port (another run may use ours)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+        chosen: int = probe.getsockname()[1]
+        return chosen
 
 
 def say(message: str) -> None:
@@ -89,22 +102,41 @@ def local_server(name: str, external: bool) -> Iterator[None]:
             _script(name, "stop")
 
 
-async def fresh_run_database(database_url: str) -> str:
-    """Drop and create the run's database; return its URL."""
+def _stale(name: str, prefix: str, now: float, separator: str = ".") -> bool:
+    """Is ``name`` (``<prefix><unix seconds><separator>...``) a run older than STALE_AFTER?
+
+    Runs may share a broker and a server (helpers, CI jobs): only old runs are dropped,
+    never one that may still be going.
+    """
+    stamp = name[len(prefix) :].split(separator, 1)[0]
+    return name.startswith(prefix) and stamp.isdigit() and int(stamp) < now - STALE_AFTER
+
+
+async def fresh_run_database(database_url: str, stamp: int) -> str:
+    """Create this run's database (dropping runs' databases older than STALE_AFTER)."""
+    name = f"{RUN_DATABASE}_{stamp}"
     admin = await asyncpg.connect(database_url)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{RUN_DATABASE}"')
+        rows = await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'outcomes_run%'"
+        )
+        for row in rows:
+            old = str(row["datname"])
+            if old == RUN_DATABASE or _stale(old, f"{RUN_DATABASE}_", stamp, "\x00"):
+                await admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return urlsplit(database_url)._replace(path=f"/{RUN_DATABASE}").geturl()
+    return urlsplit(database_url)._replace(path=f"/{name}").geturl()
 
 
-async def drop_previous_run_topics(bootstrap: str) -> int:
+async def drop_previous_run_topics(bootstrap: str, stamp: int) -> int:
+    """Delete the topics of runs older than STALE_AFTER."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        old = [t for t in await admin.list_topics() if t.startswith(RUN_TOPIC_PREFIX)]
+        old = [t for t in await admin.list_topics() if _stale(t, RUN_TOPIC_PREFIX, stamp)]
         if old:
             await admin.delete_topics(old)
     finally:
@@ -135,9 +167,10 @@ def run(participants: int, seed: int, order: Order = "natural") -> int:
         local_server("postgres.sh", external=database != LOCAL_DATABASE),
         local_server("kafka.sh", external=bootstrap != LOCAL_KAFKA),
     ):
-        namespace = f"{RUN_TOPIC_PREFIX}{int(time.time())}."
-        dropped = asyncio.run(drop_previous_run_topics(bootstrap))
-        run_database = asyncio.run(fresh_run_database(database))
+        stamp = int(time.time())
+        namespace = f"{RUN_TOPIC_PREFIX}{stamp}."
+        dropped = asyncio.run(drop_previous_run_topics(bootstrap, stamp))
+        run_database = asyncio.run(fresh_run_database(database, stamp))
         asyncio.run(ensure_topics(bootstrap, namespace))
         say(f"topics created under namespace {namespace!r} (dropped {dropped} old run topics)")
         services = ServiceProcesses(
@@ -149,14 +182,14 @@ def run(participants: int, seed: int, order: Order = "natural") -> int:
                 "OUTCOMES_DEV_MODE": "1",
                 "REFERENCE_DIR": str(reference),
             },
-            ports=RUN_PORTS,
+            ports={service: _port_or_free(port) for service, port in RUN_PORTS.items()},
         )
         services.start()
         try:
             services.wait_ready()
             say(
                 "four services ready; metrics on "
-                + ", ".join(f"{s}:{p}" for s, p in RUN_PORTS.items())
+                + ", ".join(f"{s}:{p}" for s, p in services.ports.items())
             )
             published = asyncio.run(publish_feed(bootstrap, items, namespace))
             say(
