@@ -31,6 +31,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
+from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tools import arguments
 from tools.feed.compare import Differences, PaymentFigures, compare
 from tools.feed.expectation import expected_counts
@@ -50,8 +51,8 @@ from tools.summary import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_KAFKA = "127.0.0.1:19092"
-LOCAL_DATABASE = "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
+LOCAL_KAFKA = LOCAL_KAFKA_BOOTSTRAP
+LOCAL_DATABASE = LOCAL_DATABASE_URL
 RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments": 9114}
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"

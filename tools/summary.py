@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
+from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.common import MilestoneKind
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
@@ -46,7 +47,7 @@ from tools import arguments
 from tools.feed.expectation import FeedCounts
 from tools.feed.world import DEFAULT_START
 
-LOCAL_BOOTSTRAP = "127.0.0.1:19092"
+LOCAL_BOOTSTRAP = LOCAL_KAFKA_BOOTSTRAP
 STALL_SECONDS = 10.0  # give up on partitions that make no progress for this long
 
 
