@@ -39,9 +39,7 @@ def test_a_bad_file_gets_one_error_per_bad_line_naming_line_field_and_reason() -
     assert [p.number for p in report.valid] == [1]
     assert report.by_reason()[:2] == [("int_type", 2), ("unknown_type", 2)]
     text = format_report(report)
-    assert text[0] == (
-        "line 2, field nino: not a National Insurance number [invalid_nino]"
-    )
+    assert text[0] == ("line 2, field nino: not a National Insurance number [invalid_nino]")
     assert text[-1] == "13 lines: 1 valid, 12 invalid"
 
 
@@ -95,7 +93,8 @@ def test_a_csv_header_that_fits_no_event_type_is_reported() -> None:
     lines = list(read_csv(b"referral_id,evidence_id\nr1,e1\n"))
     assert lines[0].error is not None
     assert (lines[0].error.line, lines[0].error.reason) == (1, "unknown_header")
-    assert lines[1].error is not None and lines[1].error.reason == "unknown_type"
+    assert lines[1].error is not None
+    assert lines[1].error.reason == "unknown_type"
 
 
 def test_undecodable_bytes_and_deep_nesting_are_line_errors_not_crashes() -> None:
