@@ -16,9 +16,9 @@ import sys
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
+from deploy.local import LOCAL_KAFKA_BOOTSTRAP as LOCAL_BOOTSTRAP
 from schemas.topics import ALL_TOPICS, qualified
 
-LOCAL_BOOTSTRAP = "127.0.0.1:19092"
 REPLICATION_FACTOR = 1
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 NO_ERROR = 0

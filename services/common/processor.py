@@ -20,7 +20,7 @@ import asyncpg
 
 from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec
-from services.common import db, metrics
+from services.common import db, metrics, observe
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
@@ -52,6 +52,14 @@ class Handler(Protocol):
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         """The rejection for an item whose hold time ran out."""
+        ...
+
+    async def finish(self, conn: db.Connection, outcome: BatchOutcome) -> None:
+        """Called once per transaction after every round of items (domain.md §6).
+
+        The batch's items and everything they released are applied by then; decisions
+        that depend on all of them together (milestones) are taken here.
+        """
         ...
 
 
@@ -134,6 +142,7 @@ class BatchProcessor:
             held = await self._handle_rounds(conn, items, outcome)
             published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
         self._count(records, outcome, held, time.perf_counter() - started)
+        observe.batch_committed(self._service, outcome.all_outgoing())
         if published:
             self.outbox_written.set()
         return BatchReport(
@@ -155,6 +164,7 @@ class BatchProcessor:
             released = await db.release(conn, outcome.take_released())
             items = [d for d in map(decode, released) if isinstance(d, Received)]
             if not items:
+                await self.handler.finish(conn, outcome)
                 return held
             await self._handle_released(conn, items, outcome)
 
@@ -200,6 +210,7 @@ class BatchProcessor:
                         outcome.reject(item, reason, message)
                 await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
             self._count_rejections(outcome)
+            observe.batch_committed(self._service, outcome.all_outgoing())
             if outcome.rejections:
                 self.outbox_written.set()
             return len(outcome.rejections)
@@ -217,6 +228,7 @@ class BatchProcessor:
             outcome.reject_record(record, RejectionReason.PROCESSING_FAILED, text, message_id)
             published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
         self._count([record], outcome, 0, 0.0)
+        observe.batch_committed(self._service, outcome.all_outgoing())
         self.outbox_written.set()
         return BatchReport(1, 0, 0, 1, 0, published)
 

@@ -44,10 +44,12 @@ class OutboxRelay:
                 published = await self.publish_once()
             except (OSError, ConnectionError, TimeoutError) as exc:
                 log.warning("outbox relay: publish failed, retrying: %r", exc)
+                metrics.RELAY_FAILURES.labels(self.service).inc()
                 published = 0
                 await asyncio.sleep(1.0)
             except Exception:
                 log.exception("outbox relay failed; retrying")
+                metrics.RELAY_FAILURES.labels(self.service).inc()
                 published = 0
                 await asyncio.sleep(1.0)
             if published:
@@ -60,7 +62,6 @@ class OutboxRelay:
         rows = await self.pool.fetch(
             "SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1", self.batch_size
         )
-        metrics.OUTBOX_PENDING.labels(self.service).set(len(rows))
         if not rows:
             return 0
         deliveries = [
