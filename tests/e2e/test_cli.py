@@ -11,8 +11,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.e2e.conftest import Pipeline
 from tools.cli.__main__ import app
