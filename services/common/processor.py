@@ -24,6 +24,7 @@ from services.common import db, metrics
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
+from services.common.provenance import provider_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,8 @@ class BatchProcessor:
                 fresh.discard(message_id)
                 if isinstance(item, Undecodable):
                     outcome.reject_record(item.record, RejectionReason.INVALID_SCHEMA, item.message)
+                elif mismatch := provider_mismatch(item):
+                    outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
                 else:
                     items.append(item)
             held = await self._handle_rounds(conn, items, outcome)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from aiokafka.errors import KafkaError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
-from schemas.topics import qualified
+from schemas.topics import event_topic
 from tools import arguments
 from tools.feed.expectation import FeedCounts, expected_counts
 from tools.feed.generate import FeedItem, generate_feed
@@ -93,7 +93,7 @@ def _jsonl(items: Sequence[FeedItem], namespace: str) -> None:
         out.write(
             json.dumps(
                 {
-                    "topic": qualified(item.topic, namespace),
+                    "topic": event_topic(item.topic, item.event, namespace),
                     "key": item.key,
                     "value": json.loads(item.event.model_dump_json()),
                 },
