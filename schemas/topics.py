@@ -279,6 +279,15 @@ def resolve(topic_name: str, namespace: str = "") -> tuple[TopicSpec, str | None
     raise KeyError(f"unknown topic {topic_name!r}")
 
 
+def kind_name(topic_name: str, namespace: str = "") -> str:
+    """The registry name of a broker topic, for metric labels: a provider's topic counts
+    under its kind (no provider ids in labels); an unknown name stays as it is."""
+    try:
+        return resolve(topic_name, namespace)[0].name
+    except KeyError:
+        return topic_name.removeprefix(namespace)
+
+
 def provider_of(spec: TopicSpec, topic_name: str) -> str | None:
     """The provider of a broker topic of ``spec`` (None for internal topics).
 

@@ -14,9 +14,9 @@ from typing import Any
 import faust
 
 from schemas.topics import PROVIDERS, all_topics, resolve
-from services.common import db
+from services.common import db, logs, observe
 from services.common.messages import RawRecord
-from services.common.metrics import HELD_PENDING, SERVICE_READY, serve_metrics
+from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
@@ -35,6 +35,9 @@ class ServiceApp:
         self.service = self.handler.service
         self.ready = asyncio.Event()
         self.processor: BatchProcessor | None = None
+        inputs = [spec.name for spec in self.handler.inputs]
+        observe.service_started(self.service, inputs, settings.reference_dir)
+        self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
         self.app = self._build()
 
     def _build(self) -> faust.App:
@@ -78,8 +81,11 @@ class ServiceApp:
             expired = await self.processor.expire_holds()
             if expired:
                 log.info("rejected %d held events past the hold time", expired)
-            pending = await self.processor.pool.fetchval("SELECT count(*) FROM held")
-            HELD_PENDING.labels(self.service).set(int(pending))
+
+        @app.timer(observe.REFRESH_SECONDS)  # type: ignore[untyped-decorator]
+        async def refresh_gauges() -> None:
+            pool = self.processor.pool if self.processor is not None else None
+            await self.gauges.refresh(pool, app.consumer)
 
         return app
 
@@ -125,11 +131,13 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     service = service_dir.name
+    logs.configure(service)
     applied = loop.run_until_complete(db.migrate(settings.database_url, service, service_dir))
-    logging.basicConfig(level=logging.INFO)
     if applied:
         log.info("%s: applied migrations %s", service, applied)
     serve_metrics(settings.metrics_port_for(service), settings.metrics_host)
     service_app = ServiceApp(make_handler, settings)
-    worker = faust.Worker(service_app.app, loop=loop, loglevel="INFO")
+    worker = faust.Worker(
+        service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
+    )
     worker.execute_from_commandline()

@@ -19,8 +19,8 @@ from typing import Protocol
 import asyncpg
 
 from schemas.common import RejectionReason
-from schemas.topics import Owner, TopicSpec
-from services.common import db, metrics
+from schemas.topics import Owner, TopicSpec, kind_name
+from services.common import db, metrics, observe
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
@@ -137,6 +137,7 @@ class BatchProcessor:
             held = await self._handle_rounds(conn, items, outcome)
             published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
         self._count(records, outcome, held, time.perf_counter() - started)
+        observe.batch_committed(self._service, outcome.all_outgoing())
         if published:
             self.outbox_written.set()
         return BatchReport(
@@ -203,6 +204,7 @@ class BatchProcessor:
                         outcome.reject(item, reason, message)
                 await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
             self._count_rejections(outcome)
+            observe.batch_committed(self._service, outcome.all_outgoing())
             if outcome.rejections:
                 self.outbox_written.set()
             return len(outcome.rejections)
@@ -220,6 +222,7 @@ class BatchProcessor:
             outcome.reject_record(record, RejectionReason.PROCESSING_FAILED, text, message_id)
             published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
         self._count([record], outcome, 0, 0.0)
+        observe.batch_committed(self._service, outcome.all_outgoing())
         self.outbox_written.set()
         return BatchReport(1, 0, 0, 1, 0, published)
 
@@ -235,7 +238,7 @@ class BatchProcessor:
 
     def _count_rejections(self, outcome: BatchOutcome) -> None:
         for rejected in outcome.rejections:
-            topic = rejected.source_topic.removeprefix(self.namespace)
+            topic = kind_name(rejected.source_topic, self.namespace)
             metrics.EVENTS_REJECTED.labels(self._service, topic, rejected.reason).inc()
 
 

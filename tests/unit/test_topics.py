@@ -119,5 +119,5 @@ def test_adding_a_provider_is_a_data_change(tmp_path: Path) -> None:
 def test_a_contracts_file_with_an_unusable_provider_id_fails_loudly(tmp_path: Path) -> None:
     contracts = {"contracts": [{"provider_id": "prov.dotted"}]}
     (tmp_path / "contracts.json").write_text(json.dumps(contracts))
-    with pytest.raises(RegistryError, match="prov.dotted"):
+    with pytest.raises(RegistryError, match=r"prov\.dotted"):
         configured_providers(tmp_path)
