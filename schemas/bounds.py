@@ -32,6 +32,11 @@ from pydantic_core import PydanticCustomError
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 """Default limit on an inbound message (the broker accepts 1 MB); setting MAX_MESSAGE_BYTES."""
 
+MAX_SEPARATORS: Final = 4096
+"""At most this many ``:`` bytes in a message: a valid provider event has at most 16 fields
+and ~2,000 characters of bounded text, so more means many (unknown or repeated) fields,
+which would otherwise cost one validation error each."""
+
 MIN_DATE: Final = date(1900, 1, 1)
 MAX_DATE: Final = date(2100, 12, 31)
 MIN_INSTANT: Final = datetime(1900, 1, 1, tzinfo=UTC)
@@ -178,6 +183,7 @@ class Bound:
 
 BOUNDS: Final[tuple[Bound, ...]] = (
     Bound("message", f"at most {MAX_MESSAGE_BYTES:,} bytes (setting MAX_MESSAGE_BYTES)"),
+    Bound("object members", f"at most {MAX_SEPARATORS:,} `:` characters in a message"),
     Bound("id (referral, placement, evidence)", f"1-{ID_MAX} chars, `{ID_PATTERN}`"),
     Bound("provider_id", f"1-{PROVIDER_ID_MAX} chars, `{PROVIDER_ID_PATTERN}`"),
     Bound("contract_id", f"1-{PROVIDER_ID_MAX} chars, `{ID_PATTERN}`"),

@@ -14,7 +14,7 @@ from functools import cache
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.bounds import MAX_MESSAGE_BYTES
+from schemas.bounds import MAX_MESSAGE_BYTES, MAX_SEPARATORS
 from services.common.messages import RawRecord, Received
 
 _MAX_ERRORS = 5
@@ -49,12 +49,27 @@ def oversize_message(size: int, limit: int) -> str | None:
     return f"message is {size:,} bytes, over the limit of {limit:,} bytes (MAX_MESSAGE_BYTES)"
 
 
+def too_many_members(value: bytes) -> str | None:
+    """Why a value with very many ``:`` is refused (one error per member would cost too much)."""
+    separators = value.count(b":")
+    if separators <= MAX_SEPARATORS:
+        return None
+    return (
+        f"message has {separators:,} ':' characters, over the limit of {MAX_SEPARATORS:,}: "
+        "a provider event is one flat JSON object with a few short fields"
+    )
+
+
 def decode(record: RawRecord, max_bytes: int | None = None) -> Received | Undecodable:
-    """Validate the value against the topic's models; explain the first errors if invalid."""
-    limit = max_message_bytes() if max_bytes is None else max_bytes
-    too_big = oversize_message(len(record.value), limit)
-    if too_big is not None:
-        return Undecodable(record, too_big)
+    """Validate the value against the topic's models; explain the first errors if invalid.
+
+    Provider input is bounded first (size, then members); our own services' events are not.
+    """
+    if record.spec.owner == "providers":
+        limit = max_message_bytes() if max_bytes is None else max_bytes
+        refused = oversize_message(len(record.value), limit) or too_many_members(record.value)
+        if refused is not None:
+            return Undecodable(record, refused)
     try:
         event = record.spec.adapter.validate_json(record.value)
     except ValidationError as exc:

@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
-from schemas.bounds import MAX_MESSAGE_BYTES, MAX_PENCE, MAX_VERSION, parse_hours
-from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, TopicSpec
+from schemas.bounds import MAX_MESSAGE_BYTES, MAX_PENCE, MAX_SEPARATORS, MAX_VERSION, parse_hours
+from schemas.topics import (
+    MILESTONES,
+    PROVIDER_EVIDENCE,
+    PROVIDER_INTAKE,
+    PROVIDER_PLACEMENTS,
+    TopicSpec,
+)
 from services.common.codec import Undecodable, decode, max_message_bytes
 from services.common.messages import RawRecord, Received
 
@@ -412,3 +418,31 @@ def test_hostile_values_are_undecodable_with_a_short_message(spec: TopicSpec, na
     result = decoded(spec, HOSTILE[name])
     assert isinstance(result, Undecodable)
     assert 0 < len(result.message) < 2_000  # never echoes the input
+
+
+def test_many_members_are_refused_before_parsing() -> None:
+    value = b'{"type":"evidence"' + b',"k":1' * 5_000 + b"}"
+    result = decoded(PROVIDER_EVIDENCE, value)
+    assert isinstance(result, Undecodable)
+    assert "5,001 ':' characters" in result.message
+
+
+def test_the_longest_valid_event_is_far_from_the_member_limit() -> None:
+    spec, value = raw(
+        "referral",
+        borough=":" * 100,
+        eligibility_group="early_access",
+        eligibility_subgroup=":" * 200,
+        nino=":" * 20,
+        referral_id="a" + ":" * 99,
+        contract_id="c" + ":" * 63,
+    )
+    assert value.count(b":") < MAX_SEPARATORS // 4
+    assert isinstance(decoded(spec, value), Received)
+
+
+def test_internal_topics_are_not_size_checked() -> None:
+    big = b"x" * (MAX_MESSAGE_BYTES + 1)
+    result = decode(RawRecord(MILESTONES, MILESTONES.name, 0, 0, None, big))
+    assert isinstance(result, Undecodable)
+    assert "over the limit" not in result.message
