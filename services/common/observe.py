@@ -26,7 +26,7 @@ from schemas.common import MilestoneKind
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import kind_name
+from schemas.topics import ALL_TOPICS, kind_name
 from services.common import db, metrics
 from services.common.messages import Outgoing
 from services.common.reference import load_contracts
@@ -60,6 +60,11 @@ def service_started(
     for counter in (metrics.RETRIES, metrics.RELAY_FAILURES, metrics.OUTBOX_DEAD_LETTERS):
         counter.labels(service)
     metrics.EVENTS_HELD.labels(service)
+    metrics.BATCH_SECONDS.labels(service)
+    metrics.BATCH_SIZE.labels(service)
+    for spec in ALL_TOPICS:
+        if spec.owner == service:
+            metrics.EVENTS_PRODUCED.labels(service, spec.name)
     for topic in input_topics:
         metrics.CONSUMER_LAG.labels(service, topic).set(0)
         metrics.EVENTS_CONSUMED.labels(service, topic)
