@@ -37,7 +37,7 @@ async def test_published_feed_reads_back(kafka_bootstrap: str, namespace: str) -
     on_provider_topics = sum(summary.messages[name] for name in provider_topics)
     assert on_provider_topics == len(items)
     assert not summary.undecodable
-    assert summary.referrals == expected.referrals == 40
+    assert summary.referrals == expected.referrals >= 40  # some people are referred twice
     # Nothing else runs under this namespace: the service topics are empty.
     for name in all_topics(namespace):
         if name not in provider_topics:
