@@ -18,7 +18,9 @@ Use::
 
 ``events`` are provider event models (``schemas/provider.py``) or raw inputs
 ``(TopicSpec, bytes)`` for what does not decode (``invalid_schema``). Each arrival is one
-transaction unless ``batch_size`` groups consecutive arrivals for the same service; what a
+transaction unless ``batch_size`` groups consecutive arrivals for the same service, or a
+``list`` of arrivals of one topic is given, which is one transaction (events processed
+together, as in one consumer batch); what a
 transaction publishes is delivered (one batch per consuming service) before the next
 arrival, so the arrival order given is the order the services see. ``expire_holds``
 (default True) ends the run as if the hold time passed: whatever is still held is rejected
@@ -158,7 +160,7 @@ class Simulation:
 
 
 def simulate(
-    arrivals: Iterable[Arrival],
+    arrivals: Iterable[Arrival | list[Arrival]],
     *,
     contracts: ContractBook | None = None,
     rates: Rates | None = None,
@@ -171,7 +173,7 @@ def simulate(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     pipeline = _Pipeline(contracts or load_contracts(), rates or load_rates(), participant_key, now)
-    for batch in _batches([pipeline.record_of(a) for a in arrivals], batch_size):
+    for batch in _grouped(pipeline, arrivals, batch_size):
         pipeline.deliver(batch)
     if expire_holds:
         pipeline.expire()
@@ -304,6 +306,22 @@ def _provider_spec(event: Event) -> TopicSpec:
 
 def _consumers(spec: TopicSpec) -> list[Owner]:
     return [service for service, inputs in CONSUMERS.items() if spec in inputs]
+
+
+def _grouped(
+    pipeline: _Pipeline, arrivals: Iterable[Arrival | list[Arrival]], size: int
+) -> list[list[RawRecord]]:
+    """The transactions: a list of arrivals is one; single arrivals are batched by ``size``."""
+    batches: list[list[RawRecord]] = []
+    singles: list[RawRecord] = []
+    for arrival in arrivals:
+        if isinstance(arrival, list):
+            batches += _batches(singles, size)
+            singles = []
+            batches.append([pipeline.record_of(a) for a in arrival])
+        else:
+            singles.append(pipeline.record_of(arrival))
+    return batches + _batches(singles, size)
 
 
 def _batches(records: list[RawRecord], size: int) -> list[list[RawRecord]]:
