@@ -6,7 +6,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench fuzz chaos
+.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench prometheus fuzz chaos
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,23 +30,29 @@ infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
 	bash deploy/kafka.sh stop
 	bash deploy/postgres.sh stop
 
-up: infra-up ## infra-up, then start the four services
+up: infra-up prometheus ## infra-up, then start the four services and Prometheus (:19090)
 	bash deploy/services.sh start
+	bash deploy/prometheus.sh start
 
-down: ## stop the services, then the infrastructure
+down: ## stop Prometheus and the services, then the infrastructure
+	bash deploy/prometheus.sh stop
 	if [ -f deploy/services.sh ]; then bash deploy/services.sh stop; fi
 	$(MAKE) --no-print-directory infra-down
 
-run: venv kafka-jars ## run the platform end to end (tools.run)
-	$(PY) -m tools.run
+ORDER ?= natural
+run: venv kafka-jars ## run end to end, check every payment (ORDER=natural|reversed|shuffled, ARGS=...)
+	$(PY) -m tools.run --order $(ORDER) $(ARGS)
 
-test: venv kafka-jars lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
+test: venv kafka-jars prometheus lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
 	$(PY) -m pytest -q
 
 lint: venv ## ruff check, ruff format --check, mypy --strict
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy schemas services tools deploy tests bench
+
+prometheus: ## install Prometheus + promtool (Debian package) when missing; never its system service
+	bash deploy/prometheus.sh install
 
 schemas: venv ## export the JSON Schemas of the event models
 	$(PY) -m schemas.export

@@ -6,8 +6,19 @@ STATE_DIR="$ROOT/.state"
 CACHE_DIR="$ROOT/.cache"
 PYTHON="$ROOT/.venv/bin/python"
 
-LOCAL_KAFKA_BOOTSTRAP="127.0.0.1:19092"
-LOCAL_DATABASE_URL="postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
+# Ports and state directories of the local servers: another pair (a second checkout, a
+# chaos run) only needs other values. Relative state directories are relative to the repo.
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-.state/kafka}"
+POSTGRES_PORT="${POSTGRES_PORT:-15432}"
+POSTGRES_STATE_DIR="${POSTGRES_STATE_DIR:-.state/postgres}"
+[[ "$KAFKA_STATE_DIR" == /* ]] || KAFKA_STATE_DIR="$ROOT/$KAFKA_STATE_DIR"
+[[ "$POSTGRES_STATE_DIR" == /* ]] || POSTGRES_STATE_DIR="$ROOT/$POSTGRES_STATE_DIR"
+export KAFKA_PORT POSTGRES_PORT  # deploy/local.py derives the same addresses
+
+LOCAL_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+LOCAL_DATABASE_URL="postgresql://outcomes:outcomes@127.0.0.1:$POSTGRES_PORT/outcomes"
 
 KAFKA_EXTERNAL=""
 if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" && "$KAFKA_BOOTSTRAP_SERVERS" != "$LOCAL_KAFKA_BOOTSTRAP" ]]; then

@@ -3,13 +3,14 @@
 #   deploy/kafka.sh start|stop|status|jars
 # Jars come from Maven Central (deploy/kafka/pom.xml) into .cache/kafka/libs; data, logs and
 # the pid file live in .state/kafka. Idempotent: start when running, stop when stopped are no-ops.
+# Another broker next to it: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_STATE_DIR (deploy/env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 POM="$ROOT/deploy/kafka/pom.xml"
 LIBS="$CACHE_DIR/kafka/libs"
 JARS_STAMP="$CACHE_DIR/kafka/.resolved"
-KSTATE="$STATE_DIR/kafka"
+KSTATE="$KAFKA_STATE_DIR"
 PID_FILE="$KSTATE/kafka.pid"
 PROPS="$KSTATE/server.properties"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
@@ -37,7 +38,7 @@ running() {
   local p; p="$(pid)"
   [[ -n "$p" ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
 }
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/19092) 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") 2>/dev/null; }
 # A real client request (metadata), not an open port.
 answers() { "$PYTHON" -m deploy.create_topics --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" --wait-only --timeout "${1:-3}" >/dev/null 2>&1; }
 JAVA=(java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
@@ -47,7 +48,15 @@ JAVA=(java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.hea
 
 format_storage() {
   mkdir -p "$KSTATE/data" "$KSTATE/logs"
-  { cat "$ROOT/deploy/kafka/server.properties"; echo "log.dirs=$KSTATE/data"; } > "$PROPS"
+  {
+    cat "$ROOT/deploy/kafka/server.properties"
+    echo "controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    echo "listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    echo "inter.broker.listener.name=PLAINTEXT"
+    echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    echo "log.dirs=$KSTATE/data"
+  } > "$PROPS"
   [[ -f "$KSTATE/data/meta.properties" ]] && return
   local cluster_id
   # A Kafka Uuid: 16 random bytes, base64url without padding (what `random-uuid` prints).
@@ -109,7 +118,7 @@ case "$cmd" in
       exit 0
     fi
     mkdir -p "$KSTATE/logs"
-    exec 9>"$STATE_DIR/kafka.lock" && flock 9  # one start/stop at a time
+    exec 9>"$KSTATE.lock" && flock 9  # one start/stop at a time
     "$cmd" ;;
   jars) resolve_jars ;;
   *) echo "usage: $0 start|stop|status|jars" >&2; exit 2 ;;

@@ -2,12 +2,13 @@
 # Local PostgreSQL 15 on 127.0.0.1:15432, data in .state/postgres/data (owned by `postgres`
 # when run as root), role and database `outcomes` (password `outcomes`, superuser: tests
 # create databases).   deploy/postgres.sh start|stop|status
+# Another server next to it: POSTGRES_PORT, POSTGRES_STATE_DIR (deploy/env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-PORT=15432
-PSTATE="$STATE_DIR/postgres"
+PORT="$POSTGRES_PORT"
+PSTATE="$POSTGRES_STATE_DIR"
 DATA="$PSTATE/data"
 SOCKET_DIR="$PSTATE/run"
 LOGFILE="$PSTATE/postgres.log"
@@ -32,7 +33,7 @@ prepare_dirs() {
   [[ "$(id -u)" == 0 ]] || return 0
   chown postgres:postgres "$PSTATE" "$SOCKET_DIR"
   # postgres must be able to reach the data directory through the root-owned checkout.
-  local dir="$STATE_DIR"
+  local dir; dir="$(dirname "$PSTATE")"
   while [[ "$dir" != / ]]; do
     [[ "$(stat -c %A "$dir")" == *x ]] || chmod o+x "$dir"
     dir="$(dirname "$dir")"
@@ -110,8 +111,8 @@ case "$cmd" in
       log "DATABASE_URL is set to ${DATABASE_URL/\/\/*@/\/\/***@}: using that external PostgreSQL, nothing to $cmd"
       exit 0
     fi
-    mkdir -p "$STATE_DIR"
-    exec 9>"$STATE_DIR/postgres.lock" && flock 9  # one start/stop at a time
+    mkdir -p "$(dirname "$PSTATE")"
+    exec 9>"$PSTATE.lock" && flock 9  # one start/stop at a time
     "$cmd" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
-LOCAL_DATABASE_URL = "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
 
 
 @dataclass(frozen=True)

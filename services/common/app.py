@@ -13,10 +13,10 @@ from typing import Any
 
 import faust
 
-from schemas.topics import by_name, qualified
-from services.common import db
+from schemas.topics import PROVIDERS, all_topics, resolve
+from services.common import db, logs, observe
 from services.common.messages import RawRecord
-from services.common.metrics import HELD_PENDING, SERVICE_READY, serve_metrics
+from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
@@ -35,6 +35,9 @@ class ServiceApp:
         self.service = self.handler.service
         self.ready = asyncio.Event()
         self.processor: BatchProcessor | None = None
+        inputs = [spec.name for spec in self.handler.inputs]
+        observe.service_started(self.service, inputs, settings.reference_dir)
+        self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
         self.app = self._build()
 
     def _build(self) -> faust.App:
@@ -52,8 +55,10 @@ class ServiceApp:
             producer_acks=-1,
             stream_buffer_maxsize=4 * s.batch_max_events,
         )
-        names = [qualified(spec, s.topic_namespace) for spec in self.handler.inputs]
-        topic = app.topic(*names, value_serializer="raw", key_serializer="raw")
+        # The registry's topics as of start: a provider added to contracts.json is
+        # consumed after a restart.
+        self.topics = list(all_topics(s.topic_namespace, PROVIDERS, self.handler.inputs))
+        topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
 
         @app.task  # type: ignore[untyped-decorator]
         async def start_runtime() -> None:
@@ -76,8 +81,11 @@ class ServiceApp:
             expired = await self.processor.expire_holds()
             if expired:
                 log.info("rejected %d held events past the hold time", expired)
-            pending = await self.processor.pool.fetchval("SELECT count(*) FROM held")
-            HELD_PENDING.labels(self.service).set(int(pending))
+
+        @app.timer(observe.REFRESH_SECONDS)  # type: ignore[untyped-decorator]
+        async def refresh_gauges() -> None:
+            pool = self.processor.pool if self.processor is not None else None
+            await self.gauges.refresh(pool, app.consumer)
 
         return app
 
@@ -98,7 +106,7 @@ class ServiceApp:
         )
         self.ready.set()
         SERVICE_READY.labels(self.service).set(1)
-        log.info("%s ready: consuming %s", self.service, [t.name for t in self.handler.inputs])
+        log.info("%s ready: consuming %d topics %s", self.service, len(self.topics), self.topics)
         try:
             await relay.run()
         finally:
@@ -106,9 +114,9 @@ class ServiceApp:
             await pool.close()
 
     def _raw(self, message: Any) -> RawRecord:
-        name = message.topic.removeprefix(self.settings.topic_namespace)
+        spec, _ = resolve(message.topic, self.settings.topic_namespace)
         return RawRecord(
-            spec=by_name(name),
+            spec=spec,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
@@ -123,11 +131,13 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     service = service_dir.name
+    logs.configure(service)
     applied = loop.run_until_complete(db.migrate(settings.database_url, service, service_dir))
-    logging.basicConfig(level=logging.INFO)
     if applied:
         log.info("%s: applied migrations %s", service, applied)
     serve_metrics(settings.metrics_port_for(service), settings.metrics_host)
     service_app = ServiceApp(make_handler, settings)
-    worker = faust.Worker(service_app.app, loop=loop, loglevel="INFO")
+    worker = faust.Worker(
+        service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
+    )
     worker.execute_from_commandline()

@@ -1,12 +1,39 @@
-"""Decoding of Kafka values into event models, and encoding back to JSON bytes."""
+"""Decoding of Kafka values into event models, and encoding back to JSON bytes.
+
+Input is bounded before anything else: a value over ``MAX_MESSAGE_BYTES`` (setting, default
+256 KiB, well under the broker's 1 MB) is undecodable without being parsed; the JSON parser
+then rejects deep nesting, huge numbers and invalid text, and the models check every
+field's bounds while parsing (schemas/bounds.py). Every step is linear in the size.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.bounds import MAX_MESSAGE_BYTES, MAX_SEPARATORS
 from services.common.messages import RawRecord, Received
+
+_MAX_ERRORS = 5
+_MAX_LOCATION = 100
+_MAX_REASON = 300
+
+
+class InputLimits(BaseSettings):
+    """The inbound size limit, from the environment variable MAX_MESSAGE_BYTES."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1)
+
+
+@cache
+def max_message_bytes() -> int:
+    """The configured limit (read once per process)."""
+    return InputLimits().max_message_bytes
 
 
 @dataclass(frozen=True)
@@ -15,20 +42,50 @@ class Undecodable:
     message: str
 
 
-def decode(record: RawRecord) -> Received | Undecodable:
-    """Validate the value against the topic's models; explain the first errors if invalid."""
+def oversize_message(size: int, limit: int) -> str | None:
+    """Why a value of ``size`` bytes is refused, or None when it fits."""
+    if size <= limit:
+        return None
+    return f"message is {size:,} bytes, over the limit of {limit:,} bytes (MAX_MESSAGE_BYTES)"
+
+
+def too_many_members(value: bytes) -> str | None:
+    """Why a value with very many ``:`` is refused (one error per member would cost too much)."""
+    separators = value.count(b":")
+    if separators <= MAX_SEPARATORS:
+        return None
+    return (
+        f"message has {separators:,} ':' characters, over the limit of {MAX_SEPARATORS:,}: "
+        "a provider event is one flat JSON object with a few short fields"
+    )
+
+
+def decode(record: RawRecord, max_bytes: int | None = None) -> Received | Undecodable:
+    """Validate the value against the topic's models; explain the first errors if invalid.
+
+    Provider input is bounded first (size, then members); our own services' events are not.
+    """
+    if record.spec.owner == "providers":
+        limit = max_message_bytes() if max_bytes is None else max_bytes
+        refused = oversize_message(len(record.value), limit) or too_many_members(record.value)
+        if refused is not None:
+            return Undecodable(record, refused)
     try:
         event = record.spec.adapter.validate_json(record.value)
     except ValidationError as exc:
-        return Undecodable(record, _explain(exc))
+        return Undecodable(record, explain(exc))
     return Received(record, event)
 
 
-def _explain(exc: ValidationError) -> str:
+def explain(exc: ValidationError) -> str:
+    """The first errors as ``field: reason``; never echoes the (maybe huge) input."""
     parts = []
-    for error in exc.errors(include_url=False)[:5]:
-        location = ".".join(str(p) for p in error["loc"]) or "value"
-        parts.append(f"{location}: {error['msg']}")
+    for error in exc.errors(include_url=False, include_input=False)[:_MAX_ERRORS]:
+        location = ".".join(str(p) for p in error["loc"])[:_MAX_LOCATION] or "value"
+        reason = error["msg"]
+        if len(reason) > _MAX_REASON:
+            reason = reason[:_MAX_REASON] + "..."
+        parts.append(f"{location}: {reason}")
     more = exc.error_count() - len(parts)
     suffix = f" (+{more} more)" if more > 0 else ""
     return "; ".join(parts) + suffix

@@ -1,4 +1,10 @@
-"""Prometheus metrics shared by the services (all durations in seconds)."""
+"""Prometheus metrics shared by the services.
+
+Conventions: base units (seconds, records; money in integer pence, the platform's unit),
+counters end in ``_total``, and labels never carry ids (service, topic, reason, contract,
+milestone kind: small, fixed sets). Gauges of state (lag, held, outbox) are refreshed
+every few seconds by ``services.common.observe``.
+"""
 
 from __future__ import annotations
 
@@ -34,12 +40,60 @@ BATCH_SIZE = Histogram(
 OUTBOX_PENDING = Gauge(
     "outcomes_outbox_pending_events", "Events in the outbox not yet published", ["service"]
 )
+OUTBOX_OLDEST_AGE = Gauge(
+    "outcomes_outbox_oldest_age_seconds",
+    "Age of the oldest event in the outbox not yet published (0 when empty)",
+    ["service"],
+)
 HELD_PENDING = Gauge("outcomes_held_pending_events", "Events currently on hold", ["service"])
+CONSUMER_LAG = Gauge(
+    "outcomes_consumer_lag_records",
+    "Records on the service's input topic not yet committed by its consumer group"
+    " (high watermark - committed offset, summed over the assigned partitions)",
+    ["service", "topic"],
+)
 SERVICE_READY = Gauge(
     "outcomes_service_ready", "1 once the service has its database pool and producer", ["service"]
 )
 RETRIES = Counter(
     "outcomes_batch_retries_total", "Batches retried after a transient error", ["service"]
+)
+RELAY_FAILURES = Counter(
+    "outcomes_relay_failures_total",
+    "Outbox relay rounds that failed to publish (retried)",
+    ["service"],
+)
+OUTBOX_DEAD_LETTERS = Counter(
+    "outcomes_outbox_dead_letters_total",
+    "Outbox rows the broker refused permanently, moved to the dead-letter table",
+    ["service"],
+)
+MILESTONES = Counter(
+    "outcomes_milestones_total",
+    "Milestone decisions published (change: reached or revoked)",
+    ["service", "contract", "kind", "change"],
+)
+PAYMENTS = Counter(
+    "outcomes_payments_total",
+    "Provider payments published (kind: payment or reversal)",
+    ["service", "contract", "kind"],
+)
+PAYMENTS_PENCE = Counter(
+    "outcomes_payments_pence_total",
+    "Pence of the provider payments published (reversals counted as positive amounts"
+    " under kind=reversal)",
+    ["service", "contract", "kind"],
+)
+MILESTONES_NOT_PAID = Counter(
+    "outcomes_milestones_not_paid_total",
+    "Milestones that by rule produce no payment, by reason",
+    ["service", "contract", "reason"],
+)
+PAYMENT_LATENCY = Histogram(
+    "outcomes_payment_latency_seconds",
+    "From the produced_at of the provider event that caused a milestone to its payment",
+    ["contract"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
 
 

@@ -19,11 +19,12 @@ from typing import Protocol
 import asyncpg
 
 from schemas.common import RejectionReason
-from schemas.topics import Owner, TopicSpec
-from services.common import db, metrics
+from schemas.topics import Owner, TopicSpec, kind_name
+from services.common import db, metrics, observe
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
+from services.common.provenance import provider_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,14 @@ class Handler(Protocol):
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         """The rejection for an item whose hold time ran out."""
+        ...
+
+    async def finish(self, conn: db.Connection, outcome: BatchOutcome) -> None:
+        """Called once per transaction after every round of items (domain.md §6).
+
+        The batch's items and everything they released are applied by then; decisions
+        that depend on all of them together (milestones) are taken here.
+        """
         ...
 
 
@@ -129,11 +138,14 @@ class BatchProcessor:
                 fresh.discard(message_id)
                 if isinstance(item, Undecodable):
                     outcome.reject_record(item.record, RejectionReason.INVALID_SCHEMA, item.message)
+                elif mismatch := provider_mismatch(item):
+                    outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
                 else:
                     items.append(item)
             held = await self._handle_rounds(conn, items, outcome)
             published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
         self._count(records, outcome, held, time.perf_counter() - started)
+        observe.batch_committed(self._service, outcome.all_outgoing())
         if published:
             self.outbox_written.set()
         return BatchReport(
@@ -155,6 +167,7 @@ class BatchProcessor:
             released = await db.release(conn, outcome.take_released())
             items = [d for d in map(decode, released) if isinstance(d, Received)]
             if not items:
+                await self.handler.finish(conn, outcome)
                 return held
             await self._handle_released(conn, items, outcome)
 
@@ -200,6 +213,7 @@ class BatchProcessor:
                         outcome.reject(item, reason, message)
                 await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
             self._count_rejections(outcome)
+            observe.batch_committed(self._service, outcome.all_outgoing())
             if outcome.rejections:
                 self.outbox_written.set()
             return len(outcome.rejections)
@@ -217,6 +231,7 @@ class BatchProcessor:
             outcome.reject_record(record, RejectionReason.PROCESSING_FAILED, text, message_id)
             published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
         self._count([record], outcome, 0, 0.0)
+        observe.batch_committed(self._service, outcome.all_outgoing())
         self.outbox_written.set()
         return BatchReport(1, 0, 0, 1, 0, published)
 
@@ -232,7 +247,7 @@ class BatchProcessor:
 
     def _count_rejections(self, outcome: BatchOutcome) -> None:
         for rejected in outcome.rejections:
-            topic = rejected.source_topic.removeprefix(self.namespace)
+            topic = kind_name(rejected.source_topic, self.namespace)
             metrics.EVENTS_REJECTED.labels(self._service, topic, rejected.reason).inc()
 
 

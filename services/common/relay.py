@@ -13,6 +13,7 @@ from collections import Counter
 
 from aiokafka import AIOKafkaProducer
 
+from schemas.topics import kind_name
 from services.common import db, metrics
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,12 @@ class OutboxRelay:
                 published = await self.publish_once()
             except (OSError, ConnectionError, TimeoutError) as exc:
                 log.warning("outbox relay: publish failed, retrying: %r", exc)
+                metrics.RELAY_FAILURES.labels(self.service).inc()
                 published = 0
                 await asyncio.sleep(1.0)
             except Exception:
                 log.exception("outbox relay failed; retrying")
+                metrics.RELAY_FAILURES.labels(self.service).inc()
                 published = 0
                 await asyncio.sleep(1.0)
             if published:
@@ -60,7 +63,6 @@ class OutboxRelay:
         rows = await self.pool.fetch(
             "SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1", self.batch_size
         )
-        metrics.OUTBOX_PENDING.labels(self.service).set(len(rows))
         if not rows:
             return 0
         deliveries = [
@@ -72,7 +74,7 @@ class OutboxRelay:
             "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
         )
         for topic, n in Counter(r["topic"] for r in rows).items():
-            metrics.EVENTS_PRODUCED.labels(self.service, topic.removeprefix(self.namespace)).inc(n)
+            metrics.EVENTS_PRODUCED.labels(self.service, kind_name(topic, self.namespace)).inc(n)
         return len(rows)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from services.common.reference import REFERENCE_DIR
 
 DEFAULT_METRICS_PORTS = {"intake": 9101, "placement": 9102, "sustainment": 9103, "payments": 9104}
@@ -17,8 +18,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    kafka_bootstrap_servers: str = "127.0.0.1:19092"
-    database_url: str = "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
+    kafka_bootstrap_servers: str = LOCAL_KAFKA_BOOTSTRAP
+    database_url: str = LOCAL_DATABASE_URL
     topic_namespace: str = ""
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"

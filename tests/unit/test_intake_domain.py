@@ -348,7 +348,7 @@ def test_nino_and_borough_spelling_do_not_make_a_conflict() -> None:
         {"nino": "AB123456D"},
         {"date_of_birth": date(1990, 6, 16)},
         {"borough": "Islington"},
-        {"eligibility_group": EligibilityGroup.EARLY_ACCESS},
+        {"eligibility_group": EligibilityGroup.EARLY_ACCESS, "eligibility_subgroup": "carers"},
         {"eligibility_subgroup": "carers"},
         {"referral_source": ReferralSource.SELF},
         {"referral_date": date(2024, 5, 2)},

@@ -180,18 +180,25 @@ def test_placement_window(start: date, reason: RejectionReason | None) -> None:
 @pytest.mark.parametrize(
     ("job_changes", "participant_changes", "reason"),
     [
+        # v2 §10 "checks before holds": the rules that need nothing but the job start
+        # come first, so a job start held for its participant keeps its reason.
         (
             {"provider_id": "x", "job_start_date": DAY_456, "hourly_wage_pence": 0},
+            {"leaver_date": date(2024, 2, 1)},
+            RejectionReason.INVALID_JOB,
+        ),
+        (
+            {"provider_id": "x", "job_start_date": DAY_456},
             {"leaver_date": date(2024, 2, 1)},
             RejectionReason.PROVIDER_MISMATCH,
         ),
         (
-            {"job_start_date": DAY_456, "hourly_wage_pence": 0},
+            {"job_start_date": DAY_456},
             {"leaver_date": date(2024, 2, 1)},
             RejectionReason.AFTER_PROGRAMME_END,
         ),
         (
-            {"job_start_date": DAY_456, "hourly_wage_pence": 0},
+            {"job_start_date": DAY_456},
             {},
             RejectionReason.PLACEMENT_OUTSIDE_WINDOW,
         ),
@@ -216,7 +223,6 @@ def test_the_first_broken_rule_wins(
         (Decimal("37.550"), True),
         (Decimal("100.01"), False),
         (Decimal("0"), False),
-        (Decimal("-5"), False),
         (Decimal("37.555"), False),
     ],
 )
@@ -234,7 +240,7 @@ def test_weekly_hours_are_exact_hundredths() -> None:
     assert assessed(outcome).weekly_hours_hundredths == 1625
 
 
-@pytest.mark.parametrize("wage", [None, 0, -100])
+@pytest.mark.parametrize("wage", [None, 0])  # negative: invalid_schema (test_bounds)
 def test_an_employed_job_needs_a_positive_wage(wage: int | None) -> None:
     outcome = assess_job_start(job(hourly_wage_pence=wage), participant(), RATES)
     assert reason_of(outcome) is RejectionReason.INVALID_JOB

@@ -1,0 +1,17 @@
+"""Addresses of the local Kafka and PostgreSQL that ``deploy/*.sh`` start.
+
+The same environment variables as ``deploy/env.sh`` (defaults in brackets):
+``KAFKA_PORT`` [19092], ``KAFKA_CONTROLLER_PORT`` [19093], ``POSTGRES_PORT`` [15432].
+A second, private pair of servers (another checkout, a chaos run) only needs other ports
+and other state directories (``KAFKA_STATE_DIR``, ``POSTGRES_STATE_DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+
+KAFKA_PORT = int(os.environ.get("KAFKA_PORT") or 19092)
+POSTGRES_PORT = int(os.environ.get("POSTGRES_PORT") or 15432)
+
+LOCAL_KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
+LOCAL_DATABASE_URL = f"postgresql://outcomes:outcomes@127.0.0.1:{POSTGRES_PORT}/outcomes"

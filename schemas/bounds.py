@@ -1,0 +1,211 @@
+"""Bounds on every field a provider sends: generous for real use, safe for storage.
+
+A value outside these bounds is ``invalid_schema`` (domain.md v2 §10 "Schema"); it never
+reaches a rule, a database or any arithmetic. The bounds are checked while the JSON is
+parsed, so the cost of rejecting a hostile message is linear in its size:
+
+- the message size is checked first (``MAX_MESSAGE_BYTES``, services/common/codec.py);
+- strings are length-bounded and, where they are identifiers, limited to a character set;
+  free text may hold no control character (NUL included); lone surrogates are not valid
+  JSON text and are rejected by the parser;
+- hours are decimal *strings* only (``"37.5"``; a JSON number is rejected) matched by a
+  pattern with no sign and no exponent, at most 4 integer digits and 6 decimals. Three to
+  six decimals pass the schema on purpose: the rule book makes those ``invalid_job`` /
+  ``invalid_evidence`` (§9), not ``invalid_schema``;
+- money is an integer number of pence within 0 .. 10^9 (£10 million);
+- versions are 1 .. 10^6; dates and instants lie within 1900-01-01 .. 2100-12-31.
+
+``BOUNDS`` lists each bound for the generated docs (docs/events.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+from pydantic import AwareDatetime, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+MAX_MESSAGE_BYTES: Final = 256 * 1024
+"""Default limit on an inbound message (the broker accepts 1 MB); setting MAX_MESSAGE_BYTES."""
+
+MAX_SEPARATORS: Final = 4096
+"""At most this many ``:`` bytes in a message: a valid provider event has at most 16 fields
+and ~2,000 characters of bounded text, so more means many (unknown or repeated) fields,
+which would otherwise cost one validation error each."""
+
+MIN_DATE: Final = date(1900, 1, 1)
+MAX_DATE: Final = date(2100, 12, 31)
+MIN_INSTANT: Final = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_INSTANT: Final = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+MAX_PENCE: Final = 10**9
+MAX_VERSION: Final = 10**6
+HOURS_INTEGER_DIGITS: Final = 4
+HOURS_DECIMALS: Final = 6
+
+ID_MAX: Final = 100
+PROVIDER_ID_MAX: Final = 64
+NAME_MAX: Final = 200
+BOROUGH_MAX: Final = 100
+REASON_MAX: Final = 500
+NINO_MAX: Final = 20
+
+ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
+PROVIDER_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+TEXT_PATTERN: Final = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+HOURS_PATTERN: Final = rf"^[0-9]{{1,{HOURS_INTEGER_DIGITS}}}(\.[0-9]{{1,{HOURS_DECIMALS}}})?$"
+_HOURS_RE: Final = re.compile(HOURS_PATTERN)
+_HOURS_TEXT_MAX: Final = HOURS_INTEGER_DIGITS + 1 + HOURS_DECIMALS
+
+
+def _id(max_length: int, pattern: str, what: str) -> Any:
+    return Field(
+        min_length=1,
+        max_length=max_length,
+        pattern=pattern,
+        description=f"{what}: 1-{max_length} characters from {_charset(pattern)}",
+    )
+
+
+def _charset(pattern: str) -> str:
+    return "A-Z a-z 0-9 _ . : / -" if "/" in pattern else "A-Z a-z 0-9 _ -"
+
+
+def _text(max_length: int, what: str) -> Any:
+    return Field(
+        min_length=1,
+        max_length=max_length,
+        pattern=TEXT_PATTERN,
+        description=f"{what}: 1-{max_length} characters, not blank, no control characters",
+    )
+
+
+Id = Annotated[str, _id(ID_MAX, ID_PATTERN, "Identifier")]
+ProviderId = Annotated[str, _id(PROVIDER_ID_MAX, PROVIDER_ID_PATTERN, "Provider id")]
+ContractId = Annotated[str, _id(PROVIDER_ID_MAX, ID_PATTERN, "Contract id")]
+Name = Annotated[str, _text(NAME_MAX, "Name")]
+BoroughName = Annotated[str, _text(BOROUGH_MAX, "Borough or local-authority name")]
+ReasonText = Annotated[str, _text(REASON_MAX, "Free text")]
+NinoText = Annotated[str, _text(NINO_MAX, "National Insurance number as written")]
+
+BoundedPence = Annotated[
+    int, Field(ge=0, le=MAX_PENCE, description=f"Money in integer pence, 0-{MAX_PENCE:,}")
+]
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION, description=f"1-{MAX_VERSION:,}")]
+BoundedDate = Annotated[
+    date,
+    Field(
+        ge=MIN_DATE,
+        le=MAX_DATE,
+        description=f"ISO date, {MIN_DATE} .. {MAX_DATE}",
+        json_schema_extra={"formatMinimum": str(MIN_DATE), "formatMaximum": str(MAX_DATE)},
+    ),
+]
+BoundedInstant = Annotated[
+    AwareDatetime,
+    Field(
+        ge=MIN_INSTANT,
+        le=MAX_INSTANT,
+        description=f"UTC ISO-8601 instant with offset, {MIN_DATE} .. {MAX_DATE}",
+        json_schema_extra={
+            "formatMinimum": MIN_INSTANT.isoformat(),
+            "formatMaximum": MAX_INSTANT.isoformat(),
+        },
+    ),
+]
+
+
+def parse_hours(value: object) -> Decimal:
+    """Hours as an exact ``Decimal``, from a decimal string (JSON) or a ``Decimal`` (Python).
+
+    The string is matched against ``HOURS_PATTERN`` before ``Decimal`` sees it, so an
+    exponent, a sign, a float or a 10,000-digit number never reaches any arithmetic.
+    """
+    if isinstance(value, str):
+        if len(value) > _HOURS_TEXT_MAX or not _HOURS_RE.match(value):
+            raise PydanticCustomError(
+                "hours_format",
+                'hours must be a decimal string like "37.5": no sign or exponent, '
+                "at most {digits} integer digits and {decimals} decimals",
+                {"digits": HOURS_INTEGER_DIGITS, "decimals": HOURS_DECIMALS},
+            )
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not _decimal_in_bounds(value):
+            raise PydanticCustomError(
+                "hours_bounds", "hours out of bounds: 0 <= hours < 10^4, at most 6 decimals"
+            )
+        return value
+    raise PydanticCustomError(
+        "hours_type", 'hours must be a decimal string like "37.5", not a JSON number'
+    )
+
+
+def _decimal_in_bounds(value: Decimal) -> bool:
+    if not value.is_finite() or value.is_signed():
+        return False
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return exponent >= -HOURS_DECIMALS and (value.is_zero() or value.adjusted() < 4)
+
+
+Hours = Annotated[
+    Decimal,
+    BeforeValidator(parse_hours),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": HOURS_PATTERN,
+            "maxLength": _HOURS_TEXT_MAX,
+            "examples": ["37.5", "16", "7.25"],
+            "description": (
+                "Hours as a decimal string (not a JSON number): no sign, no exponent, "
+                f"at most {HOURS_INTEGER_DIGITS} integer digits and {HOURS_DECIMALS} "
+                "decimals. More than 2 decimals is rejected by the rules "
+                "(invalid_job / invalid_evidence), not by the schema."
+            ),
+        }
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One documented bound: the kind of field, the limit, what breaking it means."""
+
+    kind: str
+    limit: str
+
+
+BOUNDS: Final[tuple[Bound, ...]] = (
+    Bound("message", f"at most {MAX_MESSAGE_BYTES:,} bytes (setting MAX_MESSAGE_BYTES)"),
+    Bound("object members", f"at most {MAX_SEPARATORS:,} `:` characters in a message"),
+    Bound("id (referral, placement, evidence)", f"1-{ID_MAX} chars, `{ID_PATTERN}`"),
+    Bound("provider_id", f"1-{PROVIDER_ID_MAX} chars, `{PROVIDER_ID_PATTERN}`"),
+    Bound("contract_id", f"1-{PROVIDER_ID_MAX} chars, `{ID_PATTERN}`"),
+    Bound("nino", f"1-{NINO_MAX} chars, no control characters (the rules check the format)"),
+    Bound("borough", f"1-{BOROUGH_MAX} chars, not blank, no control characters"),
+    Bound(
+        "employer_name, sic_sector, eligibility_subgroup",
+        f"1-{NAME_MAX} chars, not blank, no control characters",
+    ),
+    Bound("reason (leaver)", f"1-{REASON_MAX} chars, not blank, no control characters"),
+    Bound("money (pence)", f"JSON integer, 0-{MAX_PENCE:,}"),
+    Bound(
+        "hours",
+        f"JSON string, `{HOURS_PATTERN}` (no float, sign or exponent)",
+    ),
+    Bound("version", f"JSON integer, 1-{MAX_VERSION:,}"),
+    Bound("date", f"`YYYY-MM-DD`, {MIN_DATE} .. {MAX_DATE}"),
+    Bound("produced_at", f"ISO-8601 instant with offset, {MIN_DATE} .. {MAX_DATE}"),
+    Bound("event_id", "UUID"),
+    Bound(
+        "enumerations",
+        "eligibility_group, referral_source, employment_type, kind: listed values only",
+    ),
+    Bound("text", "no NUL or other control character; no lone surrogate (not valid JSON)"),
+)

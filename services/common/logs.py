@@ -1,0 +1,84 @@
+"""Structured logs: one JSON object per line, no personal data.
+
+Every line carries ``ts`` (UTC, ISO 8601), ``level``, ``service``, ``logger`` and
+``message``; a record about one Kafka record adds ``topic``, ``partition``, ``offset``
+and, when known, ``event_id`` (pass :func:`record_context` as ``extra=``). Messages and
+tracebacks go through :func:`redact`: anything shaped like a National Insurance number
+and any ``date_of_birth`` value is masked, so even an exception that quotes an input
+cannot put one in the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from services.common.messages import RawRecord
+
+CONTEXT_FIELDS = ("topic", "partition", "offset", "event_id", "reason", "count")
+
+# A NINO: two prefix letters, six digits, suffix A-D (spaces allowed as printed on cards).
+_NINO = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}(?:\s?\d){6}\s?[A-Da-d](?![A-Za-z0-9])")
+# date_of_birth with whatever follows it up to the next separator (JSON, repr or k=v).
+_DOB = re.compile(r"(date_of_birth\W{0,4})([^,;}\s]{1,64})", re.IGNORECASE)
+# pydantic's "input_value=..." can echo any field; keep its type, not its value.
+_INPUT_VALUE = re.compile(r"(input_value=)('[^']{0,2000}'|\"[^\"]{0,2000}\"|\S{1,2000})")
+
+
+def redact(text: str) -> str:
+    """``text`` without NINO-shaped values, date-of-birth values or echoed inputs."""
+    text = _NINO.sub("[nino]", text)
+    text = _DOB.sub(r"\1[redacted]", text)
+    return _INPUT_VALUE.sub(r"\1[redacted]", text)
+
+
+def record_context(record: RawRecord, event_id: str | None = None) -> dict[str, Any]:
+    """``extra=`` for a log line about one Kafka record (position, event id)."""
+    context: dict[str, Any] = {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+    }
+    if event_id is not None:
+        context["event_id"] = event_id
+    return context
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a log record as one JSON object on one line."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        for name in CONTEXT_FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                payload[name] = value
+        if record.exc_info:
+            payload["exception"] = redact(self.formatException(record.exc_info))
+        elif record.stack_info:
+            payload["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(payload, default=str, ensure_ascii=False)
+
+
+def configure(service: str, level: int | str = logging.INFO, stream: TextIO | None = None) -> None:
+    """Send every log record of the process, as JSON lines, to ``stream`` (stdout)."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.addHandler(handler)
+    root.setLevel(level)
