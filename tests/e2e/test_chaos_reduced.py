@@ -46,4 +46,4 @@ def test_payments_are_exact_after_kills(
     if infra is not None:
         assert (result.kills["kafka"], result.kills["postgres"]) == (1, 1)
     assert result.problems() == [], result.lines()
-    assert sum(n for n, _ in result.expected.values()) > 0
+    assert result.payments.expected, "the feed should lead to payments"

@@ -25,6 +25,7 @@ from pathlib import Path
 from deploy.create_topics import ensure_topics
 from tools import arguments
 from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.reference import write_reference
 from tools.fuzz.account import (
     Accounting,
     account,
@@ -115,6 +116,7 @@ def run_once(
             "TOPIC_NAMESPACE": namespace,
             "PARTICIPANT_ID_KEY": PARTICIPANT_KEY,
             "OUTCOMES_DEV_MODE": "1",
+            "REFERENCE_DIR": str(write_reference(stack.state_dir / "reference")),
         },
         state_dir=stack.state_dir / label,
         ports=stack.ports,

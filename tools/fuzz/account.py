@@ -118,7 +118,9 @@ class Accounting:
         ]
         if self.kept_expected_rejection:
             out.append("accepted or held although a rejection was expected (by kind):")
-            out += [f"  {k:<60}{n:>8,}" for k, n in self.kept_expected_rejection.most_common()]
+            for k, n in self.kept_expected_rejection.most_common():
+                out.append(f"  {k:<60}{n:>8,}")
+                out.append(f"    e.g. {self.examples.get(k, '')[:160]!r}")
         if self.rejected_expected_kept:
             out.append("rejected although they should be accepted or held (kind: reason):")
             out += [f"  {k:<60}{n:>8,}" for k, n in self.rejected_expected_kept.most_common()]

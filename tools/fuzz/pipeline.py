@@ -19,11 +19,13 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from schemas.common import MilestoneKind
+from schemas.payments import ProviderPaymentIssued
 from schemas.provider import ReferralMade
 from schemas.topics import PAYMENTS, SERVICES, qualified
-from services.intake.domain import normalise_nino, participant_id_for
-from tools.feed.expectation import expected_counts
+from tools.feed.compare import figures
 from tools.feed.generate import FeedItem
+from tools.feed.model import PaymentKey, expected, normalise_nino, participant_id
 from tools.fuzz.hostile import Message, Provider
 from tools.fuzz.topics import provider_topic
 from tools.services import ServiceProcesses
@@ -240,57 +242,73 @@ def participant_ids(items: Iterable[FeedItem], key: str = PARTICIPANT_KEY) -> se
         if isinstance(item.event, ReferralMade):
             nino = normalise_nino(item.event.nino)
             if nino is not None:
-                ids.add(participant_id_for(nino, key.encode()))
+                ids.add(participant_id(nino, key))
     return ids
+
+
+Net = dict[PaymentKey, int]
 
 
 @dataclass
 class PaymentCheck:
-    """Payments found next to the feed's expectation (per contract: count and net pence)."""
+    """Net payments per (contract, participant, milestone) next to the feed's expectation
+    (domain.md §7: payments minus reversals equal the amount due on the accepted events)."""
 
-    expected: dict[str, tuple[int, int]]
-    found: dict[str, tuple[int, int]]
-    duplicates_on_topic: int = 0
+    expected: Net
+    found: Net
+    republished: int = 0  # the same payment event read again (a relay re-send): ignored
+    integrity: list[str] = field(default_factory=list)  # payment ids used twice, reversals
+    ledger: Net | None = None
     ledger_vs_topic: dict[str, int] = field(default_factory=dict)
-    ignored_other: int = 0
+    ignored_other: int = 0  # payments to participants outside the feed (hostile world)
 
     @property
     def missing(self) -> int:
-        return sum(max(0, n - self.found.get(c, (0, 0))[0]) for c, (n, _) in self.expected.items())
+        return sum(1 for k in self.expected if k not in self.found)
 
     @property
     def extra(self) -> int:
-        return sum(max(0, n - self.expected.get(c, (0, 0))[0]) for c, (n, _) in self.found.items())
+        return sum(1 for k in self.found if k not in self.expected)
 
     @property
     def differ(self) -> int:
-        """Contracts whose counts agree but whose money does not."""
-        return sum(
-            1
-            for c, (n, pence) in self.expected.items()
-            if self.found.get(c, (0, 0))[0] == n and self.found.get(c, (0, 0))[1] != pence
-        )
+        return sum(1 for k, v in self.expected.items() if k in self.found and self.found[k] != v)
 
     @property
     def exact(self) -> bool:
-        return self.expected == self.found and not any(self.ledger_vs_topic.values())
+        return (
+            self.expected == self.found
+            and not self.integrity
+            and (self.ledger is None or self.ledger == self.expected)
+            and not any(self.ledger_vs_topic.values())
+        )
 
     def lines(self) -> list[str]:
-        exp_n = sum(n for n, _ in self.expected.values())
-        got_n = sum(n for n, _ in self.found.values())
-        exp_p = sum(p for _, p in self.expected.values())
-        got_p = sum(p for _, p in self.found.values())
         out = [
-            f"payments expected {exp_n:,} ({_pounds(exp_p)})  found {got_n:,} ({_pounds(got_p)})"
-            f"  missing {self.missing:,}  extra {self.extra:,}  differ {self.differ:,}",
+            f"payments (net per contract, participant, milestone): expected"
+            f" {len(self.expected):,} ({_pounds(sum(self.expected.values()))}), found"
+            f" {len(self.found):,} ({_pounds(sum(self.found.values()))}); missing"
+            f" {self.missing:,}, extra {self.extra:,}, differ {self.differ:,}"
         ]
-        for c in sorted(set(self.expected) | set(self.found)):
-            e, f = self.expected.get(c, (0, 0)), self.found.get(c, (0, 0))
-            mark = "" if e == f else "   <-- differs"
+        if self.ledger is not None:
             out.append(
-                f"  {c:<18} expected {e[0]:>6,} {_pounds(e[1]):>15}"
-                f"   found {f[0]:>6,} {_pounds(f[1]):>15}{mark}"
+                f"  ledger: {len(self.ledger):,} ({_pounds(sum(self.ledger.values()))}),"
+                f" missing {sum(1 for k in self.expected if k not in self.ledger):,},"
+                f" extra {sum(1 for k in self.ledger if k not in self.expected):,}, differ"
+                f" {sum(1 for k, v in self.expected.items() if self.ledger.get(k, v) != v):,};"
+                f" ledger vs topic by payment_id {self.ledger_vs_topic}"
             )
+        out.append(f"  re-published copies on the topic {self.republished:,}")
+        out += [f"  {line}" for line in self.integrity[:10]]
+        shown = 0
+        for key in sorted(set(self.expected) | set(self.found)):
+            want, have = self.expected.get(key), self.found.get(key)
+            if want != have and shown < 10:
+                shown += 1
+                out.append(
+                    f"  {key.contract_id} {key.participant_id[:12]} {key.milestone.value}:"
+                    f" found {have}, expected {want}"
+                )
         return out
 
 
@@ -299,47 +317,31 @@ def _pounds(pence: int) -> str:
     return f"{sign}£{abs(pence) // 100:,}.{abs(pence) % 100:02d}"
 
 
-def expected_by_contract(items: Sequence[FeedItem]) -> dict[str, tuple[int, int]]:
-    counts = expected_counts(items)
-    return {c: (p.count, p.total_pence) for c, p in counts.payments_by_contract.items() if p.count}
+def expected_net(items: Sequence[FeedItem], key: str = PARTICIPANT_KEY) -> Net:
+    """The feed helper's expectation: the amount due per key."""
+    return dict(expected((item.event for item in items), key).due)
 
 
-def payments_on_topic(records: Sequence[Record]) -> tuple[dict[str, dict[str, Any]], int, int]:
-    """(payments by payment_id, duplicate records, ids seen with different content)."""
-    by_id: dict[str, dict[str, Any]] = {}
-    duplicates = conflicting = 0
+def topic_payments(records: Sequence[Record]) -> list[ProviderPaymentIssued]:
+    out = []
     for record in records:
         if record.value is None:
             continue
-        event = json.loads(record.value)
-        if event.get("type") != "provider_payment":
-            continue
-        body = {k: v for k, v in event.items() if k not in ("event_id", "produced_at")}
-        seen = by_id.get(event["payment_id"])
-        if seen is not None:
-            duplicates += 1
-            conflicting += seen != body
-            continue
-        by_id[event["payment_id"]] = body
-    return by_id, duplicates, conflicting
+        event = PAYMENTS.adapter.validate_json(record.value)
+        if isinstance(event, ProviderPaymentIssued):
+            out.append(event)
+    return out
 
 
-def by_contract(
-    payments: Iterable[Mapping[str, Any]], participants: set[str]
-) -> tuple[dict[str, tuple[int, int]], int]:
-    """Per contract (payments made, net pence) for ``participants``; and how many others."""
-    found: dict[str, tuple[int, int]] = {}
-    others = 0
-    for p in payments:
-        if p["participant_id"] not in participants:
-            others += 1
-            continue
-        n, pence = found.get(p["contract_id"], (0, 0))
-        found[p["contract_id"]] = (n + (p["amount_pence"] > 0), pence + p["amount_pence"])
-    return found, others
+def net_of(rows: Iterable[tuple[str, str, str, int]]) -> Net:
+    net: dict[PaymentKey, int] = {}
+    for contract, participant, milestone, amount in rows:
+        key = PaymentKey(contract, participant, MilestoneKind(milestone))
+        net[key] = net.get(key, 0) + amount
+    return {k: v for k, v in net.items() if v}
 
 
-async def ledger(database_url: str) -> dict[str, dict[str, Any]]:
+async def ledger_rows(database_url: str) -> dict[str, dict[str, Any]]:
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
@@ -352,15 +354,30 @@ async def ledger(database_url: str) -> dict[str, dict[str, Any]]:
 
 
 def ledger_vs_topic(
-    rows: Mapping[str, Mapping[str, Any]], topic: Mapping[str, Mapping[str, Any]]
+    rows: Mapping[str, Mapping[str, Any]], topic: Sequence[ProviderPaymentIssued]
 ) -> dict[str, int]:
     """Payments in the ledger but not on the topic, the reverse, and those that differ."""
-    fields = ("contract_id", "participant_id", "milestone", "occurrence", "amount_pence")
-    both = set(rows) & set(topic)
+    on_topic = {p.payment_id: p for p in topic}
+    both = set(rows) & set(on_topic)
     return {
-        "in ledger, not on topic": len(set(rows) - set(topic)),
-        "on topic, not in ledger": len(set(topic) - set(rows)),
-        "differ": sum(1 for pid in both if any(rows[pid][f] != topic[pid][f] for f in fields)),
+        "in ledger, not on topic": len(set(rows) - set(on_topic)),
+        "on topic, not in ledger": len(set(on_topic) - set(rows)),
+        "differ": sum(
+            1
+            for pid in both
+            if (
+                rows[pid]["contract_id"],
+                rows[pid]["participant_id"],
+                rows[pid]["milestone"],
+                rows[pid]["amount_pence"],
+            )
+            != (
+                on_topic[pid].contract_id,
+                on_topic[pid].participant_id,
+                on_topic[pid].milestone.value,
+                on_topic[pid].amount_pence,
+            )
+        ),
     }
 
 
@@ -370,10 +387,26 @@ async def check_payments(
     items: Sequence[FeedItem],
     database_url: str | None = None,
 ) -> PaymentCheck:
+    """The payment topic (and the ledger) for the feed's participants vs the expectation."""
+    people = participant_ids(items)
     records = await read_topics(bootstrap, [qualified(PAYMENTS, namespace)])
-    on_topic, duplicates, _ = payments_on_topic(records)
-    found, others = by_contract(on_topic.values(), participant_ids(items))
-    check = PaymentCheck(expected_by_contract(items), found, duplicates, ignored_other=others)
+    everything = topic_payments(records)
+    mine = [p for p in everything if p.participant_id in people]
+    got, problems = figures(mine)
+    check = PaymentCheck(
+        expected_net(items),
+        dict(got.net),
+        republished=got.republished,
+        integrity=problems.integrity,
+        ignored_other=len(everything) - len(mine),
+    )
     if database_url is not None:
-        check.ledger_vs_topic = ledger_vs_topic(await ledger(database_url), on_topic)
+        rows = await ledger_rows(database_url)
+        check.ledger = net_of(
+            (r["contract_id"], r["participant_id"], r["milestone"], r["amount_pence"])
+            for r in rows.values()
+            if r["participant_id"] in people
+        )
+        unique = list({p.payment_id: p for p in everything}.values())
+        check.ledger_vs_topic = ledger_vs_topic(rows, unique)
     return check
