@@ -5,14 +5,15 @@ in immediate mode); the ledger and the de-duplicated payment topic equal the exp
 
 from __future__ import annotations
 
-from pathlib import Path
+import shutil
+import uuid
 
 import pytest
 
 from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
 from tools.chaos.__main__ import chaos
-from tools.chaos.infra import PrivateInfra
+from tools.chaos.infra import ROOT, PrivateInfra
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -20,16 +21,16 @@ KILLS = 2
 
 
 def test_payments_are_exact_after_kills(
-    kafka_bootstrap: str, database_url: str, tmp_path: Path
+    kafka_bootstrap: str, database_url: str, request: pytest.FixtureRequest
 ) -> None:
     infra = None
     if PrivateInfra.supported():
+        # Inside the checkout: the postgres OS user must reach the data directory.
+        state = ROOT / ".state" / f"chaos-test-{uuid.uuid4().hex[:8]}"
         infra = PrivateInfra(
-            kafka_port=20794,
-            kafka_controller_port=20795,
-            postgres_port=20734,
-            state_dir=tmp_path / "infra",
+            kafka_port=20794, kafka_controller_port=20795, postgres_port=20734, state_dir=state
         )
+        request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
     result = chaos(
         participants=300,
         seed=3,

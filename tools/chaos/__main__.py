@@ -226,12 +226,12 @@ def chaos(
     admin_database_url: str | None = None,
 ) -> ChaosResult:
     """One chaos run; with ``infra`` None the given servers are used and only services die."""
-    if infra is not None:
-        infra.start()
-        bootstrap, admin_database_url = infra.bootstrap, infra.database_url
-    assert bootstrap is not None
-    assert admin_database_url is not None
     try:
+        if infra is not None:
+            infra.start()
+            bootstrap, admin_database_url = infra.bootstrap, infra.database_url
+        assert bootstrap is not None
+        assert admin_database_url is not None
         stamp = int(time.time())
         namespace = f"chaos-{stamp}."
         url = asyncio.run(_fresh_database(admin_database_url, f"chaos_{stamp}"))
