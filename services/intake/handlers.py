@@ -6,7 +6,7 @@ the date of birth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
@@ -38,13 +38,15 @@ class IntakeHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["intake"]
 
     def __init__(self, contracts: ContractBook, participant_key: bytes) -> None:
+        self.repository: Callable[[Connection], IntakeRepository] = IntakeRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
         self.key = participant_key
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = IntakeRepository(conn)
+        repo = self.repository(conn)
         await repo.load(
             {i.event.referral_id for i in items},
             {pid for i in items if (pid := self._participant_id(i.event)) is not None},

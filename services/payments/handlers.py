@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schemas.common import RejectionReason
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
@@ -28,12 +28,14 @@ class PaymentsHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["payments"]
 
     def __init__(self, contracts: ContractBook) -> None:
+        self.repository: Callable[[Connection], PaymentsRepository] = PaymentsRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = PaymentsRepository(conn)
+        repo = self.repository(conn)
         await repo.load((i.event.contract_id, i.event.participant_id) for i in items)
         for item in items:
             event = item.event

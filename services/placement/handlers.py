@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from schemas.common import RejectionReason
@@ -38,12 +38,14 @@ class PlacementHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["placement"]
 
     def __init__(self, rates: Rates) -> None:
+        self.repository: Callable[[Connection], PlacementRepository] = PlacementRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.rates = rates
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = PlacementRepository(conn)
+        repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
             referral_ids=ids_named(items, "referral_id"),

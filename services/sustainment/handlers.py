@@ -9,7 +9,7 @@ transaction is never announced.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -70,6 +70,8 @@ class SustainmentHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
+        self.repository: Callable[[Connection], SustainmentRepository] = SustainmentRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
         self.rates = rates
         self._touched = _Touched()
@@ -85,7 +87,7 @@ class SustainmentHandler:
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
         touched = self._touched_in(outcome)
-        repo = SustainmentRepository(conn)
+        repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
             placement_ids=ids_named(items, "placement_id"),
@@ -102,7 +104,7 @@ class SustainmentHandler:
         touched = self._touched_in(outcome)
         self._touched = _Touched()
         if touched.sources:
-            repo = SustainmentRepository(conn)
+            repo = self.repository(conn)
             await self._announce_milestones(repo, touched.sources, outcome)
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
