@@ -39,9 +39,10 @@ from schemas.topics import (
     PAYMENTS,
     PLACEMENTS,
     PROVIDER_INTAKE,
+    PROVIDER_REJECTIONS,
     REJECTIONS,
     TopicSpec,
-    qualified,
+    all_topics,
 )
 from tools import arguments
 from tools.feed.expectation import FeedCounts
@@ -120,7 +121,9 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
         elif isinstance(event, MilestoneNotPaid):
             reason = event.reason.value
             summary.not_paid[reason] = summary.not_paid.get(reason, 0) + 1
-    elif spec in REJECTIONS.values() and isinstance(event, EventRejected):
+    elif (spec in REJECTIONS.values() or spec is PROVIDER_REJECTIONS) and isinstance(
+        event, EventRejected
+    ):
         by_reason = summary.rejections.setdefault(spec.name, {})
         by_reason[event.reason.value] = by_reason.get(event.reason.value, 0) + 1
 
@@ -148,7 +151,7 @@ async def read_summary(
     topics: Iterable[TopicSpec] = ALL_TOPICS,
 ) -> Summary:
     """Read ``topics`` (default: all of the registry) to their end offsets as of now."""
-    specs = {qualified(spec, namespace): spec for spec in topics}
+    specs = all_topics(namespace, specs=topics)
     summary = Summary(messages=dict.fromkeys(specs, 0))
     existing = await topic_partitions(bootstrap, specs)
     partitions: list[TopicPartition] = []

@@ -49,6 +49,7 @@ from aiokafka.errors import (
     UnsupportedForMessageFormatError,
 )
 
+from schemas.topics import kind_name
 from services.common import db, metrics
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ class OutboxRelay:
         await self._delete(sorted(self._delivered_not_deleted))
         await self._dead_letter(rows, dead)
         for topic, n in Counter(r.topic for r in delivered).items():
-            metrics.EVENTS_PRODUCED.labels(self.service, topic.removeprefix(self.namespace)).inc(n)
+            metrics.EVENTS_PRODUCED.labels(self.service, kind_name(topic, self.namespace)).inc(n)
         result.delivered = len(delivered)
         result.dead = len(dead)
         result.pending = len(waiting) + len(unsent)

@@ -38,7 +38,7 @@ def quiet(pipeline: Pipeline) -> None:
 
 
 EXPECTED_STATUS = [
-    "7 events processed: 5 accepted, 1 rejected, 1 held",
+    "8 events processed: 6 accepted, 1 rejected, 1 held",
     "rejected:",
     "held:",
 ]
@@ -56,13 +56,13 @@ def test_a_published_file_is_processed_paid_stated_and_reconciled(
 
     published = outcomes(pipeline, "publish", "-p", PROVIDER, str(feed))
     assert published.exit_code == 0, published.output
-    assert published.stdout.startswith(f"sent 7 events as {PROVIDER}:")
+    assert published.stdout.startswith(f"sent 8 events as {PROVIDER}:")
 
     status = outcomes(pipeline, "status", "-p", PROVIDER, str(feed), "--wait", "--timeout", "120")
     assert status.exit_code == 0, status.output
     assert status_lines(status) == EXPECTED_STATUS
-    assert "line 7: referral ref-demo-2" in status.stdout
-    assert "not_working_age" in status.stdout
+    assert "line 8: programme_start ref-demo-2" in status.stdout
+    assert "start_before_referral" in status.stdout
     assert "line 6: evidence evd-demo-1-x" in status.stdout
     assert "waiting for placement (job start) plc-unknown" in status.stdout
 
@@ -106,8 +106,9 @@ def test_a_published_file_is_processed_paid_stated_and_reconciled(
     rejections = outcomes(pipeline, "rejections", "-p", PROVIDER, "--format", "jsonl")
     assert rejections.exit_code == 0, rejections.output
     [rejected] = [json.loads(line) for line in rejections.stdout.splitlines()]
-    assert rejected["reason"] == "not_working_age"
+    assert rejected["reason"] == "start_before_referral"
     assert rejected["original"]["referral_id"] == "ref-demo-2"
+    assert rejected["original"]["start_date"] == "2024-02-20"
 
 
 def test_reconcile_lists_a_ledger_row_that_is_not_on_the_topic(

@@ -25,7 +25,7 @@ from deploy.prometheus.expressions import (
     metric_names,
     query,
 )
-from schemas.topics import PROVIDER_INTAKE
+from schemas.topics import PROVIDER_INTAKE, provider_topic
 from tests.e2e.conftest import Pipeline, free_port
 from tools.feed.expectation import expected_counts
 from tools.feed.generate import generate_feed
@@ -117,7 +117,8 @@ def after_a_feed(pipeline: Pipeline, prometheus: str) -> str:
     items = generate_feed(PARTICIPANTS, SEED)
     expected = sum(p.count for p in expected_counts(items).payments_by_contract.values())
     assert expected > 0
-    bad = [(PROVIDER_INTAKE, f"bad-{n}", b'{"type": "referral"') for n in range(BAD_RECORDS)]
+    topic = provider_topic(PROVIDER_INTAKE, "prov-whp-central")
+    bad = [(topic, f"bad-{n}", b'{"type": "referral"') for n in range(BAD_RECORDS)]
     asyncio.run(pipeline.publish(bad))
     asyncio.run(publish_feed(pipeline.bootstrap, items, pipeline.namespace))
     _wait_for(prometheus, 'sum(outcomes_payments_total{kind="payment"})', expected)

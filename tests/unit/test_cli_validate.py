@@ -9,17 +9,23 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from services.common.reference import REFERENCE_DIR
 from tools.cli.__main__ import app
 from tools.cli.envelope import Prepared, event_id_for, prepare
 from tools.cli.lines import LineError, SourceLine, read_csv, read_jsonl, read_lines
+from tools.cli.rules import reference
 from tools.cli.validation import build_report, format_report
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "tools" / "cli" / "examples"
 PROVIDER = "prov-whp-central"
 
 
+REFERENCE = reference(REFERENCE_DIR)
+
+
 def test_a_bad_file_gets_one_error_per_bad_line_naming_line_field_and_reason() -> None:
-    report = build_report(read_lines("bad.jsonl", (EXAMPLES / "bad.jsonl").read_bytes()), PROVIDER)
+    data = (EXAMPLES / "bad.jsonl").read_bytes()
+    report = build_report(read_lines("bad.jsonl", data), PROVIDER, ref=REFERENCE)
 
     assert [(e.line, e.field, e.reason) for e in report.errors] == [
         (2, "nino", "invalid_nino"),
@@ -39,13 +45,17 @@ def test_a_bad_file_gets_one_error_per_bad_line_naming_line_field_and_reason() -
     assert [p.number for p in report.valid] == [1]
     assert report.by_reason()[:2] == [("int_type", 2), ("unknown_type", 2)]
     text = format_report(report)
-    assert text[0] == ("line 2, field nino: not a National Insurance number [invalid_nino]")
+    assert text[0] == (
+        "line 2, field nino: nino 'QQ*******' is not a valid National Insurance number"
+        " [invalid_nino]"
+    )
     assert text[-1] == "13 lines: 1 valid, 12 invalid"
 
 
 def test_the_example_feeds_are_valid_in_both_formats() -> None:
     for name in ("journey.jsonl", "journey.csv"):
-        report = build_report(read_lines(name, (EXAMPLES / name).read_bytes()), PROVIDER)
+        data = (EXAMPLES / name).read_bytes()
+        report = build_report(read_lines(name, data), PROVIDER, ref=REFERENCE)
         assert report.errors == [], name
     csv_report = build_report(
         read_lines("journey.csv", (EXAMPLES / "journey.csv").read_bytes()), PROVIDER
@@ -182,3 +192,45 @@ def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+RULE_BREAKERS = [
+    # referral: too young, a borough outside the contract, an unknown contract, early access
+    # without a sub-group; job: hours with 3 decimals; evidence: a 36-day period, reported
+    # before its end. Each is rejected by the services on arrival, needing nothing else.
+    ({"type": "referral", "date_of_birth": "2010-01-01"}, "date_of_birth", "not_working_age"),
+    ({"type": "referral", "borough": "Ealing"}, "borough", "borough_outside_contract"),
+    ({"type": "referral", "contract_id": "whp-mars"}, "contract_id", "provider_not_on_contract"),
+    ({"type": "referral", "eligibility_group": "early_access"}, "-", "value_error"),  # model
+    ({"type": "job_start", "weekly_hours": "37.125"}, "-", "invalid_job"),
+    ({"type": "evidence", "period_end": "2024-05-06"}, "period_end", "invalid_period"),
+    ({"type": "evidence", "reported_on": "2024-04-29"}, "-", "invalid_evidence"),
+]  # fmt: skip
+
+
+def _valid(kind: str) -> dict[str, object]:
+    for raw in (EXAMPLES / "journey.jsonl").read_text().splitlines():
+        event: dict[str, object] = json.loads(raw)
+        if event["type"] == kind:
+            return event
+    raise AssertionError(kind)
+
+
+def test_rules_that_need_nothing_but_the_event_are_checked_before_sending() -> None:
+    lines = [json.dumps(_valid(str(change["type"])) | change) for change, _, _ in RULE_BREAKERS]
+    data = "\n".join(lines).encode()
+
+    report = build_report(read_lines("rules.jsonl", data), PROVIDER, ref=REFERENCE)
+    assert [(e.line, e.field, e.reason) for e in report.errors] == [
+        (number, field, reason) for number, (_, field, reason) in enumerate(RULE_BREAKERS, start=1)
+    ]
+    without_rules = build_report(read_lines("rules.jsonl", data), PROVIDER)
+    assert [e.line for e in without_rules.errors] == [4]  # the schema's own rule
+
+
+def test_a_line_over_the_services_size_limit_is_refused_unparsed() -> None:
+    event = {"type": "job_end", "placement_id": "p1", "end_date": "2024-05-01"}
+    huge = json.dumps(event | {"employer": "x" * 300_000}).encode()
+    [error] = build_report(read_lines("huge.jsonl", huge), PROVIDER).errors
+    assert (error.field, error.reason) == ("-", "invalid_schema")
+    assert error.message.startswith("message is 300,")

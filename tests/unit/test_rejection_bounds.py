@@ -17,7 +17,7 @@ from schemas.rejections import (
     TEXT_MAX,
     WORST_CASE_BYTES,
 )
-from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE
+from schemas.topics import PLACEMENTS, PROVIDER_INTAKE
 from services.common.codec import encode
 from services.common.messages import RawRecord
 from services.common.outcome import BatchOutcome, clip
@@ -26,8 +26,9 @@ NOW = datetime(2024, 12, 2, 9, 0, tzinfo=UTC)
 BROKER_MAX_MESSAGE_BYTES = 1_048_588  # Kafka's default max.message.bytes
 
 
-def record(value: bytes, topic: str = "provider.evidence.v1") -> RawRecord:
-    return RawRecord(PROVIDER_EVIDENCE, topic, 3, 41, b"ev-1", value)
+def record(value: bytes, topic: str = "placement.placements.v1") -> RawRecord:
+    """A record of an internal topic: the provider id copied in is the event's own."""
+    return RawRecord(PLACEMENTS, topic, 3, 41, b"ev-1", value)
 
 
 def test_a_900_kb_input_with_a_10k_char_provider_id_gives_a_small_rejection() -> None:
@@ -73,7 +74,7 @@ def test_the_masker_applies_to_the_published_prefix_only() -> None:
 
     # when it rejects the record
     outcome.reject_record(
-        RawRecord(PROVIDER_INTAKE, "provider.intake.v1", 0, 0, None, value),
+        RawRecord(PROVIDER_INTAKE, "provider.prov-a.intake.v1", 0, 0, None, value),
         RejectionReason.INVALID_NINO,
         "nino: invalid",
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
+import asyncpg
 import typer
+from aiokafka.errors import KafkaError
 
 from tools.cli import finance_commands, provider_commands
+from tools.cli.console import err
 from tools.cli.settings import CliSettings
 
 app = typer.Typer(
@@ -47,7 +51,16 @@ finance_commands.register(app)
 
 
 def main() -> None:
-    app()
+    """The console entry point: unreachable servers end with a one-line message."""
+    try:
+        app()
+    except (KafkaError, OSError, asyncpg.PostgresError) as exc:
+        err.print(f"outcomes: {type(exc).__name__}: {exc}", markup=False)
+        err.print(
+            "check KAFKA_BOOTSTRAP_SERVERS / KAFKA_SASL_* / DATABASE_URL (or --bootstrap, "
+            "--database-url) and that the servers are up (make up)"
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tools.cli.settings import CliSettings
 
 T = TypeVar("T")
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 PROGRESS_FROM = 5_000  # lines; shorter files get no progress bar
 
 

@@ -48,8 +48,6 @@ def payments(
     a reversal names what it reverses in `reverses`.
     """
     settings = settings_of(ctx)
-    if output == "csv":
-        typer.echo(payment_csv_header(), nl=False)
 
     def emit(p: ProviderPaymentIssued, book: PaymentBook) -> None:
         if contract is None or p.contract_id == contract:
@@ -61,6 +59,8 @@ def payments(
 
     try:
         if follow:
+            if output == "csv":
+                typer.echo(payment_csv_header(), nl=False)
             asyncio.run(
                 read_payments(settings, from_beginning=from_beginning, follow=True, on_new=emit)
             )
@@ -71,6 +71,8 @@ def payments(
     except KafkaError as exc:
         err.print(f"reading payments failed: {exc!r}")
         raise typer.Exit(1) from exc
+    if output == "csv":
+        typer.echo(payment_csv_header(), nl=False)
     for p in book.payments.values():
         emit(p, book)
     err.print(f"{len(book.payments):,} payments ({book.duplicates:,} re-sent copies left out)")

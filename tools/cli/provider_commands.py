@@ -17,6 +17,7 @@ from tools.cli.kafka_io import read_topics
 from tools.cli.lines import read_lines
 from tools.cli.publish import Receipt, publish, receipt_path
 from tools.cli.rejections import decode_rejection, format_line, parse_since, readable
+from tools.cli.rules import reference
 from tools.cli.settings import CliSettings
 from tools.cli.status import (
     end_targets,
@@ -50,15 +51,33 @@ ProducedAtOption = Annotated[
 ]
 
 
-def _report(file: Path, provider: str | None, produced_at: str | None) -> Report:
+RulesOption = Annotated[
+    bool,
+    typer.Option(
+        "--rules/--no-rules",
+        help="also check the rules that need nothing but the event (NINO, age, contract, "
+        "borough, job hours and wage, evidence period) against REFERENCE_DIR",
+    ),
+]
+
+
+def _report(
+    settings: CliSettings,
+    file: Path,
+    provider: str | None,
+    produced_at: str | None,
+    rules: bool = True,
+) -> Report:
     data = file.read_bytes()
     lines = list(read_lines(file.name, data))
     stamp = parse_instant(produced_at, "--produced-at")
+    ref = reference(settings.reference_dir) if rules else None
     with progress_bar(len(lines), f"validating {file.name}") as progress:
-        return build_report(tracked(lines, progress), provider, stamp)
+        return build_report(tracked(lines, progress), provider, stamp, ref)
 
 
 def validate(
+    ctx: typer.Context,
     file: FileArgument,
     provider: Annotated[
         str | None,
@@ -70,13 +89,14 @@ def validate(
     max_errors: Annotated[
         int | None, typer.Option(help="show at most this many errors (all by default)")
     ] = None,
+    rules: RulesOption = True,
 ) -> None:
     """Check every line against the event models and bounds the services use.
 
     Prints each bad line as `line N, field F: message (reason code)`, then a summary by
     reason. Exit status 1 when any line is invalid.
     """
-    report = _report(file, provider, produced_at)
+    report = _report(settings_of(ctx), file, provider, produced_at, rules)
     for line in format_report(report, max_errors):
         typer.echo(line)
     if report.errors:
@@ -92,6 +112,7 @@ def publish_command(
         bool, typer.Option("--skip-invalid", help="send the valid lines even if some are not")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and stop")] = False,
+    rules: RulesOption = True,
 ) -> None:
     """Validate FILE, then send every event to your own topics.
 
@@ -100,7 +121,7 @@ def publish_command(
     again changes nothing downstream. Writes FILE.receipt.json for `outcomes status`.
     """
     settings = settings_of(ctx)
-    report = _report(file, provider, produced_at)
+    report = _report(settings, file, provider, produced_at, rules)
     if report.errors:
         for line in format_report(report, 50):
             err.print(line, markup=False)

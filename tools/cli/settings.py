@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.common.reference import REFERENCE_DIR
 
 
 class CliSettings(BaseSettings):
@@ -19,6 +22,7 @@ class CliSettings(BaseSettings):
     kafka_sasl_password: str | None = None
     database_url: str = "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
     topic_namespace: str = ""
+    reference_dir: Path = REFERENCE_DIR  # contracts and rates, as the services read them
 
     def kafka_options(self) -> dict[str, Any]:
         """Keyword arguments for every aiokafka client: servers and credentials."""

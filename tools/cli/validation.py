@@ -10,16 +10,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.common.codec import Undecodable, decode
+from services.common.codec import (
+    Undecodable,
+    decode,
+    max_message_bytes,
+    oversize_message,
+    too_many_members,
+)
 from services.common.messages import RawRecord
-from services.intake.domain import normalise_nino
 from tools.cli.envelope import Prepared, prepare
 from tools.cli.lines import LineError, SourceLine
+from tools.cli.rules import Reference, rule_errors
 
 
-def check(prepared: Prepared) -> list[LineError]:
+def check(prepared: Prepared, ref: Reference | None = None) -> list[LineError]:
     """Errors of one line: what the consuming service's decoder says, field by field,
-    then the rule checks that need nothing but the event itself."""
+    then (with ``ref``) the rule checks that need nothing but the event itself."""
     record = RawRecord(
         spec=prepared.spec,
         topic=prepared.spec.name,
@@ -28,10 +34,15 @@ def check(prepared: Prepared) -> list[LineError]:
         key=prepared.key.encode(),
         value=prepared.value,
     )
+    refused = oversize_message(len(prepared.value), max_message_bytes()) or too_many_members(
+        prepared.value
+    )
+    if refused is not None:  # the decoder's own bounds, before any parsing
+        return [LineError(prepared.number, "-", "invalid_schema", refused)]
     decoded = decode(record)
     if isinstance(decoded, Undecodable):
         return _field_errors(prepared, decoded.message)
-    return _rule_errors(prepared.number, decoded.event)
+    return [] if ref is None else rule_errors(prepared.number, decoded.event, ref)
 
 
 def _field_errors(prepared: Prepared, fallback: str) -> list[LineError]:
@@ -47,12 +58,6 @@ def _from_pydantic(prepared: Prepared, error: Any) -> LineError:
     if location and location[0] == prepared.type:
         location = location[1:]  # the discriminated union's tag
     return LineError(prepared.number, ".".join(location) or "-", error["type"], error["msg"])
-
-
-def _rule_errors(number: int, event: Any) -> list[LineError]:
-    if getattr(event, "type", None) == "referral" and normalise_nino(event.nino) is None:
-        return [LineError(number, "nino", "invalid_nino", "not a National Insurance number")]
-    return []
 
 
 @dataclass
@@ -77,6 +82,7 @@ def validate_lines(
     lines: Iterable[SourceLine],
     provider_id: str | None,
     produced_at: datetime | None = None,
+    ref: Reference | None = None,
 ) -> Iterator[tuple[SourceLine, Prepared | None, list[LineError]]]:
     """Each line with its prepared event (when it could be built) and its errors."""
     for line in lines:
@@ -84,14 +90,18 @@ def validate_lines(
         if isinstance(prepared, LineError):
             yield line, None, [prepared]
         else:
-            yield line, prepared, check(prepared)
+            yield line, prepared, check(prepared, ref)
 
 
 def build_report(
-    lines: Iterable[SourceLine], provider_id: str | None, produced_at: datetime | None = None
+    lines: Iterable[SourceLine],
+    provider_id: str | None,
+    produced_at: datetime | None = None,
+    ref: Reference | None = None,
 ) -> Report:
+    """Validate every line; ``ref`` adds the rule checks of :mod:`tools.cli.rules`."""
     report = Report()
-    for _, prepared, errors in validate_lines(lines, provider_id, produced_at):
+    for _, prepared, errors in validate_lines(lines, provider_id, produced_at, ref):
         report.lines += 1
         if errors:
             report.errors.extend(errors)
