@@ -23,7 +23,7 @@ import asyncpg
 import pytest
 
 from deploy.create_topics import ensure_topics
-from schemas.topics import PAYMENTS, REJECTIONS, SERVICES
+from schemas.topics import MILESTONES, PAYMENTS, PROVIDER_REJECTIONS, REJECTIONS, SERVICES
 from tests.e2e.conftest import free_port
 from tools.feed import Expectation, Feed, PaymentFigures, arrange, compare, expected, generate
 from tools.feed.order import Order
@@ -132,9 +132,13 @@ async def _run_both(
     )
     results: dict[Order, Outcome] = {}
     for order, (namespace, _, _) in pipelines.items():
-        summary = await read_summary(bootstrap, namespace, (PAYMENTS, *REJECTIONS.values()))
+        summary = await read_summary(
+            bootstrap, namespace, (MILESTONES, PAYMENTS, PROVIDER_REJECTIONS, *REJECTIONS.values())
+        )
         rejections = dict(rejection_totals(summary))
-        figures, differences = compare(expectation, summary.payment_events, rejections)
+        figures, differences = compare(
+            expectation, summary.payment_events, rejections, summary.milestone_net
+        )
         results[order] = Outcome(figures, differences.lines(), rejections)
     return results
 

@@ -137,8 +137,9 @@ def _family(event: Event) -> tuple[type[Event], ...]:
 
 
 def _service_of(event: Event) -> Owner:
-    family = _family(event)
-    return {INTAKE: "intake", PLACEMENTS: "placement", EVIDENCE: "sustainment"}[family]
+    if isinstance(event, INTAKE):
+        return "intake"
+    return "placement" if isinstance(event, PLACEMENTS) else "sustainment"
 
 
 @pytest.mark.parametrize("order", list(ORDERS))

@@ -414,3 +414,41 @@ def test_compare_flags_an_unsound_payment_topic() -> None:
     assert problems.count["rejections"] == 1
     assert problems.count["amount"] == 1  # 5 - 4 pence where nothing is due
     assert any("invalid_job" in line for line in problems.lines())
+
+
+def test_compare_checks_the_standing_milestones() -> None:
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    assert set(expectation.milestones) == {key(JS), key(MilestoneKind.FIRST_EARNINGS), key(EO)}
+    paid = _payment(1, 400_000)
+    topic: dict[tuple[str, str, MilestoneKind], int] = {
+        (k.contract_id, k.participant_id, k.milestone): 1 for k in expectation.milestones
+    }
+    _, problems = compare(expectation, [paid], milestones=topic)
+    assert not problems
+    topic[("whp-central", PID, EO)] = 0  # revoked on the topic, though it stands
+    topic[("whp-central", PID, SE)] = 1  # reached on the topic, though it does not stand
+    _, problems = compare(expectation, [paid], milestones=topic)
+    assert problems.count == {"milestone": 2}
+    assert "earnings_outcome: reached - revoked = 0, expected 1" in problems.milestones[0]
+
+
+def test_accepted_counts_leave_out_rejected_and_withdrawn_events() -> None:
+    events: list[Any] = [
+        referral(nino="GB123456A"),
+        referral(),
+        start(),
+        job("p1", date(2024, 2, 1)),
+        job("p2", date(2024, 5, 1), wage=1400),
+        ProgrammeEnded(
+            **_ids(),
+            provider_id="prov-whp-central",
+            referral_id="r1",
+            end_date=date(2024, 4, 1),
+            reason="health",
+        ),
+    ]
+    accepted = expected(events).accepted
+    assert accepted["referrals"] == accepted["starts"] == accepted["leavers"] == 1
+    assert accepted["placements"] == 1
+    assert accepted["placements_pay_llw"] == 0

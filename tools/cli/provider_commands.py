@@ -28,7 +28,7 @@ from tools.cli.status import (
     wait_processed,
 )
 from tools.cli.status_logic import classify, format_backlog, format_statuses
-from tools.cli.topology import is_for_provider, rejection_topics
+from tools.cli.topology import rejection_topics
 from tools.cli.validation import Report, build_report, format_report
 
 FileArgument = Annotated[
@@ -173,13 +173,12 @@ def rejections(
             since_ms = int(parse_since(since, datetime.now(UTC)).timestamp() * 1000)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--since") from None
-    own = set(provider_topics(settings, provider))
 
     async def show() -> int:
         count = 0
         async for record in _read_rejections(settings, provider, follow, since_ms):
             rejection = decode_rejection(record)
-            if rejection is None or not is_for_provider(rejection, provider, own):
+            if rejection is None:
                 continue
             item = readable(rejection)
             count += 1
@@ -255,7 +254,7 @@ def status(
             typer.echo("not yet processed — " + format_backlog(left))
             return 1
         held = await held_events(settings, topics)
-        rejected = await provider_rejections(settings, provider, set(topics))
+        rejected = await provider_rejections(settings, provider)
         if receipt is not None:
             for line in format_statuses(classify(receipt.sent, rejected, held)):
                 typer.echo(line)
