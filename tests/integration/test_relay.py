@@ -4,18 +4,20 @@ a row the broker refuses for good goes to dead_letters and blocks nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client import REGISTRY
 
 from schemas.intake import ParticipantStarted
 from schemas.rejections import EventRejected
-from schemas.topics import PARTICIPANTS, PROVIDER_REJECTIONS, REJECTIONS
+from schemas.topics import PARTICIPANTS, PROVIDER_REJECTIONS
 from services.common.db import Pool
 from services.common.relay import OutboxRelay, make_producer
 from tests.integration.conftest import (
@@ -73,22 +75,26 @@ async def test_relay_publishes_outbox_rows_with_their_keys_then_deletes_them(
 SMALL_TOPIC_MAX_BYTES = 2_000
 
 
-async def limit_topic(bootstrap: str, topic: str, max_message_bytes: int) -> None:
+@contextlib.asynccontextmanager
+async def small_topic(bootstrap: str, name: str, max_message_bytes: int) -> AsyncIterator[str]:
+    """A topic created with a small ``max.message.bytes`` (applied at creation), then deleted."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.alter_configs(
+        await admin.create_topics(
             [
-                ConfigResource(
-                    ConfigResourceType.TOPIC,
-                    topic,
-                    configs={"max.message.bytes": str(max_message_bytes)},
+                NewTopic(
+                    name,
+                    num_partitions=1,
+                    replication_factor=1,
+                    topic_configs={"max.message.bytes": str(max_message_bytes)},
                 )
             ]
         )
+        yield name
     finally:
+        await admin.delete_topics([name])
         await admin.close()
-    await asyncio.sleep(1.0)  # the broker applies a topic config change asynchronously
 
 
 async def add_rows(pool: Pool, rows: list[tuple[str, str, bytes]]) -> list[int]:
@@ -114,6 +120,24 @@ async def until_outbox_holds(pool: Pool, where: str, arg: int, deadline: float =
             await asyncio.sleep(0.05)
 
 
+async def read_topic(bootstrap: str, topic: str) -> list[tuple[str, bytes]]:
+    """(key, value) of every record on a one-partition topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        end = (await consumer.end_offsets([tp]))[tp]
+        read: list[tuple[str, bytes]] = []
+        while await consumer.position(tp) < end:
+            for message in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
+                read.append((message.key.decode(), message.value))
+        return read
+    finally:
+        await consumer.stop()
+
+
 def dead_letters_counted(service: str) -> float:
     labels = {"service": service}
     return REGISTRY.get_sample_value("outcomes_outbox_dead_letters_total", labels) or 0.0
@@ -123,10 +147,22 @@ def dead_letters_counted(service: str) -> float:
 async def test_a_poisoned_row_is_dead_lettered_and_the_rows_behind_it_are_published(
     start_service: ServiceStarter, kafka_bootstrap: str, namespace: str, poison: str
 ) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        await _poisoned_row_scenario(stack, start_service, kafka_bootstrap, namespace, poison)
+
+
+async def _poisoned_row_scenario(
+    stack: contextlib.AsyncExitStack,
+    start_service: ServiceStarter,
+    kafka_bootstrap: str,
+    namespace: str,
+    poison: str,
+) -> None:
     # given an outbox with good rows, then a row the broker refuses for good, then more
     intake = await start_service(intake_handler(), namespace=namespace)
-    topic = f"{namespace}{REJECTIONS['intake'].name}"
-    await limit_topic(kafka_bootstrap, topic, SMALL_TOPIC_MAX_BYTES)
+    topic = await stack.enter_async_context(
+        small_topic(kafka_bootstrap, f"{namespace}relay-small.v1", SMALL_TOPIC_MAX_BYTES)
+    )
     poisoned = {
         "over_relay_limit": (topic, "big", b"x" * 1_100_000),
         "refused_by_broker": (topic, "big", b"y" * (3 * SMALL_TOPIC_MAX_BYTES)),
@@ -160,8 +196,7 @@ async def test_a_poisoned_row_is_dead_lettered_and_the_rows_behind_it_are_publis
     )
 
     # then every good row is on the topic exactly once, and nothing else
-    read = await read_topics(kafka_bootstrap, [REJECTIONS["intake"]], namespace)
-    published = Counter(read[topic])
+    published = Counter(await read_topic(kafka_bootstrap, topic))
     assert published == Counter((key, value) for _, key, value in good)
     # and the poisoned row is in dead_letters with the broker's (or relay's) error
     [dead] = await intake.pool.fetch("SELECT id, topic, key, value, error FROM dead_letters")
