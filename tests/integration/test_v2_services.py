@@ -4,12 +4,14 @@ milestone whose money changed, checks before holds, and rows a re-send does not 
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 
 from schemas.common import MilestoneKind
+from schemas.payments import ProviderPaymentIssued
 from schemas.placement import PlacementConfirmed, PlacementWithdrawn
 from schemas.provider import JobStarted
 from schemas.rejections import EventRejected
@@ -20,6 +22,8 @@ from tests.integration.conftest import (
     ServiceHarness,
     evidence,
     job_start,
+    milestone_reached,
+    milestone_revoked,
     new_id,
     of_type,
     participant_left,
@@ -240,3 +244,31 @@ async def test_intake_rows_belong_to_their_provider(intake: ServiceHarness) -> N
         "provider_mismatch",
     ]
     assert await intake.table("referrals") == before
+
+
+# --- latency: provider event -> payment ------------------------------------------------------
+
+
+def _latency(contract: str) -> tuple[float, float]:
+    labels = {"contract": contract}
+    count = REGISTRY.get_sample_value("outcomes_payment_latency_seconds_count", labels) or 0.0
+    total = REGISTRY.get_sample_value("outcomes_payment_latency_seconds_sum", labels) or 0.0
+    return count, total
+
+
+async def test_a_payment_observes_the_latency_from_the_provider_event(
+    payments: ServiceHarness,
+) -> None:
+    before = _latency("whp-central")
+    source = payments.clock.now - timedelta(seconds=2.5)
+    await payments.send(milestone_reached().model_copy(update={"source_produced_at": source}))
+    await payments.send(milestone_revoked())  # a reversal observes nothing
+
+    count, total = _latency("whp-central")
+    assert (count - before[0], total - before[1]) == (1.0, 2.5)
+    assert [
+        p.amount_pence for p in of_type(await payments.new_output(), ProviderPaymentIssued)
+    ] == [
+        500_000,
+        -500_000,
+    ]

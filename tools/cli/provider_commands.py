@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 from tools.cli.console import err, parse_instant, progress_bar, settings_of, tracked
 from tools.cli.kafka_io import read_topics
 from tools.cli.lines import read_lines
-from tools.cli.publish import Receipt, publish, receipt_path
+from tools.cli.publish import NoSuchTopics, Receipt, publish, receipt_path
 from tools.cli.rejections import decode_rejection, format_line, parse_since, readable
 from tools.cli.rules import reference
 from tools.cli.settings import CliSettings
@@ -143,8 +143,8 @@ def publish_command(
                     on_sent=lambda n: progress.advance(task, n),
                 )
             )
-        except KafkaError as exc:
-            err.print(f"publishing failed: {exc!r}")
+        except (KafkaError, NoSuchTopics) as exc:
+            err.print(f"publishing failed, nothing sent: {exc}")
             raise typer.Exit(1) from exc
     receipt_path(file).write_text(receipt.to_json())
     typer.echo(f"sent {len(receipt.sent):,} events as {provider}:")
@@ -246,9 +246,7 @@ def status(
             targets,
             wait=wait,
             timeout=timeout,
-            on_progress=lambda b: (
-                err.print(format_backlog(b)) if wait and any(b.values()) else None
-            ),
+            on_progress=_ProgressNotes() if wait else None,
         )
         if any(left.values()):
             typer.echo("not yet processed — " + format_backlog(left))
@@ -268,6 +266,19 @@ def status(
         return 0
 
     raise typer.Exit(asyncio.run(check()))
+
+
+class _ProgressNotes:
+    """Says on stderr what is still to be processed, each time it changes."""
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    def __call__(self, behind: dict[str, int]) -> None:
+        note = format_backlog(behind)
+        if any(behind.values()) and note != self.last:
+            err.print(note)
+        self.last = note
 
 
 def register(app: typer.Typer) -> None:
