@@ -452,3 +452,29 @@ def test_accepted_counts_leave_out_rejected_and_withdrawn_events() -> None:
     assert accepted["referrals"] == accepted["starts"] == accepted["leavers"] == 1
     assert accepted["placements"] == 1
     assert accepted["placements_pay_llw"] == 0
+
+
+@pytest.mark.parametrize(("reported_day", "payable"), [(700, True), (701, False)])
+def test_self_employment_claims_end_on_programme_day_700(reported_day: int, payable: bool) -> None:
+    begin = date(2024, 1, 8) + timedelta(days=455)  # the last day a job may start
+    events: list[Any] = [*BASE, job("s1", begin, wage=None)]
+    for n in range(6):
+        events.append(
+            evidence(
+                f"s{n}", "s1", begin + timedelta(days=28 * n), 1, kind=EvidenceKind.SELF_EMPLOYMENT
+            )
+        )
+    events.append(
+        evidence(
+            "last",
+            "s1",
+            begin + timedelta(days=168),
+            1,
+            days=14,  # ends on programme day 636: day 182 of self-employment
+            kind=EvidenceKind.SELF_EMPLOYMENT,
+            reported=date(2024, 1, 8) + timedelta(days=reported_day),
+        )
+    )
+    standing = expected(events).standing[key(SE)]
+    assert standing.reached_on == date(2024, 1, 8) + timedelta(days=636)
+    assert (standing.not_payable is None) is payable
