@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,9 @@ def rejection(original: bytes, *, offset: int = 4, event_id: str | None = "ev-2"
         source_offset=offset,
         source_event_id=event_id,
         provider_id="prov-a",
-        original_b64=base64.b64encode(original).decode(),
+        original_prefix_b64=base64.b64encode(original).decode(),
+        original_length=len(original),
+        original_sha256=hashlib.sha256(original).hexdigest(),
     )
 
 
