@@ -452,3 +452,57 @@ def test_accepted_counts_leave_out_rejected_and_withdrawn_events() -> None:
     assert accepted["referrals"] == accepted["starts"] == accepted["leavers"] == 1
     assert accepted["placements"] == 1
     assert accepted["placements_pay_llw"] == 0
+
+
+@pytest.mark.parametrize(("reported_day", "payable"), [(700, True), (701, False)])
+def test_self_employment_claims_end_on_programme_day_700(reported_day: int, payable: bool) -> None:
+    begin = date(2024, 1, 8) + timedelta(days=455)  # the last day a job may start
+    events: list[Any] = [*BASE, job("s1", begin, wage=None)]
+    for n in range(6):
+        events.append(
+            evidence(
+                f"s{n}", "s1", begin + timedelta(days=28 * n), 1, kind=EvidenceKind.SELF_EMPLOYMENT
+            )
+        )
+    events.append(
+        evidence(
+            "last",
+            "s1",
+            begin + timedelta(days=168),
+            1,
+            days=14,  # ends on programme day 636: day 182 of self-employment
+            kind=EvidenceKind.SELF_EMPLOYMENT,
+            reported=date(2024, 1, 8) + timedelta(days=reported_day),
+        )
+    )
+    standing = expected(events).standing[key(SE)]
+    assert standing.reached_on == date(2024, 1, 8) + timedelta(days=636)
+    assert (standing.not_payable is None) is payable
+
+
+def test_check_summary_reports_what_the_topics_lack() -> None:
+    from tools.feed.check import check_summary, format_check
+    from tools.summary import Summary
+
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    summary = Summary(missing_topics=["x.payments"], undecodable={"x.payments": 2})
+    check = check_summary(summary, expectation)
+    assert check.differences.count == {
+        "amount": 1,
+        "milestone": 3,  # job_start, first_earnings, earnings_outcome stand, none announced
+        "no_payments": 1,
+        "missing_topic": 1,
+        "undecodable": 1,
+    }
+    summary = Summary(
+        payment_events=[_payment(1, 400_000)],
+        milestone_net={
+            (k.contract_id, k.participant_id, k.milestone): 1 for k in expectation.standing
+        },
+    )
+    check = check_summary(summary, expectation)
+    assert not check.differences
+    text = format_check("natural", check, expectation)
+    assert "£4,000.00" in text
+    assert "differences                 0" in text
