@@ -42,7 +42,7 @@ from tools.fuzz.pipeline import (
     say,
 )
 from tools.quiet import Backlog, wait_until_quiet
-from tools.services import ServiceProcesses
+from tools.services import ServiceProcesses, is_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAOS_PORTS = {"intake": 20721, "placement": 20722, "sustainment": 20723, "payments": 20724}
@@ -101,6 +101,12 @@ class Chaos:
             await loop.run_in_executor(None, self.infra.start_postgres)
             self.note("PostgreSQL restarted")
         else:
+            # A kill hits a live service: one restarted a moment ago is let start first.
+            port = self.watched.processes.ports[what]
+            for _ in range(120):
+                if await loop.run_in_executor(None, is_ready, what, port):
+                    break
+                await asyncio.sleep(0.5)
             process = self.watched.processes.processes[what]
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -193,8 +199,13 @@ async def _run(
     await publishing
     say("chaos", f"feed published ({len(messages):,} messages); waiting for quiet")
 
+    said = [time.monotonic()]
+
     def progress(backlog: Backlog) -> None:
         watched.check()
+        if time.monotonic() - said[0] >= 15:
+            said[0] = time.monotonic()
+            say("chaos", f"  lag {backlog.lag} outbox {backlog.outbox}")
 
     quiet: float | None = None
     try:

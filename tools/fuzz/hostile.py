@@ -352,11 +352,15 @@ class HostileGenerator:
         rng = self.rng
 
         def bad(value: Any, *fields: str) -> Hostile:
-            names = [f for f in fields if f in event] or [
-                f for f in event if f not in ("type", "event_id")
-            ]
+            """``value`` in one of ``fields`` (any field if the event has none of them:
+            then a text value may be a valid id or name, so any fate is fine)."""
+            names = [f for f in fields if f in event]
+            expect: Expect = "reject"
+            if not names:
+                names = [f for f in event if f not in ("type", "event_id")]
+                expect = "any" if isinstance(value, str) else "reject"
             event[rng.choice(names)] = value
-            return self._make(kind, spec, p, event, "reject", key=key)
+            return self._make(kind, spec, p, event, expect, key=key)
 
         if kind == "random_bytes":
             return self._make(
@@ -412,10 +416,11 @@ class HostileGenerator:
             return self._make(kind, spec, p, event, "any", key=b"")
         if kind == "wrong_type":
             name = rng.choice([f for f, v in event.items() if v is not None and f != "type"])
+            decimal = name in ("weekly_hours", "hours_worked")  # numbers are fine there
             wrong = [
                 v
-                for v in (12345, 1.5, True, [], {}, ["x"], {"a": 1}, None, "x")
-                if type(v) is not type(event[name])
+                for v in (12345, 1.5, True, [], {}, ["x"], {"a": 1}, "x")
+                if type(v) is not type(event[name]) and not (decimal and type(v) in (int, float))
             ]
             return bad(rng.choice(wrong), name)
         if kind == "unknown_field":
@@ -466,8 +471,9 @@ class HostileGenerator:
             fields = ("hourly_wage_pence", "gross_earnings_pence", "version")
             if spec is PROVIDER_INTAKE:
                 return bad(huge)
-            if rng.random() < 0.3:
-                return bad(str(huge), "weekly_hours", "hours_worked")
+            hours = [f for f in ("weekly_hours", "hours_worked") if f in event]
+            if hours and rng.random() < 0.3:
+                return bad(str(huge), *hours)
             return bad(huge, *fields)
         if kind == "exponent_decimal":
             text: object = rng.choice(
@@ -487,8 +493,8 @@ class HostileGenerator:
                     37.5,
                 ]
             )
-            if spec is PROVIDER_INTAKE:
-                return bad(text)
+            if spec is PROVIDER_INTAKE:  # no decimals there: a number where text belongs
+                return bad(1e2)
             return bad(text, "weekly_hours", "hours_worked")
         if kind == "extreme_date":
             day = rng.choice(["0001-01-01", "9999-12-31"])
