@@ -37,7 +37,9 @@ from tools.fuzz.pipeline import (
     PaymentCheck,
     Watched,
     check_payments,
+    drop_topics,
     feed_message,
+    fresh_database,
     publish,
     say,
 )
@@ -154,28 +156,6 @@ class ChaosResult:
         ]
 
 
-async def _fresh_database(admin_url: str, name: str) -> str:
-    from urllib.parse import urlsplit
-
-    import asyncpg
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            conn = await asyncpg.connect(admin_url)
-            break
-        except (OSError, asyncpg.PostgresError):
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(1)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-
-
 async def _run(
     bootstrap: str,
     database_url: str,
@@ -241,11 +221,12 @@ def chaos(
         if infra is not None:
             infra.start()
             bootstrap, admin_database_url = infra.bootstrap, infra.database_url
+            asyncio.run(drop_topics(bootstrap, "chaos-"))  # earlier runs on this broker
         assert bootstrap is not None
         assert admin_database_url is not None
         stamp = int(time.time())
         namespace = f"chaos-{stamp}."
-        url = asyncio.run(_fresh_database(admin_database_url, f"chaos_{stamp}"))
+        url = asyncio.run(fresh_database(admin_database_url, f"chaos_{stamp}"))
         asyncio.run(ensure_topics(bootstrap, namespace))
         items = generate_feed(participants, seed)
         env: dict[str, Any] = {

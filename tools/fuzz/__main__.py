@@ -39,7 +39,9 @@ from tools.fuzz.pipeline import (
     Position,
     Watched,
     check_payments,
+    drop_topics,
     feed_message,
+    fresh_database,
     providers,
     publish,
     read_topics,
@@ -82,20 +84,6 @@ class _Progress:
 
 class Stalled(Exception):
     """The backlog did not move for ``Stack.stall_seconds``."""
-
-
-async def fresh_database(admin_url: str, name: str) -> str:
-    from urllib.parse import urlsplit
-
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
 
 
 def run_once(
@@ -201,6 +189,8 @@ def fuzz(
         f"valid feed: {participants:,} participants, {len(items):,} messages; hostile:"
         f" {len(hostile):,} (+{len(base)} of the hostile world); size limit {limit:,} bytes",
     )
+    dropped = asyncio.run(drop_topics(stack.bootstrap, "fuzz-"))
+    say("fuzz", f"dropped {dropped} topics of earlier fuzz runs")
     stamp = int(time.time())
     clean_result = None
     if clean:
