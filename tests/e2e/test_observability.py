@@ -4,6 +4,7 @@ evaluates without error and names only metrics that exist."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import subprocess
 import time
@@ -25,6 +26,7 @@ from deploy.prometheus.expressions import (
     metric_names,
     query,
 )
+from schemas.provider import ReferralMade
 from schemas.topics import PROVIDER_INTAKE
 from tests.e2e.conftest import Pipeline, free_port
 from tools.feed.expectation import expected_counts
@@ -188,3 +190,26 @@ def test_the_metrics_the_issue_asks_for_are_scraped(after_a_feed: str) -> None:
         after_a_feed, 'sum by (contract) (outcomes_payments_pence_total{kind="payment"})'
     )
     assert len(by_contract["data"]["result"]) >= 2
+
+
+def test_service_logs_are_json_lines_without_personal_data(
+    after_a_feed: str, pipeline: Pipeline
+) -> None:
+    feed = generate_feed(PARTICIPANTS, SEED)
+    referrals = [i.event for i in feed if isinstance(i.event, ReferralMade)]
+    personal = {r.nino for r in referrals} | {r.date_of_birth.isoformat() for r in referrals}
+    assert personal
+    rejections = []
+    for service in pipeline.processes.services:
+        text = (pipeline.processes.state_dir / f"{service}.log").read_text()
+        entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+
+        assert {e["service"] for e in entries} == {service}
+        assert [p for p in personal if p in text] == []
+        rejections += [e for e in entries if e.get("reason") == "invalid_schema"]
+
+    assert len(rejections) == BAD_RECORDS
+    for entry in rejections:
+        assert entry["topic"] == pipeline.topic(PROVIDER_INTAKE)
+        assert isinstance(entry["partition"], int)
+        assert isinstance(entry["offset"], int)
