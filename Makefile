@@ -39,8 +39,9 @@ down: ## stop Prometheus and the services, then the infrastructure
 	if [ -f deploy/services.sh ]; then bash deploy/services.sh stop; fi
 	$(MAKE) --no-print-directory infra-down
 
-run: venv kafka-jars ## run the platform end to end (tools.run)
-	$(PY) -m tools.run
+ORDER ?= natural
+run: venv kafka-jars ## run end to end, check every payment (ORDER=natural|reversed|shuffled, ARGS=...)
+	$(PY) -m tools.run --order $(ORDER) $(ARGS)
 
 test: venv kafka-jars prometheus lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
 	$(PY) -m pytest -q

@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import AwareDatetime, Field, TypeAdapter
 
 from schemas.base import Event
-from schemas.common import EmploymentType, NonEmptyStr, Pence
+from schemas.common import EmploymentType, NonEmptyStr, Pence, RejectionReason
 
 
 class PlacementConfirmed(Event):
@@ -18,6 +18,7 @@ class PlacementConfirmed(Event):
     ``pays_llw``: hourly wage >= London Living Wage on the job start date.
     ``below_minimum_wage``: hourly wage < National Living Wage on that date (a feed
     for local enforcement; the job still counts for outcomes).
+    ``source_produced_at``: when the provider produced the job start (for latency).
     """
 
     type: Literal["placement_confirmed"] = "placement_confirmed"
@@ -33,6 +34,7 @@ class PlacementConfirmed(Event):
     pays_llw: bool
     below_minimum_wage: bool
     sic_sector: NonEmptyStr | None = None
+    source_produced_at: AwareDatetime | None = None
 
 
 class PlacementEnded(Event):
@@ -43,7 +45,27 @@ class PlacementEnded(Event):
     end_date: date
 
 
-PlacementStatusEvent = Annotated[PlacementConfirmed | PlacementEnded, Field(discriminator="type")]
-PLACEMENT_STATUS_EVENT: TypeAdapter[PlacementConfirmed | PlacementEnded] = TypeAdapter(
-    PlacementStatusEvent
+class PlacementWithdrawn(Event):
+    """A confirmed placement that counts for nothing any more (domain.md §5).
+
+    Its job starts after the participant's leaver date, which arrived after the job
+    start was confirmed (``after_programme_end``). The provider is told with a
+    rejection of the original job start event (``job_start_event_id``).
+    """
+
+    type: Literal["placement_withdrawn"] = "placement_withdrawn"
+    participant_id: NonEmptyStr
+    placement_id: NonEmptyStr
+    provider_id: NonEmptyStr
+    job_start_event_id: NonEmptyStr
+    job_start_date: date
+    leaver_date: date
+    reason: RejectionReason = RejectionReason.AFTER_PROGRAMME_END
+
+
+PlacementStatusEvent = Annotated[
+    PlacementConfirmed | PlacementEnded | PlacementWithdrawn, Field(discriminator="type")
+]
+PLACEMENT_STATUS_EVENT: TypeAdapter[PlacementConfirmed | PlacementEnded | PlacementWithdrawn] = (
+    TypeAdapter(PlacementStatusEvent)
 )

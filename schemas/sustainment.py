@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import AwareDatetime, Field, TypeAdapter
 
 from schemas.base import Event
 from schemas.common import EligibilityGroup, MilestoneKind, NonEmptyStr, RejectionReason
@@ -17,7 +17,11 @@ class MilestoneReached(Event):
     ``job_pays_llw`` is the LLW flag of the job behind the milestone: the outcome job for
     ``earnings_outcome``, the first placement for ``sustained_*`` and ``job_start``.
     ``payable`` is false with ``not_payable_reason`` when the rule book says so
-    (``claim_late`` for a late self-employment claim).
+    (``claim_late`` for a late self-employment claim, ``superseded`` for the outcome
+    reached second). Sustainment decides both from the evidence as it stands; when they
+    or the LLW flag change the amount due, the milestone is revoked and reached again
+    as a new occurrence (domain.md §7). ``source_produced_at``: when the provider
+    produced the latest event that led to this announcement (for payment latency).
     """
 
     type: Literal["milestone_reached"] = "milestone_reached"
@@ -33,6 +37,7 @@ class MilestoneReached(Event):
     evidence_ids: tuple[str, ...] = ()
     payable: bool = True
     not_payable_reason: RejectionReason | None = None
+    source_produced_at: AwareDatetime | None = None
 
 
 class MilestoneRevoked(Event):

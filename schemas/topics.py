@@ -13,7 +13,12 @@ from pydantic import BaseModel, TypeAdapter
 
 from schemas.intake import PARTICIPANT_EVENT, ParticipantLeft, ParticipantStarted
 from schemas.payments import PAYMENT_EVENT, MilestoneNotPaid, ProviderPaymentIssued
-from schemas.placement import PLACEMENT_STATUS_EVENT, PlacementConfirmed, PlacementEnded
+from schemas.placement import (
+    PLACEMENT_STATUS_EVENT,
+    PlacementConfirmed,
+    PlacementEnded,
+    PlacementWithdrawn,
+)
 from schemas.provider import (
     EVIDENCE_EVENT,
     INTAKE_EVENT,
@@ -82,9 +87,9 @@ PLACEMENTS = TopicSpec(
     name="placement.placements.v1",
     owner="placement",
     key_field="participant_id",
-    models=(PlacementConfirmed, PlacementEnded),
+    models=(PlacementConfirmed, PlacementEnded, PlacementWithdrawn),
     adapter=PLACEMENT_STATUS_EVENT,
-    description="Confirmed job starts with LLW and minimum-wage flags, and job ends",
+    description="Confirmed job starts with LLW and minimum-wage flags, job ends, withdrawals",
 )
 MILESTONES = TopicSpec(
     name="sustainment.milestones.v1",

@@ -1,9 +1,16 @@
-"""The main job (``make run``): the whole pipeline on a synthetic feed, then a summary.
+"""The main job (``make run``): the pipeline on a synthetic feed, checked payment by payment.
 
 Starts PostgreSQL and Kafka (unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL point to
 servers of your own), gives the run a fresh database and topic namespace, starts the
-four services, publishes the feed, waits until the pipeline is quiet, prints the
-summary next to what the feed should produce, and stops what it started.
+four services, publishes the feed in the chosen arrival order, waits until the pipeline
+is quiet, prints the summary, then compares the payments topic with the feed's own
+expectation per (contract, participant, milestone) and exits 1 on any difference.
+
+    python -m tools.run [--participants 3000] [--seed 42] [--order natural|reversed|shuffled]
+
+``make run ORDER=reversed`` or ``make run ARGS="--order reversed --participants 500"``.
+Every order must give the same net payments (tools.feed.compare says what "the same
+payments" means); the fingerprint line lets two runs be compared at a glance.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -25,12 +33,22 @@ from aiokafka.admin import AIOKafkaAdminClient
 from deploy.create_topics import ensure_topics
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tools import arguments
-from tools.feed.expectation import FeedCounts, expected_counts
-from tools.feed.generate import generate_feed
+from tools.feed.compare import Differences, PaymentFigures, compare
+from tools.feed.expectation import expected_counts
+from tools.feed.generate import generate
+from tools.feed.model import DEVELOPMENT_KEY, Expectation, expected
+from tools.feed.order import ORDERS, Order, arrange
 from tools.feed.publish import publish_feed
+from tools.feed.reference import write_reference
 from tools.quiet import Backlog, wait_until_quiet
 from tools.services import ServiceProcesses
-from tools.summary import Summary, format_summary, read_summary
+from tools.summary import (
+    Summary,
+    format_pence,
+    format_summary,
+    read_summary,
+    rejection_totals,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_KAFKA = LOCAL_KAFKA_BOOTSTRAP
@@ -38,6 +56,18 @@ LOCAL_DATABASE = LOCAL_DATABASE_URL
 RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments": 9114}
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
+STALE_AFTER = 3 * 3600  # seconds: older runs' topics and databases are dropped
+
+
+def _port_or_free(port: int) -> int:
+    """``port`` if nothing listens on it, else any free port (another run may use ours)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+        chosen: int = probe.getsockname()[1]
+        return chosen
 
 
 def say(message: str) -> None:
@@ -73,22 +103,41 @@ def local_server(name: str, external: bool) -> Iterator[None]:
             _script(name, "stop")
 
 
-async def fresh_run_database(database_url: str) -> str:
-    """Drop and create the run's database; return its URL."""
+def _stale(name: str, prefix: str, now: float, separator: str = ".") -> bool:
+    """Is ``name`` (``<prefix><unix seconds><separator>...``) a run older than STALE_AFTER?
+
+    Runs may share a broker and a server (helpers, CI jobs): only old runs are dropped,
+    never one that may still be going.
+    """
+    stamp = name[len(prefix) :].split(separator, 1)[0]
+    return name.startswith(prefix) and stamp.isdigit() and int(stamp) < now - STALE_AFTER
+
+
+async def fresh_run_database(database_url: str, stamp: int) -> str:
+    """Create this run's database (dropping runs' databases older than STALE_AFTER)."""
+    name = f"{RUN_DATABASE}_{stamp}"
     admin = await asyncpg.connect(database_url)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{RUN_DATABASE}"')
+        rows = await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'outcomes_run%'"
+        )
+        for row in rows:
+            old = str(row["datname"])
+            if old == RUN_DATABASE or _stale(old, f"{RUN_DATABASE}_", stamp, "\x00"):
+                await admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return urlsplit(database_url)._replace(path=f"/{RUN_DATABASE}").geturl()
+    return urlsplit(database_url)._replace(path=f"/{name}").geturl()
 
 
-async def drop_previous_run_topics(bootstrap: str) -> int:
+async def drop_previous_run_topics(bootstrap: str, stamp: int) -> int:
+    """Delete the topics of runs older than STALE_AFTER."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        old = [t for t in await admin.list_topics() if t.startswith(RUN_TOPIC_PREFIX)]
+        old = [t for t in await admin.list_topics() if _stale(t, RUN_TOPIC_PREFIX, stamp)]
         if old:
             await admin.delete_topics(old)
     finally:
@@ -108,17 +157,21 @@ def _progress(started: float) -> Callable[[Backlog], None]:
     return report
 
 
-def run(participants: int, seed: int) -> int:
+def run(participants: int, seed: int, order: Order = "natural") -> int:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA
     database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
     began = time.monotonic()
+    feed = generate(participants, seed)
+    items = arrange(feed.items, order, seed)
+    reference = write_reference(ROOT / ".state" / "run" / "reference")
     with (
         local_server("postgres.sh", external=database != LOCAL_DATABASE),
         local_server("kafka.sh", external=bootstrap != LOCAL_KAFKA),
     ):
-        namespace = f"{RUN_TOPIC_PREFIX}{int(time.time())}."
-        dropped = asyncio.run(drop_previous_run_topics(bootstrap))
-        run_database = asyncio.run(fresh_run_database(database))
+        stamp = int(time.time())
+        namespace = f"{RUN_TOPIC_PREFIX}{stamp}."
+        dropped = asyncio.run(drop_previous_run_topics(bootstrap, stamp))
+        run_database = asyncio.run(fresh_run_database(database, stamp))
         asyncio.run(ensure_topics(bootstrap, namespace))
         say(f"topics created under namespace {namespace!r} (dropped {dropped} old run topics)")
         services = ServiceProcesses(
@@ -126,19 +179,24 @@ def run(participants: int, seed: int) -> int:
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "DATABASE_URL": run_database,
                 "TOPIC_NAMESPACE": namespace,
+                "PARTICIPANT_ID_KEY": DEVELOPMENT_KEY,
+                "OUTCOMES_DEV_MODE": "1",
+                "REFERENCE_DIR": str(reference),
             },
-            ports=RUN_PORTS,
+            ports={service: _port_or_free(port) for service, port in RUN_PORTS.items()},
         )
         services.start()
         try:
             services.wait_ready()
             say(
                 "four services ready; metrics on "
-                + ", ".join(f"{s}:{p}" for s, p in RUN_PORTS.items())
+                + ", ".join(f"{s}:{p}" for s, p in services.ports.items())
             )
-            items = generate_feed(participants, seed)
             published = asyncio.run(publish_feed(bootstrap, items, namespace))
-            say(f"published {published:,} provider events for {participants:,} participants")
+            say(
+                f"published {published:,} provider events for {participants:,} participants"
+                f" (seed {seed}, order {order})"
+            )
             feed_done = time.monotonic()
             asyncio.run(
                 wait_until_quiet(
@@ -150,39 +208,60 @@ def run(participants: int, seed: int) -> int:
         finally:
             services.stop()
             say("services stopped")
-    expected = expected_counts(items)
-    print(format_summary(summary, expected))
+    expectation = expected((item.event for item in feed.items), DEVELOPMENT_KEY)
+    print(format_summary(summary, expected_counts(feed.items)))
+    got, problems = compare(expectation, summary.payment_events, rejection_totals(summary))
+    problems_of_summary(summary, problems)
+    print()
+    print(format_figures(order, got, expectation, problems))
     say(f"done in {time.monotonic() - began:.1f}s")
-    problems = differences(summary, expected)
-    for problem in problems:
-        print(f"run: {problem}", file=sys.stderr)
+    for line in problems.lines():
+        print(f"run: {line}", file=sys.stderr)
     return 1 if problems else 0
 
 
-def differences(summary: Summary, expected: FeedCounts) -> list[str]:
-    """Where the pipeline's output differs from what the feed should produce."""
-    problems = []
-    if not any(c.payments for c in summary.payments.values()):
-        problems.append("no payments were produced")
-    got = {c: (p.payments, p.net_pence) for c, p in summary.payments.items()}
-    want = {c: (p.count, p.total_pence) for c, p in expected.payments_by_contract.items()}
-    if got != want:
-        problems.append(f"payments by contract {got} differ from the expected {want}")
-    got_milestones = {k: n for k, n in summary.milestones.items() if n}
-    want_milestones = {k: n for k, n in expected.milestones.items() if n}
-    if got_milestones != want_milestones:
-        problems.append(f"milestones {got_milestones} differ from {want_milestones}")
-    if summary.rejections:
-        problems.append(f"the clean synthetic feed had rejections: {summary.rejections}")
-    return problems
+def problems_of_summary(summary: Summary, problems: Differences) -> None:
+    """What the summary alone shows: nothing paid, undecodable messages, missing topics."""
+    if not summary.payment_events:
+        problems.add("no_payments", "no payments were produced")
+    for topic, n in summary.undecodable.items():
+        problems.add("undecodable", f"{n} undecodable messages on {topic}")
+    for topic in summary.missing_topics:
+        problems.add("missing_topic", f"topic {topic} is missing")
+
+
+def format_figures(
+    order: str, got: PaymentFigures, expectation: Expectation, problems: Differences
+) -> str:
+    """The run's payment figures next to the expectation's, and the differences found."""
+    counts = ", ".join(f"{k} {n}" for k, n in sorted(problems.count.items()))
+    lines = [
+        f"Payments checked one by one (order {order})",
+        f"  payments issued      {got.payments:>8,}  {format_pence(got.paid_pence):>16}",
+        f"  reversals            {got.reversals:>8,}  {format_pence(got.reversed_pence):>16}",
+        f"  net (keys owed)      {len(got.net):>8,}  {format_pence(got.net_pence):>16}",
+        f"  expected net         {len(expectation.due):>8,}"
+        f"  {format_pence(expectation.net_pence):>16}",
+        f"  re-published copies  {got.republished:>8,}",
+        f"  net fingerprint      {got.fingerprint()}",
+        f"  differences          {sum(problems.count.values()):>8,}"
+        + (f"  ({counts})" if counts else ""),
+    ]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.run", description=__doc__)
     parser.add_argument("--participants", type=arguments.participant_count, default=3000)
     parser.add_argument("--seed", type=arguments.seed, default=42)
+    parser.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="natural",
+        help="arrival order: natural, reversed (evidence, placements, intake) or shuffled",
+    )
     args = parser.parse_args(argv)
-    return run(args.participants, args.seed)
+    return run(args.participants, args.seed, args.order)
 
 
 if __name__ == "__main__":

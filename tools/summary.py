@@ -80,6 +80,7 @@ class Summary:
     payments: dict[str, ContractPayments] = field(default_factory=dict)
     not_paid: dict[str, int] = field(default_factory=dict)  # by reason
     rejections: dict[str, dict[str, int]] = field(default_factory=dict)  # topic -> reason
+    payment_events: list[ProviderPaymentIssued] = field(default_factory=list)  # topic order
 
     @property
     def payments_total_pence(self) -> int:
@@ -108,6 +109,7 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
             )
     elif spec is PAYMENTS:
         if isinstance(event, ProviderPaymentIssued):
+            summary.payment_events.append(event)
             totals = summary.payments.setdefault(event.contract_id, ContractPayments())
             if event.reverses is None:
                 totals.payments += 1
@@ -313,7 +315,7 @@ def format_summary(s: Summary, expected: FeedCounts | None = None) -> str:
     out += _table(
         "Provider payments by contract",
         ["contract", "payments", "paid", "reversals", "reversed", "net"]
-        + ([] if exp is None else ["exp. payments", "exp. paid"]),
+        + ([] if exp is None else ["exp. owed", "exp. net"]),
         pay_rows,
     )
     out.append("")

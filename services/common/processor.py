@@ -54,6 +54,14 @@ class Handler(Protocol):
         """The rejection for an item whose hold time ran out."""
         ...
 
+    async def finish(self, conn: db.Connection, outcome: BatchOutcome) -> None:
+        """Called once per transaction after every round of items (domain.md §6).
+
+        The batch's items and everything they released are applied by then; decisions
+        that depend on all of them together (milestones) are taken here.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class BatchReport:
@@ -156,6 +164,7 @@ class BatchProcessor:
             released = await db.release(conn, outcome.take_released())
             items = [d for d in map(decode, released) if isinstance(d, Received)]
             if not items:
+                await self.handler.finish(conn, outcome)
                 return held
             await self._handle_released(conn, items, outcome)
 

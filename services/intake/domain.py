@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from schemas.common import AgeBand, RejectionReason
-from schemas.provider import ReferralMade
+from schemas.common import AgeBand, EligibilityGroup, RejectionReason
+from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from services.common.boroughs import locate_borough, normalise_place_name
+from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
 
@@ -84,9 +86,18 @@ def check_referral(referral: ReferralMade, contracts: ContractBook) -> Rejection
     ``borough_outside_contract``, then ``provider_not_on_contract``. A blank borough
     (nothing but spaces and hyphens) names no place: ``borough_outside_contract``.
 
-    ``already_started`` and ``conflicting_referral`` need stored state; the caller
-    checks them (see :func:`same_referral_content`).
+    Before all of them, an ``early_access`` referral without a sub-group is
+    ``invalid_schema`` (§10 "Schema"). ``already_started`` and ``conflicting_referral``
+    need stored state: :func:`decide_referral`, :func:`decide_start`.
     """
+    if (
+        referral.eligibility_group is EligibilityGroup.EARLY_ACCESS
+        and not (referral.eligibility_subgroup or "").strip()
+    ):
+        return Rejection(
+            RejectionReason.INVALID_SCHEMA,
+            "eligibility_subgroup is required when eligibility_group is early_access",
+        )
     if normalise_nino(referral.nino) is None:
         return Rejection(
             RejectionReason.INVALID_NINO,
@@ -162,3 +173,106 @@ def _referral_content(referral: ReferralMade) -> dict[str, object]:
     content["nino"] = normalise_nino(referral.nino) or referral.nino
     content["borough"] = normalise_place_name(referral.borough)
     return content
+
+
+@dataclass(frozen=True)
+class ReferralState:
+    """What intake keeps about an accepted referral."""
+
+    referral: ReferralMade
+    participant_id: str
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+def decide_referral(
+    referral: ReferralMade, stored: ReferralMade | None, contracts: ContractBook
+) -> Rejection | Ignore | Accept:
+    """The rules of :func:`check_referral` (a rejected referral does not use up its id),
+    then: the same referral_id with the same content is a re-send (ignored), with other
+    content ``conflicting_referral``."""
+    rejection = check_referral(referral, contracts)
+    if rejection is not None:
+        return rejection
+    if stored is None:
+        return ACCEPT
+    if same_referral_content(stored, referral):
+        return IGNORE
+    return Rejection(
+        RejectionReason.CONFLICTING_REFERRAL,
+        f"referral_id {referral.referral_id!r} was already referred with other content",
+    )
+
+
+def decide_start(
+    start: ProgrammeStarted,
+    stored: ReferralState | None,
+    started_under: str | None,
+    contracts: ContractBook,
+) -> Rejection | Hold | Ignore | Accept:
+    """What to do with a programme start (§4, §9).
+
+    The referral unknown: held until ``referral:<id>``. Then ``provider_mismatch``;
+    ``already_started`` (this referral started on another date, or the same person --
+    ``started_under`` is the referral their start is recorded under -- under another
+    referral); the same start again is ignored; then :func:`check_start`.
+    """
+    if stored is None:
+        return Hold(f"referral:{start.referral_id}")
+    referral = stored.referral
+    if referral.provider_id != start.provider_id:
+        return Rejection(
+            RejectionReason.PROVIDER_MISMATCH,
+            f"referral {start.referral_id!r} belongs to another provider",
+        )
+    if stored.start_date is not None:
+        if stored.start_date == start.start_date:
+            return IGNORE
+        return Rejection(
+            RejectionReason.ALREADY_STARTED,
+            f"referral {start.referral_id!r} already started on {stored.start_date}",
+        )
+    if started_under is not None and started_under != start.referral_id:
+        return Rejection(
+            RejectionReason.ALREADY_STARTED,
+            f"this person already started the programme under referral {started_under!r}",
+        )
+    contract = contracts.get(referral.contract_id)
+    if contract is None:
+        return Rejection(
+            RejectionReason.PROVIDER_NOT_ON_CONTRACT,
+            f"contract_id {referral.contract_id!r} is not a known contract",
+        )
+    rejection = check_start(referral.referral_date, start.start_date, contract)
+    return ACCEPT if rejection is None else rejection
+
+
+def decide_end(
+    end: ProgrammeEnded, stored: ReferralState | None
+) -> Rejection | Hold | Ignore | Accept:
+    """What to do with a leaver (§4, §9).
+
+    Not started yet: held until ``started:<id>``. Then ``provider_mismatch``;
+    ``invalid_period`` (end before the start); a second, different leaver date
+    ``after_programme_end``; the same leaver date again is ignored.
+    """
+    if stored is None or stored.start_date is None:
+        return Hold(f"started:{end.referral_id}")
+    if stored.referral.provider_id != end.provider_id:
+        return Rejection(
+            RejectionReason.PROVIDER_MISMATCH,
+            f"referral {end.referral_id!r} belongs to another provider",
+        )
+    if end.end_date < stored.start_date:
+        return Rejection(
+            RejectionReason.INVALID_PERIOD,
+            f"end_date {end.end_date} is before the programme start {stored.start_date}",
+        )
+    if stored.end_date is not None:
+        if stored.end_date == end.end_date:
+            return IGNORE
+        return Rejection(
+            RejectionReason.AFTER_PROGRAMME_END,
+            f"referral {end.referral_id!r} already left on {stored.end_date}",
+        )
+    return ACCEPT

@@ -6,7 +6,7 @@ the date of birth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
@@ -14,19 +14,22 @@ from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
+from services.common.decisions import Accept, Hold, Ignore
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import ContractBook, load_contracts
+from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 from services.intake.domain import (
+    ReferralState,
     age_band,
     age_on,
-    check_referral,
-    check_start,
+    decide_end,
+    decide_referral,
+    decide_start,
     normalise_nino,
     participant_id_for,
-    same_referral_content,
 )
 
 
@@ -35,13 +38,15 @@ class IntakeHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["intake"]
 
     def __init__(self, contracts: ContractBook, participant_key: bytes) -> None:
+        self.repository: Callable[[Connection], IntakeRepository] = IntakeRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
         self.key = participant_key
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = IntakeRepository(conn)
+        repo = self.repository(conn)
         await repo.load(
             {i.event.referral_id for i in items},
             {pid for i in items if (pid := self._participant_id(i.event)) is not None},
@@ -63,6 +68,9 @@ class IntakeHandler:
             " which has no accepted referral/start after the hold time",
         )
 
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        """Nothing to decide once per transaction: each event is decided as it comes."""
+
     def _participant_id(self, event: object) -> str | None:
         if not isinstance(event, ReferralMade):
             return None
@@ -72,21 +80,12 @@ class IntakeHandler:
     def _on_referral(
         self, repo: IntakeRepository, item: Received, event: ReferralMade, outcome: BatchOutcome
     ) -> None:
-        rejection = check_referral(event, self.contracts)
-        if rejection is not None:
-            outcome.reject(item, rejection.reason, rejection.message)
-            return
         existing = repo.referrals.get(event.referral_id)
-        if existing is not None:
-            if not same_referral_content(existing.referral, event):
-                outcome.reject(
-                    item,
-                    RejectionReason.CONFLICTING_REFERRAL,
-                    f"referral_id {event.referral_id!r} was already referred with other content",
-                )
+        decision = decide_referral(event, existing.referral if existing else None, self.contracts)
+        if not _settled(decision, item, outcome):
             return
         nino = normalise_nino(event.nino)
-        assert nino is not None  # check_referral rejected invalid NINOs
+        assert nino is not None  # decide_referral rejected invalid NINOs
         repo.add(ReferralRecord(event, participant_id_for(nino, self.key), nino))
         outcome.release(f"referral:{event.referral_id}")
 
@@ -98,39 +97,11 @@ class IntakeHandler:
         outcome: BatchOutcome,
     ) -> None:
         record = repo.referrals.get(event.referral_id)
-        if record is None:
-            outcome.hold(item, f"referral:{event.referral_id}")
+        started_under = repo.started_by_participant.get(record.participant_id) if record else None
+        decision = decide_start(event, _state(record), started_under, self.contracts)
+        if not _settled(decision, item, outcome) or record is None:
             return
         referral = record.referral
-        if referral.provider_id != event.provider_id:
-            outcome.reject(
-                item,
-                RejectionReason.PROVIDER_MISMATCH,
-                f"referral {event.referral_id!r} belongs to another provider",
-            )
-            return
-        if record.start_date is not None:
-            if record.start_date != event.start_date:
-                outcome.reject(
-                    item,
-                    RejectionReason.ALREADY_STARTED,
-                    f"referral {event.referral_id!r} already started on {record.start_date}",
-                )
-            return
-        other = repo.started_by_participant.get(record.participant_id)
-        if other is not None and other != event.referral_id:
-            outcome.reject(
-                item,
-                RejectionReason.ALREADY_STARTED,
-                f"this person already started the programme under referral {other!r}",
-            )
-            return
-        contract = self.contracts.get(referral.contract_id)
-        assert contract is not None  # the referral was accepted against it
-        rejection = check_start(referral.referral_date, event.start_date, contract)
-        if rejection is not None:
-            outcome.reject(item, rejection.reason, rejection.message)
-            return
         record.start_date = event.start_date
         repo.started_by_participant[record.participant_id] = event.referral_id
         repo.changed(event.referral_id)
@@ -160,30 +131,7 @@ class IntakeHandler:
         self, repo: IntakeRepository, item: Received, event: ProgrammeEnded, outcome: BatchOutcome
     ) -> None:
         record = repo.referrals.get(event.referral_id)
-        if record is None or record.start_date is None:
-            outcome.hold(item, f"started:{event.referral_id}")
-            return
-        if record.referral.provider_id != event.provider_id:
-            outcome.reject(
-                item,
-                RejectionReason.PROVIDER_MISMATCH,
-                f"referral {event.referral_id!r} belongs to another provider",
-            )
-            return
-        if event.end_date < record.start_date:
-            outcome.reject(
-                item,
-                RejectionReason.INVALID_PERIOD,
-                f"end_date {event.end_date} is before the programme start {record.start_date}",
-            )
-            return
-        if record.end_date is not None:
-            if record.end_date != event.end_date:
-                outcome.reject(
-                    item,
-                    RejectionReason.AFTER_PROGRAMME_END,
-                    f"referral {event.referral_id!r} already left on {record.end_date}",
-                )
+        if not _settled(decide_end(event, _state(record)), item, outcome) or record is None:
             return
         record.end_date, record.end_reason = event.end_date, event.reason
         repo.changed(event.referral_id)
@@ -201,6 +149,23 @@ class IntakeHandler:
                 reason=event.reason,
             ),
         )
+
+
+def _state(record: ReferralRecord | None) -> ReferralState | None:
+    if record is None:
+        return None
+    return ReferralState(record.referral, record.participant_id, record.start_date, record.end_date)
+
+
+def _settled(
+    decision: Rejection | Hold | Ignore | Accept, item: Received, outcome: BatchOutcome
+) -> bool:
+    """Carry out a rejection or a hold; True only when the event is to be applied."""
+    if isinstance(decision, Rejection):
+        outcome.reject(item, decision.reason, decision.message)
+    elif isinstance(decision, Hold):
+        outcome.hold(item, decision.waiting_for)
+    return isinstance(decision, Accept)
 
 
 def make_handler(settings: ServiceSettings) -> IntakeHandler:

@@ -12,54 +12,29 @@ from typing import ClassVar, Literal
 from uuid import UUID, uuid5
 
 from schemas.common import EligibilityGroup, MilestoneKind, RejectionReason
+from services.common.pricing import (
+    OUTCOME_MILESTONES,
+    UPLIFTED_MILESTONES,
+    Price,
+    price_for,
+)
 from services.common.reference import Contract
 
+__all__ = [
+    "OUTCOME_MILESTONES",
+    "UPLIFTED_MILESTONES",
+    "LedgerEntry",
+    "NotPayableDecision",
+    "PayDecision",
+    "Price",
+    "ReverseDecision",
+    "decide_reached",
+    "decide_revoked",
+    "payment_id_for",
+    "price_for",
+]
+
 PAYMENT_ID_NAMESPACE = UUID("1449e323-f9d7-456e-9a94-a2f5ac8b134f")
-
-UPLIFTED_MILESTONES = frozenset(
-    {
-        MilestoneKind.EARNINGS_OUTCOME,
-        MilestoneKind.SUSTAINED_13W,
-        MilestoneKind.SUSTAINED_26W,
-        MilestoneKind.SUSTAINED_52W,
-    }
-)
-OUTCOME_MILESTONES = frozenset(
-    {MilestoneKind.EARNINGS_OUTCOME, MilestoneKind.SELF_EMPLOYMENT_OUTCOME}
-)
-
-
-@dataclass(frozen=True)
-class Price:
-    base_pence: int
-    uplift_pence: int
-
-    @property
-    def amount_pence(self) -> int:
-        return self.base_pence + self.uplift_pence
-
-
-def price_for(
-    contract: Contract, group: EligibilityGroup, milestone: MilestoneKind, job_pays_llw: bool
-) -> Price | None:
-    """The price of a milestone, or None when it is 0 (not paid).
-
-    The group override, if any, replaces the contract price; the LLW uplift is
-    round-half-up(price x percent / 100), only for ``earnings_outcome`` and
-    ``sustained_*`` when the job behind the milestone pays the LLW.
-    """
-    base = contract.group_prices.get(group, {}).get(milestone, contract.prices.get(milestone, 0))
-    if base == 0:
-        return None
-    uplift = 0
-    if job_pays_llw and milestone in UPLIFTED_MILESTONES:
-        uplift = _round_half_up_percent(base, contract.llw_uplift_percent)
-    return Price(base_pence=base, uplift_pence=uplift)
-
-
-def _round_half_up_percent(pence: int, percent: int) -> int:
-    """``pence * percent / 100`` rounded half up to whole pence (both >= 0)."""
-    return (pence * percent + 50) // 100
 
 
 def payment_id_for(
@@ -110,7 +85,6 @@ class ReverseDecision:
 def decide_reached(
     ledger: Sequence[LedgerEntry],
     *,
-    outcome_kinds_seen: frozenset[MilestoneKind],
     contract: Contract,
     participant_id: str,
     group: EligibilityGroup,
@@ -126,15 +100,12 @@ def decide_reached(
     1. price 0 -> None (nothing to do);
     2. this payment is already in the ledger, or an unreversed payment for the same
        milestone exists -> None (an idempotent re-send; one payment per milestone);
-    3. ``payable`` False -> not payable for ``not_payable_reason`` (e.g. ``claim_late``;
-       §6 comes before §7, so it wins over ``superseded``);
-    4. an outcome milestone when the *other* outcome kind is in ``outcome_kinds_seen``
-       (already received, paid or not) -> not payable, ``superseded``;
-    5. otherwise pay.
+    3. ``payable`` False -> not payable for ``not_payable_reason`` (``claim_late``,
+       ``superseded``: sustainment decides both from the evidence as it stands, v2 §7);
+    4. otherwise pay.
 
-    ``outcome_kinds_seen`` must keep a kind once received: if the first-received
-    outcome is later revoked, the other one stays superseded. The same kind reached
-    again after a revocation is paid again (a new occurrence).
+    The same kind reached again after a revocation is paid again (a new occurrence);
+    that is also how a changed amount is paid (sustainment revokes and reaches again).
     """
     price = price_for(contract, group, milestone, job_pays_llw)
     if price is None:
@@ -148,8 +119,6 @@ def decide_reached(
         if not_payable_reason is None:
             raise ValueError("a milestone that is not payable needs a reason")
         return NotPayableDecision(reason=not_payable_reason)
-    if milestone in OUTCOME_MILESTONES and (outcome_kinds_seen - {milestone}):
-        return NotPayableDecision(reason=RejectionReason.SUPERSEDED)
     return PayDecision(payment_id=payment_id, price=price)
 
 

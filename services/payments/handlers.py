@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schemas.common import RejectionReason
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import CONSUMERS, PAYMENTS, Owner, TopicSpec
+from services.common import metrics
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
@@ -15,7 +16,6 @@ from services.common.reference import ContractBook, load_contracts
 from services.common.settings import ServiceSettings
 from services.payments.adapters.postgres import PaymentsRepository
 from services.payments.domain import (
-    OUTCOME_MILESTONES,
     NotPayableDecision,
     PayDecision,
     decide_reached,
@@ -28,12 +28,14 @@ class PaymentsHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["payments"]
 
     def __init__(self, contracts: ContractBook) -> None:
+        self.repository: Callable[[Connection], PaymentsRepository] = PaymentsRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = PaymentsRepository(conn)
+        repo = self.repository(conn)
         await repo.load((i.event.contract_id, i.event.participant_id) for i in items)
         for item in items:
             event = item.event
@@ -45,6 +47,9 @@ class PaymentsHandler:
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         return (RejectionReason.PROCESSING_FAILED, "payments never holds events")
+
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        """Nothing to decide once per transaction: each milestone event is paid as it comes."""
 
     def _on_reached(
         self,
@@ -62,10 +67,8 @@ class PaymentsHandler:
             )
             return
         account = (event.contract_id, event.participant_id)
-        seen = frozenset(repo.outcomes_received[account])
         decision = decide_reached(
             repo.ledgers[account],
-            outcome_kinds_seen=seen,
             contract=contract,
             participant_id=event.participant_id,
             group=event.eligibility_group,
@@ -75,8 +78,6 @@ class PaymentsHandler:
             payable=event.payable,
             not_payable_reason=event.not_payable_reason,
         )
-        if event.milestone in OUTCOME_MILESTONES:
-            repo.receive_outcome(account, event.milestone)
         if isinstance(decision, NotPayableDecision):
             not_paid = MilestoneNotPaid(
                 event_id=derived_event_id(item.event_id, "milestone_not_paid"),
@@ -114,6 +115,9 @@ class PaymentsHandler:
             )
             repo.add_payment(payment)
             outcome.emit(PAYMENTS, event.participant_id, payment)
+            if event.source_produced_at is not None:
+                latency = (outcome.now - event.source_produced_at).total_seconds()
+                metrics.PAYMENT_LATENCY.labels(contract.contract_id).observe(max(latency, 0.0))
 
     def _on_revoked(
         self,

@@ -5,11 +5,13 @@ Pure functions: no I/O, no clock. A rule failure is a :class:`Rejection`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import JobStarted
+from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
 from services.common.reference import Rates, hours_in_hundredths
 from services.common.rejection import Rejection
 
@@ -38,14 +40,72 @@ class JobAssessment:
     weekly_hours_hundredths: int
 
 
+@dataclass(frozen=True)
+class StoredJob:
+    """An accepted job start as placement keeps it; ``withdrawn`` once found to start
+    after a later-arriving leaver date (§5)."""
+
+    job: JobStarted
+    participant_id: str
+    withdrawn: bool = False
+
+
+def decide_job_start(
+    job: JobStarted,
+    stored: StoredJob | None,
+    participant: ParticipantOnProgramme | None,
+    rates: Rates,
+) -> Rejection | Hold | Ignore | JobAssessment:
+    """What to do with a job start (§5, §9, §10 "Checks before holds").
+
+    1. ``invalid_job`` rules that need nothing else (hours, wage, rates): never held;
+    2. the placement id already used: by another provider ``provider_mismatch``, with
+       other content ``invalid_job``, the same content again is ignored -- unless it
+       was withdrawn, when it is judged afresh (and so rejected as it would have been);
+    3. the participant not started yet: held until ``referral:<id>``;
+    4. ``provider_mismatch``, ``after_programme_end``, ``placement_outside_window``.
+    """
+    assessment = check_job_alone(job, rates)
+    if isinstance(assessment, Rejection):
+        return assessment
+    if stored is not None:
+        if stored.job.provider_id != job.provider_id:
+            return Rejection(
+                RejectionReason.PROVIDER_MISMATCH,
+                f"placement_id {job.placement_id!r} belongs to another provider",
+            )
+        if not same_job_content(stored.job, job):
+            return _invalid_job(
+                f"placement_id {job.placement_id!r} was already used with other content"
+            )
+        if not stored.withdrawn:
+            return IGNORE
+    if participant is None:
+        return Hold(f"referral:{job.referral_id}")
+    rejection = _check_participant(job, participant)
+    return assessment if rejection is None else rejection
+
+
 def assess_job_start(
     job: JobStarted, participant: ParticipantOnProgramme, rates: Rates
 ) -> Rejection | JobAssessment:
     """The first rule a job start breaks, or its assessment.
 
-    Order (§5, §9): ``provider_mismatch``; ``after_programme_end`` (a job may start
-    on the leaver date); ``placement_outside_window`` (start <= job start < start +
-    456 days); ``invalid_job``.
+    Order (§10 first: the rules that need nothing but the job start come before those
+    that need its participant, so holding never changes the reason): ``invalid_job``;
+    then (§5, §9) ``provider_mismatch``; ``after_programme_end`` (a job may start on
+    the leaver date); ``placement_outside_window`` (start <= job start < start + 456
+    days).
+    """
+    assessment = check_job_alone(job, rates)
+    if isinstance(assessment, Rejection):
+        return assessment
+    rejection = _check_participant(job, participant)
+    return assessment if rejection is None else rejection
+
+
+def check_job_alone(job: JobStarted, rates: Rates) -> Rejection | JobAssessment:
+    """The ``invalid_job`` rules, which need nothing but the job start and the rates.
 
     ``invalid_job`` covers: weekly hours not > 0 and <= 100, or with more than two
     decimal places; an employed job without a wage > 0, or with no NLW/LLW rate on
@@ -53,9 +113,6 @@ def assess_job_start(
     placement has no wage, so a wage contradicts the employment type). A
     self-employed job needs no rate and is never flagged.
     """
-    rejection = _check_participant(job, participant)
-    if rejection is not None:
-        return rejection
     hours = hours_in_hundredths(job.weekly_hours)
     if hours is None or not 0 < hours <= MAX_WEEKLY_HOURS_HUNDREDTHS:
         return _invalid_job(
@@ -118,6 +175,44 @@ def check_job_end(end_date: date, job_start_date: date) -> Rejection | None:
     if end_date < job_start_date:
         return _invalid_job(f"end_date {end_date} is before the job start date {job_start_date}")
     return None
+
+
+def decide_job_end(
+    placement_id: str,
+    provider_id: str,
+    end_date: date,
+    stored: StoredJob | None,
+    current_end: date | None,
+) -> Rejection | Hold | Ignore | Accept:
+    """Unknown (or withdrawn) placement: held; ``provider_mismatch``; ``invalid_job``
+    (end before start); the same end date again is ignored."""
+    if stored is None or stored.withdrawn:
+        return Hold(f"placement:{placement_id}")
+    if stored.job.provider_id != provider_id:
+        return Rejection(
+            RejectionReason.PROVIDER_MISMATCH,
+            f"placement {placement_id!r} belongs to another provider",
+        )
+    rejection = check_job_end(end_date, stored.job.job_start_date)
+    if rejection is not None:
+        return rejection
+    return IGNORE if current_end == end_date else ACCEPT
+
+
+def to_withdraw(leaver_date: date, placements: Iterable[StoredJob]) -> list[StoredJob]:
+    """The accepted placements that start after a leaver date that arrived after them
+    (§5): they are withdrawn, in placement_id order."""
+    return sorted(
+        (p for p in placements if not p.withdrawn and p.job.job_start_date > leaver_date),
+        key=lambda p: p.job.placement_id,
+    )
+
+
+def withdrawal_message(job: JobStarted, leaver_date: date) -> str:
+    return (
+        f"job_start_date {job.job_start_date} is after the leaver date {leaver_date}, "
+        f"which arrived later: placement {job.placement_id!r} is withdrawn"
+    )
 
 
 def same_job_content(a: JobStarted, b: JobStarted) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
-from schemas.placement import PlacementConfirmed, PlacementEnded
+from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import JobEnded, JobStarted
 from schemas.topics import (
     CONSUMERS,
@@ -16,17 +16,20 @@ from schemas.topics import (
     TopicSpec,
 )
 from services.common.db import Connection
+from services.common.decisions import Accept, Hold
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import Rates, load_rates
+from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
 from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
 from services.placement.domain import (
     JobAssessment,
     ParticipantOnProgramme,
-    assess_job_start,
-    check_job_end,
-    same_job_content,
+    decide_job_end,
+    decide_job_start,
+    to_withdraw,
+    withdrawal_message,
 )
 
 
@@ -35,12 +38,14 @@ class PlacementHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["placement"]
 
     def __init__(self, rates: Rates) -> None:
+        self.repository: Callable[[Connection], PlacementRepository] = PlacementRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.rates = rates
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = PlacementRepository(conn)
+        repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
             referral_ids=ids_named(items, "referral_id"),
@@ -71,6 +76,9 @@ class PlacementHandler:
             f"{event.type} names {ref!r}, which has not started the programme after the hold time",
         )
 
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        """Nothing to decide once per transaction: each event is decided as it comes."""
+
     def _on_participant_started(
         self, repo: PlacementRepository, event: ParticipantStarted, outcome: BatchOutcome
     ) -> None:
@@ -100,33 +108,69 @@ class PlacementHandler:
             outcome.hold(item, f"participant:{event.participant_id}")
             return
         repo.put_participant(event.referral_id, replace(participant, leaver_date=event.end_date))
+        stored = {p.job.placement_id: p for p in repo.placements_of(event.participant_id)}
+        for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
+            self._withdraw(repo, stored[job.job.placement_id], event, outcome)
+
+    def _withdraw(
+        self,
+        repo: PlacementRepository,
+        record: PlacementRecord,
+        left: ParticipantLeft,
+        outcome: BatchOutcome,
+    ) -> None:
+        """§5: the job starts after a leaver date that arrived later -- withdraw it, and
+        tell the provider with a rejection of the original job start."""
+        record.withdrawn = True
+        repo.put_placement(record)
+        job = record.job
+        outcome.emit(
+            PLACEMENTS,
+            record.participant_id,
+            PlacementWithdrawn(
+                event_id=derived_event_id(job.placement_id, "placement_withdrawn"),
+                produced_at=outcome.now,
+                participant_id=record.participant_id,
+                placement_id=job.placement_id,
+                provider_id=job.provider_id,
+                job_start_event_id=record.source_event_id or str(job.event_id),
+                job_start_date=job.job_start_date,
+                leaver_date=left.end_date,
+            ),
+        )
+        if record.source is not None:
+            outcome.reject_record(
+                record.source,
+                RejectionReason.AFTER_PROGRAMME_END,
+                withdrawal_message(job, left.end_date),
+                record.source_event_id,
+                job.provider_id,
+            )
 
     def _on_job_started(
         self, repo: PlacementRepository, item: Received, event: JobStarted, outcome: BatchOutcome
     ) -> None:
         participant = repo.by_referral.get(event.referral_id)
-        if participant is None:
-            outcome.hold(item, f"referral:{event.referral_id}")
-            return
-        assessment = assess_job_start(event, participant, self.rates)
-        if not isinstance(assessment, JobAssessment):
-            outcome.reject(item, assessment.reason, assessment.message)
-            return
         existing = repo.placements.get(event.placement_id)
-        if existing is not None:
-            if not same_job_content(existing.job, event):
-                outcome.reject(
-                    item,
-                    RejectionReason.INVALID_JOB,
-                    f"placement_id {event.placement_id!r} was already used with other content",
-                )
+        decision = decide_job_start(
+            event, existing.stored if existing else None, participant, self.rates
+        )
+        if isinstance(decision, Rejection):
+            outcome.reject(item, decision.reason, decision.message)
             return
+        if isinstance(decision, Hold):
+            outcome.hold(item, decision.waiting_for)
+            return
+        if not isinstance(decision, JobAssessment) or participant is None:
+            return  # a re-send of the same job start: no effect
         repo.put_placement(
             PlacementRecord(
                 event,
                 participant.participant_id,
-                assessment.pays_llw,
-                assessment.below_minimum_wage,
+                decision.pays_llw,
+                decision.below_minimum_wage,
+                source=item.record,
+                source_event_id=item.event_id,
             )
         )
         outcome.emit(
@@ -144,9 +188,10 @@ class PlacementHandler:
                 employment_type=event.employment_type,
                 hourly_wage_pence=event.hourly_wage_pence,
                 weekly_hours=event.weekly_hours,
-                pays_llw=assessment.pays_llw,
-                below_minimum_wage=assessment.below_minimum_wage,
+                pays_llw=decision.pays_llw,
+                below_minimum_wage=decision.below_minimum_wage,
                 sic_sector=event.sic_sector,
+                source_produced_at=event.produced_at,
             ),
         )
         outcome.release(f"placement:{event.placement_id}")
@@ -155,21 +200,20 @@ class PlacementHandler:
         self, repo: PlacementRepository, item: Received, event: JobEnded, outcome: BatchOutcome
     ) -> None:
         record = repo.placements.get(event.placement_id)
-        if record is None:
-            outcome.hold(item, f"placement:{event.placement_id}")
+        decision = decide_job_end(
+            event.placement_id,
+            event.provider_id,
+            event.end_date,
+            record.stored if record else None,
+            record.end_date if record else None,
+        )
+        if isinstance(decision, Rejection):
+            outcome.reject(item, decision.reason, decision.message)
             return
-        if record.job.provider_id != event.provider_id:
-            outcome.reject(
-                item,
-                RejectionReason.PROVIDER_MISMATCH,
-                f"placement {event.placement_id!r} belongs to another provider",
-            )
+        if isinstance(decision, Hold):
+            outcome.hold(item, decision.waiting_for)
             return
-        rejection = check_job_end(event.end_date, record.job.job_start_date)
-        if rejection is not None:
-            outcome.reject(item, rejection.reason, rejection.message)
-            return
-        if record.end_date == event.end_date:
+        if not isinstance(decision, Accept) or record is None:
             return
         record.end_date = event.end_date
         repo.put_placement(record)

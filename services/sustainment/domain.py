@@ -9,9 +9,14 @@ from __future__ import annotations
 from .counting import CountingEvidence, counting_evidence
 from .evidence_rules import (
     MAX_PERIOD_DAYS,
+    EvidenceOwner,
+    KnownPlacement,
     Rejection,
     accept_version,
     check_evidence,
+    check_evidence_alone,
+    decide_evidence,
+    decide_retraction,
     hours_to_hundredths,
 )
 from .facts import (
@@ -25,7 +30,8 @@ from .facts import (
     kind_fits_employment,
 )
 from .milestones import compute_milestones, earnings_outcome, first_earnings, job_start
-from .reconcile import MilestoneChange, RecordedMilestone, reconcile
+from .money import settle
+from .reconcile import MilestoneChange, RecordedMilestone, reconcile, recorded_after
 from .self_employment import (
     CLAIM_DAYS_AFTER_REACHED,
     CLAIM_LAST_PROGRAMME_DAY,
@@ -44,6 +50,8 @@ __all__ = [
     "THRESHOLD_HOURS",
     "CountingEvidence",
     "EvidenceFacts",
+    "EvidenceOwner",
+    "KnownPlacement",
     "MilestoneChange",
     "MilestoneFacts",
     "ParticipantWindow",
@@ -52,8 +60,11 @@ __all__ = [
     "Rejection",
     "accept_version",
     "check_evidence",
+    "check_evidence_alone",
     "compute_milestones",
     "counting_evidence",
+    "decide_evidence",
+    "decide_retraction",
     "earnings_outcome",
     "first_earnings",
     "first_placement",
@@ -63,6 +74,8 @@ __all__ = [
     "kind_fits_employment",
     "monday_of",
     "reconcile",
+    "recorded_after",
     "self_employment_outcome",
+    "settle",
     "sustained_milestones",
 ]

@@ -1,4 +1,4 @@
-"""Intake rules for in-work evidence (domain.md §6, §9): checks, hours, versions."""
+"""Intake rules for in-work evidence (domain.md §6, §9, §10): checks, owners, versions."""
 
 from __future__ import annotations
 
@@ -6,16 +6,33 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from schemas.common import EmploymentType, RejectionReason
+from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
+from services.common.rejection import Rejection
 
 from .facts import EvidenceFacts, kind_fits_employment
 
 MAX_PERIOD_DAYS = 35
 
+__all__ = ["MAX_PERIOD_DAYS", "Rejection"]
+
 
 @dataclass(frozen=True)
-class Rejection:
-    reason: RejectionReason
-    message: str
+class EvidenceOwner:
+    """What is stored for an ``evidence_id``: its first accepted version's provider and
+    placement (its owners, §10), the current version and whether it was retracted."""
+
+    placement_id: str
+    provider_id: str
+    version: int
+    retracted: bool = False
+
+
+@dataclass(frozen=True)
+class KnownPlacement:
+    """What evidence needs to know about the placement it names."""
+
+    employment_type: EmploymentType
+    provider_id: str
 
 
 def check_evidence(
@@ -41,15 +58,110 @@ def check_evidence(
     them (``hours_to_hundredths`` returned None) so that an invalid period still wins over
     invalid hours; ``ev.hours_hundredths`` is then not consulted.
     """
-    for rule in (_period_rule(ev), _evidence_rule(ev, placement_employment_type, hours_worked)):
-        if rule is not None:
-            return rule
-    if placement_provider_id != sender_provider_id:
+    alone = check_evidence_alone(ev, hours_worked)
+    if alone is not None:
+        return alone
+    return _check_against_placement(
+        ev, KnownPlacement(placement_employment_type, placement_provider_id), sender_provider_id
+    )
+
+
+def check_evidence_alone(
+    ev: EvidenceFacts, hours_worked: Decimal | None = None
+) -> Rejection | None:
+    """The rules that need nothing but the evidence itself (§10 "Checks before holds").
+
+    ``invalid_period``, then ``invalid_evidence`` for earnings, hours and reported_on.
+    They come first in the rule order too, so holding never changes the reason.
+    """
+    period = _period_rule(ev)
+    if period is not None:
+        return period
+    problem: str | None = None
+    if ev.gross_earnings_pence < 0:
+        problem = f"gross_earnings_pence {ev.gross_earnings_pence} is negative"
+    elif hours_worked is not None and hours_to_hundredths(hours_worked) is None:
+        problem = f"hours_worked {hours_worked} is negative or has more than 2 decimal places"
+    elif hours_worked is None and ev.hours_hundredths < 0:
+        problem = f"hours_worked {Decimal(ev.hours_hundredths).scaleb(-2)} is negative"
+    elif ev.reported_on < ev.period_end:
+        problem = f"reported_on {ev.reported_on} is before period_end {ev.period_end}"
+    return None if problem is None else Rejection(RejectionReason.INVALID_EVIDENCE, problem)
+
+
+def _check_against_placement(
+    ev: EvidenceFacts, placement: KnownPlacement, sender_provider_id: str
+) -> Rejection | None:
+    if not kind_fits_employment(ev.kind, placement.employment_type):
+        return Rejection(
+            RejectionReason.INVALID_EVIDENCE,
+            f"kind {ev.kind.value} does not fit placement {ev.placement_id}, "
+            f"which is {placement.employment_type.value}",
+        )
+    if placement.provider_id != sender_provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,
             f"placement {ev.placement_id} does not belong to provider {sender_provider_id}",
         )
     return None
+
+
+def decide_evidence(
+    ev: EvidenceFacts,
+    version: int,
+    sender_provider_id: str,
+    owner: EvidenceOwner | None,
+    placement: KnownPlacement | None,
+    *,
+    hours_worked: Decimal | None = None,
+) -> Rejection | Hold | Ignore | Accept:
+    """What to do with evidence (§6, §9 "Evidence versions", §10).
+
+    1. the rules of :func:`check_evidence_alone` (never held);
+    2. one owner per evidence id: a version naming another placement than the first
+       accepted one is ``invalid_evidence`` (the stored owner is all it needs);
+    3. the placement unknown (or withdrawn): held until ``placement:<id>``;
+    4. kind against the placement (``invalid_evidence``), then ``provider_mismatch``
+       (the placement's or the evidence id's provider is another);
+    5. versions: a valid lower or equal version, or any after a retraction, is ignored.
+    """
+    alone = check_evidence_alone(ev, hours_worked)
+    if alone is not None:
+        return alone
+    if owner is not None and owner.placement_id != ev.placement_id:
+        return Rejection(
+            RejectionReason.INVALID_EVIDENCE,
+            f"evidence_id {ev.evidence_id} belongs to placement {owner.placement_id}, "
+            f"not {ev.placement_id}",
+        )
+    if placement is None:
+        return Hold(f"placement:{ev.placement_id}")
+    rejection = _check_against_placement(ev, placement, sender_provider_id)
+    if rejection is not None:
+        return rejection
+    if owner is not None and owner.provider_id != sender_provider_id:
+        return Rejection(
+            RejectionReason.PROVIDER_MISMATCH,
+            f"evidence_id {ev.evidence_id} belongs to provider {owner.provider_id}",
+        )
+    if owner is not None and not accept_version(owner.version, owner.retracted, version):
+        return IGNORE
+    return ACCEPT
+
+
+def decide_retraction(
+    evidence_id: str, sender_provider_id: str, owner: EvidenceOwner | None
+) -> Rejection | Hold | Ignore | Accept:
+    """Unknown evidence is held until ``evidence:<id>``; another provider's is
+    ``provider_mismatch``; a second retraction is ignored (a retraction is final)."""
+    if owner is None:
+        return Hold(f"evidence:{evidence_id}")
+    if owner.provider_id != sender_provider_id:
+        return Rejection(
+            RejectionReason.PROVIDER_MISMATCH,
+            f"evidence {evidence_id!r} belongs to another provider",
+        )
+    return IGNORE if owner.retracted else ACCEPT
 
 
 def _period_rule(ev: EvidenceFacts) -> Rejection | None:
@@ -65,26 +177,6 @@ def _period_rule(ev: EvidenceFacts) -> Rejection | None:
             f"{ev.period_days} days; at most {MAX_PERIOD_DAYS} days allowed",
         )
     return None
-
-
-def _evidence_rule(
-    ev: EvidenceFacts, employment_type: EmploymentType, hours_worked: Decimal | None
-) -> Rejection | None:
-    problem: str | None = None
-    if ev.gross_earnings_pence < 0:
-        problem = f"gross_earnings_pence {ev.gross_earnings_pence} is negative"
-    elif hours_worked is not None and hours_to_hundredths(hours_worked) is None:
-        problem = f"hours_worked {hours_worked} is negative or has more than 2 decimal places"
-    elif hours_worked is None and ev.hours_hundredths < 0:
-        problem = f"hours_worked {Decimal(ev.hours_hundredths).scaleb(-2)} is negative"
-    elif ev.reported_on < ev.period_end:
-        problem = f"reported_on {ev.reported_on} is before period_end {ev.period_end}"
-    elif not kind_fits_employment(ev.kind, employment_type):
-        problem = (
-            f"kind {ev.kind.value} does not fit placement {ev.placement_id}, "
-            f"which is {employment_type.value}"
-        )
-    return None if problem is None else Rejection(RejectionReason.INVALID_EVIDENCE, problem)
 
 
 def hours_to_hundredths(hours: Decimal) -> int | None:

@@ -40,6 +40,10 @@ class ParticipantWindow:
             return self.leaver_date
         return end
 
+    def allows_job_start(self, day: date) -> bool:
+        """A job may start on the leaver date, not after it (§5, §9 "Dates")."""
+        return self.leaver_date is None or day <= self.leaver_date
+
     def contains(self, day: date) -> bool:
         """``S <= day < S + 638 days`` and, for a leaver, ``day <= L``."""
         return self.start_date <= day <= self.last_day
@@ -76,7 +80,9 @@ class EvidenceFacts:
 class MilestoneFacts:
     """A milestone as computed from the whole evidence set, with its lineage.
 
-    ``evidence_ids`` are sorted by plain string comparison.
+    ``evidence_ids`` are sorted by plain string comparison. ``payable``,
+    ``not_payable_reason`` and ``amount_due_pence`` are the money the milestone is due
+    under its contract (``money.settle``; 0 until settled).
     """
 
     milestone: MilestoneKind
@@ -86,6 +92,12 @@ class MilestoneFacts:
     evidence_ids: tuple[str, ...]
     payable: bool = True
     not_payable_reason: RejectionReason | None = None
+    amount_due_pence: int = 0
+
+    @property
+    def money(self) -> tuple[int, bool, RejectionReason | None]:
+        """What decides the payment: a change of any of these is paid again (§7)."""
+        return (self.amount_due_pence, self.payable, self.not_payable_reason)
 
 
 def kind_fits_employment(kind: EvidenceKind, employment_type: EmploymentType) -> bool:

@@ -1,29 +1,30 @@
 """Sustainment use cases: participants, placements and evidence -> milestone changes.
 
-Items only update facts; milestones are then recomputed from each changed participant's
-whole history, so arrival order never changes the result.
+``handle`` only applies items to the facts (every round of a transaction: the batch and
+what it releases); ``finish`` then recomputes the milestones of every participant those
+rounds touched, from each one's whole history, once per transaction (domain.md §6). So
+arrival order never changes the result, and a milestone reached and revoked within one
+transaction is never announced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
-from schemas.placement import PlacementConfirmed, PlacementEnded
+from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import (
-    CONSUMERS,
-    MILESTONES,
-    Owner,
-    TopicSpec,
-)
+from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
 from services.common.db import Connection
+from services.common.decisions import Accept, Hold, Ignore
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
+from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
@@ -34,15 +35,34 @@ from services.sustainment.adapters.postgres import (
 )
 from services.sustainment.domain import (
     EvidenceFacts,
+    EvidenceOwner,
+    KnownPlacement,
+    MilestoneChange,
     ParticipantWindow,
     PlacementFacts,
     RecordedMilestone,
-    accept_version,
-    check_evidence,
     compute_milestones,
+    decide_evidence,
+    decide_retraction,
     hours_to_hundredths,
     reconcile,
+    recorded_after,
+    settle,
 )
+
+
+@dataclass
+class _Touched:
+    """The participants whose facts changed in one transaction, and for each the latest
+    ``produced_at`` of the provider events behind the change (for payment latency)."""
+
+    outcome: BatchOutcome | None = None
+    sources: dict[str, datetime | None] = field(default_factory=dict)
+
+    def add(self, participant_id: str, source: datetime | None) -> None:
+        before = self.sources.get(participant_id)
+        if before is None or (source is not None and source > before):
+            self.sources[participant_id] = source
 
 
 class SustainmentHandler:
@@ -50,26 +70,42 @@ class SustainmentHandler:
     inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
+        self.repository: Callable[[Connection], SustainmentRepository] = SustainmentRepository
+        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
         self.rates = rates
+        self._touched = _Touched()
+
+    def _touched_in(self, outcome: BatchOutcome) -> _Touched:
+        """The touched set of the transaction ``outcome`` belongs to (a new one resets it:
+        a transaction rolled back before ``finish`` leaves nothing behind)."""
+        if self._touched.outcome is not outcome:
+            self._touched = _Touched(outcome)
+        return self._touched
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
     ) -> None:
-        repo = SustainmentRepository(conn)
+        touched = self._touched_in(outcome)
+        repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
             placement_ids=ids_named(items, "placement_id"),
             evidence_ids=ids_named(items, "evidence_id"),
         )
-        changed: set[str] = set()
         for item in items:
             participant_id = self._apply(repo, item, outcome)
             if participant_id is not None:
-                changed.add(participant_id)
+                touched.add(participant_id, _source_produced_at(item.event))
         await repo.flush()
-        if changed:
-            await self._announce_milestones(repo, sorted(changed), outcome)
+
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        """Decide milestones once, after every round of the transaction (§6)."""
+        touched = self._touched_in(outcome)
+        self._touched = _Touched()
+        if touched.sources:
+            repo = self.repository(conn)
+            await self._announce_milestones(repo, touched.sources, outcome)
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         event = item.event
@@ -84,10 +120,10 @@ class SustainmentHandler:
                 f"retraction names evidence_id {event.evidence_id!r},"
                 " never accepted within the hold time",
             )
-        if isinstance(event, PlacementEnded):
+        if isinstance(event, PlacementEnded | PlacementWithdrawn):
             return (
                 RejectionReason.UNKNOWN_PLACEMENT,
-                f"placement_ended names {event.placement_id!r}, unknown after the hold time",
+                f"{event.type} names {event.placement_id!r}, unknown after the hold time",
             )
         return (
             RejectionReason.UNKNOWN_PARTICIPANT,
@@ -107,6 +143,8 @@ class SustainmentHandler:
             return self._on_placement_confirmed(repo, item, event, outcome)
         if isinstance(event, PlacementEnded):
             return self._on_placement_ended(repo, item, event, outcome)
+        if isinstance(event, PlacementWithdrawn):
+            return self._on_placement_withdrawn(repo, item, event, outcome)
         if isinstance(event, EvidenceSubmitted):
             return self._on_evidence(repo, item, event, outcome)
         if isinstance(event, EvidenceRetracted):
@@ -200,6 +238,23 @@ class SustainmentHandler:
         repo.put_placement(record)
         return None  # a job end has no effect on milestones
 
+    def _on_placement_withdrawn(
+        self,
+        repo: SustainmentRepository,
+        item: Received,
+        event: PlacementWithdrawn,
+        outcome: BatchOutcome,
+    ) -> str | None:
+        record = repo.placements.get(event.placement_id)
+        if record is None:
+            outcome.hold(item, f"placement:{event.placement_id}")
+            return None
+        if record.withdrawn:
+            return None
+        record.withdrawn = True
+        repo.put_placement(record)
+        return record.participant_id
+
     def _on_evidence(
         self,
         repo: SustainmentRepository,
@@ -207,10 +262,6 @@ class SustainmentHandler:
         event: EvidenceSubmitted,
         outcome: BatchOutcome,
     ) -> str | None:
-        placement = repo.placements.get(event.placement_id)
-        if placement is None:
-            outcome.hold(item, f"placement:{event.placement_id}")
-            return None
         hundredths = hours_to_hundredths(event.hours_worked)
         facts = EvidenceFacts(
             evidence_id=event.evidence_id,
@@ -222,22 +273,21 @@ class SustainmentHandler:
             hours_hundredths=hundredths if hundredths is not None else 0,
             reported_on=event.reported_on,
         )
-        rejection = check_evidence(
+        placement = repo.placements.get(event.placement_id)
+        if placement is not None and placement.withdrawn:
+            placement = None  # withdrawn: as if it had never been confirmed (§5)
+        current = repo.evidence.get(event.evidence_id)
+        decision = decide_evidence(
             facts,
-            placement.facts.employment_type,
-            placement.provider_id,
+            event.version,
             event.provider_id,
+            _owner(current),
+            None
+            if placement is None
+            else KnownPlacement(placement.facts.employment_type, placement.provider_id),
             hours_worked=event.hours_worked if hundredths is None else None,
         )
-        if rejection is not None:
-            outcome.reject(item, rejection.reason, rejection.message)
-            return None
-        current = repo.evidence.get(event.evidence_id)
-        if not accept_version(
-            current.version if current else None,
-            current.retracted if current else False,
-            event.version,
-        ):
+        if not _settled(decision, item, outcome) or placement is None:
             return None
         repo.put_evidence(
             EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
@@ -253,87 +303,107 @@ class SustainmentHandler:
         outcome: BatchOutcome,
     ) -> str | None:
         current = repo.evidence.get(event.evidence_id)
-        if current is None:
-            outcome.hold(item, f"evidence:{event.evidence_id}")
-            return None
-        if current.provider_id != event.provider_id:
-            outcome.reject(
-                item,
-                RejectionReason.PROVIDER_MISMATCH,
-                f"evidence {event.evidence_id!r} belongs to another provider",
-            )
-            return None
-        if current.retracted:
+        decision = decide_retraction(event.evidence_id, event.provider_id, _owner(current))
+        if not _settled(decision, item, outcome) or current is None:
             return None
         current.retracted = True
         repo.put_evidence(current)
         return current.participant_id
 
     async def _announce_milestones(
-        self, repo: SustainmentRepository, participant_ids: list[str], outcome: BatchOutcome
+        self,
+        repo: SustainmentRepository,
+        sources: dict[str, datetime | None],
+        outcome: BatchOutcome,
     ) -> None:
         recorded: list[tuple[str, RecordedMilestone]] = []
-        for history in await repo.histories(participant_ids):
-            recorded.extend(self._milestone_changes(history, outcome))
+        for history in await repo.histories(sorted(sources)):
+            source = sources.get(history.participant.participant_id)
+            recorded.extend(self._milestone_changes(history, source, outcome))
         if recorded:
             await repo.record_milestones(recorded)
 
     def _milestone_changes(
-        self, history: ParticipantHistory, outcome: BatchOutcome
+        self, history: ParticipantHistory, source: datetime | None, outcome: BatchOutcome
     ) -> list[tuple[str, RecordedMilestone]]:
         p = history.participant
-        current = compute_milestones(p.window, history.placements, history.evidence)
+        contract = self.contracts.get(p.contract_id)
+        assert contract is not None  # participants are accepted against a known contract
+        current = settle(
+            compute_milestones(p.window, history.placements, history.evidence),
+            contract,
+            p.eligibility_group,
+        )
         updates: list[tuple[str, RecordedMilestone]] = []
         for change in reconcile(history.recorded, current):
-            event_id = derived_event_id(
-                p.participant_id, change.milestone, change.occurrence, change.kind
-            )
-            if change.kind == "revoked":
-                before = history.recorded[change.milestone]
-                updates.append((p.participant_id, replace(before, active=False)))
-                outcome.emit(
-                    MILESTONES,
-                    p.participant_id,
-                    MilestoneRevoked(
-                        event_id=event_id,
-                        produced_at=outcome.now,
-                        participant_id=p.participant_id,
-                        provider_id=p.provider_id,
-                        contract_id=p.contract_id,
-                        milestone=change.milestone,
-                        occurrence=change.occurrence,
-                    ),
-                )
-                continue
-            facts = change.facts
-            assert facts is not None
-            updates.append(
-                (
-                    p.participant_id,
-                    RecordedMilestone(change.milestone, change.occurrence, True, facts.reached_on),
-                )
-            )
-            outcome.emit(
-                MILESTONES,
-                p.participant_id,
-                MilestoneReached(
-                    event_id=event_id,
-                    produced_at=outcome.now,
-                    participant_id=p.participant_id,
-                    provider_id=p.provider_id,
-                    contract_id=p.contract_id,
-                    eligibility_group=p.eligibility_group,
-                    milestone=change.milestone,
-                    occurrence=change.occurrence,
-                    reached_on=facts.reached_on,
-                    job_pays_llw=facts.job_pays_llw,
-                    placement_id=facts.placement_id,
-                    evidence_ids=facts.evidence_ids,
-                    payable=facts.payable,
-                    not_payable_reason=facts.not_payable_reason,
-                ),
-            )
+            before = history.recorded.get(change.milestone)
+            updates.append((p.participant_id, recorded_after(change, before)))
+            outcome.emit(MILESTONES, p.participant_id, _announcement(p, change, source, outcome))
         return updates
+
+
+def _announcement(
+    p: ParticipantRecord, change: MilestoneChange, source: datetime | None, outcome: BatchOutcome
+) -> MilestoneReached | MilestoneRevoked:
+    event_id = derived_event_id(p.participant_id, change.milestone, change.occurrence, change.kind)
+    if change.kind == "revoked":
+        return MilestoneRevoked(
+            event_id=event_id,
+            produced_at=outcome.now,
+            participant_id=p.participant_id,
+            provider_id=p.provider_id,
+            contract_id=p.contract_id,
+            milestone=change.milestone,
+            occurrence=change.occurrence,
+        )
+    facts = change.facts
+    assert facts is not None
+    return MilestoneReached(
+        event_id=event_id,
+        produced_at=outcome.now,
+        participant_id=p.participant_id,
+        provider_id=p.provider_id,
+        contract_id=p.contract_id,
+        eligibility_group=p.eligibility_group,
+        milestone=change.milestone,
+        occurrence=change.occurrence,
+        reached_on=facts.reached_on,
+        job_pays_llw=facts.job_pays_llw,
+        placement_id=facts.placement_id,
+        evidence_ids=facts.evidence_ids,
+        payable=facts.payable,
+        not_payable_reason=facts.not_payable_reason,
+        source_produced_at=source,
+    )
+
+
+def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:
+    if record is None:
+        return None
+    return EvidenceOwner(
+        record.facts.placement_id, record.provider_id, record.version, record.retracted
+    )
+
+
+def _settled(
+    decision: Rejection | Hold | Ignore | Accept, item: Received, outcome: BatchOutcome
+) -> bool:
+    """Carry out a rejection or a hold; True only when the event is to be applied."""
+    if isinstance(decision, Rejection):
+        outcome.reject(item, decision.reason, decision.message)
+    elif isinstance(decision, Hold):
+        outcome.hold(item, decision.waiting_for)
+    return isinstance(decision, Accept)
+
+
+def _source_produced_at(event: object) -> datetime | None:
+    """When the provider produced the event behind ``event``: its own ``produced_at`` for
+    provider evidence, the carried ``source_produced_at`` for a confirmed placement."""
+    if isinstance(event, EvidenceSubmitted | EvidenceRetracted):
+        return event.produced_at
+    if isinstance(event, PlacementConfirmed):
+        return event.source_produced_at or event.produced_at
+    return None
 
 
 def make_handler(settings: ServiceSettings) -> SustainmentHandler:

@@ -27,7 +27,12 @@ def compute_milestones(
     placements: Sequence[PlacementFacts],
     evidence: Sequence[EvidenceFacts],
 ) -> dict[MilestoneKind, MilestoneFacts]:
-    """Every milestone the participant has reached, keyed by kind, in declaration order."""
+    """Every milestone the participant has reached, keyed by kind, in declaration order.
+
+    A placement whose job starts after the leaver date counts for nothing (§5: it is
+    withdrawn when the leaver arrives), whether or not its withdrawal has arrived yet.
+    """
+    placements = [p for p in placements if window.allows_job_start(p.job_start_date)]
     counting = counting_evidence(window, placements, evidence)
     first = first_placement(placements)
     candidates = (

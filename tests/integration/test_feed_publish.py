@@ -37,7 +37,7 @@ async def test_published_feed_reads_back(kafka_bootstrap: str, namespace: str) -
     on_provider_topics = sum(summary.messages[qualified(s, namespace)] for s in PROVIDER_TOPICS)
     assert on_provider_topics == len(items)
     assert not summary.undecodable
-    assert summary.referrals == expected.referrals == 40
+    assert summary.referrals == expected.referrals >= 40  # some people are referred twice
     # Nothing else runs under this namespace: the service topics are empty.
     for spec in ALL_TOPICS:
         if spec not in PROVIDER_TOPICS:

@@ -173,15 +173,21 @@ async def test_revoked_milestone_is_reversed_and_paid_again_when_reached_again(
     assert payment_id(occurrence=2) != payment_id()
 
 
-async def test_self_employment_outcome_after_earnings_outcome_is_superseded(
+async def test_an_outcome_sustainment_marks_superseded_is_not_paid(
     payments: ServiceHarness,
 ) -> None:
     # given a paid earnings outcome
     await payments.send(milestone_reached())
     await payments.new_output()
 
-    # when a self-employment outcome is reached too
-    self_employment = milestone_reached(SELF_EMPLOYMENT, job_pays_llw=False)
+    # when a self-employment outcome is reached too, superseded (v2 §7: sustainment
+    # decides it from the reached dates as the evidence stands, not by arrival)
+    self_employment = milestone_reached(
+        SELF_EMPLOYMENT,
+        job_pays_llw=False,
+        payable=False,
+        not_payable_reason=RejectionReason.SUPERSEDED,
+    )
     await payments.send(self_employment)
 
     # then it is recorded as not paid: superseded

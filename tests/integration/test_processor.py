@@ -170,6 +170,9 @@ class ExplodingIntake:
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        await self.inner.finish(conn, outcome)
+
 
 async def test_a_record_that_makes_the_handler_fail_is_rejected_and_the_rest_processed(
     start_service: ServiceStarter,
@@ -221,6 +224,9 @@ class FailsOnceReferralKnown:
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        await self.inner.finish(conn, outcome)
+
 
 async def test_a_released_record_that_fails_is_rejected_not_the_record_releasing_it(
     start_service: ServiceStarter,
@@ -262,6 +268,7 @@ def _expected_confirmation(job: JobStarted) -> dict[str, Any]:
         "pays_llw": True,
         "below_minimum_wage": False,
         "sic_sector": job.sic_sector,
+        "source_produced_at": job.produced_at,
     }
 
 

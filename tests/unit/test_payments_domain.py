@@ -149,7 +149,6 @@ def test_payment_ids_cannot_collide_through_separators() -> None:
 
 def reached(ledger: list[LedgerEntry], **changes: Any) -> object:
     arguments: dict[str, Any] = {
-        "outcome_kinds_seen": frozenset(),
         "contract": WHP_CENTRAL,
         "participant_id": "p-1",
         "group": DISABILITY,
@@ -196,7 +195,7 @@ def test_a_milestone_reached_again_after_reversal_is_paid_anew() -> None:
         paid(reversed_by=pid(reversal=True)),
         LedgerEntry(pid(reversal=True), EO, 1, -500000, None),
     ]
-    assert reached(ledger, occurrence=2, outcome_kinds_seen=frozenset({EO})) == PayDecision(
+    assert reached(ledger, occurrence=2) == PayDecision(
         payment_id=pid(occurrence=2), price=Price(400000, 100000)
     )
     assert reached(ledger, occurrence=1) is None  # the reversed one is not paid twice
@@ -214,48 +213,29 @@ def test_not_payable_needs_a_reason() -> None:
         reached([], payable=False)
 
 
-@pytest.mark.parametrize(("milestone", "seen"), [(EO, SEO), (SEO, EO)])
-def test_the_other_outcome_received_first_supersedes(
-    milestone: MilestoneKind, seen: MilestoneKind
-) -> None:
-    outcome = reached([], milestone=milestone, outcome_kinds_seen=frozenset({seen}))
+def test_superseded_decided_by_sustainment_is_not_paid() -> None:
+    # v2 (§7): sustainment decides the exclusivity from the evidence as it stands;
+    # payments records the reason it is given.
+    outcome = reached(
+        [], milestone=SEO, payable=False, not_payable_reason=RejectionReason.SUPERSEDED
+    )
     assert outcome == NotPayableDecision(reason=RejectionReason.SUPERSEDED)
 
 
-def test_the_same_outcome_kind_seen_before_does_not_supersede_itself() -> None:
-    assert isinstance(reached([], outcome_kinds_seen=frozenset({EO})), PayDecision)
-
-
-def test_claim_late_comes_before_superseded() -> None:
-    outcome = reached(
-        [],
-        milestone=SEO,
-        outcome_kinds_seen=frozenset({EO}),
-        payable=False,
-        not_payable_reason=RejectionReason.CLAIM_LATE,
-    )
-    assert outcome == NotPayableDecision(reason=RejectionReason.CLAIM_LATE)
-
-
-def test_the_other_outcome_stays_superseded_after_the_first_is_revoked() -> None:
-    # Given SEO received first (paid, then revoked and reversed), when EO arrives,
-    # then EO is still superseded.
-    seo_id = pid(SEO)
+def test_an_outcome_is_paid_whatever_other_outcome_was_paid_before() -> None:
+    # v2: no memory of arrival -- the self-employment outcome paid and reversed earlier
+    # does not stop the earnings outcome sustainment says is payable.
     ledger = [
-        LedgerEntry(seo_id, SEO, 1, 400000, pid(SEO, reversal=True)),
+        LedgerEntry(pid(SEO), SEO, 1, 400000, pid(SEO, reversal=True)),
         LedgerEntry(pid(SEO, reversal=True), SEO, 1, -400000, None),
     ]
-    outcome = reached(ledger, milestone=EO, outcome_kinds_seen=frozenset({SEO}))
-    assert outcome == NotPayableDecision(reason=RejectionReason.SUPERSEDED)
-
-
-def test_sustainment_is_never_superseded() -> None:
-    outcome = reached(
-        [],
-        contract=PIONEER,
-        milestone=MilestoneKind.SUSTAINED_13W,
-        outcome_kinds_seen=frozenset({EO, SEO}),
+    assert reached(ledger, milestone=EO) == PayDecision(
+        payment_id=pid(EO), price=Price(400000, 100000)
     )
+
+
+def test_sustainment_milestones_are_paid_at_their_price() -> None:
+    outcome = reached([], contract=PIONEER, milestone=MilestoneKind.SUSTAINED_13W)
     assert outcome == PayDecision(
         payment_id=payment_id_for("pioneer-central", "p-1", MilestoneKind.SUSTAINED_13W, 1, False),
         price=Price(100000, 10000),

@@ -180,18 +180,25 @@ def test_placement_window(start: date, reason: RejectionReason | None) -> None:
 @pytest.mark.parametrize(
     ("job_changes", "participant_changes", "reason"),
     [
+        # v2 §10 "checks before holds": the rules that need nothing but the job start
+        # come first, so a job start held for its participant keeps its reason.
         (
             {"provider_id": "x", "job_start_date": DAY_456, "hourly_wage_pence": 0},
+            {"leaver_date": date(2024, 2, 1)},
+            RejectionReason.INVALID_JOB,
+        ),
+        (
+            {"provider_id": "x", "job_start_date": DAY_456},
             {"leaver_date": date(2024, 2, 1)},
             RejectionReason.PROVIDER_MISMATCH,
         ),
         (
-            {"job_start_date": DAY_456, "hourly_wage_pence": 0},
+            {"job_start_date": DAY_456},
             {"leaver_date": date(2024, 2, 1)},
             RejectionReason.AFTER_PROGRAMME_END,
         ),
         (
-            {"job_start_date": DAY_456, "hourly_wage_pence": 0},
+            {"job_start_date": DAY_456},
             {},
             RejectionReason.PLACEMENT_OUTSIDE_WINDOW,
         ),

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from aiokafka.errors import KafkaError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
-from schemas.topics import qualified
 from tools import arguments
 from tools.feed.expectation import FeedCounts, expected_counts
 from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.order import topic_name
 from tools.feed.world import DEFAULT_START
 
 LOCAL_BOOTSTRAP = LOCAL_KAFKA_BOOTSTRAP
@@ -93,7 +93,7 @@ def _jsonl(items: Sequence[FeedItem], namespace: str) -> None:
         out.write(
             json.dumps(
                 {
-                    "topic": qualified(item.topic, namespace),
+                    "topic": topic_name(item, namespace),
                     "key": item.key,
                     "value": json.loads(item.event.model_dump_json()),
                 },

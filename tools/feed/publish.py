@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
-from schemas.topics import qualified
 from tools.feed.generate import FeedItem
+from tools.feed.order import topic_name
 
 CHUNK = 2000  # sends in flight before waiting for their acknowledgements
 
@@ -35,7 +35,7 @@ async def publish_feed(bootstrap: str, items: Sequence[FeedItem], namespace: str
             for item in items[begin : begin + CHUNK]:
                 futures.append(
                     await producer.send(
-                        qualified(item.topic, namespace),
+                        topic_name(item, namespace),
                         value=item.event.model_dump_json().encode(),
                         key=item.key.encode(),
                     )

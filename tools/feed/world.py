@@ -8,15 +8,56 @@ that the two agree).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from schemas.common import MilestoneKind, SubRegion
-from services.common.boroughs import BOROUGHS_BY_SUB_REGION
+from schemas.common import EligibilityGroup, MilestoneKind, SubRegion
 
+# domain.md §1, transcribed here on purpose (not imported from the services): the feed's
+# expectation must not share a table with the code it checks.
 BOROUGHS: Mapping[SubRegion, tuple[str, ...]] = {
-    **BOROUGHS_BY_SUB_REGION,
+    SubRegion.CENTRAL: (
+        "Camden",
+        "City of London",
+        "Hackney",
+        "Haringey",
+        "Islington",
+        "Kensington and Chelsea",
+        "Lambeth",
+        "Lewisham",
+        "Southwark",
+        "Tower Hamlets",
+        "Wandsworth",
+        "Westminster",
+    ),
+    SubRegion.WEST: (
+        "Barnet",
+        "Brent",
+        "Ealing",
+        "Hammersmith and Fulham",
+        "Harrow",
+        "Hillingdon",
+        "Hounslow",
+    ),
+    SubRegion.LOCAL: (
+        "Barking and Dagenham",
+        "Bexley",
+        "Bromley",
+        "Enfield",
+        "Greenwich",
+        "Havering",
+        "Newham",
+        "Redbridge",
+        "Waltham Forest",
+    ),
+    SubRegion.SOUTH: (
+        "Croydon",
+        "Kingston upon Thames",
+        "Merton",
+        "Richmond upon Thames",
+        "Sutton",
+    ),
     # Any place outside London: a few local-authority names.
     SubRegion.NATIONAL: (
         "Manchester",
@@ -31,6 +72,25 @@ BOROUGHS: Mapping[SubRegion, tuple[str, ...]] = {
         "Glasgow",
     ),
 }
+
+
+def place_key(name: str) -> str:
+    """domain.md §9: case-insensitive, "&" reads "and", hyphens as spaces, spaces collapse."""
+    return " ".join(name.casefold().replace("&", " and ").replace("-", " ").split())
+
+
+_LONDON: Mapping[str, SubRegion] = {
+    place_key(name): region
+    for region, names in BOROUGHS.items()
+    if region is not SubRegion.NATIONAL
+    for name in names
+}
+
+
+def sub_region_of(borough: str) -> SubRegion:
+    """The sub-region of a place name: its London partnership, else ``national``."""
+    return _LONDON.get(place_key(borough), SubRegion.NATIONAL)
+
 
 # National Living Wage (from 1 April) and London Living Wage (from 1 November), pence/hour.
 NLW: tuple[tuple[date, int], ...] = tuple(
@@ -99,6 +159,16 @@ class FeedContract:
     prices: Mapping[MilestoneKind, int]
     llw_uplift_percent: int
     weekly_hours_min: int = 16
+    group_prices: Mapping[EligibilityGroup, Mapping[MilestoneKind, int]] = field(
+        default_factory=dict
+    )
+
+    def price(self, group: EligibilityGroup, milestone: MilestoneKind) -> int:
+        """domain.md §7/§9: the group's override if any, else the contract's price."""
+        override = self.group_prices.get(group, {})
+        if milestone in override:
+            return override[milestone]
+        return self.prices.get(milestone, 0)
 
     @property
     def provider_id(self) -> str:
@@ -140,7 +210,33 @@ DEFAULT_CONTRACTS: tuple[FeedContract, ...] = (
         llw_uplift_percent=10,
     ),
 )
-CONTRACTS_BY_ID: Mapping[str, FeedContract] = {c.contract_id: c for c in DEFAULT_CONTRACTS}
+
+# Group price overrides the feed exercises (domain.md §7 allows them per contract). The
+# default contracts of domain.md have none; ``make run`` and the e2e tests give the
+# services a contract book with these added (tools.feed.reference), so that the
+# override path is paid for real.
+GROUP_PRICES: Mapping[str, Mapping[EligibilityGroup, Mapping[MilestoneKind, int]]] = {
+    "whp-central": {
+        EligibilityGroup.DISABILITY: {
+            MilestoneKind.EARNINGS_OUTCOME: 450_000,
+            MilestoneKind.SELF_EMPLOYMENT_OUTCOME: 450_000,
+        },
+    },
+    "whp-west": {
+        # Not paid for this group: both outcomes then leave only self-employment payable.
+        EligibilityGroup.EARLY_ACCESS: {MilestoneKind.EARNINGS_OUTCOME: 0},
+    },
+    "pioneer-central": {
+        EligibilityGroup.LONG_TERM_UNEMPLOYED: {
+            MilestoneKind.JOB_START: 60_000,
+            MilestoneKind.SUSTAINED_13W: 120_000,
+        },
+    },
+}
+FEED_CONTRACTS: tuple[FeedContract, ...] = tuple(
+    replace(c, group_prices=GROUP_PRICES.get(c.contract_id, {})) for c in DEFAULT_CONTRACTS
+)
+CONTRACTS_BY_ID: Mapping[str, FeedContract] = {c.contract_id: c for c in FEED_CONTRACTS}
 
 DEFAULT_START = date(2022, 1, 1)
 MAX_START_LAG_DAYS = 30  # programme start is 0-30 days after the referral

@@ -27,10 +27,8 @@ class PaymentsRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.ledgers: dict[Account, list[LedgerEntry]] = defaultdict(list)
-        self.outcomes_received: dict[Account, set[MilestoneKind]] = defaultdict(set)
         self.components: dict[str, PaymentComponents] = {}
         self._new_payments: list[ProviderPaymentIssued] = []
-        self._new_outcomes: list[tuple[str, str, str]] = []
         self._not_paid: list[MilestoneNotPaid] = []
         self.not_paid_keys: set[NotPaidKey] = set()
 
@@ -57,15 +55,6 @@ class PaymentsRepository:
                 )
             )
         rows = await self.conn.fetch(
-            "SELECT o.* FROM outcomes_received o JOIN unnest($1::text[], $2::text[])"
-            " AS a(c, pid) ON o.contract_id = a.c AND o.participant_id = a.pid",
-            contracts,
-            participants,
-        )
-        for r in rows:
-            key = (r["contract_id"], r["participant_id"])
-            self.outcomes_received[key].add(MilestoneKind(r["milestone"]))
-        rows = await self.conn.fetch(
             "SELECT n.* FROM not_paid n JOIN unnest($1::text[], $2::text[])"
             " AS a(c, pid) ON n.contract_id = a.c AND n.participant_id = a.pid",
             contracts,
@@ -75,11 +64,6 @@ class PaymentsRepository:
             (r["contract_id"], r["participant_id"], MilestoneKind(r["milestone"]), r["occurrence"])
             for r in rows
         )
-
-    def receive_outcome(self, account: Account, milestone: MilestoneKind) -> None:
-        if milestone not in self.outcomes_received[account]:
-            self.outcomes_received[account].add(milestone)
-            self._new_outcomes.append((account[0], account[1], milestone.value))
 
     def add_payment(self, payment: ProviderPaymentIssued) -> None:
         account = (payment.contract_id, payment.participant_id)
@@ -149,12 +133,6 @@ class PaymentsRepository:
                 "UPDATE payments SET reversed_by = $1 WHERE payment_id = $2",
                 [(p.payment_id, p.reverses) for p in self._new_payments if p.reverses],
             )
-        if self._new_outcomes:
-            await self.conn.executemany(
-                "INSERT INTO outcomes_received (contract_id, participant_id, milestone)"
-                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                self._new_outcomes,
-            )
         if self._not_paid:
             await self.conn.executemany(
                 "INSERT INTO not_paid (contract_id, participant_id, milestone, occurrence,"
@@ -172,5 +150,4 @@ class PaymentsRepository:
                 ],
             )
         self._new_payments.clear()
-        self._new_outcomes.clear()
         self._not_paid.clear()

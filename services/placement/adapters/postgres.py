@@ -6,9 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from asyncpg import Record
+
 from schemas.provider import JobStarted
+from schemas.topics import by_name
 from services.common.db import Connection
-from services.placement.domain import ParticipantOnProgramme
+from services.common.messages import RawRecord
+from services.placement.domain import ParticipantOnProgramme, StoredJob
 
 
 @dataclass
@@ -18,6 +22,27 @@ class PlacementRecord:
     pays_llw: bool
     below_minimum_wage: bool
     end_date: date | None = None
+    withdrawn: bool = False
+    source: RawRecord | None = None
+    """The job start record as received, to reject it if the placement is withdrawn."""
+    source_event_id: str | None = None
+
+    @property
+    def stored(self) -> StoredJob:
+        return StoredJob(self.job, self.participant_id, self.withdrawn)
+
+
+def _source(row: Record) -> RawRecord | None:
+    if row["source_spec"] is None:
+        return None
+    return RawRecord(
+        spec=by_name(row["source_spec"]),
+        topic=row["source_topic"],
+        partition=row["source_partition"],
+        offset=row["source_offset"],
+        key=row["source_key"],
+        value=row["source_value"],
+    )
 
 
 class PlacementRepository:
@@ -35,6 +60,7 @@ class PlacementRepository:
         referral_ids: Iterable[str],
         placement_ids: Iterable[str],
     ) -> None:
+        """The participants named, and their placements with those named by id."""
         rows = await self.conn.fetch(
             "SELECT * FROM participants WHERE participant_id = ANY($1::text[])"
             " OR referral_id = ANY($2::text[])",
@@ -54,7 +80,10 @@ class PlacementRepository:
                 dirty=False,
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])", list(placement_ids)
+            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])"
+            " OR participant_id = ANY($2::text[])",
+            list(placement_ids),
+            sorted(self.referral_of),
         ):
             self.placements[row["placement_id"]] = PlacementRecord(
                 job=JobStarted.model_validate_json(row["content"]),
@@ -62,6 +91,9 @@ class PlacementRepository:
                 pays_llw=row["pays_llw"],
                 below_minimum_wage=row["below_minimum_wage"],
                 end_date=row["end_date"],
+                withdrawn=row["withdrawn"],
+                source=_source(row),
+                source_event_id=row["source_event_id"],
             )
 
     def put_participant(
@@ -75,6 +107,9 @@ class PlacementRepository:
     def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
         referral_id = self.referral_of.get(participant_id)
         return self.by_referral.get(referral_id) if referral_id else None
+
+    def placements_of(self, participant_id: str) -> list[PlacementRecord]:
+        return [p for p in self.placements.values() if p.participant_id == participant_id]
 
     def put_placement(self, record: PlacementRecord) -> None:
         self.placements[record.job.placement_id] = record
@@ -103,6 +138,14 @@ class PlacementRepository:
                 r.below_minimum_wage,
                 r.job.model_dump_json(),
                 r.end_date,
+                r.withdrawn,
+                r.source_event_id,
+                r.source.spec.name if r.source else None,
+                r.source.topic if r.source else None,
+                r.source.partition if r.source else None,
+                r.source.offset if r.source else None,
+                r.source.key if r.source else None,
+                r.source.value if r.source else None,
             )
             for pid in sorted(self._dirty_placements)
             for r in [self.placements[pid]]
@@ -110,9 +153,13 @@ class PlacementRepository:
         if placements:
             await self.conn.executemany(
                 "INSERT INTO placements (placement_id, participant_id, provider_id,"
-                " job_start_date, pays_llw, below_minimum_wage, content, end_date)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)"
-                " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date",
+                " job_start_date, pays_llw, below_minimum_wage, content, end_date, withdrawn,"
+                " source_event_id, source_spec, source_topic, source_partition, source_offset,"
+                " source_key, source_value)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14,"
+                " $15, $16)"
+                " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
+                " withdrawn = EXCLUDED.withdrawn",
                 placements,
             )
         self._dirty_participants.clear()

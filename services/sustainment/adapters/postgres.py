@@ -9,7 +9,13 @@ from datetime import date
 
 from asyncpg import Record
 
-from schemas.common import EligibilityGroup, EmploymentType, EvidenceKind, MilestoneKind
+from schemas.common import (
+    EligibilityGroup,
+    EmploymentType,
+    EvidenceKind,
+    MilestoneKind,
+    RejectionReason,
+)
 from services.common.db import Connection
 from services.sustainment.domain import (
     EvidenceFacts,
@@ -34,6 +40,7 @@ class PlacementRecord:
     participant_id: str
     provider_id: str
     end_date: date | None = None
+    withdrawn: bool = False
 
 
 @dataclass
@@ -117,7 +124,11 @@ class SustainmentRepository:
             "SELECT * FROM placements WHERE placement_id = ANY($1::text[])", list(placement_ids)
         ):
             self.placements[row["placement_id"]] = PlacementRecord(
-                _placement_facts(row), row["participant_id"], row["provider_id"], row["end_date"]
+                _placement_facts(row),
+                row["participant_id"],
+                row["provider_id"],
+                row["end_date"],
+                row["withdrawn"],
             )
         for row in await self.conn.fetch(
             "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
@@ -165,8 +176,10 @@ class SustainmentRepository:
         )
         await self.conn.executemany(
             "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
-            " employment_type, pays_llw, end_date) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date",
+            " employment_type, pays_llw, end_date, withdrawn)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
+            " withdrawn = EXCLUDED.withdrawn",
             [
                 (
                     r.facts.placement_id,
@@ -176,6 +189,7 @@ class SustainmentRepository:
                     r.facts.employment_type.value,
                     r.facts.pays_llw,
                     r.end_date,
+                    r.withdrawn,
                 )
                 for pid in sorted(self._dirty_placements)
                 for r in [self.placements[pid]]
@@ -186,8 +200,7 @@ class SustainmentRepository:
             " version, retracted, kind, period_start, period_end, gross_earnings_pence,"
             " hours_hundredths, reported_on)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            " ON CONFLICT (evidence_id) DO UPDATE SET placement_id = EXCLUDED.placement_id,"
-            " participant_id = EXCLUDED.participant_id, version = EXCLUDED.version,"
+            " ON CONFLICT (evidence_id) DO UPDATE SET version = EXCLUDED.version,"
             " retracted = EXCLUDED.retracted, kind = EXCLUDED.kind,"
             " period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,"
             " gross_earnings_pence = EXCLUDED.gross_earnings_pence,"
@@ -226,7 +239,8 @@ class SustainmentRepository:
         }
         placements: dict[str, list[PlacementFacts]] = defaultdict(list)
         for r in await self.conn.fetch(
-            "SELECT * FROM placements WHERE participant_id = ANY($1::text[])", ids
+            "SELECT * FROM placements WHERE participant_id = ANY($1::text[]) AND NOT withdrawn",
+            ids,
         ):
             placements[r["participant_id"]].append(_placement_facts(r))
         evidence: dict[str, list[EvidenceFacts]] = defaultdict(list)
@@ -244,6 +258,9 @@ class SustainmentRepository:
                 occurrence=r["occurrence"],
                 active=r["active"],
                 reached_on=r["reached_on"],
+                amount_due_pence=r["amount_due_pence"],
+                payable=r["payable"],
+                not_payable_reason=_reason(r["not_payable_reason"]),
             )
         return [
             ParticipantHistory(p, placements[pid], evidence[pid], recorded[pid])
@@ -251,10 +268,29 @@ class SustainmentRepository:
         ]
 
     async def record_milestones(self, rows: Sequence[tuple[str, RecordedMilestone]]) -> None:
+        """Upsert what was announced; the last row for a (participant, milestone) wins."""
         await self.conn.executemany(
-            "INSERT INTO milestones (participant_id, milestone, occurrence, active, reached_on)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, milestone) DO UPDATE"
-            " SET occurrence = EXCLUDED.occurrence, active = EXCLUDED.active,"
-            " reached_on = EXCLUDED.reached_on",
-            [(pid, m.milestone.value, m.occurrence, m.active, m.reached_on) for pid, m in rows],
+            "INSERT INTO milestones (participant_id, milestone, occurrence, active, reached_on,"
+            " amount_due_pence, payable, not_payable_reason)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (participant_id, milestone)"
+            " DO UPDATE SET occurrence = EXCLUDED.occurrence, active = EXCLUDED.active,"
+            " reached_on = EXCLUDED.reached_on, amount_due_pence = EXCLUDED.amount_due_pence,"
+            " payable = EXCLUDED.payable, not_payable_reason = EXCLUDED.not_payable_reason",
+            [
+                (
+                    pid,
+                    m.milestone.value,
+                    m.occurrence,
+                    m.active,
+                    m.reached_on,
+                    m.amount_due_pence,
+                    m.payable,
+                    m.not_payable_reason.value if m.not_payable_reason else None,
+                )
+                for pid, m in rows
+            ],
         )
+
+
+def _reason(value: str | None) -> RejectionReason | None:
+    return None if value is None else RejectionReason(value)

@@ -1,0 +1,38 @@
+"""Placement storage in memory, for the pure simulator (``services/simulation.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import cast
+
+from services.common.db import Connection
+from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
+from services.placement.domain import ParticipantOnProgramme
+
+
+@dataclass
+class PlacementStore:
+    by_referral: dict[str, ParticipantOnProgramme] = field(default_factory=dict)
+    referral_of: dict[str, str] = field(default_factory=dict)
+    placements: dict[str, PlacementRecord] = field(default_factory=dict)
+
+
+class MemoryPlacementRepository(PlacementRepository):
+    def __init__(self, store: PlacementStore) -> None:
+        super().__init__(cast(Connection, None))
+        self.by_referral = store.by_referral
+        self.referral_of = store.referral_of
+        self.placements = store.placements
+
+    async def load(
+        self,
+        participant_ids: Iterable[str],
+        referral_ids: Iterable[str],
+        placement_ids: Iterable[str],
+    ) -> None:
+        return None
+
+    async def flush(self) -> None:
+        self._dirty_participants.clear()
+        self._dirty_placements.clear()

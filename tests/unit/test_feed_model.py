@@ -1,0 +1,416 @@
+"""The feed's independent expectation (tools.feed.model), orders and payment comparison."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import hmac
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas.common import (
+    EligibilityGroup,
+    EmploymentType,
+    EvidenceKind,
+    MilestoneKind,
+    ReferralSource,
+)
+from schemas.payments import PaymentLineage, ProviderPaymentIssued
+from schemas.provider import (
+    EvidenceRetracted,
+    EvidenceSubmitted,
+    JobStarted,
+    ProgrammeEnded,
+    ProgrammeStarted,
+    ReferralMade,
+)
+from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS
+from tools.feed import arrange, compare, expected, generate
+from tools.feed.model import DEVELOPMENT_KEY, PaymentKey, participant_id
+from tools.feed.reference import contracts_document
+
+EO = MilestoneKind.EARNINGS_OUTCOME
+SE = MilestoneKind.SELF_EMPLOYMENT_OUTCOME
+JS = MilestoneKind.JOB_START
+AT = datetime(2024, 1, 1, 9, tzinfo=UTC)
+NINO = "AB123456C"
+PID = participant_id(NINO, DEVELOPMENT_KEY)
+
+
+def _ids() -> dict[str, Any]:
+    return {"event_id": uuid.uuid4(), "produced_at": AT}
+
+
+def referral(
+    contract: str = "whp-central",
+    group: EligibilityGroup = EligibilityGroup.LONG_TERM_UNEMPLOYED,
+    borough: str = "Camden",
+    nino: str = NINO,
+    ref: str = "r1",
+) -> ReferralMade:
+    return ReferralMade(
+        **_ids(),
+        provider_id=f"prov-{contract}",
+        contract_id=contract,
+        referral_id=ref,
+        nino=nino,
+        date_of_birth=date(1990, 5, 5),
+        borough=borough,
+        eligibility_group=group,
+        referral_source=ReferralSource.JOBCENTRE,
+        referral_date=date(2024, 1, 2),
+    )
+
+
+def start(contract: str = "whp-central", on: date = date(2024, 1, 8)) -> ProgrammeStarted:
+    return ProgrammeStarted(
+        **_ids(), provider_id=f"prov-{contract}", referral_id="r1", start_date=on
+    )
+
+
+def job(
+    pid: str,
+    on: date,
+    wage: int | None = 1200,
+    contract: str = "whp-central",
+    hours: str = "37.5",
+) -> JobStarted:
+    return JobStarted(
+        **_ids(),
+        provider_id=f"prov-{contract}",
+        referral_id="r1",
+        placement_id=pid,
+        job_start_date=on,
+        employment_type=EmploymentType.EMPLOYED if wage else EmploymentType.SELF_EMPLOYED,
+        hourly_wage_pence=wage,
+        weekly_hours=Decimal(hours),
+    )
+
+
+def evidence(
+    eid: str,
+    pid: str,
+    begin: date,
+    gross: int,
+    version: int = 1,
+    kind: EvidenceKind = EvidenceKind.PAYSLIP,
+    days: int = 28,
+    reported: date | None = None,
+    contract: str = "whp-central",
+) -> EvidenceSubmitted:
+    end = begin + timedelta(days=days - 1)
+    return EvidenceSubmitted(
+        **_ids(),
+        provider_id=f"prov-{contract}",
+        placement_id=pid,
+        evidence_id=eid,
+        version=version,
+        kind=kind,
+        period_start=begin,
+        period_end=end,
+        gross_earnings_pence=gross,
+        hours_worked=Decimal("150"),
+        reported_on=reported or end + timedelta(days=2),
+    )
+
+
+def due(events: list[Any]) -> dict[PaymentKey, int]:
+    return expected(events).due
+
+
+def key(milestone: MilestoneKind, contract: str = "whp-central") -> PaymentKey:
+    return PaymentKey(contract, PID, milestone)
+
+
+# 2024 start: threshold 416 x 1144 = 475,904 pence; LLW from 2023-11-01 is 1315.
+BASE = [referral(), start()]
+
+
+def test_threshold_crossed_pays_the_contract_price_with_the_uplift_of_the_outcome_job() -> None:
+    events = [*BASE, job("p1", date(2024, 2, 1), wage=1400)]
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 300_000))
+    assert due(events) == {}
+    events.append(evidence("e2", "p1", date(2024, 2, 29), 175_904))  # to the penny
+    assert due(events) == {key(EO): 500_000}  # 4000.00 + 25 % (job pays the LLW)
+
+
+def test_a_later_job_below_the_llw_that_crosses_loses_the_uplift() -> None:
+    events = [
+        *BASE,
+        job("p1", date(2024, 1, 15), wage=1400),
+        job("p2", date(2024, 3, 1), wage=1200),
+        evidence("e1", "p1", date(2024, 2, 1), 300_000),
+        evidence("e2", "p2", date(2024, 3, 1), 200_000),
+    ]
+    assert due(events) == {key(EO): 400_000}
+    # An earlier evidence of the LLW job, arriving later, moves the crossing onto it.
+    events.append(evidence("e0", "p1", date(2024, 1, 15), 200_000, days=14))
+    assert due(events) == {key(EO): 500_000}
+
+
+def test_versions_replace_upwards_and_retraction_is_final() -> None:
+    events = [
+        *BASE,
+        job("p1", date(2024, 2, 1), wage=1200),
+        evidence("e1", "p1", date(2024, 2, 1), 500_000),
+    ]
+    assert due(events) == {key(EO): 400_000}
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 100_000, version=2))
+    assert due(events) == {}
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 500_000, version=2))  # equal: ignored
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 500_000, version=1))  # lower: ignored
+    assert due(events) == {}
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 500_000, version=3))
+    assert due(events) == {key(EO): 400_000}
+    events.append(EvidenceRetracted(**_ids(), provider_id="prov-whp-central", evidence_id="e1"))
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 500_000, version=4))
+    assert due(events) == {}
+    # An invalid lower version is still rejected: rules before versions.
+    events.append(evidence("e1", "p1", date(2024, 2, 1), 1, version=1, reported=date(2024, 2, 2)))
+    assert expected(events).rejections == {"invalid_evidence": 1}
+
+
+def test_group_override_and_uplift_on_the_overridden_price() -> None:
+    events = [
+        referral(group=EligibilityGroup.DISABILITY),
+        start(),
+        job("p1", date(2024, 2, 1), wage=1400),
+        evidence("e1", "p1", date(2024, 2, 1), 500_000),
+    ]
+    assert due(events) == {key(EO): 562_500}  # 4500.00 + 25 %
+
+
+def test_self_employment_claim_late_and_made_payable_by_an_earlier_report() -> None:
+    begin = date(2024, 2, 1)
+    events: list[Any] = [*BASE, job("s1", begin, wage=None)]
+    for n in range(7):
+        events.append(
+            evidence(
+                f"s{n}",
+                "s1",
+                begin + timedelta(days=28 * n),
+                50_000,
+                kind=EvidenceKind.SELF_EMPLOYMENT,
+            )
+        )
+    day182 = begin + timedelta(days=181)
+    assert due(events) == {key(SE): 400_000}
+    late = day182 + timedelta(days=91)
+    covering = next(e for e in events[3:] if e.period_start <= day182 <= e.period_end)
+    events.append(covering.model_copy(update={"version": 2, "reported_on": late}))
+    result = expected(events)
+    assert result.due == {}
+    assert result.standing[key(SE)].not_payable == "claim_late"
+    events.append(
+        evidence(
+            "x",
+            "s1",
+            day182,
+            1,
+            days=2,
+            kind=EvidenceKind.SELF_EMPLOYMENT,
+            reported=day182 + timedelta(days=90),
+        )
+    )
+    assert due(events) == {key(SE): 400_000}
+
+
+def test_both_outcomes_the_earlier_is_paid_the_other_superseded() -> None:
+    begin = date(2024, 2, 1)
+    events: list[Any] = [*BASE, job("s1", begin, wage=None), job("p1", begin, wage=1400)]
+    for n in range(7):
+        events.append(
+            evidence(
+                f"s{n}",
+                "s1",
+                begin + timedelta(days=28 * n),
+                50_000,
+                kind=EvidenceKind.SELF_EMPLOYMENT,
+            )
+        )
+    events.append(evidence("e1", "p1", begin + timedelta(days=28 * 7), 500_000))
+    result = expected(events)
+    assert result.due == {key(SE): 400_000}
+    assert result.standing[key(EO)].not_payable == "superseded"
+    # The same earnings, reported for an earlier period, win.
+    events.append(evidence("e0", "p1", begin, 500_000))
+    result = expected(events)
+    assert result.due == {key(EO): 500_000}
+    assert result.standing[key(SE)].not_payable == "superseded"
+
+
+def test_a_job_after_the_leaver_date_counts_for_nothing() -> None:
+    events: list[Any] = [
+        referral(contract="pioneer-central", group=EligibilityGroup.DISABILITY),
+        start(contract="pioneer-central"),
+        job("p1", date(2024, 3, 1), contract="pioneer-central"),
+    ]
+    assert due(events) == {key(JS, "pioneer-central"): 50_000}
+    events.append(
+        ProgrammeEnded(
+            **_ids(),
+            provider_id="prov-pioneer-central",
+            referral_id="r1",
+            end_date=date(2024, 2, 28),
+            reason="moved_away",
+        )
+    )
+    result = expected(events)
+    assert result.due == {}
+    assert result.rejections == {"after_programme_end": 1}
+
+
+def test_intake_rejections_and_a_rejected_referral_does_not_use_up_its_id() -> None:
+    result = expected([referral(nino="GB123456A"), referral(), start()])
+    assert result.rejections == {"invalid_nino": 1}
+    assert result.referral_of == {PID: "r1"}
+    result = expected([referral(), referral(borough="Islington"), start()])
+    assert result.rejections == {"conflicting_referral": 1}
+    assert expected([referral(borough="HACKNEY"), start()]).rejections == {}
+    assert expected([referral(borough="Ealing")]).rejections == {"borough_outside_contract": 1}
+
+
+def test_participant_id_is_the_hmac_of_the_normalised_nino() -> None:
+    assert (
+        participant_id("AB123456C", "k") == hmac.new(b"k", b"AB123456C", hashlib.sha256).hexdigest()
+    )
+    intake = pytest.importorskip("services.intake.domain")
+    assert participant_id(NINO, "k") == intake.participant_id_for(NINO, b"k")
+
+
+def test_the_expectation_never_imports_the_services() -> None:
+    folder = Path(__file__).resolve().parents[2] / "tools" / "feed"
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n.split(".")[0] == "services" for n in names), path
+
+
+def test_reference_for_the_services_carries_the_feeds_group_prices() -> None:
+    document = contracts_document()
+    central = next(c for c in document["contracts"] if c["contract_id"] == "whp-central")
+    assert central["group_prices"]["disability"]["earnings_outcome"] == 450_000
+    assert central["prices"]["earnings_outcome"] == 400_000
+
+
+# ----------------------------------------------------------------------- generated feed
+
+
+@pytest.fixture(scope="module")
+def hard_feed() -> Any:
+    return generate(600, 5)
+
+
+def test_the_generated_feed_exercises_every_hard_path(hard_feed: Any) -> None:
+    events = [item.event for item in hard_feed.items]
+    result = expected(events)
+    assert result.unresolved == 0  # nothing waits for the hold time
+    types = Counter(e.type for e in events)
+    assert types["evidence_retraction"] > 0
+    assert any(isinstance(e, EvidenceSubmitted) and e.version > 1 for e in events)
+    reasons = Counter(s.not_payable for s in result.standing.values())
+    assert reasons["claim_late"] > 0
+    assert reasons["superseded"] > 0
+    for reason in (
+        "after_programme_end",
+        "invalid_nino",
+        "conflicting_referral",
+        "invalid_evidence",
+        "invalid_job",
+        "invalid_period",
+        "provider_mismatch",
+        "placement_outside_window",
+    ):
+        assert result.rejections.get(reason, 0) > 0, reason
+    overridden = [
+        s for k, s in result.standing.items() if s.base_pence in (450_000, 60_000, 120_000)
+    ]
+    assert overridden
+    uplifted = [k for k, s in result.standing.items() if k.milestone is EO and s.uplift_pence]
+    assert uplifted
+
+
+def test_orders_keep_each_topic_in_order_and_lose_nothing(hard_feed: Any) -> None:
+    items = list(hard_feed.items)
+    for order in ("natural", "reversed", "shuffled"):
+        arranged = arrange(items, order, seed=3)
+        assert sorted(map(id, arranged)) == sorted(map(id, items))
+        for topic in (PROVIDER_INTAKE, PROVIDER_PLACEMENTS, PROVIDER_EVIDENCE):
+            assert [i for i in arranged if i.topic is topic] == [
+                i for i in items if i.topic is topic
+            ]
+    reversed_ = arrange(items, "reversed")
+    kinds = [i.topic.name for i in reversed_]
+    assert kinds == sorted(
+        kinds, key=["provider.evidence.v1", "provider.placements.v1", "provider.intake.v1"].index
+    )
+    assert arrange(items, "shuffled", seed=3) != items
+    assert arrange(items, "shuffled", seed=3) == arrange(items, "shuffled", seed=3)
+    # The expectation is a function of the set of events: every order agrees.
+    want = expected(i.event for i in items)
+    assert expected(i.event for i in reversed_).due == want.due
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+def _payment(n: int, amount: int, reverses: str | None = None, pid: str = PID) -> Any:
+    return ProviderPaymentIssued(
+        **_ids(),
+        payment_id=f"pay-{n}",
+        contract_id="whp-central",
+        contract_version="2024-01",
+        provider_id="prov-whp-central",
+        participant_id=pid,
+        milestone=EO,
+        occurrence=n,
+        reached_on=date(2024, 3, 1),
+        amount_pence=amount,
+        base_pence=abs(amount),
+        uplift_pence=0,
+        lineage=PaymentLineage(milestone_event_id="m"),
+        reverses=reverses,
+    )
+
+
+def test_compare_nets_payments_and_reversals_per_key() -> None:
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    paid, reversal, again = (
+        _payment(1, 400_000),
+        _payment(2, -400_000, "pay-1"),
+        _payment(3, 400_000),
+    )
+    got, problems = compare(expectation, [paid, reversal, again, again])  # a re-published copy
+    assert not problems
+    assert (got.payments, got.reversals, got.net_pence, got.republished) == (2, 1, 400_000, 1)
+    _, problems = compare(expectation, [paid, reversal])
+    assert problems.count == {"amount": 1}
+    assert "net 0 pence, expected 400000" in problems.amounts[0]
+
+
+def test_compare_flags_an_unsound_payment_topic() -> None:
+    expectation = expected(BASE)
+    clash = _payment(1, 5).model_copy(update={"event_id": uuid.uuid4()})
+    _, problems = compare(
+        expectation,
+        [_payment(1, 5), clash, _payment(2, -5, "pay-9"), _payment(3, -4, "pay-1")],
+        rejections={"invalid_job": 1},
+    )
+    assert problems.count["duplicate_payment_id"] == 1
+    assert problems.count["reversal_of_nothing"] == 1
+    assert problems.count["reversal_mismatch"] == 1
+    assert problems.count["rejections"] == 1
+    assert problems.count["amount"] == 1  # 5 - 4 pence where nothing is due
+    assert any("invalid_job" in line for line in problems.lines())
