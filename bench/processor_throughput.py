@@ -56,6 +56,8 @@ from schemas.topics import (
     PROVIDER_PLACEMENTS,
     Owner,
     TopicSpec,
+    event_topic,
+    qualified,
 )
 from services.common import db
 from services.common.messages import RawRecord
@@ -89,16 +91,19 @@ class Records:
     def __init__(self) -> None:
         self._next: dict[tuple[str, int], int] = defaultdict(int)
 
-    def record(self, spec: TopicSpec, key: str, value: bytes) -> RawRecord:
+    def record(
+        self, spec: TopicSpec, key: str, value: bytes, topic: str | None = None
+    ) -> RawRecord:
         encoded = key.encode()
+        topic = topic or qualified(spec)
         partition = zlib.crc32(encoded) % spec.partitions
-        offset = self._next[(spec.name, partition)]
-        self._next[(spec.name, partition)] += 1
-        return RawRecord(spec, spec.name, partition, offset, encoded, value)
+        offset = self._next[(topic, partition)]
+        self._next[(topic, partition)] += 1
+        return RawRecord(spec, topic, partition, offset, encoded, value)
 
     def from_feed(self, items: Sequence[FeedItem], spec: TopicSpec) -> list[RawRecord]:
         return [
-            self.record(spec, i.key, i.event.model_dump_json().encode())
+            self.record(spec, i.key, i.event.model_dump_json().encode(), event_topic(spec, i.event))
             for i in items
             if i.topic is spec
         ]

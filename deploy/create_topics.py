@@ -1,4 +1,5 @@
-"""Create every topic of the registry (``schemas.topics.ALL_TOPICS``) on the broker.
+"""Create every topic of the registry (``schemas.topics.all_topics()``: internal topics, and
+the per-provider topics of every provider in contracts.json) on the broker.
 
 Idempotent: topics that already exist are left as they are.
 
@@ -17,7 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP as LOCAL_BOOTSTRAP
-from schemas.topics import ALL_TOPICS, qualified
+from schemas.topics import all_topics
 
 REPLICATION_FACTOR = 1
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
@@ -67,7 +68,7 @@ async def ensure_topics(bootstrap: str, namespace: str = "") -> list[str]:
 
     Returns once every topic shows in the broker's metadata.
     """
-    wanted = {qualified(spec, namespace): spec for spec in ALL_TOPICS}
+    wanted = all_topics(namespace)
     existing = await list_topics(bootstrap)
     missing = [
         NewTopic(name=name, num_partitions=spec.partitions, replication_factor=REPLICATION_FACTOR)

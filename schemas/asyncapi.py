@@ -14,7 +14,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from schemas.topics import ALL_TOPICS, CONSUMERS, TopicSpec
+from schemas.topics import ALL_TOPICS, CONSUMERS, PROVIDER_PREFIX, TopicSpec
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 DOCUMENT_VERSION: Final = "1.0.0"
@@ -30,9 +30,16 @@ def _message_id(model: type[BaseModel]) -> str:
     return model.__name__
 
 
+def address(spec: TopicSpec) -> str:
+    """The topic's name; a per-provider kind with its ``{provider_id}`` parameter."""
+    if not spec.per_provider:
+        return spec.name
+    return f"{PROVIDER_PREFIX}{{provider_id}}.{spec.name.removeprefix(PROVIDER_PREFIX)}"
+
+
 def _channel(spec: TopicSpec) -> dict[str, Any]:
-    return {
-        "address": spec.name,
+    channel: dict[str, Any] = {
+        "address": address(spec),
         "title": spec.name,
         "description": f"{spec.description}. Owner (only writer): {spec.owner}.",
         "messages": {
@@ -40,12 +47,17 @@ def _channel(spec: TopicSpec) -> dict[str, Any]:
         },
         "bindings": {
             "kafka": {
-                "topic": spec.name,
+                "topic": address(spec),
                 "partitions": spec.partitions,
                 "bindingVersion": _KAFKA_BINDING,
             }
         },
     }
+    if spec.per_provider:
+        channel["parameters"] = {
+            "provider_id": {"description": "A provider of contracts.json (one topic each)"}
+        }
+    return channel
 
 
 def _operation(spec: TopicSpec, action: str, who: str) -> dict[str, Any]:

@@ -82,6 +82,8 @@ class RejectionReason(StrEnum):
     INVALID_JOB = "invalid_job"
     INVALID_PERIOD = "invalid_period"
     INVALID_EVIDENCE = "invalid_evidence"
+    DUPLICATE_EVENT_ID = "duplicate_event_id"
+    """An event_id already processed, with other content (domain.md v2 §10)."""
     CLAIM_LATE = "claim_late"
     SUPERSEDED = "superseded"
     PROCESSING_FAILED = "processing_failed"

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from schemas.asyncapi import address
 from schemas.bounds import BOUNDS, TEXT_PATTERN
 from schemas.topics import ALL_TOPICS, TopicSpec
 
@@ -104,7 +105,7 @@ def render_events_doc() -> str:
     for spec in provider_topics():
         lines += [
             "",
-            f"## Topic `{spec.name}`",
+            f"## Topic `{address(spec)}`",
             "",
             f"{spec.description}. Key: `{spec.key_field}`.",
         ]

@@ -18,7 +18,9 @@ Use::
 
 ``events`` are provider event models (``schemas/provider.py``) or raw inputs
 ``(TopicSpec, bytes)`` for what does not decode (``invalid_schema``). Each arrival is one
-transaction unless ``batch_size`` groups consecutive arrivals for the same service; what a
+transaction unless ``batch_size`` groups consecutive arrivals for the same service, or a
+``list`` of arrivals of one topic is given, which is one transaction (events processed
+together, as in one consumer batch); what a
 transaction publishes is delivered (one batch per consuming service) before the next
 arrival, so the arrival order given is the order the services see. ``expire_holds``
 (default True) ends the run as if the hold time passed: whatever is still held is rejected
@@ -40,10 +42,11 @@ from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import PlacementWithdrawn
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec
+from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec, provider_topic
 from services.common.codec import Undecodable, decode, encode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
+from services.common.provenance import provider_mismatch
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
 from services.intake.adapters.memory import IntakeStore, MemoryIntakeRepository
 from services.intake.handlers import IntakeHandler
@@ -57,7 +60,9 @@ from services.sustainment.handlers import SustainmentHandler
 DEFAULT_PARTICIPANT_KEY = b"simulation-participant-key"
 DEFAULT_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
-Arrival = Event | tuple[TopicSpec, bytes]
+Arrival = Event | tuple[TopicSpec, bytes] | tuple[TopicSpec, bytes, str]
+"""A provider event (on its provider's topic), or raw bytes on a kind's topic, optionally
+on the topic of the provider named third (``provider.<id>.<kind>.v1``)."""
 PaymentKey = tuple[str, str, MilestoneKind]  # (contract_id, participant_id, milestone)
 T = TypeVar("T")
 
@@ -158,7 +163,7 @@ class Simulation:
 
 
 def simulate(
-    arrivals: Iterable[Arrival],
+    arrivals: Iterable[Arrival | list[Arrival]],
     *,
     contracts: ContractBook | None = None,
     rates: Rates | None = None,
@@ -171,7 +176,7 @@ def simulate(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     pipeline = _Pipeline(contracts or load_contracts(), rates or load_rates(), participant_key, now)
-    for batch in _batches([pipeline.record_of(a) for a in arrivals], batch_size):
+    for batch in _grouped(pipeline, arrivals, batch_size):
         pipeline.deliver(batch)
     if expire_holds:
         pipeline.expire()
@@ -218,15 +223,22 @@ class _Pipeline:
 
     def record_of(self, arrival: Arrival) -> RawRecord:
         if isinstance(arrival, tuple):
-            spec, value = arrival
-            return self._record(spec, None, value)
+            spec, value = arrival[0], arrival[1]
+            topic = provider_topic(spec, arrival[2]) if len(arrival) == 3 else spec.name
+            return self._record(spec, None, value, topic)
         spec = _provider_spec(arrival)
-        return self._record(spec, str(getattr(arrival, spec.key_field, "")), encode(arrival))
+        key = str(getattr(arrival, spec.key_field, ""))
+        provider_id = getattr(arrival, "provider_id", None)
+        topic = provider_topic(spec, provider_id) if provider_id else spec.name
+        return self._record(spec, key, encode(arrival), topic)
 
-    def _record(self, spec: TopicSpec, key: str | None, value: bytes) -> RawRecord:
-        offset = self._offsets[spec.name]
-        self._offsets[spec.name] += 1
-        return RawRecord(spec, spec.name, 0, offset, key.encode() if key else None, value)
+    def _record(
+        self, spec: TopicSpec, key: str | None, value: bytes, topic: str | None = None
+    ) -> RawRecord:
+        name = topic or spec.name
+        offset = self._offsets[name]
+        self._offsets[name] += 1
+        return RawRecord(spec, name, 0, offset, key.encode() if key else None, value)
 
     def deliver(self, records: list[RawRecord]) -> None:
         """Hand a batch to every service that reads its topic, then run until quiet."""
@@ -250,6 +262,8 @@ class _Pipeline:
             node.seen.add(message_id)
             if isinstance(decoded, Undecodable):
                 outcome.reject_record(record, RejectionReason.INVALID_SCHEMA, decoded.message)
+            elif mismatch := provider_mismatch(decoded):  # as the processor does
+                outcome.reject(decoded, RejectionReason.PROVIDER_MISMATCH, mismatch)
             else:
                 items.append(decoded)
         if items:
@@ -304,6 +318,22 @@ def _provider_spec(event: Event) -> TopicSpec:
 
 def _consumers(spec: TopicSpec) -> list[Owner]:
     return [service for service, inputs in CONSUMERS.items() if spec in inputs]
+
+
+def _grouped(
+    pipeline: _Pipeline, arrivals: Iterable[Arrival | list[Arrival]], size: int
+) -> list[list[RawRecord]]:
+    """The transactions: a list of arrivals is one; single arrivals are batched by ``size``."""
+    batches: list[list[RawRecord]] = []
+    singles: list[RawRecord] = []
+    for arrival in arrivals:
+        if isinstance(arrival, list):
+            batches += _batches(singles, size)
+            singles = []
+            batches.append([pipeline.record_of(a) for a in arrival])
+        else:
+            singles.append(pipeline.record_of(arrival))
+    return batches + _batches(singles, size)
 
 
 def _batches(records: list[RawRecord], size: int) -> list[list[RawRecord]]:

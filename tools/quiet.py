@@ -11,7 +11,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from schemas.topics import CONSUMERS, SERVICES, Owner, qualified
+from schemas.topics import SERVICES, Owner, input_topics
 from services.common.settings import ServiceSettings
 from tools.summary import topic_partitions
 
@@ -40,7 +40,7 @@ async def measure_backlog(
     ends_total = 0
     try:
         for service in services:
-            names = {qualified(spec, namespace) for spec in CONSUMERS[service]}
+            names = set(input_topics(service, namespace))
             existing = await topic_partitions(bootstrap, names)
             partitions = [
                 TopicPartition(name, p) for name in sorted(existing) for p in existing[name]

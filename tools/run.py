@@ -56,6 +56,7 @@ LOCAL_DATABASE = LOCAL_DATABASE_URL
 RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments": 9114}
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
+HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PATHS)
 STALE_AFTER = 3 * 3600  # seconds: older runs' topics and databases are dropped
 
 
@@ -157,11 +158,13 @@ def _progress(started: float) -> Callable[[Backlog], None]:
     return report
 
 
-def run(participants: int, seed: int, order: Order = "natural") -> int:
+def run(
+    participants: int, seed: int, order: Order = "natural", hard_share: float = HARD_SHARE
+) -> int:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA
     database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
     began = time.monotonic()
-    feed = generate(participants, seed)
+    feed = generate(participants, seed, hard_share=hard_share)
     items = arrange(feed.items, order, seed)
     reference = write_reference(ROOT / ".state" / "run" / "reference")
     with (
@@ -210,7 +213,9 @@ def run(participants: int, seed: int, order: Order = "natural") -> int:
             say("services stopped")
     expectation = expected((item.event for item in feed.items), DEVELOPMENT_KEY)
     print(format_summary(summary, expected_counts(feed.items)))
-    got, problems = compare(expectation, summary.payment_events, rejection_totals(summary))
+    got, problems = compare(
+        expectation, summary.payment_events, rejection_totals(summary), summary.milestone_net
+    )
     problems_of_summary(summary, problems)
     print()
     print(format_figures(order, got, expectation, problems))
@@ -260,8 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         default="natural",
         help="arrival order: natural, reversed (evidence, placements, intake) or shuffled",
     )
+    parser.add_argument(
+        "--hard-share",
+        type=arguments.share,
+        default=HARD_SHARE,
+        help="share of people on a hard path, 0-1 (default %(default)s)",
+    )
     args = parser.parse_args(argv)
-    return run(args.participants, args.seed, args.order)
+    return run(args.participants, args.seed, args.order, args.hard_share)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from schemas.topics import by_name, qualified
+from schemas.topics import PROVIDERS, all_topics, resolve
 from services.common import db, logs, observe
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
@@ -55,8 +55,10 @@ class ServiceApp:
             producer_acks=-1,
             stream_buffer_maxsize=4 * s.batch_max_events,
         )
-        names = [qualified(spec, s.topic_namespace) for spec in self.handler.inputs]
-        topic = app.topic(*names, value_serializer="raw", key_serializer="raw")
+        # The registry's topics as of start: a provider added to contracts.json is
+        # consumed after a restart.
+        self.topics = list(all_topics(s.topic_namespace, PROVIDERS, self.handler.inputs))
+        topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
 
         @app.task  # type: ignore[untyped-decorator]
         async def start_runtime() -> None:
@@ -104,7 +106,7 @@ class ServiceApp:
         )
         self.ready.set()
         SERVICE_READY.labels(self.service).set(1)
-        log.info("%s ready: consuming %s", self.service, [t.name for t in self.handler.inputs])
+        log.info("%s ready: consuming %d topics %s", self.service, len(self.topics), self.topics)
         try:
             await relay.run()
         finally:
@@ -112,9 +114,9 @@ class ServiceApp:
             await pool.close()
 
     def _raw(self, message: Any) -> RawRecord:
-        name = message.topic.removeprefix(self.settings.topic_namespace)
+        spec, _ = resolve(message.topic, self.settings.topic_namespace)
         return RawRecord(
-            spec=by_name(name),
+            spec=spec,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,

@@ -83,9 +83,7 @@ async def claim_new(conn: Connection, message_ids: Sequence[str]) -> set[str]:
 
 
 async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace: str) -> int:
-    rows = [
-        (f"{namespace}{o.spec.name}", o.key, str(o.event.event_id), encode(o.event)) for o in events
-    ]
+    rows = [(o.topic(namespace), o.key, str(o.event.event_id), encode(o.event)) for o in events]
     if rows:
         await conn.copy_records_to_table(
             "outbox", records=rows, columns=["topic", "key", "event_id", "value"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.base import Event
-from schemas.topics import TopicSpec
+from schemas.topics import TopicSpec, provider_of, topic_name
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,14 @@ class RawRecord:
     offset: int
     key: bytes | None
     value: bytes
+
+    @property
+    def provider_id(self) -> str | None:
+        """The provider whose topic this record came from (None: an internal topic).
+
+        Derived from the topic name, so a record kept in the hold table keeps it too.
+        """
+        return provider_of(self.spec, self.topic)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,11 @@ class Outgoing:
     spec: TopicSpec
     key: str
     event: Event
+    provider_id: str | None = None
+    """For a per-provider topic (a provider's rejections): whose topic."""
+
+    def topic(self, namespace: str = "") -> str:
+        return topic_name(self.spec, namespace, self.provider_id)
 
 
 def ids_named(items: Iterable[Received], field: str) -> set[str]:

@@ -26,7 +26,7 @@ from schemas.common import MilestoneKind
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import ALL_TOPICS
+from schemas.topics import ALL_TOPICS, kind_name
 from services.common import db, metrics
 from services.common.messages import Outgoing
 from services.common.reference import load_contracts
@@ -130,7 +130,7 @@ def consumer_lag(
         start = committed.get(tp)
         if start is None:
             start = earliest.get(tp)
-        topic = tp.topic.removeprefix(namespace)
+        topic = kind_name(tp.topic, namespace)
         behind = max(0, high - start) if high is not None and start is not None else 0
         lag[topic] = lag.get(topic, 0) + behind
     return lag

@@ -10,7 +10,7 @@ from datetime import datetime
 from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.rejections import EventRejected
-from schemas.topics import REJECTIONS, Owner, TopicSpec
+from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
 from services.common.messages import Outgoing, RawRecord, Received
 
 EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
@@ -41,7 +41,7 @@ class BatchOutcome:
         self.outgoing.append(Outgoing(spec, key, event))
 
     def reject(self, item: Received, reason: RejectionReason, message: str) -> None:
-        provider = getattr(item.event, "provider_id", None)
+        provider = item.record.provider_id or getattr(item.event, "provider_id", None)
         self.reject_record(item.record, reason, message, item.event_id, provider)
 
     def reject_record(
@@ -52,6 +52,8 @@ class BatchOutcome:
         source_event_id: str | None = None,
         provider_id: str | None = None,
     ) -> None:
+        if record.provider_id is not None:
+            provider_id = record.provider_id  # the topic says who sent it, not the JSON
         self.rejections.append(
             EventRejected(
                 event_id=derived_event_id("rejected", self.service, record_id(record)),
@@ -93,9 +95,24 @@ class BatchOutcome:
         self.released = set(released)
 
     def all_outgoing(self) -> list[Outgoing]:
-        spec = REJECTIONS[self.service]
-        rejected = [Outgoing(spec, r.source_event_id or record_key(r), r) for r in self.rejections]
-        return self.outgoing + rejected
+        """Decided events, then the rejections: a record read from a provider's topic is
+        rejected onto that provider's rejection topic, an internal one onto the service's."""
+        return self.outgoing + [self._rejection_outgoing(r) for r in self.rejections]
+
+    def _rejection_outgoing(self, rejected: EventRejected) -> Outgoing:
+        key = rejected.source_event_id or record_key(rejected)
+        if rejected.provider_id is not None and _from_provider_topic(rejected):
+            return Outgoing(PROVIDER_REJECTIONS, key, rejected, rejected.provider_id)
+        return Outgoing(REJECTIONS[self.service], key, rejected)
+
+
+def _from_provider_topic(rejected: EventRejected) -> bool:
+    """Was the rejected record read from its provider's own topic?"""
+    suffix = f".{rejected.provider_id}."
+    return any(
+        rejected.source_topic.endswith(suffix + kind.name.removeprefix("provider."))
+        for kind in PROVIDER_KINDS
+    )
 
 
 def record_key(rejected: EventRejected) -> str:

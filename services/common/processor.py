@@ -19,11 +19,12 @@ from typing import Protocol
 import asyncpg
 
 from schemas.common import RejectionReason
-from schemas.topics import Owner, TopicSpec
+from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
+from services.common.provenance import provider_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,8 @@ class BatchProcessor:
                 fresh.discard(message_id)
                 if isinstance(item, Undecodable):
                     outcome.reject_record(item.record, RejectionReason.INVALID_SCHEMA, item.message)
+                elif mismatch := provider_mismatch(item):
+                    outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
                 else:
                     items.append(item)
             held = await self._handle_rounds(conn, items, outcome)
@@ -244,7 +247,7 @@ class BatchProcessor:
 
     def _count_rejections(self, outcome: BatchOutcome) -> None:
         for rejected in outcome.rejections:
-            topic = rejected.source_topic.removeprefix(self.namespace)
+            topic = kind_name(rejected.source_topic, self.namespace)
             metrics.EVENTS_REJECTED.labels(self._service, topic, rejected.reason).inc()
 
 

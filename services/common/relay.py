@@ -13,6 +13,7 @@ from collections import Counter
 
 from aiokafka import AIOKafkaProducer
 
+from schemas.topics import kind_name
 from services.common import db, metrics
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class OutboxRelay:
             "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
         )
         for topic, n in Counter(r["topic"] for r in rows).items():
-            metrics.EVENTS_PRODUCED.labels(self.service, topic.removeprefix(self.namespace)).inc(n)
+            metrics.EVENTS_PRODUCED.labels(self.service, kind_name(topic, self.namespace)).inc(n)
         return len(rows)
 
 

@@ -16,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from deploy.create_topics import ensure_topics
-from schemas.topics import SERVICES, TopicSpec, qualified
+from schemas.topics import SERVICES, TopicSpec, topic_name
 from tools.services import ServiceProcesses
 
 PARTICIPANT_KEY = "e2e-test-key"
@@ -36,15 +36,16 @@ class Pipeline:
     namespace: str
     processes: ServiceProcesses
 
-    def topic(self, spec: TopicSpec) -> str:
-        return qualified(spec, self.namespace)
+    def topic(self, spec: TopicSpec, provider_id: str | None = None) -> str:
+        return topic_name(spec, self.namespace, provider_id)
 
-    async def publish(self, messages: list[tuple[TopicSpec, str, bytes]]) -> None:
+    async def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
+        """Send (topic name without the namespace, key, value) messages in order."""
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
         await producer.start()
         try:
-            for spec, key, value in messages:
-                await producer.send_and_wait(self.topic(spec), value=value, key=key.encode())
+            for topic, key, value in messages:
+                await producer.send_and_wait(self.namespace + topic, value=value, key=key.encode())
         finally:
             await producer.stop()
 
@@ -53,10 +54,12 @@ class Pipeline:
         spec: TopicSpec,
         done: Callable[[list[Any]], bool],
         deadline_seconds: float = 120.0,
+        provider_id: str | None = None,
     ) -> list[Any]:
-        """Decode events of ``spec`` from the beginning until ``done(events)`` holds."""
+        """Decode events of ``spec`` (of ``provider_id`` for a per-provider kind) from the
+        beginning until ``done(events)`` holds."""
         consumer = AIOKafkaConsumer(
-            self.topic(spec),
+            self.topic(spec, provider_id),
             bootstrap_servers=self.bootstrap,
             group_id=None,
             auto_offset_reset="earliest",

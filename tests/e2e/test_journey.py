@@ -29,8 +29,10 @@ from schemas.topics import (
     PROVIDER_EVIDENCE,
     PROVIDER_INTAKE,
     PROVIDER_PLACEMENTS,
-    REJECTIONS,
+    PROVIDER_REJECTIONS,
     TopicSpec,
+    event_topic,
+    provider_topic,
 )
 from services.intake.domain import participant_id_for
 from tests.e2e.conftest import PARTICIPANT_KEY, Pipeline
@@ -39,7 +41,7 @@ from tools.summary import read_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-Message = tuple[TopicSpec, str, bytes]
+Message = tuple[str, str, bytes]  # topic (without namespace), key, value
 
 
 def _meta(day: date) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def _meta(day: date) -> dict[str, Any]:
 
 
 def _msg(spec: TopicSpec, key: str, event: Event) -> Message:
-    return (spec, key, event.model_dump_json().encode())
+    return (event_topic(spec, event), key, event.model_dump_json().encode())
 
 
 def journey(
@@ -126,7 +128,11 @@ async def test_a_journey_through_all_four_services_is_paid_by_its_contract(
     run = uuid.uuid4().hex[:6]
     central = journey(run, "whp-central", "Camden", "AB 12 34 56 C", 1400)
     local = journey(run, "whp-local", "Newham", "CE123456D", 1400)
-    garbage: Message = (PROVIDER_INTAKE, "garbage", b"\xff this is not json")
+    garbage: Message = (
+        provider_topic(PROVIDER_INTAKE, "prov-whp-central"),
+        "garbage",
+        b"\xff this is not json",
+    )
 
     await pipeline.publish([*central, *local, garbage])
 
@@ -165,7 +171,9 @@ async def test_a_journey_through_all_four_services_is_paid_by_its_contract(
         f"evd-{run}-whp-central-5",
     )
 
-    rejections = await pipeline.read_until(REJECTIONS["intake"], lambda es: len(es) >= 1)
+    rejections = await pipeline.read_until(
+        PROVIDER_REJECTIONS, lambda es: len(es) >= 1, provider_id="prov-whp-central"
+    )
     assert [(r.reason, base64.b64decode(r.original_b64)) for r in rejections] == [
         (RejectionReason.INVALID_SCHEMA, b"\xff this is not json")
     ]

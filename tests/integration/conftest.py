@@ -49,7 +49,7 @@ from schemas.provider import (
 )
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import ALL_TOPICS, TopicSpec, by_name, qualified
+from schemas.topics import ALL_TOPICS, TopicSpec, all_topics, resolve, topic_name
 from services.common import db
 from services.common.messages import RawRecord
 from services.common.processor import BatchProcessor, BatchReport, Handler
@@ -107,18 +107,40 @@ class RecordFeed:
         self._next_offset: dict[tuple[str, int], int] = defaultdict(int)
 
     def raw(
-        self, spec: TopicSpec, value: bytes, *, key: str | None = None, partition: int = 0
+        self,
+        spec: TopicSpec,
+        value: bytes,
+        *,
+        key: str | None = None,
+        partition: int = 0,
+        provider_id: str | None = None,
     ) -> RawRecord:
-        topic = qualified(spec, self.namespace)
+        """A record of ``spec``; a per-provider one on ``provider_id``'s topic (default
+        ``PROVIDER``)."""
+        if spec.per_provider:
+            provider_id = provider_id or PROVIDER
+        topic = topic_name(spec, self.namespace, provider_id)
         offset = self._next_offset[(topic, partition)]
         self._next_offset[(topic, partition)] += 1
         encoded_key = key.encode() if key is not None else None
         return RawRecord(spec, topic, partition, offset, encoded_key, value)
 
-    def record(self, event: Event, *, partition: int = 0) -> RawRecord:
+    def record(
+        self, event: Event, *, partition: int = 0, provider_id: str | None = None
+    ) -> RawRecord:
+        """The event as a record; a provider's event on the topic of the provider it
+        names, unless ``provider_id`` says whose topic it was sent to."""
         spec = spec_of(event)
         key = str(getattr(event, spec.key_field))
-        return self.raw(spec, event.model_dump_json().encode(), key=key, partition=partition)
+        if spec.per_provider and provider_id is None:
+            provider_id = getattr(event, "provider_id", None)
+        return self.raw(
+            spec,
+            event.model_dump_json().encode(),
+            key=key,
+            partition=partition,
+            provider_id=provider_id,
+        )
 
 
 # -- the outbox ------------------------------------------------------------------
@@ -132,7 +154,7 @@ class OutboxRow:
 
 
 def decode_outbox_row(row: Any, namespace: str = "") -> OutboxRow:
-    spec = by_name(row["topic"].removeprefix(namespace))
+    spec, _ = resolve(row["topic"], namespace)
     event = spec.adapter.validate_json(row["value"])
     assert str(event.event_id) == row["event_id"]
     return OutboxRow(row["topic"], row["key"], event)
@@ -537,8 +559,8 @@ async def read_topics(
     await consumer.start()
     try:
         partitions = [
-            TopicPartition(qualified(spec, namespace), p)
-            for spec in specs
+            TopicPartition(name, p)
+            for name, spec in all_topics(namespace, specs=specs).items()
             for p in range(spec.partitions)
         ]
         consumer.assign(partitions)

@@ -8,11 +8,10 @@ from collections import defaultdict
 import pytest
 
 from schemas.topics import (
-    ALL_TOPICS,
     PROVIDER_EVIDENCE,
     PROVIDER_INTAKE,
     PROVIDER_PLACEMENTS,
-    qualified,
+    all_topics,
 )
 from tests.integration.conftest import read_topics
 from tools.feed.expectation import expected_counts
@@ -34,14 +33,15 @@ async def test_published_feed_reads_back(kafka_bootstrap: str, namespace: str) -
 
     summary = await read_summary(kafka_bootstrap, namespace)
     assert not summary.missing_topics
-    on_provider_topics = sum(summary.messages[qualified(s, namespace)] for s in PROVIDER_TOPICS)
+    provider_topics = all_topics(namespace, specs=PROVIDER_TOPICS)
+    on_provider_topics = sum(summary.messages[name] for name in provider_topics)
     assert on_provider_topics == len(items)
     assert not summary.undecodable
     assert summary.referrals == expected.referrals >= 40  # some people are referred twice
     # Nothing else runs under this namespace: the service topics are empty.
-    for spec in ALL_TOPICS:
-        if spec not in PROVIDER_TOPICS:
-            assert summary.messages[qualified(spec, namespace)] == 0
+    for name in all_topics(namespace):
+        if name not in provider_topics:
+            assert summary.messages[name] == 0
     assert "referrals" in format_summary(summary, expected)
 
     # Every message arrived with its key, and messages of one key kept the feed's order.
@@ -52,13 +52,14 @@ async def test_published_feed_reads_back(kafka_bootstrap: str, namespace: str) -
                 wanted[item.key].append(item.event.model_dump_json().encode())
         got: defaultdict[str, list[bytes]] = defaultdict(list)
         read = await read_topics(kafka_bootstrap, [spec], namespace)
-        for key, value in read[qualified(spec, namespace)]:
-            got[key].append(value)
+        for name in all_topics(namespace, specs=[spec]):
+            for key, value in read[name]:
+                got[key].append(value)
         assert got == wanted
 
 
 async def test_summary_of_missing_topics(kafka_bootstrap: str) -> None:
     namespace = f"it-none-{uuid.uuid4().hex[:10]}."
     summary = await read_summary(kafka_bootstrap, namespace)
-    assert len(summary.missing_topics) == len(ALL_TOPICS)
+    assert len(summary.missing_topics) == len(all_topics(namespace))
     assert summary.referrals == 0

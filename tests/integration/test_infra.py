@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.create_topics import ensure_topics
-from schemas.topics import ALL_TOPICS, qualified
+from schemas.topics import all_topics
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ def _namespace() -> str:
 
 async def test_registry_topics_exist_after_ensure_topics(kafka_bootstrap: str) -> None:
     namespace = _namespace()
-    expected = {qualified(spec, namespace): spec.partitions for spec in ALL_TOPICS}
+    expected = {name: spec.partitions for name, spec in all_topics(namespace).items()}
 
     names = await ensure_topics(kafka_bootstrap, namespace)
     again = await ensure_topics(kafka_bootstrap, namespace)  # idempotent

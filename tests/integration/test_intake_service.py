@@ -78,7 +78,7 @@ async def test_invalid_nino_is_rejected(intake: ServiceHarness) -> None:
     output = await intake.new_output()
     rejected = of_type(output, EventRejected)
     assert [rejection_summary(r) for r in rejected] == [
-        ("invalid_nino", "provider.intake.v1", 0, 0)
+        ("invalid_nino", "provider.prov-whp-central.intake.v1", 0, 0)
     ]
     assert rejected[0].source_event_id == str(bad.event_id)
     assert "123456" not in rejected[0].message

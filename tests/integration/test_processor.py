@@ -135,7 +135,8 @@ async def test_undecodable_and_invalid_records_are_rejected_with_their_bytes(
     # then each bad record is an invalid_schema rejection holding its exact bytes ...
     rejected = of_type(output, EventRejected)
     assert [rejection_summary(r) for r in rejected] == [
-        ("invalid_schema", "provider.placements.v1", 0, offset) for offset in range(4)
+        ("invalid_schema", "provider.prov-whp-central.placements.v1", 0, offset)
+        for offset in range(4)
     ]
     assert [original_bytes(r) for r in rejected] == bad_values
     assert all(r.service == "placement" and r.source_event_id is None for r in rejected)
@@ -143,7 +144,7 @@ async def test_undecodable_and_invalid_records_are_rejected_with_their_bytes(
     assert "bonus_pence" in rejected[2].message
     assert "hourly_wage_pence" in rejected[3].message
     assert {row.topic for row in output if isinstance(row.event, EventRejected)} == {
-        "placement.rejections.v1"
+        "provider.prov-whp-central.rejections.v1"
     }
     # ... and the rest of the batch was still processed
     assert [c.placement_id for c in of_type(output, PlacementConfirmed)] == [valid.placement_id]
@@ -188,7 +189,12 @@ async def test_a_record_that_makes_the_handler_fail_is_rejected_and_the_rest_pro
 
     # then the failing record is a processing_failed rejection, the others are processed
     [rejected] = of_type(output, EventRejected)
-    assert rejection_summary(rejected) == ("processing_failed", "provider.intake.v1", 0, 1)
+    assert rejection_summary(rejected) == (
+        "processing_failed",
+        "provider.prov-whp-central.intake.v1",
+        0,
+        1,
+    )
     assert rejected.source_event_id == str(poison.event_id)
     assert original_bytes(rejected) == batch[1].value
     assert "RuntimeError: cannot handle ref-poison" in rejected.message
@@ -242,7 +248,12 @@ async def test_a_released_record_that_fails_is_rejected_not_the_record_releasing
 
     # then the start is rejected as processing_failed; both referrals are stored
     [rejected] = of_type(await service.new_output(), EventRejected)
-    assert rejection_summary(rejected) == ("processing_failed", "provider.intake.v1", 0, 0)
+    assert rejection_summary(rejected) == (
+        "processing_failed",
+        "provider.prov-whp-central.intake.v1",
+        0,
+        0,
+    )
     assert rejected.source_event_id == str(start.event_id)
     assert original_bytes(rejected) == start_record.value
     assert (report.processed, report.rejected) == (2, 1)
@@ -332,7 +343,12 @@ async def test_held_job_start_is_rejected_once_the_hold_time_ran_out(
     [rejected] = of_type(output, EventRejected)
     assert expired == 1
     assert len(output) == 1
-    assert rejection_summary(rejected) == ("unknown_participant", "provider.placements.v1", 0, 0)
+    assert rejection_summary(rejected) == (
+        "unknown_participant",
+        "provider.prov-whp-central.placements.v1",
+        0,
+        0,
+    )
     assert rejected.source_event_id == str(job.event_id)
     assert rejected.provider_id == PROVIDER
     assert original_bytes(rejected) == record.value

@@ -6,7 +6,7 @@ import pytest
 
 from schemas.intake import ParticipantStarted
 from schemas.rejections import EventRejected
-from schemas.topics import PARTICIPANTS, REJECTIONS
+from schemas.topics import PARTICIPANTS, PROVIDER_REJECTIONS
 from services.common.db import Pool
 from services.common.relay import OutboxRelay, make_producer
 from tests.integration.conftest import (
@@ -49,9 +49,12 @@ async def test_relay_publishes_outbox_rows_with_their_keys_then_deletes_them(
         await producer.stop()
 
     # then exactly those events are on the namespaced topics, keyed, and the outbox is empty
-    read = await read_topics(kafka_bootstrap, [PARTICIPANTS, REJECTIONS["intake"]], namespace)
-    assert {topic: sorted(records) for topic, records in read.items()} == expected
-    assert set(read) == {f"{namespace}intake.participants.v1", f"{namespace}intake.rejections.v1"}
+    read = await read_topics(kafka_bootstrap, [PARTICIPANTS, PROVIDER_REJECTIONS], namespace)
+    assert {topic: sorted(records) for topic, records in read.items() if records} == expected
+    assert set(expected) == {
+        f"{namespace}intake.participants.v1",
+        f"{namespace}provider.prov-whp-central.rejections.v1",
+    }
     assert pending[0].key == pending[0].event.participant_id
     assert published == 2
     assert await intake.outbox() == []

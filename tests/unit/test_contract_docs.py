@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from schemas.asyncapi import asyncapi_document, channel_id
+from schemas.asyncapi import address, asyncapi_document, channel_id
 from schemas.events_doc import example, provider_topics, render_events_doc
 from schemas.export import ASYNCAPI_DOC, EVENTS_DOC, JSON_DIR, main, stale_files
 from schemas.topics import ALL_TOPICS, CONSUMERS
@@ -69,7 +69,8 @@ def test_asyncapi_document_is_committed_and_version_3() -> None:
 def test_asyncapi_has_a_channel_per_topic_and_every_ref_resolves() -> None:
     document = asyncapi_document()
     addresses = {c["address"] for c in document["channels"].values()}
-    assert addresses == {spec.name for spec in ALL_TOPICS}
+    assert addresses == {address(spec) for spec in ALL_TOPICS}
+    assert "provider.{provider_id}.intake.v1" in addresses
     refs = all_refs(document)
     assert refs
     for ref in refs:

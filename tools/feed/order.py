@@ -16,7 +16,7 @@ import random
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, qualified
+from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, event_topic
 from tools.feed.generate import FeedItem
 
 Order = Literal["natural", "reversed", "shuffled"]
@@ -26,10 +26,10 @@ ORDERS: Final[tuple[Order, ...]] = ("natural", "reversed", "shuffled")
 def topic_name(item: FeedItem, namespace: str = "") -> str:
     """The broker topic ``item`` is published to (all feed publishing goes through here).
 
-    Provider topics become per provider (``provider.<provider_id>.<kind>.v1``) when the
-    topic registry offers them; this is the one place to switch.
+    Provider topics are per provider (``provider.<provider_id>.<kind>.v1``): an event
+    goes to the topic of the provider it names.
     """
-    return qualified(item.topic, namespace)
+    return event_topic(item.topic, item.event, namespace)
 
 
 def arrange(items: Sequence[FeedItem], order: Order, seed: int = 0) -> list[FeedItem]:

@@ -1,0 +1,176 @@
+"""Generated provider histories for order-independence tests (hypothesis strategies).
+
+A history is a list of *streams*, one per key (a referral, a placement, an evidence id),
+each in the order its producer sends it. :func:`interleave` merges the streams in any
+order that keeps each stream's own order -- what Kafka guarantees, and all it does.
+
+Histories cover: two contracts (whp-central, pioneer-central: outcome and sustained
+prices, LLW uplifts), two eligibility groups, employed and self-employed placements,
+wages above and below the LLW, several placements per participant, leavers before and
+after job starts (so withdrawals), evidence with corrections (higher versions), stale
+and equal versions, retractions, late self-employment claims (``claim_late``), and
+invalid evidence. Evidence and job ends name only placements that start on or before
+the leaver date (see the report: evidence of a withdrawn placement is the one residual
+difference, in rejections only).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from schemas.base import Event
+from schemas.common import EligibilityGroup, EmploymentType, EvidenceKind
+from schemas.provider import (
+    EvidenceRetracted,
+    EvidenceSubmitted,
+    JobEnded,
+    JobStarted,
+    ProgrammeEnded,
+    ProgrammeStarted,
+    ReferralMade,
+)
+from tests.unit.pipeline_builders import (
+    evidence,
+    job_end,
+    job_start,
+    programme_end,
+    programme_start,
+    referral,
+    retraction,
+)
+
+NINOS = ("AB123456C", "CE654321A", "JK112233B")
+CONTRACTS = ("whp-central", "pioneer-central")
+PERIOD_DAYS = 35
+
+Stream = list[Event]
+
+
+@st.composite
+def histories(draw: st.DrawFn, max_participants: int = 2) -> list[Stream]:
+    streams: list[Stream] = []
+    for n in range(draw(st.integers(1, max_participants))):
+        streams.extend(draw(participant_streams(n)))
+    return streams
+
+
+@st.composite
+def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
+    contract = draw(st.sampled_from(CONTRACTS))
+    provider = f"prov-{contract}"
+    ref = f"ref-{n}"
+    start = date(2024, 4, 1) + timedelta(days=draw(st.integers(0, 14)))
+    group = draw(
+        st.sampled_from([EligibilityGroup.DISABILITY, EligibilityGroup.LONG_TERM_UNEMPLOYED])
+    )
+    leaver = draw(st.none() | st.integers(20, 240).map(lambda d: start + timedelta(days=d)))
+    intake: Stream = [
+        referral(ref, nino=NINOS[n], provider_id=provider, contract_id=contract, group=group),
+        programme_start(ref, start_date=start, provider_id=provider),
+    ]
+    if leaver is not None:
+        intake.append(programme_end(ref, end_date=leaver, provider_id=provider))
+    streams = [intake]
+    for j in range(draw(st.integers(1, 2))):
+        pid = f"plc-{n}-{j}"
+        employed = draw(st.booleans() | st.just(True))
+        job_date = start + timedelta(days=draw(st.integers(0, 90)))
+        kind = EmploymentType.EMPLOYED if employed else EmploymentType.SELF_EMPLOYED
+        wage = draw(st.sampled_from([1200, 1400])) if employed else None
+        job: Stream = [
+            job_start(
+                pid,
+                referral_id=ref,
+                job_start_date=job_date,
+                wage=wage,
+                employment_type=kind,
+                provider_id=provider,
+            )
+        ]
+        countable = leaver is None or job_date <= leaver
+        if countable and draw(st.booleans()) and draw(st.booleans()):
+            job.append(job_end(pid, end_date=job_date + timedelta(days=200), provider_id=provider))
+        streams.append(job)
+        if countable:
+            streams.extend(draw(evidence_streams(pid, job_date, employed, provider)))
+    return streams
+
+
+@st.composite
+def evidence_streams(
+    draw: st.DrawFn, pid: str, job_date: date, employed: bool, provider: str
+) -> list[Stream]:
+    streams: list[Stream] = []
+    kind = EvidenceKind.PAYSLIP if employed else EvidenceKind.SELF_EMPLOYMENT
+    pieces = st.integers(0, 6) if employed else st.sampled_from([4, 6, 6, 7])
+    for k in range(draw(pieces)):
+        first = job_date + timedelta(days=PERIOD_DAYS * k)
+        last = first + timedelta(days=PERIOD_DAYS - 1)
+        eid = f"ev-{pid}-{k}"
+
+        def piece(
+            version: int,
+            pence: int,
+            hours: str,
+            late: bool,
+            *,
+            eid: str = eid,
+            first: date = first,
+            last: date = last,
+        ) -> Event:
+            return evidence(
+                eid,
+                first,
+                last,
+                pence,
+                hours=Decimal(hours),
+                placement_id=pid,
+                version=version,
+                kind=kind,
+                reported_on=last + timedelta(days=120 if late else 3),
+                provider_id=provider,
+            )
+
+        pence = st.sampled_from([0, 90_000, 160_000, 240_000])
+        hours = st.sampled_from(["40", "80", "100", "80", "100", "40", "80", "80.505"])
+        late = st.sampled_from([False, False, True])  # True: claimed after 120 days
+        stream: Stream = [piece(1, draw(pence), draw(hours), draw(late))]
+        for version in range(2, 2 + draw(st.integers(0, 2))):
+            # corrections; sometimes a stale or equal version
+            v = draw(st.sampled_from([version, version, 1]))
+            stream.append(piece(v, draw(pence), draw(hours), draw(late)))
+        if draw(st.integers(0, 9)) == 0:
+            stream.append(retraction(eid, provider_id=provider))
+        streams.append(stream)
+    return streams
+
+
+@st.composite
+def interleavings(draw: st.DrawFn, streams: list[Stream]) -> list[Event]:
+    """Any merge of the streams that keeps each stream's own order."""
+    slots = [i for i, stream in enumerate(streams) for _ in stream]
+    order = draw(st.permutations(slots))
+    return interleave(streams, order)
+
+
+def interleave(streams: list[Stream], order: list[int]) -> list[Event]:
+    taken = [0] * len(streams)
+    merged: list[Event] = []
+    for i in order:
+        merged.append(streams[i][taken[i]])
+        taken[i] += 1
+    return merged
+
+
+EVIDENCE = (EvidenceSubmitted, EvidenceRetracted)
+PLACEMENTS = (JobStarted, JobEnded)
+INTAKE = (ReferralMade, ProgrammeStarted, ProgrammeEnded)
+
+
+def topic_order(streams: list[Stream], *families: tuple[type[Event], ...]) -> list[Event]:
+    """Whole topics one after the other (e.g. all evidence, then placements, then intake),
+    each stream's own order kept."""
+    return [e for kinds in families for stream in streams for e in stream if isinstance(e, kinds)]

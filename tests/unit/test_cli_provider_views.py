@@ -1,0 +1,94 @@
+"""Rejections made readable and the status classification (pure parts of the CLI)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from schemas.common import RejectionReason
+from schemas.rejections import EventRejected
+from tools.cli.publish import Receipt, Sent
+from tools.cli.rejections import format_line, parse_since, readable
+from tools.cli.status_logic import Held, classify, format_statuses
+
+
+def rejection(original: bytes, *, offset: int = 4, event_id: str | None = "ev-2") -> EventRejected:
+    return EventRejected(
+        event_id=uuid.uuid4(),
+        produced_at=datetime(2024, 3, 1, 9, tzinfo=UTC),
+        service="intake",
+        reason=RejectionReason.INVALID_NINO,
+        message="nino: not a National Insurance number",
+        source_topic="provider.intake.v1",
+        source_partition=1,
+        source_offset=offset,
+        source_event_id=event_id,
+        provider_id="prov-a",
+        original_b64=base64.b64encode(original).decode(),
+    )
+
+
+def test_a_rejection_shows_reason_message_position_and_the_original_event() -> None:
+    item = readable(rejection(b'{"type": "referral", "nino": "QQ"}'))
+    assert item.original == {"type": "referral", "nino": "QQ"}
+    text = format_line(item)
+    assert "invalid_nino" in text
+    assert "provider.intake.v1[1]@4" in text
+    assert text.endswith('original: {"type": "referral", "nino": "QQ"}')
+    assert item.as_json()["reason"] == "invalid_nino"
+
+
+def test_bytes_that_are_not_json_are_shown_as_text() -> None:
+    item = readable(rejection(b"\xff not json"))
+    assert item.original is None
+    assert item.original_text.endswith(" not json")
+    assert item.as_json()["original_text"] == item.original_text
+
+
+def test_since_takes_dates_instants_and_durations() -> None:
+    now = datetime(2024, 3, 10, 12, tzinfo=UTC)
+    assert parse_since("2d", now) == now - timedelta(days=2)
+    assert parse_since("90m", now) == now - timedelta(minutes=90)
+    assert parse_since("2024-03-01", now) == datetime(2024, 3, 1, tzinfo=UTC)
+    assert parse_since("2024-03-01T09:00:00+00:00", now) == datetime(2024, 3, 1, 9, tzinfo=UTC)
+    with pytest.raises(ValueError, match="duration like"):
+        parse_since("yesterday", now)
+
+
+def test_each_event_sent_is_accepted_rejected_or_held_by_position_or_event_id() -> None:
+    sent = [
+        Sent(1, "ev-1", "referral", "r1", "provider.intake.v1", 0, 7),
+        Sent(2, "ev-2", "referral", "r2", "provider.intake.v1", 1, 9),  # a re-sent copy
+        Sent(3, "ev-3", "evidence", "e1", "provider.evidence.v1", 2, 0),
+    ]
+    held = [Held("sustainment", "ev-3", "provider.evidence.v1", 2, 0, "placement:p9", b"{}", "t")]
+    statuses = classify(sent, [rejection(b"{}", offset=4)], held)
+
+    assert [(s.sent.line, s.state) for s in statuses] == [
+        (1, "accepted"),
+        (2, "rejected"),
+        (3, "held"),
+    ]
+    assert statuses[2].detail == "waiting for placement (job start) p9"
+    text = format_statuses(statuses)
+    assert text[0] == "3 events processed: 1 accepted, 1 rejected, 1 held"
+    assert "  line 3: evidence e1 (ev-3) — waiting for placement (job start) p9" in text
+
+
+def test_a_receipt_survives_its_file_and_counts_per_topic_and_type() -> None:
+    receipt = Receipt(
+        "prov-a",
+        "ns.",
+        (
+            Sent(1, "ev-1", "referral", "r1", "t1", 0, 7),
+            Sent(2, "ev-2", "programme_start", "r1", "t1", 0, 8),
+            Sent(3, "ev-3", "referral", "r2", "t1", 1, 0),
+        ),
+    )
+    assert Receipt.from_json(receipt.to_json()) == receipt
+    assert receipt.counts() == [("t1", "programme_start", 1), ("t1", "referral", 2)]
+    assert json.loads(receipt.to_json())["provider_id"] == "prov-a"

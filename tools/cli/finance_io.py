@@ -1,0 +1,65 @@
+"""Finance's reads: the payment topic (into a de-duplicated book) and the ledger tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import asyncpg
+
+from schemas.payments import ProviderPaymentIssued
+from schemas.topics import PAYMENTS, qualified
+from tools.cli.kafka_io import read_topics
+from tools.cli.ledger import LedgerEntry, PaymentBook
+from tools.cli.settings import CliSettings
+
+
+async def read_payments(
+    settings: CliSettings,
+    *,
+    from_beginning: bool = True,
+    follow: bool = False,
+    on_new: Callable[[ProviderPaymentIssued, PaymentBook], None] | None = None,
+) -> PaymentBook:
+    """The payment topic into a book; ``on_new`` sees each payment the first time."""
+    book = PaymentBook()
+    topic = qualified(PAYMENTS, settings.topic_namespace)
+    async for record in read_topics(
+        settings, [topic], from_beginning=from_beginning, follow=follow
+    ):
+        if record.value is None:
+            continue
+        event = PAYMENTS.adapter.validate_json(record.value)
+        if isinstance(event, ProviderPaymentIssued) and book.add(event) and on_new is not None:
+            on_new(event, book)
+    return book
+
+
+LEDGER_QUERY = """
+SELECT payment_id, contract_id, provider_id, participant_id, milestone, occurrence,
+       amount_pence, reverses
+  FROM payments.payments
+"""
+
+
+async def ledger_entries(database_url: str) -> tuple[list[LedgerEntry], int]:
+    """Every payment in the payments service's ledger, and its outbox backlog."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(LEDGER_QUERY)
+        pending = int(await conn.fetchval("SELECT count(*) FROM payments.outbox"))
+    finally:
+        await conn.close()
+    entries = [
+        LedgerEntry(
+            r["payment_id"],
+            r["contract_id"],
+            r["provider_id"],
+            r["participant_id"],
+            r["milestone"],
+            r["occurrence"],
+            r["amount_pence"],
+            r["reverses"],
+        )
+        for r in rows
+    ]
+    return entries, pending

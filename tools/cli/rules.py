@@ -1,0 +1,74 @@
+"""The rule checks that need nothing but the event and the reference data (domain.md v2 §10
+"Checks before holds"), taken from the services' own pure domain functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from schemas.provider import EvidenceSubmitted, JobStarted, ReferralMade
+from services.common.reference import ContractBook, Rates, load_contracts, load_rates
+from services.common.rejection import Rejection
+from services.intake.domain import check_referral
+from services.placement.domain import check_job_alone
+from services.sustainment.evidence_rules import check_evidence_alone, hours_to_hundredths
+from services.sustainment.facts import EvidenceFacts
+from tools.cli.lines import LineError
+
+# The field a rule's reason is about, for `line N, field F` (the rule gives a message only).
+FIELD_OF_REASON: Final = {
+    "invalid_schema": "eligibility_subgroup",
+    "invalid_nino": "nino",
+    "not_working_age": "date_of_birth",
+    "borough_outside_contract": "borough",
+    "provider_not_on_contract": "contract_id",
+    "invalid_period": "period_end",
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    contracts: ContractBook
+    rates: Rates
+
+
+@cache
+def reference(directory: Path) -> Reference:
+    """The contracts and rates of ``directory`` (the services' REFERENCE_DIR)."""
+    return Reference(
+        load_contracts(directory / "contracts.json"), load_rates(directory / "rates.json")
+    )
+
+
+def rule_errors(number: int, event: Any, ref: Reference) -> list[LineError]:
+    rejection = _first_rule_broken(event, ref)
+    if rejection is None:
+        return []
+    reason = rejection.reason.value
+    return [LineError(number, FIELD_OF_REASON.get(reason, "-"), reason, rejection.message)]
+
+
+def _first_rule_broken(event: Any, ref: Reference) -> Rejection | None:
+    if isinstance(event, ReferralMade):
+        return check_referral(event, ref.contracts)
+    if isinstance(event, JobStarted):
+        assessed = check_job_alone(event, ref.rates)
+        return assessed if isinstance(assessed, Rejection) else None
+    if isinstance(event, EvidenceSubmitted):
+        hundredths = hours_to_hundredths(event.hours_worked)
+        facts = EvidenceFacts(
+            evidence_id=event.evidence_id,
+            placement_id=event.placement_id,
+            kind=event.kind,
+            period_start=event.period_start,
+            period_end=event.period_end,
+            gross_earnings_pence=event.gross_earnings_pence,
+            hours_hundredths=hundredths if hundredths is not None else 0,
+            reported_on=event.reported_on,
+        )
+        return check_evidence_alone(
+            facts, hours_worked=event.hours_worked if hundredths is None else None
+        )
+    return None

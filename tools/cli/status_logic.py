@@ -1,0 +1,112 @@
+"""Status of what a provider sent: pure classification and wording (no I/O)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.rejections import EventRejected
+from tools.cli.publish import Sent
+
+Position = tuple[str, int, int]  # topic, partition, offset
+
+_WAITING = {
+    "referral": "waiting for referral {}",
+    "started": "waiting for the programme start of referral {}",
+    "participant": "waiting for participant {} to start",
+    "placement": "waiting for placement (job start) {}",
+    "evidence": "waiting for evidence {}",
+}
+
+
+@dataclass(frozen=True)
+class Held:
+    """An event a service keeps until what it refers to arrives."""
+
+    service: str
+    message_id: str
+    topic: str
+    partition: int
+    offset: int
+    waiting_for: str
+    value: bytes
+    held_at: str
+
+    @property
+    def position(self) -> Position:
+        return (self.topic, self.partition, self.offset)
+
+    def why(self) -> str:
+        kind, _, ident = self.waiting_for.partition(":")
+        return _WAITING.get(kind, "waiting for {}").format(ident or self.waiting_for)
+
+    def describe(self) -> str:
+        try:
+            event: Any = json.loads(self.value)
+            what = f"{event.get('type', '?')} {event.get('event_id', '')}"
+        except (ValueError, AttributeError):
+            what = f"{self.topic}[{self.partition}]@{self.offset}"
+        return f"{what}: {self.why()} (held by {self.service} since {self.held_at})"
+
+
+@dataclass(frozen=True)
+class EventStatus:
+    sent: Sent
+    state: str  # accepted | rejected | held
+    detail: str
+
+
+def classify(
+    sent: Iterable[Sent],
+    rejections: Iterable[EventRejected],
+    held: Iterable[Held],
+) -> list[EventStatus]:
+    """Each processed event: rejected (reason), held (why), else accepted. An event is
+    found by its position or by its event_id (a re-sent copy is a no-op for the services:
+    what happened to the first copy is what counts)."""
+    rejected: dict[Position | str, EventRejected] = {}
+    for r in rejections:
+        rejected[(r.source_topic, r.source_partition, r.source_offset)] = r
+        if r.source_event_id is not None:
+            rejected.setdefault(r.source_event_id, r)
+    waiting: dict[Position | str, Held] = {}
+    for h in held:
+        waiting[h.position] = waiting[h.message_id] = h
+    out = []
+    for s in sent:
+        position = (s.topic, s.partition, s.offset)
+        why_rejected = rejected.get(position, rejected.get(s.event_id))
+        why_held = waiting.get(position, waiting.get(s.event_id))
+        if why_rejected is not None:
+            detail = f"{why_rejected.reason.value}: {why_rejected.message}"
+            out.append(EventStatus(s, "rejected", detail))
+        elif why_held is not None:
+            out.append(EventStatus(s, "held", why_held.why()))
+        else:
+            out.append(EventStatus(s, "accepted", ""))
+    return out
+
+
+def format_statuses(statuses: list[EventStatus]) -> list[str]:
+    counts = Counter(s.state for s in statuses)
+    out = [
+        f"{len(statuses):,} events processed: {counts['accepted']:,} accepted, "
+        f"{counts['rejected']:,} rejected, {counts['held']:,} held"
+    ]
+    for state in ("rejected", "held"):
+        rows = [s for s in statuses if s.state == state]
+        if rows:
+            out.append(f"{state}:")
+            out += [
+                f"  line {s.sent.line}: {s.sent.type} {s.sent.key} ({s.sent.event_id}) — {s.detail}"
+                for s in rows
+            ]
+    return out
+
+
+def format_backlog(behind: Mapping[str, int]) -> str:
+    parts = [f"{service} {n:,}" for service, n in sorted(behind.items()) if n]
+    return "records not yet processed: " + (", ".join(parts) if parts else "none")
