@@ -95,11 +95,9 @@ class ServiceApp:
         self.processor = BatchProcessor(
             self.handler, pool, namespace=s.topic_namespace, hold_seconds=s.hold_seconds
         )
-        producer = make_producer(s.kafka_bootstrap_servers)
-        await producer.start()
         relay = OutboxRelay(
             pool,
-            producer,
+            lambda: make_producer(s.kafka_bootstrap_servers),
             self.service,
             wake=self.processor.outbox_written,
             namespace=s.topic_namespace,
@@ -110,7 +108,7 @@ class ServiceApp:
         try:
             await relay.run()
         finally:
-            await producer.stop()
+            await relay.stop()
             await pool.close()
 
     def _raw(self, message: Any) -> RawRecord:

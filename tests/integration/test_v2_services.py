@@ -77,7 +77,7 @@ async def test_a_leaver_withdraws_a_job_start_after_its_date_and_tells_the_provi
         after_record.topic,
         after_record.offset,
     )
-    assert base64.b64decode(rejected.original_b64) == after_record.value
+    assert base64.b64decode(rejected.original_prefix_b64) == after_record.value
     assert await placement.new_output() == []  # the same leaver again withdraws nothing more
 
     # and the same job start sent again is rejected like on arrival, not confirmed

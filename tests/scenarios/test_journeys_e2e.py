@@ -172,7 +172,7 @@ def source_event_id(rejected: EventRejected) -> str | None:
     if rejected.source_event_id is not None:
         return rejected.source_event_id
     try:
-        body = json.loads(base64.b64decode(rejected.original_b64))
+        body = json.loads(base64.b64decode(rejected.original_prefix_b64))
     except ValueError:
         return None
     return body.get("event_id") if isinstance(body, dict) else None

@@ -478,3 +478,31 @@ def test_self_employment_claims_end_on_programme_day_700(reported_day: int, paya
     standing = expected(events).standing[key(SE)]
     assert standing.reached_on == date(2024, 1, 8) + timedelta(days=636)
     assert (standing.not_payable is None) is payable
+
+
+def test_check_summary_reports_what_the_topics_lack() -> None:
+    from tools.feed.check import check_summary, format_check
+    from tools.summary import Summary
+
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    summary = Summary(missing_topics=["x.payments"], undecodable={"x.payments": 2})
+    check = check_summary(summary, expectation)
+    assert check.differences.count == {
+        "amount": 1,
+        "milestone": 3,  # job_start, first_earnings, earnings_outcome stand, none announced
+        "no_payments": 1,
+        "missing_topic": 1,
+        "undecodable": 1,
+    }
+    summary = Summary(
+        payment_events=[_payment(1, 400_000)],
+        milestone_net={
+            (k.contract_id, k.participant_id, k.milestone): 1 for k in expectation.standing
+        },
+    )
+    check = check_summary(summary, expectation)
+    assert not check.differences
+    text = format_check("natural", check, expectation)
+    assert "£4,000.00" in text
+    assert "differences                 0" in text
