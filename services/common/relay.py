@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -78,8 +79,10 @@ class OutboxRelay:
         return len(rows)
 
 
-def make_producer(bootstrap: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, **security: Any) -> AIOKafkaProducer:
+    """The relay's idempotent producer; ``security``: aiokafka's SASL options, if any."""
     return AIOKafkaProducer(
+        **security,
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,
