@@ -42,10 +42,11 @@ from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import PlacementWithdrawn
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec
+from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec, provider_topic
 from services.common.codec import Undecodable, decode, encode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
+from services.common.provenance import provider_mismatch
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
 from services.intake.adapters.memory import IntakeStore, MemoryIntakeRepository
 from services.intake.handlers import IntakeHandler
@@ -59,7 +60,9 @@ from services.sustainment.handlers import SustainmentHandler
 DEFAULT_PARTICIPANT_KEY = b"simulation-participant-key"
 DEFAULT_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
-Arrival = Event | tuple[TopicSpec, bytes]
+Arrival = Event | tuple[TopicSpec, bytes] | tuple[TopicSpec, bytes, str]
+"""A provider event (on its provider's topic), or raw bytes on a kind's topic, optionally
+on the topic of the provider named third (``provider.<id>.<kind>.v1``)."""
 PaymentKey = tuple[str, str, MilestoneKind]  # (contract_id, participant_id, milestone)
 T = TypeVar("T")
 
@@ -220,15 +223,22 @@ class _Pipeline:
 
     def record_of(self, arrival: Arrival) -> RawRecord:
         if isinstance(arrival, tuple):
-            spec, value = arrival
-            return self._record(spec, None, value)
+            spec, value = arrival[0], arrival[1]
+            topic = provider_topic(spec, arrival[2]) if len(arrival) == 3 else spec.name
+            return self._record(spec, None, value, topic)
         spec = _provider_spec(arrival)
-        return self._record(spec, str(getattr(arrival, spec.key_field, "")), encode(arrival))
+        key = str(getattr(arrival, spec.key_field, ""))
+        provider_id = getattr(arrival, "provider_id", None)
+        topic = provider_topic(spec, provider_id) if provider_id else spec.name
+        return self._record(spec, key, encode(arrival), topic)
 
-    def _record(self, spec: TopicSpec, key: str | None, value: bytes) -> RawRecord:
-        offset = self._offsets[spec.name]
-        self._offsets[spec.name] += 1
-        return RawRecord(spec, spec.name, 0, offset, key.encode() if key else None, value)
+    def _record(
+        self, spec: TopicSpec, key: str | None, value: bytes, topic: str | None = None
+    ) -> RawRecord:
+        name = topic or spec.name
+        offset = self._offsets[name]
+        self._offsets[name] += 1
+        return RawRecord(spec, name, 0, offset, key.encode() if key else None, value)
 
     def deliver(self, records: list[RawRecord]) -> None:
         """Hand a batch to every service that reads its topic, then run until quiet."""
@@ -252,6 +262,8 @@ class _Pipeline:
             node.seen.add(message_id)
             if isinstance(decoded, Undecodable):
                 outcome.reject_record(record, RejectionReason.INVALID_SCHEMA, decoded.message)
+            elif mismatch := provider_mismatch(decoded):  # as the processor does
+                outcome.reject(decoded, RejectionReason.PROVIDER_MISMATCH, mismatch)
             else:
                 items.append(decoded)
         if items:

@@ -42,3 +42,14 @@ def topic_namespace(text: str) -> str:
             f"may hold only letters, digits, '.', '_' and '-', got {text!r}"
         )
     return text
+
+
+def share(text: str) -> float:
+    """A share between 0 and 1 (a proportion of people, not money)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value

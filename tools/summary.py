@@ -28,7 +28,7 @@ from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.common import MilestoneKind
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
-from schemas.placement import PlacementConfirmed, PlacementEnded
+from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import ReferralMade
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
@@ -76,12 +76,17 @@ class Summary:
     placements_pay_llw: int = 0
     placements_below_minimum_wage: int = 0
     placements_ended: int = 0
+    placements_withdrawn: int = 0
     milestones: dict[MilestoneKind, int] = field(default_factory=dict)  # reached - revoked
     milestones_revoked: dict[MilestoneKind, int] = field(default_factory=dict)
     payments: dict[str, ContractPayments] = field(default_factory=dict)
     not_paid: dict[str, int] = field(default_factory=dict)  # by reason
     rejections: dict[str, dict[str, int]] = field(default_factory=dict)  # topic -> reason
     payment_events: list[ProviderPaymentIssued] = field(default_factory=list)  # topic order
+    # (contract, participant, milestone) -> reached minus revoked
+    milestone_net: dict[tuple[str, str, MilestoneKind], int] = field(default_factory=dict)
+    # placement_id -> (pays_llw, below_minimum_wage) of confirmed placements
+    placement_flags: dict[str, tuple[bool, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def payments_total_pence(self) -> int:
@@ -99,8 +104,23 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
             summary.placements += 1
             summary.placements_pay_llw += event.pays_llw
             summary.placements_below_minimum_wage += event.below_minimum_wage
+            summary.placement_flags[event.placement_id] = (
+                event.pays_llw,
+                event.below_minimum_wage,
+            )
+        elif isinstance(event, PlacementWithdrawn):
+            # Counts for nothing any more (domain.md §5): net of withdrawn placements.
+            summary.placements_withdrawn += 1
+            summary.placements -= 1
+            llw, below = summary.placement_flags.get(event.placement_id, (False, False))
+            summary.placements_pay_llw -= llw
+            summary.placements_below_minimum_wage -= below
         summary.placements_ended += isinstance(event, PlacementEnded)
     elif spec is MILESTONES:
+        if isinstance(event, MilestoneReached | MilestoneRevoked):
+            key = (event.contract_id, event.participant_id, event.milestone)
+            step = 1 if isinstance(event, MilestoneReached) else -1
+            summary.milestone_net[key] = summary.milestone_net.get(key, 0) + step
         if isinstance(event, MilestoneReached):
             summary.milestones[event.milestone] = summary.milestones.get(event.milestone, 0) + 1
         elif isinstance(event, MilestoneRevoked):
@@ -252,7 +272,8 @@ def format_summary(s: Summary, expected: FeedCounts | None = None) -> str:
             ["referrals", s.referrals, *col(lambda e: e.referrals)],
             ["starts", s.starts, *col(lambda e: e.starts)],
             ["leavers", s.leavers, *col(lambda e: e.leavers)],
-            ["placements", s.placements, *col(lambda e: e.job_starts)],
+            ["placements (net of withdrawn)", s.placements, *col(lambda e: e.job_starts)],
+            ["  withdrawn", s.placements_withdrawn, *([] if exp is None else ["-"])],
             ["  paying the LLW", s.placements_pay_llw, *col(lambda e: e.pays_llw)],
             [
                 "  below minimum wage",

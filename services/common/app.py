@@ -97,12 +97,11 @@ class ServiceApp:
         self.processor = BatchProcessor(
             self.handler, pool, namespace=s.topic_namespace, hold_seconds=s.hold_seconds
         )
-        options = s.kafka_options()
-        producer = make_producer(options.pop("bootstrap_servers"), **options)
-        await producer.start()
+        security = s.kafka_options()
+        del security["bootstrap_servers"]
         relay = OutboxRelay(
             pool,
-            producer,
+            lambda: make_producer(s.kafka_bootstrap_servers, **security),
             self.service,
             wake=self.processor.outbox_written,
             namespace=s.topic_namespace,
@@ -113,7 +112,7 @@ class ServiceApp:
         try:
             await relay.run()
         finally:
-            await producer.stop()
+            await relay.stop()
             await pool.close()
 
     def _raw(self, message: Any) -> RawRecord:

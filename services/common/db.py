@@ -14,6 +14,9 @@ from schemas.topics import by_name
 from services.common.codec import encode
 from services.common.messages import Outgoing, RawRecord
 
+if TYPE_CHECKING:
+    from services.common.outcome import Quarantined
+
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 
 if TYPE_CHECKING:
@@ -89,6 +92,42 @@ async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace:
             "outbox", records=rows, columns=["topic", "key", "event_id", "value"]
         )
     return len(rows)
+
+
+async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime) -> None:
+    """Keep the full originals of rejected inputs (their rejections carry only a prefix)."""
+    if not kept:
+        return
+    await conn.copy_records_to_table(
+        "quarantine",
+        records=[
+            (
+                q.message_id,
+                q.record.topic,
+                q.record.partition,
+                q.record.offset,
+                q.record.key,
+                q.record.value,
+                q.sha256,
+                str(q.reason),
+                q.message,
+                at,
+            )
+            for q in kept
+        ],
+        columns=[
+            "message_id",
+            "topic",
+            "partition",
+            "offset",
+            "key",
+            "value",
+            "sha256",
+            "reason",
+            "message",
+            "rejected_at",
+        ],
+    )
 
 
 async def hold(

@@ -1,19 +1,78 @@
-"""What handling a batch decided: events to publish, rejections, holds, releases."""
+"""What handling a batch decided: events to publish, rejections, holds, releases.
+
+A rejection is built bounded (schemas/rejections.py): a masked prefix of the original,
+its length and SHA-256, every copied text clipped; the full original goes to the
+service's ``quarantine`` table in the same transaction (:class:`Quarantined`).
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.base import Event
 from schemas.common import RejectionReason
-from schemas.rejections import EventRejected
+from schemas.rejections import (
+    MAX_REJECTION_BYTES,
+    MESSAGE_MAX,
+    ORIGINAL_PREFIX_BYTES,
+    TEXT_MAX,
+    EventRejected,
+)
 from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
 from services.common.messages import Outgoing, RawRecord, Received
 
+log = logging.getLogger(__name__)
+
 EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
+
+QUARANTINE_MESSAGE_MAX = 10_000
+
+Masker = Callable[[bytes], bytes]
+"""Hides personal data in an original before any of it goes on a topic (intake's masks
+the NINO and date of birth). Must not raise; if it does, no prefix is published."""
+
+
+def identity(value: bytes) -> bytes:
+    return value
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, saying how long it was when clipped.
+
+    Lone surrogates (which cannot be encoded) become ``?``.
+    """
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    if len(text) <= limit:
+        return text
+    marker = f"...[{len(text):,} chars]"
+    return text[: max(0, limit - len(marker))] + marker[:limit]
+
+
+def masked_prefix(value: bytes, mask: Masker) -> bytes:
+    """The first ``ORIGINAL_PREFIX_BYTES`` of ``value`` after masking (nothing if it fails)."""
+    try:
+        masked = mask(value)
+    except Exception:
+        log.exception("masking an original failed; its rejection carries no prefix")
+        return b""
+    return masked[:ORIGINAL_PREFIX_BYTES]
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """The full original of a rejected input, kept in the service's own database."""
+
+    message_id: str
+    record: RawRecord
+    reason: RejectionReason
+    message: str
+    sha256: str
 
 
 def derived_event_id(*parts: object) -> uuid.UUID:
@@ -32,8 +91,10 @@ class BatchOutcome:
 
     service: Owner
     now: datetime
+    mask_original: Masker = identity
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
     holds: list[tuple[str, str, RawRecord]] = field(default_factory=list)
     released: set[str] = field(default_factory=set)
 
@@ -54,19 +115,34 @@ class BatchOutcome:
     ) -> None:
         if record.provider_id is not None:
             provider_id = record.provider_id  # the topic says who sent it, not the JSON
-        self.rejections.append(
-            EventRejected(
-                event_id=derived_event_id("rejected", self.service, record_id(record)),
-                produced_at=self.now,
-                service=self.service,
+        digest = hashlib.sha256(record.value).hexdigest()
+        rejected = EventRejected(
+            event_id=derived_event_id("rejected", self.service, record_id(record)),
+            produced_at=self.now,
+            service=self.service,
+            reason=reason,
+            message=clip(message, MESSAGE_MAX),
+            source_topic=clip(record.topic, TEXT_MAX),
+            source_partition=record.partition,
+            source_offset=record.offset,
+            source_event_id=None if source_event_id is None else clip(source_event_id, TEXT_MAX),
+            provider_id=None if provider_id is None else clip(provider_id, TEXT_MAX),
+            original_prefix_b64=base64.b64encode(
+                masked_prefix(record.value, self.mask_original)
+            ).decode(),
+            original_length=len(record.value),
+            original_sha256=digest,
+        )
+        size = len(rejected.model_dump_json().encode())
+        assert size <= MAX_REJECTION_BYTES, f"rejection of {size} bytes"
+        self.rejections.append(rejected)
+        self.quarantined.append(
+            Quarantined(
+                message_id=source_event_id or record_id(record),
+                record=record,
                 reason=reason,
-                message=message,
-                source_topic=record.topic,
-                source_partition=record.partition,
-                source_offset=record.offset,
-                source_event_id=source_event_id,
-                provider_id=provider_id,
-                original_b64=base64.b64encode(record.value).decode(),
+                message=clip(message, QUARANTINE_MESSAGE_MAX).replace("\x00", "\\x00"),
+                sha256=digest,
             )
         )
 
@@ -92,6 +168,7 @@ class BatchOutcome:
         """Forget the decisions recorded since ``mark``."""
         outgoing, rejections, holds, released = mark
         del self.outgoing[outgoing:], self.rejections[rejections:], self.holds[holds:]
+        del self.quarantined[rejections:]
         self.released = set(released)
 
     def all_outgoing(self) -> list[Outgoing]:

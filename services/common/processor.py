@@ -23,7 +23,7 @@ from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
-from services.common.outcome import BatchOutcome, record_id
+from services.common.outcome import BatchOutcome, Masker, identity, record_id
 from services.common.provenance import provider_mismatch
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,12 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class Handler(Protocol):
-    """A service's use cases: apply items in order, record decisions in ``outcome``."""
+    """A service's use cases: apply items in order, record decisions in ``outcome``.
+
+    A handler may also define ``mask_original(value: bytes) -> bytes``: applied to the
+    bytes of a rejected input before its prefix goes on the rejections topic (intake
+    masks the NINO and date of birth); the quarantine table keeps the original.
+    """
 
     service: Owner
     inputs: tuple[TopicSpec, ...]
@@ -98,6 +103,7 @@ class BatchProcessor:
         self.outbox_written = asyncio.Event()
         self._lock = asyncio.Lock()
         self._service = handler.service
+        self._mask: Masker = getattr(handler, "mask_original", identity)
 
     async def process(self, records: Sequence[RawRecord]) -> BatchReport:
         """Process a batch, retrying transient failures until it is committed."""
@@ -123,7 +129,7 @@ class BatchProcessor:
 
     async def _process_once(self, records: Sequence[RawRecord]) -> BatchReport:
         started = time.perf_counter()
-        outcome = BatchOutcome(self._service, self.clock())
+        outcome = self._new_outcome()
         decoded = [decode(r) for r in records]
         ids = [d.event_id if isinstance(d, Received) else record_id(d.record) for d in decoded]
         async with self.pool.acquire() as conn, conn.transaction():
@@ -143,7 +149,7 @@ class BatchProcessor:
                 else:
                     items.append(item)
             held = await self._handle_rounds(conn, items, outcome)
-            published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+            published = await self._write(conn, outcome)
         self._count(records, outcome, held, time.perf_counter() - started)
         observe.batch_committed(self._service, outcome.all_outgoing())
         if published:
@@ -201,17 +207,25 @@ class BatchProcessor:
                 log.exception("released record %s failed processing", item.event_id)
                 outcome.reject(item, RejectionReason.PROCESSING_FAILED, _failure_text(exc))
 
+    def _new_outcome(self) -> BatchOutcome:
+        return BatchOutcome(self._service, self.clock(), self._mask)
+
+    async def _write(self, conn: db.Connection, outcome: BatchOutcome) -> int:
+        """Append the outcome's events to the outbox and its rejected originals to quarantine."""
+        await db.quarantine(conn, outcome.quarantined, outcome.now)
+        return await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+
     async def expire_holds(self) -> int:
         """Reject held items older than the hold time (reason chosen by the handler)."""
         async with self._lock:
-            outcome = BatchOutcome(self._service, self.clock())
+            outcome = self._new_outcome()
             async with self.pool.acquire() as conn, conn.transaction():
                 records = await db.expire(conn, outcome.now - self.hold)
                 for item in map(decode, records):
                     if isinstance(item, Received):
                         reason, message = self.handler.expired(item)
                         outcome.reject(item, reason, message)
-                await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+                await self._write(conn, outcome)
             self._count_rejections(outcome)
             observe.batch_committed(self._service, outcome.all_outgoing())
             if outcome.rejections:
@@ -221,7 +235,7 @@ class BatchProcessor:
     async def _reject_failed(self, record: RawRecord, exc: Exception) -> BatchReport:
         """A record that makes the handler fail is kept as a rejection, never dropped."""
         log.error("record %s failed processing: %r", record_id(record), exc)
-        outcome = BatchOutcome(self._service, self.clock())
+        outcome = self._new_outcome()
         decoded = decode(record)
         message_id = decoded.event_id if isinstance(decoded, Received) else record_id(record)
         text = _failure_text(exc)
@@ -229,7 +243,7 @@ class BatchProcessor:
             if not await db.claim_new(conn, [message_id]):
                 return BatchReport(1, 0, 1, 0, 0, 0)
             outcome.reject_record(record, RejectionReason.PROCESSING_FAILED, text, message_id)
-            published = await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
+            published = await self._write(conn, outcome)
         self._count([record], outcome, 0, 0.0)
         observe.batch_committed(self._service, outcome.all_outgoing())
         self.outbox_written.set()

@@ -12,6 +12,7 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
+from services.common import masking
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
 from services.common.decisions import Accept, Hold, Ignore
@@ -20,7 +21,6 @@ from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import ContractBook, load_contracts
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
-from services.intake import masking
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 from services.intake.domain import (
     ReferralState,

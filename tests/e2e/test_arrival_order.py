@@ -23,15 +23,16 @@ import asyncpg
 import pytest
 
 from deploy.create_topics import ensure_topics
-from schemas.topics import PAYMENTS, REJECTIONS, SERVICES
+from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
-from tools.feed import Expectation, Feed, PaymentFigures, arrange, compare, expected, generate
+from tools.feed import Expectation, Feed, PaymentFigures, arrange, expected, generate
+from tools.feed.check import check_pipeline
 from tools.feed.order import Order
 from tools.feed.publish import publish_feed
 from tools.feed.reference import write_reference
 from tools.quiet import wait_until_quiet
 from tools.services import ServiceProcesses
-from tools.summary import read_summary, rejection_totals
+from tools.summary import rejection_totals
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -132,10 +133,9 @@ async def _run_both(
     )
     results: dict[Order, Outcome] = {}
     for order, (namespace, _, _) in pipelines.items():
-        summary = await read_summary(bootstrap, namespace, (PAYMENTS, *REJECTIONS.values()))
-        rejections = dict(rejection_totals(summary))
-        figures, differences = compare(expectation, summary.payment_events, rejections)
-        results[order] = Outcome(figures, differences.lines(), rejections)
+        check = await check_pipeline(bootstrap, namespace, expectation)
+        rejections = dict(rejection_totals(check.summary))
+        results[order] = Outcome(check.figures, check.differences.lines(), rejections)
     return results
 
 

@@ -174,7 +174,7 @@ async def test_a_journey_through_all_four_services_is_paid_by_its_contract(
     rejections = await pipeline.read_until(
         PROVIDER_REJECTIONS, lambda es: len(es) >= 1, provider_id="prov-whp-central"
     )
-    assert [(r.reason, base64.b64decode(r.original_b64)) for r in rejections] == [
+    assert [(r.reason, base64.b64decode(r.original_prefix_b64)) for r in rejections] == [
         (RejectionReason.INVALID_SCHEMA, b"\xff this is not json")
     ]
     assert isinstance(rejections[0], EventRejected)

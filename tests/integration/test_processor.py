@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import timedelta
@@ -14,7 +15,7 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.placement import PlacementConfirmed
 from schemas.provider import JobStarted, ProgrammeStarted
-from schemas.rejections import EventRejected
+from schemas.rejections import MAX_REJECTION_BYTES, EventRejected
 from schemas.topics import CONSUMERS, PROVIDER_PLACEMENTS, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
@@ -48,7 +49,11 @@ async def snapshot(service: ServiceHarness, tables: Sequence[str]) -> dict[str, 
 
 
 def original_bytes(rejected: EventRejected) -> bytes:
-    return base64.b64decode(rejected.original_b64)
+    """The original a (short) rejection describes: its whole value fits in the prefix."""
+    prefix = base64.b64decode(rejected.original_prefix_b64)
+    assert len(prefix) == rejected.original_length
+    assert hashlib.sha256(prefix).hexdigest() == rejected.original_sha256
+    return prefix
 
 
 # -- idempotence -----------------------------------------------------------------
@@ -357,3 +362,36 @@ async def test_held_job_start_is_rejected_once_the_hold_time_ran_out(
     # and a participant start arriving afterwards releases nothing
     await placement.send(participant_started())
     assert await placement.new_output() == []
+
+
+async def test_an_oversized_input_gives_a_small_rejection_and_a_full_quarantine_row(
+    placement: ServiceHarness,
+) -> None:
+    # given a 900 KB value on a provider topic
+    value = b'{"provider_id": "' + b"p" * 900_000 + b'"}'
+    record = placement.feed.raw(PROVIDER_PLACEMENTS, value, key="plc-big")
+
+    # when it is processed
+    await placement.processor.process([record])
+
+    # then its rejection is small and describes it by length and digest ...
+    [row] = await placement.pool.fetch("SELECT value FROM outbox")
+    assert len(row["value"]) <= MAX_REJECTION_BYTES
+    [rejected] = of_type(await placement.outbox(), EventRejected)
+    assert (rejected.reason, rejected.original_length) == ("invalid_schema", len(value))
+    assert rejected.original_sha256 == hashlib.sha256(value).hexdigest()
+    # ... and the quarantine keeps the whole original with where it was read
+    [kept] = await placement.pool.fetch(
+        'SELECT message_id, topic, partition, "offset", key, value, sha256, reason, message'
+        " FROM quarantine"
+    )
+    assert bytes(kept["value"]) == value
+    assert (kept["topic"], kept["partition"], kept["offset"], bytes(kept["key"])) == (
+        record.topic,
+        0,
+        record.offset,
+        b"plc-big",
+    )
+    assert (kept["reason"], kept["sha256"]) == ("invalid_schema", rejected.original_sha256)
+    assert kept["message"] == rejected.message
+    assert kept["message_id"] == f"record:{record.topic}:0:{record.offset}"

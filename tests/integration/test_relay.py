@@ -1,8 +1,19 @@
-"""The outbox relay on real PostgreSQL and Kafka: publish, delete, publish nothing twice."""
+"""The outbox relay on real PostgreSQL and Kafka: publish, delete, publish nothing twice;
+a row the broker refuses for good goes to dead_letters and blocks nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from prometheus_client import REGISTRY
 
 from schemas.intake import ParticipantStarted
 from schemas.rejections import EventRejected
@@ -37,16 +48,15 @@ async def test_relay_publishes_outbox_rows_with_their_keys_then_deletes_them(
     pending = await intake.outbox()
     assert [type(r.event) for r in pending] == [ParticipantStarted, EventRejected]
     expected = await raw_outbox(intake.pool)
-    producer = make_producer(kafka_bootstrap)
-    await producer.start()
+    relay = OutboxRelay(
+        intake.pool, lambda: make_producer(kafka_bootstrap), "intake", namespace=namespace
+    )
     try:
-        relay = OutboxRelay(intake.pool, producer, "intake", namespace=namespace)
-
         # when the relay publishes
         published = await relay.publish_once()
         again = await relay.publish_once()
     finally:
-        await producer.stop()
+        await relay.stop()
 
     # then exactly those events are on the namespaced topics, keyed, and the outbox is empty
     read = await read_topics(kafka_bootstrap, [PARTICIPANTS, PROVIDER_REJECTIONS], namespace)
@@ -60,3 +70,143 @@ async def test_relay_publishes_outbox_rows_with_their_keys_then_deletes_them(
     assert await intake.outbox() == []
     # and running it again published nothing
     assert again == 0
+
+
+SMALL_TOPIC_MAX_BYTES = 2_000
+
+
+@contextlib.asynccontextmanager
+async def small_topic(bootstrap: str, name: str, max_message_bytes: int) -> AsyncIterator[str]:
+    """A topic created with a small ``max.message.bytes`` (applied at creation), then deleted."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [
+                NewTopic(
+                    name,
+                    num_partitions=1,
+                    replication_factor=1,
+                    topic_configs={"max.message.bytes": str(max_message_bytes)},
+                )
+            ]
+        )
+        yield name
+    finally:
+        await admin.delete_topics([name])
+        await admin.close()
+
+
+async def add_rows(pool: Pool, rows: list[tuple[str, str, bytes]]) -> list[int]:
+    ids = []
+    for topic, key, value in rows:
+        ids.append(
+            await pool.fetchval(
+                "INSERT INTO outbox (topic, key, event_id, value) VALUES ($1, $2, $3, $4)"
+                " RETURNING id",
+                topic,
+                key,
+                str(uuid.uuid4()),
+                value,
+            )
+        )
+    return ids
+
+
+async def until_outbox_holds(pool: Pool, where: str, arg: int, deadline: float = 60) -> None:
+    """Poll until no outbox row matches ``where`` (fail after ``deadline`` seconds)."""
+    async with asyncio.timeout(deadline):
+        while await pool.fetchval(f"SELECT count(*) FROM outbox WHERE {where}", arg):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[tuple[str, bytes]]:
+    """(key, value) of every record on a one-partition topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        end = (await consumer.end_offsets([tp]))[tp]
+        read: list[tuple[str, bytes]] = []
+        while await consumer.position(tp) < end:
+            for message in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
+                read.append((message.key.decode(), message.value))
+        return read
+    finally:
+        await consumer.stop()
+
+
+def dead_letters_counted(service: str) -> float:
+    labels = {"service": service}
+    return REGISTRY.get_sample_value("outcomes_outbox_dead_letters_total", labels) or 0.0
+
+
+@pytest.mark.parametrize("poison", ["over_relay_limit", "refused_by_broker", "unknown_topic"])
+async def test_a_poisoned_row_is_dead_lettered_and_the_rows_behind_it_are_published(
+    start_service: ServiceStarter, kafka_bootstrap: str, namespace: str, poison: str
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        await _poisoned_row_scenario(stack, start_service, kafka_bootstrap, namespace, poison)
+
+
+async def _poisoned_row_scenario(
+    stack: contextlib.AsyncExitStack,
+    start_service: ServiceStarter,
+    kafka_bootstrap: str,
+    namespace: str,
+    poison: str,
+) -> None:
+    # given an outbox with good rows, then a row the broker refuses for good, then more
+    intake = await start_service(intake_handler(), namespace=namespace)
+    topic = await stack.enter_async_context(
+        small_topic(kafka_bootstrap, f"{namespace}relay-small.v1", SMALL_TOPIC_MAX_BYTES)
+    )
+    poisoned = {
+        "over_relay_limit": (topic, "big", b"x" * 1_100_000),
+        "refused_by_broker": (topic, "big", b"y" * (3 * SMALL_TOPIC_MAX_BYTES)),
+        "unknown_topic": (f"{namespace}no-such-topic.v1", "lost", b"{}"),
+    }[poison]
+    good = [(topic, f"good-{i}", f'{{"n": {i}}}'.encode()) for i in range(40)]
+    ids = await add_rows(intake.pool, [*good[:20], poisoned, *good[20:]])
+    service = f"relay-test-{uuid.uuid4().hex[:6]}"
+    relay = OutboxRelay(
+        intake.pool,
+        lambda: make_producer(kafka_bootstrap),
+        service,
+        namespace=namespace,
+        unknown_topic_grace_seconds=2.0,
+    )
+
+    # when the relay runs until the outbox is empty
+    started = time.monotonic()
+    task = asyncio.create_task(relay.run())
+    try:
+        await until_outbox_holds(intake.pool, "id <> $1", ids[20])
+        good_published = time.monotonic() - started
+        await until_outbox_holds(intake.pool, "id <> $1", -1)  # none left
+        emptied = time.monotonic() - started
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    print(
+        f"{poison}: {len(good)} good rows published in {good_published:.2f}s,"
+        f" outbox of {len(ids)} rows emptied in {emptied:.2f}s"
+    )
+
+    # then every good row is on the topic exactly once, and nothing else
+    published = Counter(await read_topic(kafka_bootstrap, topic))
+    assert published == Counter((key, value) for _, key, value in good)
+    # and the poisoned row is in dead_letters with the broker's (or relay's) error
+    [dead] = await intake.pool.fetch("SELECT id, topic, key, value, error FROM dead_letters")
+    assert (dead["id"], dead["topic"], dead["key"]) == (ids[20], poisoned[0], poisoned[1])
+    assert bytes(dead["value"]) == poisoned[2]
+    expected_error = {
+        "over_relay_limit": "RecordTooLarge",
+        "refused_by_broker": "MessageSizeTooLargeError",
+        "unknown_topic": "UnknownTopic",
+    }[poison]
+    assert expected_error in dead["error"]
+    # and it was counted once
+    assert dead_letters_counted(service) == 1

@@ -15,6 +15,7 @@ import pytest
 from schemas.payments import ProviderPaymentIssued
 from schemas.placement import PlacementConfirmed
 from schemas.rejections import EventRejected
+from schemas.topics import provider_topic
 from services.common.reference import load_contracts, load_rates
 from services.simulation import Simulation, simulate
 from tests.scenarios.journeys import REFERENCE_DIR, Arrival, Journey, all_journeys
@@ -28,10 +29,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "duplicate_event_id (v2 §10, issue 5 item 5) is not implemented: the inbox (and the"
         " simulator's) drops a re-used event_id with other content silently"
     ),
-    "49-topic-provider-mismatch": (
-        "the simulator publishes every provider event on the kind's topic, not on"
-        " provider.<id>.*, so it cannot see whose topic an event came from"
-    ),
 }
 """Journeys the code does not pass yet, with the reason (strict xfail: fixed ones fail)."""
 
@@ -39,7 +36,7 @@ KNOWN_DIFFERENCES: dict[str, str] = {
 def run(journey: Journey) -> Simulation:
     arrivals: list[Any] = []
     for group in journey.groups():
-        records = [(a.spec, a.value) for a in group]
+        records = [(a.spec, a.value, a.provider_id) for a in group]
         arrivals.append(records if len(group) > 1 else records[0])
     return simulate(arrivals, contracts=CONTRACTS, rates=RATES)
 
@@ -58,9 +55,10 @@ def positions(journey: Journey) -> dict[tuple[str, int], Arrival]:
     counts: dict[str, int] = {}
     out: dict[tuple[str, int], Arrival] = {}
     for a in journey.arrivals:
-        offset = counts.get(a.spec.name, 0)
-        counts[a.spec.name] = offset + 1
-        out[(a.spec.name, offset)] = a
+        topic = provider_topic(a.spec, a.provider_id)
+        offset = counts.get(topic, 0)
+        counts[topic] = offset + 1
+        out[(topic, offset)] = a
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,9 @@ def rejection(original: bytes, *, offset: int = 4, event_id: str | None = "ev-2"
         source_offset=offset,
         source_event_id=event_id,
         provider_id="prov-a",
-        original_b64=base64.b64encode(original).decode(),
+        original_prefix_b64=base64.b64encode(original).decode(),
+        original_length=len(original),
+        original_sha256=hashlib.sha256(original).hexdigest(),
     )
 
 
@@ -92,3 +95,24 @@ def test_a_receipt_survives_its_file_and_counts_per_topic_and_type() -> None:
     assert Receipt.from_json(receipt.to_json()) == receipt
     assert receipt.counts() == [("t1", "programme_start", 1), ("t1", "referral", 2)]
     assert json.loads(receipt.to_json())["provider_id"] == "prov-a"
+
+
+@pytest.mark.parametrize(
+    ("service", "waiting_for", "why"),
+    [
+        ("intake", "referral:r1", "waiting for referral r1"),
+        ("intake", "started:r1", "waiting for the programme start of referral r1"),
+        (
+            "placement",
+            "referral:r1",
+            "waiting for referral r1 to be started (referral and programme start)",
+        ),
+        ("placement", "placement:p1", "waiting for job start p1"),
+        ("sustainment", "placement:p1", "waiting for placement (job start) p1"),
+        ("sustainment", "evidence:e1", "waiting for evidence e1"),
+        ("sustainment", "something:x", "waiting for x"),
+    ],
+)
+def test_a_held_event_says_what_it_waits_for(service: str, waiting_for: str, why: str) -> None:
+    held = Held(service, "ev", "t", 0, 0, waiting_for, b"{}", "t")
+    assert held.why() == why

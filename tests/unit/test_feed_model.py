@@ -414,3 +414,95 @@ def test_compare_flags_an_unsound_payment_topic() -> None:
     assert problems.count["rejections"] == 1
     assert problems.count["amount"] == 1  # 5 - 4 pence where nothing is due
     assert any("invalid_job" in line for line in problems.lines())
+
+
+def test_compare_checks_the_standing_milestones() -> None:
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    assert set(expectation.milestones) == {key(JS), key(MilestoneKind.FIRST_EARNINGS), key(EO)}
+    paid = _payment(1, 400_000)
+    topic: dict[tuple[str, str, MilestoneKind], int] = {
+        (k.contract_id, k.participant_id, k.milestone): 1 for k in expectation.milestones
+    }
+    _, problems = compare(expectation, [paid], milestones=topic)
+    assert not problems
+    topic[("whp-central", PID, EO)] = 0  # revoked on the topic, though it stands
+    topic[("whp-central", PID, SE)] = 1  # reached on the topic, though it does not stand
+    _, problems = compare(expectation, [paid], milestones=topic)
+    assert problems.count == {"milestone": 2}
+    assert "earnings_outcome: reached - revoked = 0, expected 1" in problems.milestones[0]
+
+
+def test_accepted_counts_leave_out_rejected_and_withdrawn_events() -> None:
+    events: list[Any] = [
+        referral(nino="GB123456A"),
+        referral(),
+        start(),
+        job("p1", date(2024, 2, 1)),
+        job("p2", date(2024, 5, 1), wage=1400),
+        ProgrammeEnded(
+            **_ids(),
+            provider_id="prov-whp-central",
+            referral_id="r1",
+            end_date=date(2024, 4, 1),
+            reason="health",
+        ),
+    ]
+    accepted = expected(events).accepted
+    assert accepted["referrals"] == accepted["starts"] == accepted["leavers"] == 1
+    assert accepted["placements"] == 1
+    assert accepted["placements_pay_llw"] == 0
+
+
+@pytest.mark.parametrize(("reported_day", "payable"), [(700, True), (701, False)])
+def test_self_employment_claims_end_on_programme_day_700(reported_day: int, payable: bool) -> None:
+    begin = date(2024, 1, 8) + timedelta(days=455)  # the last day a job may start
+    events: list[Any] = [*BASE, job("s1", begin, wage=None)]
+    for n in range(6):
+        events.append(
+            evidence(
+                f"s{n}", "s1", begin + timedelta(days=28 * n), 1, kind=EvidenceKind.SELF_EMPLOYMENT
+            )
+        )
+    events.append(
+        evidence(
+            "last",
+            "s1",
+            begin + timedelta(days=168),
+            1,
+            days=14,  # ends on programme day 636: day 182 of self-employment
+            kind=EvidenceKind.SELF_EMPLOYMENT,
+            reported=date(2024, 1, 8) + timedelta(days=reported_day),
+        )
+    )
+    standing = expected(events).standing[key(SE)]
+    assert standing.reached_on == date(2024, 1, 8) + timedelta(days=636)
+    assert (standing.not_payable is None) is payable
+
+
+def test_check_summary_reports_what_the_topics_lack() -> None:
+    from tools.feed.check import check_summary, format_check
+    from tools.summary import Summary
+
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    summary = Summary(missing_topics=["x.payments"], undecodable={"x.payments": 2})
+    check = check_summary(summary, expectation)
+    assert check.differences.count == {
+        "amount": 1,
+        "milestone": 3,  # job_start, first_earnings, earnings_outcome stand, none announced
+        "no_payments": 1,
+        "missing_topic": 1,
+        "undecodable": 1,
+    }
+    summary = Summary(
+        payment_events=[_payment(1, 400_000)],
+        milestone_net={
+            (k.contract_id, k.participant_id, k.milestone): 1 for k in expectation.standing
+        },
+    )
+    check = check_summary(summary, expectation)
+    assert not check.differences
+    text = format_check("natural", check, expectation)
+    assert "£4,000.00" in text
+    assert "differences                 0" in text

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.intake.masking import DATE_MASK, mask_nino, mask_original
+from services.common.masking import DATE_MASK, mask_nino, mask_original
 
 REFERRAL = {
     "type": "referral",

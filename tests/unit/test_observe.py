@@ -87,7 +87,7 @@ def test_a_rejection_is_logged_with_its_position_and_never_its_content(
         source_partition=3,
         source_offset=42,
         source_event_id="e-1",
-        original_b64="c2VjcmV0",
+        original_prefix_b64="c2VjcmV0",
     )
     with caplog.at_level(logging.INFO, logger=observe.__name__):
         observe.batch_committed("intake", [Outgoing(REJECTIONS["intake"], "k", rejected)])

@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 from tools.cli.console import err, parse_instant, progress_bar, settings_of, tracked
 from tools.cli.kafka_io import read_topics
 from tools.cli.lines import read_lines
-from tools.cli.publish import Receipt, publish, receipt_path
+from tools.cli.publish import NoSuchTopics, Receipt, publish, receipt_path
 from tools.cli.rejections import decode_rejection, format_line, parse_since, readable
 from tools.cli.rules import reference
 from tools.cli.settings import CliSettings
@@ -28,7 +28,7 @@ from tools.cli.status import (
     wait_processed,
 )
 from tools.cli.status_logic import classify, format_backlog, format_statuses
-from tools.cli.topology import is_for_provider, rejection_topics
+from tools.cli.topology import rejection_topics
 from tools.cli.validation import Report, build_report, format_report
 
 FileArgument = Annotated[
@@ -143,8 +143,8 @@ def publish_command(
                     on_sent=lambda n: progress.advance(task, n),
                 )
             )
-        except KafkaError as exc:
-            err.print(f"publishing failed: {exc!r}")
+        except (KafkaError, NoSuchTopics) as exc:
+            err.print(f"publishing failed, nothing sent: {exc}")
             raise typer.Exit(1) from exc
     receipt_path(file).write_text(receipt.to_json())
     typer.echo(f"sent {len(receipt.sent):,} events as {provider}:")
@@ -173,13 +173,12 @@ def rejections(
             since_ms = int(parse_since(since, datetime.now(UTC)).timestamp() * 1000)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--since") from None
-    own = set(provider_topics(settings, provider))
 
     async def show() -> int:
         count = 0
         async for record in _read_rejections(settings, provider, follow, since_ms):
             rejection = decode_rejection(record)
-            if rejection is None or not is_for_provider(rejection, provider, own):
+            if rejection is None:
                 continue
             item = readable(rejection)
             count += 1
@@ -247,15 +246,13 @@ def status(
             targets,
             wait=wait,
             timeout=timeout,
-            on_progress=lambda b: (
-                err.print(format_backlog(b)) if wait and any(b.values()) else None
-            ),
+            on_progress=_ProgressNotes() if wait else None,
         )
         if any(left.values()):
             typer.echo("not yet processed — " + format_backlog(left))
             return 1
         held = await held_events(settings, topics)
-        rejected = await provider_rejections(settings, provider, set(topics))
+        rejected = await provider_rejections(settings, provider)
         if receipt is not None:
             for line in format_statuses(classify(receipt.sent, rejected, held)):
                 typer.echo(line)
@@ -269,6 +266,19 @@ def status(
         return 0
 
     raise typer.Exit(asyncio.run(check()))
+
+
+class _ProgressNotes:
+    """Says on stderr what is still to be processed, each time it changes."""
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    def __call__(self, behind: dict[str, int]) -> None:
+        note = format_backlog(behind)
+        if any(behind.values()) and note != self.last:
+            err.print(note)
+        self.last = note
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tools.cli.envelope import Prepared
-from tools.cli.kafka_io import producer
+from tools.cli.kafka_io import existing_partitions, producer
 from tools.cli.settings import CliSettings
 from tools.cli.topology import provider_topic
 
@@ -63,6 +63,21 @@ def receipt_path(file: Path) -> Path:
     return file.with_name(file.name + ".receipt.json")
 
 
+class NoSuchTopics(Exception):
+    """The provider's topics do not exist (an unknown provider id, or another namespace)."""
+
+
+async def check_topics(settings: CliSettings, provider_id: str, events: Sequence[Prepared]) -> None:
+    names = {provider_topic(e.spec, provider_id, settings.topic_namespace) for e in events}
+    found = {tp.topic for tp in await existing_partitions(settings, names)}
+    missing = sorted(names - found)
+    if missing:
+        raise NoSuchTopics(
+            f"no topic {', '.join(missing)}: is {provider_id!r} a configured provider "
+            "(deploy/reference/contracts.json), and the namespace right?"
+        )
+
+
 async def publish(
     settings: CliSettings,
     provider_id: str,
@@ -70,6 +85,7 @@ async def publish(
     on_sent: Callable[[int], None] | None = None,
 ) -> Receipt:
     """Send ``events`` in file order (idempotent producer, ``acks=all``), keyed by entity id."""
+    await check_topics(settings, provider_id, events)
     client = producer(settings)
     await client.start()
     sent: list[Sent] = []

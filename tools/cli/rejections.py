@@ -54,11 +54,11 @@ def decode_rejection(value: bytes | None) -> EventRejected | None:
 def readable(rejection: EventRejected) -> ReadableRejection:
     """The original decoded as JSON when the rejection carries all of its bytes."""
     try:
-        raw = base64.b64decode(rejection.original_b64, validate=True)
+        raw = base64.b64decode(rejection.original_prefix_b64, validate=True)
     except (binascii.Error, ValueError):
         return ReadableRejection(rejection, None, "(original not readable)")
-    full_length = getattr(rejection, "original_length", None)
-    complete = full_length is None or full_length == len(raw)
+    full_length = rejection.original_length
+    complete = full_length == len(raw)
     text = raw.decode("utf-8", errors="replace")
     if complete:
         try:

@@ -38,7 +38,6 @@ from tools.cli.topology import (
     PROVIDER_KINDS,
     SPEC_BY_TYPE,
     consumers_of,
-    is_for_provider,
     provider_topic,
     rejection_topics,
 )
@@ -171,14 +170,12 @@ async def held_events(settings: CliSettings, topics: Iterable[str]) -> list[Held
         await conn.close()
 
 
-async def provider_rejections(
-    settings: CliSettings, provider_id: str, own_topics: set[str]
-) -> list[EventRejected]:
+async def provider_rejections(settings: CliSettings, provider_id: str) -> list[EventRejected]:
     out: list[EventRejected] = []
     async for record in read_topics(
         settings, rejection_topics(provider_id, settings.topic_namespace)
     ):
         rejection = decode_rejection(record.value)
-        if rejection is not None and is_for_provider(rejection, provider_id, own_topics):
+        if rejection is not None:
             out.append(rejection)
     return out

@@ -13,7 +13,12 @@ from tools.cli.publish import Sent
 
 Position = tuple[str, int, int]  # topic, partition, offset
 
-_WAITING = {
+_WAITING: dict[str | tuple[str, str], str] = {
+    (
+        "placement",
+        "referral",
+    ): "waiting for referral {} to be started (referral and programme start)",
+    ("placement", "placement"): "waiting for job start {}",
     "referral": "waiting for referral {}",
     "started": "waiting for the programme start of referral {}",
     "participant": "waiting for participant {} to start",
@@ -41,7 +46,8 @@ class Held:
 
     def why(self) -> str:
         kind, _, ident = self.waiting_for.partition(":")
-        return _WAITING.get(kind, "waiting for {}").format(ident or self.waiting_for)
+        wording = _WAITING.get((self.service, kind)) or _WAITING.get(kind, "waiting for {}")
+        return wording.format(ident or self.waiting_for)
 
     def describe(self) -> str:
         try:

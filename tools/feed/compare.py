@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from schemas.common import MilestoneKind
 from schemas.payments import ProviderPaymentIssued
 from tools.feed.model import Expectation, PaymentKey
 
@@ -54,6 +55,7 @@ class Differences:
 
     amounts: list[str] = field(default_factory=list)  # net per key differs
     integrity: list[str] = field(default_factory=list)  # ids, reversals
+    milestones: list[str] = field(default_factory=list)  # standing milestones differ
     rejections: list[str] = field(default_factory=list)  # counts by reason differ
     count: Counter[str] = field(default_factory=Counter)
 
@@ -62,7 +64,11 @@ class Differences:
 
     def add(self, kind: str, message: str) -> None:
         self.count[kind] += 1
-        target = {"amount": self.amounts, "rejections": self.rejections}.get(kind, self.integrity)
+        target = {
+            "amount": self.amounts,
+            "milestone": self.milestones,
+            "rejections": self.rejections,
+        }.get(kind, self.integrity)
         if len(target) < MAX_LISTED:
             target.append(message)
 
@@ -71,6 +77,7 @@ class Differences:
         for kind, listed in (
             ("amount", self.amounts),
             ("integrity", self.integrity),
+            ("milestone", self.milestones),
             ("rejections", self.rejections),
         ):
             total = sum(n for k, n in self.count.items() if _group(k) == kind)
@@ -84,7 +91,7 @@ class Differences:
 
 
 def _group(kind: str) -> str:
-    return kind if kind in ("amount", "rejections") else "integrity"
+    return kind if kind in ("amount", "milestone", "rejections") else "integrity"
 
 
 def _key(payment: ProviderPaymentIssued) -> PaymentKey:
@@ -157,11 +164,14 @@ def compare(
     expectation: Expectation,
     payments: Iterable[ProviderPaymentIssued],
     rejections: Mapping[str, int] | None = None,
+    milestones: Mapping[tuple[str, str, MilestoneKind], int] | None = None,
 ) -> tuple[PaymentFigures, Differences]:
     """Figures of the payments topic and every difference from ``expectation``.
 
-    ``rejections`` (reason -> count over every rejection topic), when given, is compared
-    with the expectation's too.
+    ``rejections`` (reason -> count over every rejection topic) and ``milestones``
+    ((contract, participant, milestone) -> reached minus revoked on the milestones
+    topic), when given, are compared with the expectation's too: each standing
+    milestone nets to 1, every other to 0.
     """
     got, problems = figures(payments)
     due = expectation.due
@@ -182,6 +192,18 @@ def compare(
             f"{key.contract_id} {referral} ({key.participant_id[:12]}) {key.milestone.value}: "
             f"net {have} pence, expected {want} ({why})",
         )
+    if milestones is not None:
+        stands = expectation.milestones
+        for raw in sorted(set(stands) | set(milestones)):
+            mkey = PaymentKey(*raw)
+            want, have = stands.get(mkey, 0), milestones.get(raw, 0)
+            if want != have:
+                referral = expectation.referral_of.get(mkey.participant_id, "?")
+                problems.add(
+                    "milestone",
+                    f"{mkey.contract_id} {referral} ({mkey.participant_id[:12]}) "
+                    f"{mkey.milestone.value}: reached - revoked = {have}, expected {want}",
+                )
     if rejections is not None:
         for reason in sorted(set(rejections) | set(expectation.rejections)):
             want, have = expectation.rejections.get(reason, 0), rejections.get(reason, 0)

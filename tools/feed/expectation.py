@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from schemas.common import EmploymentType, MilestoneKind
 from schemas.provider import JobStarted, ProgrammeStarted, ReferralMade
 from tools.feed.generate import FeedItem
-from tools.feed.model import DEVELOPMENT_KEY, expected, rate_on
-from tools.feed.world import DEFAULT_CONTRACTS, LLW, NLW
+from tools.feed.model import DEVELOPMENT_KEY, expected
+from tools.feed.world import DEFAULT_CONTRACTS
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class ExpectedPayments:
 class FeedCounts:
     """What a feed holds, and what the pipeline should make of it (domain.md §6-§7).
 
+    ``messages``, ``referrals``, ``evidence``: messages the feed sends. ``starts``,
+    ``leavers``, ``job_starts`` (placements), ``job_ends``, ``below_minimum_wage``,
+    ``pays_llw``: what the services accept (net of withdrawn placements).
     ``milestones``: milestones that stand, per kind; ``payments_by_contract``: the
     (participant, milestone) keys owed money and the net pence due, per contract.
     """
@@ -88,13 +91,8 @@ def expected_counts(
             referrals.setdefault(event.referral_id, event)
         elif isinstance(event, ProgrammeStarted):
             started.add(event.referral_id)
-    below = llw = 0
-    for job in jobs.values():
-        if job.hourly_wage_pence is not None:
-            nlw_rate, llw_rate = rate_on(NLW, job.job_start_date), rate_on(LLW, job.job_start_date)
-            below += nlw_rate is not None and job.hourly_wage_pence < nlw_rate
-            llw += llw_rate is not None and job.hourly_wage_pence >= llw_rate
     expectation = expected((item.event for item in items), participant_key)
+    accepted = expectation.accepted
     milestones: Counter[MilestoneKind] = Counter(k.milestone for k in expectation.standing)
     payments: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
     for key, amount in expectation.due.items():
@@ -108,18 +106,18 @@ def expected_counts(
     return FeedCounts(
         messages=len(items),
         referrals=by_type["referral"],
-        starts=by_type["programme_start"],
-        leavers=by_type["programme_end"],
-        job_starts=by_type["job_start"],
+        starts=accepted["starts"],
+        leavers=accepted["leavers"],
+        job_starts=accepted["placements"],
         self_employed_job_starts=sum(
             1 for j in jobs.values() if j.employment_type is EmploymentType.SELF_EMPLOYED
         ),
-        job_ends=by_type["job_end"],
+        job_ends=accepted["placements_ended"],
         evidence=by_type["evidence"],
         referrals_by_contract={c: referrals_by_contract[c] for c in order},
         starts_by_contract={c: starts_by_contract[c] for c in order},
-        below_minimum_wage=below,
-        pays_llw=llw,
+        below_minimum_wage=accepted["placements_below_minimum_wage"],
+        pays_llw=accepted["placements_pay_llw"],
         milestones={k: milestones[k] for k in MilestoneKind},
         payments_by_contract={c: ExpectedPayments(*payments[c]) for c in order if c in payments},
     )

@@ -151,6 +151,7 @@ HARD_PATHS: tuple[tuple[str, int], ...] = (
     ("both_outcomes", 3),  # earnings and self-employment outcomes for one person
     ("out_of_order", 3),  # evidence and job starts published before what they name
     ("bad_events", 3),  # rejections by reason, and re-sends that are no-ops
+    ("boundaries", 2),  # the threshold met to the penny (or one short); the window's last day
 )
 
 
@@ -665,6 +666,8 @@ class _Generator:
         job = self._job(person, self._job_start(person), "long")
         first = job.event.job_start_date
         leave_date = first + timedelta(days=rng.randint(30, 300))
+        if job.evidence and rng.random() < 0.3:  # evidence ending on the leaver date counts
+            leave_date = rng.choice(job.evidence).period_end
         leaver_published = self._later(self._last_published(job), 5, 60)
         window_end = person.start_date + timedelta(days=455)
         if rng.random() < 0.6:  # starts after the leaver date, published before the leaver
@@ -741,17 +744,26 @@ class _Generator:
         """Self-employment outcome: claim_late, made payable or late again by other evidence."""
         rng = self.rng
         contract = person.contract
-        job_start = person.start_date + timedelta(days=rng.randint(10, 120))
+        variant = self._in_turn(
+            "self_employed_claims",
+            ("late", "late_then_on_time", "on_time_then_late", "boundary", "day700", "day700_late"),
+        )
+        if variant.startswith("day700"):  # day 182 near the end of the outcome window
+            job_start = person.start_date + timedelta(days=rng.randint(430, 455))
+        else:
+            job_start = person.start_date + timedelta(days=rng.randint(10, 120))
         job = self._job(person, job_start, "long", self_employed=True, with_evidence=False)
         hours_h = _hundredths(job.event.weekly_hours)
         day182 = job_start + timedelta(days=181)
         income = rng.randint(30_000, 180_000)
         late_days = rng.randint(91, 200)
-        variant = rng.choice(("late", "late_then_on_time", "on_time_then_late", "boundary"))
-        for period in self._periods("monthly", job_start):
-            period_start, period_end = period
-            if period_start > day182 + timedelta(days=40):
+        day700 = person.start_date + timedelta(days=700)
+        window_last = person.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
+        for period_start, month_end in self._periods("monthly", job_start):
+            if period_start > min(day182 + timedelta(days=40), window_last):
                 break
+            period_end = min(month_end, window_last)
+            period = (period_start, period_end)
             days = (period_end - period_start).days + 1
             gross = pence_round(income * days, 30)
             worked = _from_hundredths(-(-hours_h * days // 7))
@@ -769,6 +781,10 @@ class _Generator:
                 continue
             if variant == "boundary":  # reported on day 182 + 90: still on time
                 reported = max(period_end, day182 + timedelta(days=90))
+            elif variant == "day700":  # within 90 days, on programme day 700: on time
+                reported = max(period_end, day700)
+            elif variant == "day700_late":  # within 90 days, but after programme day 700
+                reported = max(period_end, day700 + timedelta(days=1))
             elif variant == "on_time_then_late":
                 reported = period_end + timedelta(days=rng.randint(1, 10))
             else:
@@ -835,6 +851,49 @@ class _Generator:
                     )
                     draft.item = draft.item._replace(event=late)
 
+    def _hard_boundaries(self, person: _Person, referral: ReferralMade) -> None:
+        """Earnings that meet the threshold to the penny or miss it by one; evidence ending
+        on the outcome window's last day (counts) and the day after (does not)."""
+        rng = self.rng
+        contract = person.contract
+        threshold = THRESHOLD_HOURS * rate_on(NLW, person.start_date)
+        late = rng.random() < 0.5
+        offset = rng.randint(300, 400) if late else rng.randint(10, 200)
+        job = self._job(
+            person,
+            person.start_date + timedelta(days=offset),
+            "short",
+            self_employed=False,
+            with_evidence=False,
+        )
+        window_last = person.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
+        first_end = job.event.job_start_date + timedelta(days=27)
+        second_end = window_last if late else first_end + timedelta(days=28)
+        if late and rng.random() < 0.5:
+            second_end = window_last + timedelta(days=1)  # outside: no outcome
+        part = rng.randint(threshold // 4, threshold // 2)
+        short = rng.random() < 0.3
+        for gross, end in ((threshold - part, first_end), (part - short, second_end)):
+            begin = end - timedelta(days=27)
+            hours = _from_hundredths(-(-_hundredths(job.event.weekly_hours) * 4))
+            reported = end + timedelta(days=rng.randint(1, 10))
+            self._emit(
+                PROVIDER_EVIDENCE,
+                reported,
+                EvidenceSubmitted(
+                    **self._stamp(reported),
+                    provider_id=contract.provider_id,
+                    placement_id=job.event.placement_id,
+                    evidence_id=self._next_id("evd"),
+                    kind=EvidenceKind.PAYSLIP,
+                    period_start=begin,
+                    period_end=end,
+                    gross_earnings_pence=gross,
+                    hours_worked=hours,
+                    reported_on=reported,
+                ),
+            )
+
     def _hard_bad_events(self, person: _Person, referral: ReferralMade) -> None:
         """Events each rejected with one reason, and no-op re-sends, around a normal job."""
         rng = self.rng
@@ -842,7 +901,8 @@ class _Generator:
         job = self._job(person, self._job_start(person), "medium", self_employed=False)
         placement = job.event
         when = self._later(job.published_on, 1, 60)
-        choice = rng.choice(
+        choice = self._in_turn(
+            "bad_events",
             (
                 "invalid_period",
                 "reported_before_end",
@@ -853,7 +913,7 @@ class _Generator:
                 "second_leaver",
                 "invalid_lower_version",
                 "outside_window",
-            )
+            ),
         )
         period = (placement.job_start_date, placement.job_start_date + timedelta(days=6))
         base = EvidenceSubmitted(
@@ -957,7 +1017,8 @@ class _Generator:
         """Re-sends of a referral and referrals of other people, rejected at intake."""
         rng = self.rng
         when = referral.referral_date
-        choice = rng.choice(
+        choice = self._in_turn(
+            "bad_referrals",
             (
                 "same_again",
                 "conflicting",
@@ -965,7 +1026,7 @@ class _Generator:
                 "borough",
                 "already_started",
                 "start_before_referral",
-            )
+            ),
         )
         if choice == "same_again":  # the same content under a new event_id: no effect
             self._resend(PROVIDER_INTAKE, when + timedelta(days=1), referral)
@@ -1042,6 +1103,11 @@ class _Generator:
                     start_date=when - timedelta(days=1),
                 ),
             )
+
+    def _in_turn(self, name: str, choices: tuple[str, ...]) -> str:
+        """Each of ``choices`` in turn, so that a small feed still has every one."""
+        self.counters["turn:" + name] += 1
+        return choices[(self.counters["turn:" + name] - 1) % len(choices)]
 
     def _job_start(self, person: _Person) -> date:
         return person.start_date + timedelta(days=self.rng.randint(10, 200))

@@ -86,6 +86,12 @@ class Expectation:
     rejections: Mapping[str, int]  # reason -> count, every rejection topic together
     referral_of: Mapping[str, str]  # participant_id -> referral_id (for messages)
     unresolved: int = 0  # events that would wait for the hold time (the feed makes none)
+    accepted: Mapping[str, int] = field(default_factory=dict)  # what the services announce
+
+    @property
+    def milestones(self) -> dict[PaymentKey, int]:
+        """Milestones that stand, as reached-minus-revoked counts (1 each)."""
+        return dict.fromkeys(self.standing, 1)
 
     @property
     def due(self) -> dict[PaymentKey, int]:
@@ -170,6 +176,7 @@ class _State:
     started_ninos: set[str] = field(default_factory=set)
     placements: dict[str, JobStarted] = field(default_factory=dict)
     evidence: dict[str, _Evidence] = field(default_factory=dict)
+    job_ends: set[str] = field(default_factory=set)
 
     def reject(self, reason: str) -> None:
         self.reasons[reason] += 1
@@ -281,6 +288,7 @@ def _job_end(state: _State, event: JobEnded) -> None:
         return state.reject("provider_mismatch")
     if event.end_date < job.job_start_date:
         return state.reject("invalid_job")
+    state.job_ends.add(event.placement_id)
     return None
 
 
@@ -350,6 +358,13 @@ def _pays_llw(job: JobStarted) -> bool:
         return False
     llw = rate_on(LLW, job.job_start_date)
     return llw is not None and job.hourly_wage_pence >= llw
+
+
+def _below_minimum(job: JobStarted) -> bool:
+    if job.hourly_wage_pence is None:
+        return False
+    nlw = rate_on(NLW, job.job_start_date)
+    return nlw is not None and job.hourly_wage_pence < nlw
 
 
 class _Reached(NamedTuple):
@@ -530,9 +545,21 @@ def expected(events: Iterable[Any], participant_key: str = DEVELOPMENT_KEY) -> E
         referral_of[pid] = referral_id
         reached = _milestones(person, jobs_of[referral_id], evidence_of[referral_id])
         standing.update(_settle(person, pid, reached))
+    started = [p for p in state.referrals.values() if p.start is not None]
+    jobs = list(state.placements.values())
+    accepted = {
+        "referrals": len(state.referrals),
+        "starts": len(started),
+        "leavers": sum(1 for p in started if p.leave is not None),
+        "placements": len(jobs),
+        "placements_pay_llw": sum(1 for j in jobs if _pays_llw(j)),
+        "placements_below_minimum_wage": sum(1 for j in jobs if _below_minimum(j)),
+        "placements_ended": len(state.job_ends),
+    }
     return Expectation(
         standing=standing,
         rejections=dict(sorted(state.reasons.items())),
         referral_of=referral_of,
         unresolved=state.unresolved,
+        accepted=accepted,
     )

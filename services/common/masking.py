@@ -1,10 +1,11 @@
-"""Personal data out of intake's rejections: the NINO and the date of birth masked.
+"""Personal data out of rejections: the NINO and the date of birth masked.
 
 A rejected referral goes back to its provider (``provider.<id>.rejections.v1``) with its
 original bytes so that the provider can see what it sent; those bytes must not carry
-the NINO or the date of birth. :func:`mask_original` is intake's ``mask_original`` hook
-(the runtime applies it before any of the original goes on a topic); the unmasked
-original stays only in intake's own ``quarantine`` table.
+the NINO or the date of birth. :func:`mask_original` is the ``mask_original`` hook of
+intake (the runtime applies it before any of the original goes on a topic); the unmasked
+original stays only in intake's own ``quarantine`` table. Placement and sustainment use
+it too, for a referral sent to the wrong topic.
 
 Pure: no I/O. Works on whatever arrived - valid JSON, JSON with odd spellings
 (``"Nino"``, nested objects, unicode escapes), truncated JSON or no JSON at all:
