@@ -446,3 +446,17 @@ def test_internal_topics_are_not_size_checked() -> None:
     result = decode(RawRecord(MILESTONES, MILESTONES.name, 0, 0, None, big))
     assert isinstance(result, Undecodable)
     assert "over the limit" not in result.message
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "words"),
+    [
+        ("borough", "Cam\x00den", "control character"),
+        ("referral_id", "ref 1", "A-Z a-z 0-9 _ . : / -"),
+        ("provider_id", "prov.x", "no dots"),
+    ],
+)
+def test_pattern_errors_are_spelled_out(field: str, bad: str, words: str) -> None:
+    message = rejected("referral", **{field: bad})
+    assert f"{field}: " in message
+    assert words in message
