@@ -37,7 +37,13 @@ from tools.fuzz.account import (
     rejections_by_position,
     service_states,
 )
-from tools.fuzz.hostile import Message, hostile_messages, interleave, max_message_bytes
+from tools.fuzz.hostile import (
+    Message,
+    hostile_messages,
+    interleave,
+    is_late,
+    max_message_bytes,
+)
 from tools.fuzz.pipeline import (
     PARTICIPANT_KEY,
     PaymentCheck,
@@ -119,9 +125,12 @@ def run_once(
     seconds: float | None = None
     try:
         processes.wait_ready(timeout=180)
-        say("fuzz", f"{label}: services ready; publishing {len(messages):,} messages")
+        main = [m for m in messages if not is_late(m)]
+        late = messages[len(main) :]
+        assert all(is_late(m) for m in late), "late messages come last"
+        say("fuzz", f"{label}: services ready; publishing {len(main):,} messages")
         began = time.monotonic()
-        positions = asyncio.run(publish(stack.bootstrap, messages, namespace))
+        positions = asyncio.run(publish(stack.bootstrap, main, namespace))
         say("fuzz", f"{label}: published in {time.monotonic() - began:.1f}s; waiting for quiet")
 
         last = _Progress(since=time.monotonic())
@@ -150,8 +159,22 @@ def run_once(
             )
             seconds = time.monotonic() - began
             say("fuzz", f"{label}: quiet {seconds:.1f}s after publishing began")
+            if late:  # not timed: they wait for what they attack to be processed
+                positions += asyncio.run(publish(stack.bootstrap, late, namespace))
+                say("fuzz", f"{label}: {len(late)} late messages published; waiting for quiet")
+                asyncio.run(
+                    wait_until_quiet(
+                        stack.bootstrap,
+                        url,
+                        namespace,
+                        give_up_after=stack.quiet_timeout,
+                        on_progress=progress,
+                    )
+                )
         except (TimeoutError, Stalled) as exc:
+            seconds = None
             say("fuzz", f"{label}: NOT QUIET: {exc}")
+            positions += [None] * (len(messages) - len(positions))
         watched.check()
     finally:
         processes.stop()

@@ -665,7 +665,7 @@ FEED_ATTACKS: dict[str, int] = {
     "other_provider_evidence_id": 2,
 }
 SIZE_KINDS = ("size_under", "size_over")
-LATE_KINDS = frozenset({"other_provider_evidence_id"})  # after their originals, at the end
+LATE_KINDS = frozenset({"other_provider_evidence_id"})  # sent once the rest is processed
 
 
 def hostile_messages(
@@ -715,15 +715,20 @@ def interleave(
     feed_message: Callable[[FeedItem], Message],
 ) -> list[Message]:
     """The valid feed in its order, the hostile world first, hostile messages spread
-    through it at random (each after the feed event it copies; late kinds at the end)."""
+    through it at random (each after the feed event it copies), and the late kinds last.
+
+    Late kinds attack something the valid feed must own first (an evidence id belongs to
+    the provider of its first accepted version, whatever the order, domain.md §10): they
+    are sent only once everything before them is processed (see :func:`is_late`)."""
     rng = random.Random(f"interleave:{seed}")
     slots: dict[int, list[Hostile]] = {}
+    late = []
     n = len(feed)
     for h in hostile:
-        low = h.not_before + 1
         if h.kind in LATE_KINDS:
-            low = max(low, n)
-        at = rng.randint(min(low, n), n)
+            late.append(h)
+            continue
+        at = rng.randint(min(h.not_before + 1, n), n)
         slots.setdefault(at, []).append(h)
     out = [Message(h.spec, h.provider_id, h.key, h.value, h) for h in base]
     for i in range(n + 1):
@@ -731,4 +736,9 @@ def interleave(
             out.append(Message(h.spec, h.provider_id, h.key, h.value, h))
         if i < n:
             out.append(feed_message(feed[i]))
+    out += [Message(h.spec, h.provider_id, h.key, h.value, h) for h in late]
     return out
+
+
+def is_late(message: Message) -> bool:
+    return message.hostile is not None and message.hostile.kind in LATE_KINDS
