@@ -15,6 +15,7 @@ from schemas.topics import (
     Owner,
     TopicSpec,
 )
+from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, Hold
 from services.common.messages import Received, ids_named
@@ -36,6 +37,7 @@ from services.placement.domain import (
 class PlacementHandler:
     service: Owner = "placement"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["placement"]
+    mask_original = staticmethod(masking.mask_original)  # a referral on a wrong topic
 
     def __init__(self, rates: Rates) -> None:
         self.repository: Callable[[Connection], PlacementRepository] = PlacementRepository
