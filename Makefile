@@ -31,7 +31,7 @@ infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
 	bash deploy/postgres.sh stop
 
 up: infra-up prometheus ## infra-up, then start the four services and Prometheus (:19090)
-	bash deploy/services.sh start
+	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/services.sh start  # development: no real key needed
 	bash deploy/prometheus.sh start
 
 down: ## stop Prometheus and the services, then the infrastructure

@@ -54,7 +54,7 @@ RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments":
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
 HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PATHS)
-STALE_AFTER = 3 * 3600  # seconds: older runs' topics and databases are dropped
+STALE_AFTER = 30 * 60  # seconds: older runs' topics and databases are dropped
 
 
 def _port_or_free(port: int) -> int:

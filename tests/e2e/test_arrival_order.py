@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
 from schemas.topics import SERVICES
@@ -98,11 +99,24 @@ def outcomes(
             processes.wait_ready(timeout=120)
         yield asyncio.run(_run_both(kafka_bootstrap, feed, expectation, pipelines))
     finally:
-        for order, (_, _, processes) in pipelines.items():
+        for order, (namespace, _, processes) in pipelines.items():
             processes.stop()
             asyncio.run(
                 _database(database_url, f'DROP DATABASE IF EXISTS "e2e_order_{tag}_{order}"')
             )
+            asyncio.run(_delete_topics(kafka_bootstrap, namespace))
+
+
+async def _delete_topics(bootstrap: str, namespace: str) -> None:
+    """The broker is shared: leave no topics behind."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        if mine:
+            await admin.delete_topics(mine, timeout_ms=60_000)
+    finally:
+        await admin.close()
 
 
 async def _database(admin_url: str, statement: str) -> None:
