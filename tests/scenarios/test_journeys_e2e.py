@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
 from schemas.rejections import EventRejected
@@ -89,9 +90,7 @@ def expected_net(journeys: list[Journey]) -> Net:
 def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> Iterator[Outcome]:
     tag = uuid.uuid4().hex[:8]
     namespace, database = f"e2e-scenarios-{tag}.", f"e2e_scenarios_{tag}"
-    asyncio.run(_sql(database_url, f'CREATE DATABASE "{database}"'))
     url = urlsplit(database_url)._replace(path=f"/{database}").geturl()
-    asyncio.run(ensure_topics(kafka_bootstrap, namespace))
     processes = ServiceProcesses(
         env={
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -105,13 +104,28 @@ def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> I
         state_dir=Path(tmp_path_factory.mktemp("scenario-services")),
         ports={service: free_port() for service in SERVICES},
     )
-    processes.start()
+    asyncio.run(_sql(database_url, f'CREATE DATABASE "{database}"'))
     try:
+        asyncio.run(ensure_topics(kafka_bootstrap, namespace))
+        processes.start()
         processes.wait_ready(timeout=120)
         yield asyncio.run(_publish_and_read(kafka_bootstrap, url, namespace))
     finally:
         processes.stop()
         asyncio.run(_sql(database_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(_delete_topics(kafka_bootstrap, namespace))
+
+
+async def _delete_topics(bootstrap: str, namespace: str) -> None:
+    """The broker is shared: leave no topics behind."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        if mine:
+            await admin.delete_topics(mine, timeout_ms=60_000)
+    finally:
+        await admin.close()
 
 
 async def _sql(admin_url: str, statement: str) -> None:
