@@ -76,6 +76,7 @@ def service_started(
             for kind in ("payment", "reversal"):
                 metrics.PAYMENTS.labels(service, contract, kind)
                 metrics.PAYMENTS_PENCE.labels(service, contract, kind)
+            metrics.PAYMENT_LATENCY.labels(contract)
         else:
             for milestone in MilestoneKind:
                 metrics.MILESTONES.labels(service, contract, milestone, "reached")
