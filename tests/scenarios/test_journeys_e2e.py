@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
 from schemas.rejections import EventRejected
@@ -37,6 +36,7 @@ from schemas.topics import (
     provider_topic,
 )
 from services.intake.domain import normalise_nino, participant_id_for
+from tests.conftest import delete_namespace_topics
 from tests.e2e.conftest import free_port
 from tests.scenarios.journeys import REFERENCE_DIR, Journey, all_journeys
 from tests.scenarios.test_journeys_domain import KNOWN_DIFFERENCES
@@ -113,19 +113,7 @@ def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> I
     finally:
         processes.stop()
         asyncio.run(_sql(database_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        asyncio.run(_delete_topics(kafka_bootstrap, namespace))
-
-
-async def _delete_topics(bootstrap: str, namespace: str) -> None:
-    """The broker is shared: leave no topics behind."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
-    await admin.start()
-    try:
-        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
-        if mine:
-            await admin.delete_topics(mine, timeout_ms=60_000)
-    finally:
-        await admin.close()
+        asyncio.run(delete_namespace_topics(kafka_bootstrap, namespace))
 
 
 async def _sql(admin_url: str, statement: str) -> None:
