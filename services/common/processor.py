@@ -104,6 +104,7 @@ class BatchProcessor:
         self._lock = asyncio.Lock()
         self._service = handler.service
         self._mask: Masker = getattr(handler, "mask_original", identity)
+        self._keep_personal_data: bool = getattr(handler, "keeps_personal_data", False)
 
     async def process(self, records: Sequence[RawRecord]) -> BatchReport:
         """Process a batch, retrying transient failures until it is committed."""
@@ -208,7 +209,9 @@ class BatchProcessor:
                 outcome.reject(item, RejectionReason.PROCESSING_FAILED, _failure_text(exc))
 
     def _new_outcome(self) -> BatchOutcome:
-        return BatchOutcome(self._service, self.clock(), self._mask)
+        return BatchOutcome(
+            self._service, self.clock(), self._mask, keep_personal_data=self._keep_personal_data
+        )
 
     async def _write(self, conn: db.Connection, outcome: BatchOutcome) -> int:
         """Append the outcome's events to the outbox and its rejected originals to quarantine."""
