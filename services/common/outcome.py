@@ -92,6 +92,8 @@ class BatchOutcome:
     service: Owner
     now: datetime
     mask_original: Masker = identity
+    rejection_salt: str = ""
+    """Named in the derivation of rejection ids (a replay's rejection is a new event)."""
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -117,7 +119,9 @@ class BatchOutcome:
             provider_id = record.provider_id  # the topic says who sent it, not the JSON
         digest = hashlib.sha256(record.value).hexdigest()
         rejected = EventRejected(
-            event_id=derived_event_id("rejected", self.service, record_id(record)),
+            event_id=derived_event_id(
+                "rejected", self.service, record_id(record), *filter(None, [self.rejection_salt])
+            ),
             produced_at=self.now,
             service=self.service,
             reason=reason,
