@@ -116,6 +116,8 @@ class BatchProcessor:
         self._lock = asyncio.Lock()
         self._service = handler.service
         self._mask: Masker = getattr(handler, "mask_original", identity)
+        key = hashlib.sha256(f"outcomes-processor:{self._service}".encode()).digest()[:8]
+        self._lock_key = int.from_bytes(key, "big", signed=True)
 
     async def process(self, records: Sequence[RawRecord]) -> BatchReport:
         """Process a batch, retrying transient failures until it is committed.
@@ -137,9 +139,14 @@ class BatchProcessor:
         """
         decoded = decode(record)
         claimed = message_id(decoded)
+        digest = content_digest(decoded)
 
         async def prepare(conn: db.Connection) -> None:
-            await conn.execute("DELETE FROM inbox WHERE message_id = $1", claimed)
+            await conn.execute(  # only its own claim: same content (or claimed before digests)
+                "DELETE FROM inbox WHERE message_id = $1 AND (digest = $2 OR digest IS NULL)",
+                claimed,
+                digest,
+            )
             await conn.execute(
                 "UPDATE quarantine SET replayed_at = $2 WHERE id = $1", quarantine_id, self.clock()
             )
@@ -186,6 +193,7 @@ class BatchProcessor:
         ids = [message_id(d) for d in decoded]
         digests = [content_digest(d) for d in decoded]
         async with self.pool.acquire() as conn, conn.transaction():
+            await self._serialize(conn)
             if prepare is not None:
                 await prepare(conn)
             claim = await db.claim(conn, ids, digests)
@@ -303,6 +311,14 @@ class BatchProcessor:
                 log.exception("released record %s failed processing", item.event_id)
                 outcome.reject(item, RejectionReason.PROCESSING_FAILED, _failure_text(exc))
 
+    async def _serialize(self, conn: db.Connection) -> None:
+        """One processing transaction of this service at a time, across processes.
+
+        Batches of one service instance are already one at a time; the lock keeps a
+        replay (tools.replay, another process) from interleaving with a batch.
+        """
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
+
     def _new_outcome(self, salt: str = "") -> BatchOutcome:
         return BatchOutcome(self._service, self.clock(), self._mask, rejection_salt=salt)
 
@@ -316,6 +332,7 @@ class BatchProcessor:
         async with self._lock:
             outcome = self._new_outcome()
             async with self.pool.acquire() as conn, conn.transaction():
+                await self._serialize(conn)
                 records = await db.expire(conn, outcome.now - self.hold)
                 for item in map(decode, records):
                     if isinstance(item, Received):
@@ -335,6 +352,7 @@ class BatchProcessor:
         decoded = decode(record)
         claimed = message_id(decoded)
         async with self.pool.acquire() as conn, conn.transaction():
+            await self._serialize(conn)
             claim = await db.claim(conn, [claimed], [content_digest(decoded)])
             if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)
