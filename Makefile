@@ -6,7 +6,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench prometheus
+.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench prometheus fuzz chaos
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,7 +31,7 @@ infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
 	bash deploy/postgres.sh stop
 
 up: infra-up prometheus ## infra-up, then start the four services and Prometheus (:19090)
-	bash deploy/services.sh start
+	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/services.sh start  # development: no real key needed
 	bash deploy/prometheus.sh start
 
 down: ## stop Prometheus and the services, then the infrastructure
@@ -60,3 +60,9 @@ schemas: venv ## export the JSON Schemas of the event models
 bench: venv ## processor throughput, batch sizes 1/100/1000 (local PostgreSQL, no Kafka)
 	if [ -z "$${DATABASE_URL:-}" ]; then bash deploy/postgres.sh start; fi
 	$(PY) -m bench.processor_throughput $(BENCH_ARGS)
+
+fuzz: venv kafka-jars ## hostile input in a valid feed: all accounted for, payments exact (FUZZ_ARGS)
+	$(PY) -m tools.fuzz $(FUZZ_ARGS)
+
+chaos: venv kafka-jars ## kill services, broker, PostgreSQL during a feed (private servers; CHAOS_ARGS)
+	$(PY) -m tools.chaos $(CHAOS_ARGS)

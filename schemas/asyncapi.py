@@ -14,7 +14,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from schemas.topics import ALL_TOPICS, CONSUMERS, PROVIDER_PREFIX, TopicSpec
+from schemas.topics import ALL_TOPICS, CONSUMERS, PROVIDER_PREFIX, PROVIDERS, TopicSpec
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 DOCUMENT_VERSION: Final = "1.0.0"
@@ -55,7 +55,10 @@ def _channel(spec: TopicSpec) -> dict[str, Any]:
     }
     if spec.per_provider:
         channel["parameters"] = {
-            "provider_id": {"description": "A provider of contracts.json (one topic each)"}
+            "provider_id": {
+                "description": "A provider of contracts.json (one topic each)",
+                "enum": list(PROVIDERS),
+            }
         }
     return channel
 

@@ -55,7 +55,8 @@ REASON_MAX: Final = 500
 NINO_MAX: Final = 20
 
 ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
-PROVIDER_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+PROVIDER_ID_PATTERN: Final = r"^[A-Za-z0-9_-]+$"
+"""As schemas.topics.PROVIDER_ID: no dots, so ``provider.<provider_id>.<kind>.v1`` is a topic."""
 TEXT_PATTERN: Final = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 HOURS_PATTERN: Final = rf"^[0-9]{{1,{HOURS_INTEGER_DIGITS}}}(\.[0-9]{{1,{HOURS_DECIMALS}}})?$"
 _HOURS_RE: Final = re.compile(HOURS_PATTERN)
@@ -72,7 +73,7 @@ def _id(max_length: int, pattern: str, what: str) -> Any:
 
 
 def _charset(pattern: str) -> str:
-    return "A-Z a-z 0-9 _ . : / -" if "/" in pattern else "A-Z a-z 0-9 _ -"
+    return "A-Z a-z 0-9 _ . : / -" if "/" in pattern else "A-Z a-z 0-9 _ - (no dots)"
 
 
 def _text(max_length: int, what: str) -> Any:

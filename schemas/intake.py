@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
 from schemas.base import Event
+from schemas.bounds import BoroughName, BoundedDate, ContractId, Id, Name, ProviderId, ReasonText
 from schemas.common import AgeBand, EligibilityGroup, NonEmptyStr, ReferralSource, SubRegion
 
 
@@ -16,26 +16,26 @@ class ParticipantStarted(Event):
 
     type: Literal["participant_started"] = "participant_started"
     participant_id: NonEmptyStr
-    referral_id: NonEmptyStr
-    provider_id: NonEmptyStr
-    contract_id: NonEmptyStr
+    referral_id: Id
+    provider_id: ProviderId
+    contract_id: ContractId
     sub_region: SubRegion
-    borough: NonEmptyStr
+    borough: BoroughName
     eligibility_group: EligibilityGroup
-    eligibility_subgroup: NonEmptyStr | None = None
+    eligibility_subgroup: Name | None = None
     referral_source: ReferralSource
     age_band: AgeBand
-    start_date: date
+    start_date: BoundedDate
 
 
 class ParticipantLeft(Event):
     type: Literal["participant_left"] = "participant_left"
     participant_id: NonEmptyStr
-    referral_id: NonEmptyStr
-    provider_id: NonEmptyStr
-    contract_id: NonEmptyStr
-    end_date: date
-    reason: NonEmptyStr
+    referral_id: Id
+    provider_id: ProviderId
+    contract_id: ContractId
+    end_date: BoundedDate
+    reason: ReasonText
 
 
 ParticipantEvent = Annotated[ParticipantStarted | ParticipantLeft, Field(discriminator="type")]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
 from schemas.base import Event
-from schemas.common import EmploymentType, NonEmptyStr, Pence, RejectionReason
+from schemas.bounds import BoundedDate, BoundedPence, ContractId, Hours, Id, Name, ProviderId
+from schemas.common import EmploymentType, NonEmptyStr, RejectionReason
 
 
 class PlacementConfirmed(Event):
@@ -23,26 +22,26 @@ class PlacementConfirmed(Event):
 
     type: Literal["placement_confirmed"] = "placement_confirmed"
     participant_id: NonEmptyStr
-    placement_id: NonEmptyStr
-    referral_id: NonEmptyStr
-    provider_id: NonEmptyStr
-    contract_id: NonEmptyStr
-    job_start_date: date
+    placement_id: Id
+    referral_id: Id
+    provider_id: ProviderId
+    contract_id: ContractId
+    job_start_date: BoundedDate
     employment_type: EmploymentType
-    hourly_wage_pence: Pence | None = None
-    weekly_hours: Decimal
+    hourly_wage_pence: BoundedPence | None = None
+    weekly_hours: Hours
     pays_llw: bool
     below_minimum_wage: bool
-    sic_sector: NonEmptyStr | None = None
+    sic_sector: Name | None = None
     source_produced_at: AwareDatetime | None = None
 
 
 class PlacementEnded(Event):
     type: Literal["placement_ended"] = "placement_ended"
     participant_id: NonEmptyStr
-    placement_id: NonEmptyStr
-    provider_id: NonEmptyStr
-    end_date: date
+    placement_id: Id
+    provider_id: ProviderId
+    end_date: BoundedDate
 
 
 class PlacementWithdrawn(Event):
@@ -55,11 +54,11 @@ class PlacementWithdrawn(Event):
 
     type: Literal["placement_withdrawn"] = "placement_withdrawn"
     participant_id: NonEmptyStr
-    placement_id: NonEmptyStr
-    provider_id: NonEmptyStr
+    placement_id: Id
+    provider_id: ProviderId
     job_start_event_id: NonEmptyStr
-    job_start_date: date
-    leaver_date: date
+    job_start_date: BoundedDate
+    leaver_date: BoundedDate
     reason: RejectionReason = RejectionReason.AFTER_PROGRAMME_END
 
 

@@ -71,11 +71,15 @@ class TopicSpec:
 
 
 REJECTED_ADAPTER: TypeAdapter[EventRejected] = TypeAdapter(EventRejected)
+PROVIDER_PARTITIONS: Final = 2
+"""Per provider and kind: one provider's volume is a fraction of the whole, and every
+provider adds four topics to the broker (a service still reads all providers in parallel)."""
 
 PROVIDER_INTAKE = TopicSpec(
     name="provider.intake.v1",
     owner="providers",
     per_provider=True,
+    partitions=PROVIDER_PARTITIONS,
     key_field="referral_id",
     models=(ReferralMade, ProgrammeStarted, ProgrammeEnded),
     adapter=INTAKE_EVENT,
@@ -85,6 +89,7 @@ PROVIDER_PLACEMENTS = TopicSpec(
     name="provider.placements.v1",
     owner="providers",
     per_provider=True,
+    partitions=PROVIDER_PARTITIONS,
     key_field="placement_id",
     models=(JobStarted, JobEnded),
     adapter=PLACEMENT_EVENT,
@@ -94,6 +99,7 @@ PROVIDER_EVIDENCE = TopicSpec(
     name="provider.evidence.v1",
     owner="providers",
     per_provider=True,
+    partitions=PROVIDER_PARTITIONS,
     key_field="evidence_id",
     models=(EvidenceSubmitted, EvidenceRetracted),
     adapter=EVIDENCE_EVENT,
@@ -158,6 +164,7 @@ PROVIDER_REJECTIONS = TopicSpec(
         " (personal data masked)"
     ),
     per_provider=True,
+    partitions=1,
 )
 
 PROVIDER_KINDS: Final[tuple[TopicSpec, ...]] = (

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from schemas.topics import SERVICES, Owner, input_topics
 from services.common.settings import ServiceSettings
@@ -74,12 +75,23 @@ async def wait_until_quiet(
     settle_checks: int = 3,
     on_progress: Callable[[Backlog], None] | None = None,
 ) -> Backlog:
-    """Poll until the backlog is empty ``settle_checks`` times in a row with no new records."""
+    """Poll until the backlog is empty ``settle_checks`` times in a row with no new records.
+
+    A poll the broker does not answer in time (a busy shared broker) counts as not calm;
+    polling goes on until ``give_up_after``.
+    """
     deadline = time.monotonic() + give_up_after
     calm = 0
     previous_total = -1
     while True:
-        backlog = await measure_backlog(bootstrap, database_url, namespace)
+        try:
+            backlog = await measure_backlog(bootstrap, database_url, namespace)
+        except KafkaError as exc:
+            calm = 0
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"pipeline not quiet after {give_up_after:.0f}s") from exc
+            await asyncio.sleep(interval)
+            continue
         if on_progress is not None:
             on_progress(backlog)
         calm = calm + 1 if backlog.quiet and backlog.end_offsets_total == previous_total else 0

@@ -33,21 +33,18 @@ from aiokafka.admin import AIOKafkaAdminClient
 from deploy.create_topics import ensure_topics
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tools import arguments
-from tools.feed.compare import Differences, PaymentFigures, compare
+from tools.feed.check import check_summary, format_check
 from tools.feed.expectation import expected_counts
 from tools.feed.generate import generate
-from tools.feed.model import DEVELOPMENT_KEY, Expectation, expected
+from tools.feed.model import DEVELOPMENT_KEY, expected
 from tools.feed.order import ORDERS, Order, arrange
 from tools.feed.publish import publish_feed
 from tools.feed.reference import write_reference
 from tools.quiet import Backlog, wait_until_quiet
 from tools.services import ServiceProcesses
 from tools.summary import (
-    Summary,
-    format_pence,
     format_summary,
     read_summary,
-    rejection_totals,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +54,7 @@ RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments":
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
 HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PATHS)
-STALE_AFTER = 3 * 3600  # seconds: older runs' topics and databases are dropped
+STALE_AFTER = 30 * 60  # seconds: older runs' topics and databases are dropped
 
 
 def _port_or_free(port: int) -> int:
@@ -213,46 +210,14 @@ def run(
             say("services stopped")
     expectation = expected((item.event for item in feed.items), DEVELOPMENT_KEY)
     print(format_summary(summary, expected_counts(feed.items)))
-    got, problems = compare(
-        expectation, summary.payment_events, rejection_totals(summary), summary.milestone_net
-    )
-    problems_of_summary(summary, problems)
+    check = check_summary(summary, expectation)
+    problems = check.differences
     print()
-    print(format_figures(order, got, expectation, problems))
+    print(format_check(order, check, expectation))
     say(f"done in {time.monotonic() - began:.1f}s")
     for line in problems.lines():
         print(f"run: {line}", file=sys.stderr)
     return 1 if problems else 0
-
-
-def problems_of_summary(summary: Summary, problems: Differences) -> None:
-    """What the summary alone shows: nothing paid, undecodable messages, missing topics."""
-    if not summary.payment_events:
-        problems.add("no_payments", "no payments were produced")
-    for topic, n in summary.undecodable.items():
-        problems.add("undecodable", f"{n} undecodable messages on {topic}")
-    for topic in summary.missing_topics:
-        problems.add("missing_topic", f"topic {topic} is missing")
-
-
-def format_figures(
-    order: str, got: PaymentFigures, expectation: Expectation, problems: Differences
-) -> str:
-    """The run's payment figures next to the expectation's, and the differences found."""
-    counts = ", ".join(f"{k} {n}" for k, n in sorted(problems.count.items()))
-    lines = [
-        f"Payments checked one by one (order {order})",
-        f"  payments issued      {got.payments:>8,}  {format_pence(got.paid_pence):>16}",
-        f"  reversals            {got.reversals:>8,}  {format_pence(got.reversed_pence):>16}",
-        f"  net (keys owed)      {len(got.net):>8,}  {format_pence(got.net_pence):>16}",
-        f"  expected net         {len(expectation.due):>8,}"
-        f"  {format_pence(expectation.net_pence):>16}",
-        f"  re-published copies  {got.republished:>8,}",
-        f"  net fingerprint      {got.fingerprint()}",
-        f"  differences          {sum(problems.count.values()):>8,}"
-        + (f"  ({counts})" if counts else ""),
-    ]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

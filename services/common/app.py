@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from pydantic import ValidationError
 
 from schemas.topics import PROVIDERS, all_topics, resolve
 from services.common import db, logs, observe
@@ -19,7 +20,7 @@ from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
 from services.common.relay import OutboxRelay, make_producer
-from services.common.settings import ServiceSettings
+from services.common.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class ServiceApp:
         app = faust.App(
             s.consumer_group(self.service),
             broker=f"kafka://{s.kafka_bootstrap_servers}",
+            broker_credentials=s.faust_credentials(),
             value_serializer="raw",
             key_serializer="raw",
             web_enabled=False,
@@ -95,9 +97,11 @@ class ServiceApp:
         self.processor = BatchProcessor(
             self.handler, pool, namespace=s.topic_namespace, hold_seconds=s.hold_seconds
         )
+        security = s.kafka_options()
+        del security["bootstrap_servers"]
         relay = OutboxRelay(
             pool,
-            lambda: make_producer(s.kafka_bootstrap_servers),
+            lambda: make_producer(s.kafka_bootstrap_servers, **security),
             self.service,
             wake=self.processor.outbox_written,
             namespace=s.topic_namespace,
@@ -125,17 +129,33 @@ class ServiceApp:
 
 def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     """Entry point of ``python -m services.<name>``: migrate, serve metrics, run the worker."""
-    settings = ServiceSettings()
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
     service = service_dir.name
     logs.configure(service)
+    try:
+        settings = ServiceSettings()
+    except ValidationError as exc:
+        log.critical("%s refuses to start: %s", service, exc)
+        raise SystemExit(2) from None
+    if settings.outcomes_dev_mode:
+        log.warning(
+            "OUTCOMES_DEV_MODE=1: DEVELOPMENT RUN%s - never run production like this",
+            " with the development PARTICIPANT_ID_KEY (participant ids are not protected)"
+            if settings.uses_development_key
+            else "",
+        )
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        service_app = ServiceApp(make_handler, settings)  # intake: needs its key
+    except ConfigurationError as exc:
+        log.critical("%s refuses to start: %s", service, exc)
+        raise SystemExit(2) from None
     applied = loop.run_until_complete(db.migrate(settings.database_url, service, service_dir))
     if applied:
         log.info("%s: applied migrations %s", service, applied)
     serve_metrics(settings.metrics_port_for(service), settings.metrics_host)
-    service_app = ServiceApp(make_handler, settings)
     worker = faust.Worker(
         service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
     )
+    worker.spinner = None  # a terminal spinner would put escape codes into the JSON log
     worker.execute_from_commandline()

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.bounds import MAX_MESSAGE_BYTES, MAX_SEPARATORS
+from schemas.bounds import (
+    ID_PATTERN,
+    MAX_MESSAGE_BYTES,
+    MAX_SEPARATORS,
+    PROVIDER_ID_PATTERN,
+    TEXT_PATTERN,
+)
 from services.common.messages import RawRecord, Received
 
 _MAX_ERRORS = 5
@@ -82,13 +89,28 @@ def explain(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors(include_url=False, include_input=False)[:_MAX_ERRORS]:
         location = ".".join(str(p) for p in error["loc"])[:_MAX_LOCATION] or "value"
-        reason = error["msg"]
+        reason = error_message(error)
         if len(reason) > _MAX_REASON:
             reason = reason[:_MAX_REASON] + "..."
         parts.append(f"{location}: {reason}")
     more = exc.error_count() - len(parts)
     suffix = f" (+{more} more)" if more > 0 else ""
     return "; ".join(parts) + suffix
+
+
+_PATTERN_MEANING = {
+    ID_PATTERN: "may use only A-Z a-z 0-9 _ . : / - and must start with a letter or digit",
+    PROVIDER_ID_PATTERN: "may use only A-Z a-z 0-9 _ - (no dots: it names Kafka topics)",
+    TEXT_PATTERN: "must not be blank or hold a control character (NUL, tab, line break, ...)",
+}
+
+
+def error_message(error: Any) -> str:
+    """A pydantic error in words a provider can act on (patterns spelled out)."""
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if error.get("type") == "string_pattern_mismatch" and pattern in _PATTERN_MEANING:
+        return _PATTERN_MEANING[pattern]
+    return str(error["msg"])
 
 
 def encode(event: BaseModel) -> bytes:

@@ -394,8 +394,10 @@ class OutboxRelay:
             )
 
 
-def make_producer(bootstrap: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, **security: Any) -> AIOKafkaProducer:
+    """The relay's idempotent producer; ``security``: aiokafka's SASL options, if any."""
     return AIOKafkaProducer(
+        **security,
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field
+import faust
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
@@ -12,20 +14,96 @@ from services.common.reference import REFERENCE_DIR
 
 DEFAULT_METRICS_PORTS = {"intake": 9101, "placement": 9102, "sustainment": 9103, "payments": 9104}
 
+DEVELOPMENT_PARTICIPANT_KEY = "local-development-key-change-me"
+"""Only with ``OUTCOMES_DEV_MODE=1``: anyone can read it here, so its ids protect nobody."""
 
-class ServiceSettings(BaseSettings):
-    """Settings shared by the four services. Every field reads the env var of its name."""
+
+class ConfigurationError(RuntimeError):
+    """A setting a service cannot start without."""
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka, and as whom: shared by the services, the tools and the tests.
+
+    ``KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT`` with ``KAFKA_SASL_USERNAME`` and
+    ``KAFKA_SASL_PASSWORD`` (mechanism ``KAFKA_SASL_MECHANISM``, SCRAM-SHA-512) for the
+    secured broker; PLAINTEXT (no credentials) for the quick local one.
+    """
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     kafka_bootstrap_servers: str = LOCAL_KAFKA_BOOTSTRAP
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _credentials_with_sasl(self) -> KafkaSettings:
+        if self.kafka_security_protocol == "SASL_PLAINTEXT" and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT needs KAFKA_SASL_USERNAME and"
+                " KAFKA_SASL_PASSWORD"
+            )
+        return self
+
+    @property
+    def secured(self) -> bool:
+        return self.kafka_security_protocol != "PLAINTEXT"
+
+    def kafka_options(self) -> dict[str, Any]:
+        """Keyword arguments for every aiokafka client: servers and credentials."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap_servers,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.secured:
+            assert self.kafka_sasl_password is not None
+            options |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password.get_secret_value(),
+            }
+        return options
+
+    def faust_credentials(self) -> faust.SASLCredentials | None:
+        """The same credentials for faust's consumer (``broker_credentials``)."""
+        if not self.secured:
+            return None
+        assert self.kafka_sasl_password is not None
+        return faust.SASLCredentials(
+            username=self.kafka_sasl_username,
+            password=self.kafka_sasl_password.get_secret_value(),
+            mechanism=self.kafka_sasl_mechanism,
+        )
+
+    def as_principal(self, username: str, password: str) -> KafkaSettings:
+        """The same broker, as another principal (tools and tests that act for several)."""
+        return self.model_copy(
+            update={
+                "kafka_security_protocol": "SASL_PLAINTEXT",
+                "kafka_sasl_username": username,
+                "kafka_sasl_password": SecretStr(password),
+            }
+        )
+
+
+class ServiceSettings(KafkaSettings):
+    """Settings shared by the four services. Every field reads the env var of its name."""
+
     database_url: str = LOCAL_DATABASE_URL
     topic_namespace: str = ""
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
-    participant_id_key: str = Field(
-        default="local-development-key-change-me",
-        description="HMAC key for pseudonymous participant ids (intake only)",
+    participant_id_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for pseudonymous participant ids (intake only); no default",
+    )
+    outcomes_dev_mode: bool = Field(
+        default=False,
+        description="1: development run; allows the development participant id key",
     )
     hold_seconds: float = 7 * 24 * 3600
     hold_sweep_seconds: float = 30.0
@@ -40,3 +118,26 @@ class ServiceSettings(BaseSettings):
 
     def consumer_group(self, service: str) -> str:
         return f"{self.topic_namespace}outcomes-{service}"
+
+    def participant_key(self) -> bytes:
+        """The pseudonymisation key; without ``PARTICIPANT_ID_KEY`` only in development mode.
+
+        Raises :class:`ConfigurationError` otherwise: a service must not run with a key
+        anyone can read in the repository.
+        """
+        if self.participant_id_key is not None and self.participant_id_key.get_secret_value():
+            return self.participant_id_key.get_secret_value().encode()
+        if self.outcomes_dev_mode:
+            return DEVELOPMENT_PARTICIPANT_KEY.encode()
+        raise ConfigurationError(
+            "PARTICIPANT_ID_KEY is not set. Generate one (python -c 'import secrets;"
+            " print(secrets.token_urlsafe(32))'), keep it in your secret store and pass it"
+            " to intake; or set OUTCOMES_DEV_MODE=1 for a development run with the"
+            " development key."
+        )
+
+    @property
+    def uses_development_key(self) -> bool:
+        return self.outcomes_dev_mode and not (
+            self.participant_id_key is not None and self.participant_id_key.get_secret_value()
+        )

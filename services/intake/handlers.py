@@ -12,6 +12,7 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
+from services.common import masking
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
 from services.common.decisions import Accept, Hold, Ignore
@@ -42,6 +43,11 @@ class IntakeHandler:
         """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
         self.key = participant_key
+
+    def mask_original(self, value: bytes) -> bytes:
+        """The runtime's hook for rejected originals: NINO and date of birth masked
+        before any of it goes on a topic (the quarantine table keeps the original)."""
+        return masking.mask_original(value)
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
@@ -170,4 +176,4 @@ def _settled(
 
 def make_handler(settings: ServiceSettings) -> IntakeHandler:
     contracts = load_contracts(settings.reference_dir / "contracts.json")
-    return IntakeHandler(contracts, settings.participant_id_key.encode())
+    return IntakeHandler(contracts, settings.participant_key())

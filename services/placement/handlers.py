@@ -15,6 +15,7 @@ from schemas.topics import (
     Owner,
     TopicSpec,
 )
+from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, Hold
 from services.common.messages import Received, ids_named
@@ -36,6 +37,7 @@ from services.placement.domain import (
 class PlacementHandler:
     service: Owner = "placement"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["placement"]
+    mask_original = staticmethod(masking.mask_original)  # a referral on a wrong topic
 
     def __init__(self, rates: Rates) -> None:
         self.repository: Callable[[Connection], PlacementRepository] = PlacementRepository
@@ -138,12 +140,13 @@ class PlacementHandler:
                 leaver_date=left.end_date,
             ),
         )
-        if record.source is not None:
+        sources = [(record.source_event_id, record.source)] if record.source else []
+        for event_id, source in [*sources, *record.resends]:
             outcome.reject_record(
-                record.source,
+                source,
                 RejectionReason.AFTER_PROGRAMME_END,
                 withdrawal_message(job, left.end_date),
-                record.source_event_id,
+                event_id,
                 job.provider_id,
             )
 
@@ -162,7 +165,9 @@ class PlacementHandler:
             outcome.hold(item, decision.waiting_for)
             return
         if not isinstance(decision, JobAssessment) or participant is None:
-            return  # a re-send of the same job start: no effect
+            if existing is not None:  # a re-send of the same job start: no effect, but kept
+                repo.add_resend(event.placement_id, item.event_id, item.record)
+            return
         repo.put_placement(
             PlacementRecord(
                 event,

@@ -19,6 +19,7 @@ from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithd
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
+from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, Hold, Ignore
 from services.common.messages import Received, ids_named
@@ -68,6 +69,7 @@ class _Touched:
 class SustainmentHandler:
     service: Owner = "sustainment"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
+    mask_original = staticmethod(masking.mask_original)  # a referral on a wrong topic
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.repository: Callable[[Connection], SustainmentRepository] = SustainmentRepository

@@ -96,6 +96,7 @@ def pipeline(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> 
             "DATABASE_URL": url,
             "TOPIC_NAMESPACE": namespace,
             "PARTICIPANT_ID_KEY": PARTICIPANT_KEY,
+            "OUTCOMES_DEV_MODE": "1",
             "BATCH_WITHIN_SECONDS": "0.05",
         },
         state_dir=state,

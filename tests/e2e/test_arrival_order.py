@@ -21,17 +21,19 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
-from schemas.topics import MILESTONES, PAYMENTS, PROVIDER_REJECTIONS, REJECTIONS, SERVICES
+from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
-from tools.feed import Expectation, Feed, PaymentFigures, arrange, compare, expected, generate
+from tools.feed import Expectation, Feed, PaymentFigures, arrange, expected, generate
+from tools.feed.check import check_pipeline
 from tools.feed.order import Order
 from tools.feed.publish import publish_feed
 from tools.feed.reference import write_reference
 from tools.quiet import wait_until_quiet
 from tools.services import ServiceProcesses
-from tools.summary import read_summary, rejection_totals
+from tools.summary import rejection_totals
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -97,11 +99,24 @@ def outcomes(
             processes.wait_ready(timeout=120)
         yield asyncio.run(_run_both(kafka_bootstrap, feed, expectation, pipelines))
     finally:
-        for order, (_, _, processes) in pipelines.items():
+        for order, (namespace, _, processes) in pipelines.items():
             processes.stop()
             asyncio.run(
                 _database(database_url, f'DROP DATABASE IF EXISTS "e2e_order_{tag}_{order}"')
             )
+            asyncio.run(_delete_topics(kafka_bootstrap, namespace))
+
+
+async def _delete_topics(bootstrap: str, namespace: str) -> None:
+    """The broker is shared: leave no topics behind."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        if mine:
+            await admin.delete_topics(mine, timeout_ms=60_000)
+    finally:
+        await admin.close()
 
 
 async def _database(admin_url: str, statement: str) -> None:
@@ -132,14 +147,9 @@ async def _run_both(
     )
     results: dict[Order, Outcome] = {}
     for order, (namespace, _, _) in pipelines.items():
-        summary = await read_summary(
-            bootstrap, namespace, (MILESTONES, PAYMENTS, PROVIDER_REJECTIONS, *REJECTIONS.values())
-        )
-        rejections = dict(rejection_totals(summary))
-        figures, differences = compare(
-            expectation, summary.payment_events, rejections, summary.milestone_net
-        )
-        results[order] = Outcome(figures, differences.lines(), rejections)
+        check = await check_pipeline(bootstrap, namespace, expectation)
+        rejections = dict(rejection_totals(check.summary))
+        results[order] = Outcome(check.figures, check.differences.lines(), rejections)
     return results
 
 

@@ -55,6 +55,9 @@ async def test_a_leaver_withdraws_a_job_start_after_its_date_and_tells_the_provi
     [after_record] = placement.records(after)
     await placement.send(after_record, on_the_day)
     assert len(of_type(await placement.new_output(), PlacementConfirmed)) == 2
+    resend = after.model_copy(update={"event_id": new_id()})
+    await placement.send(resend)  # the same job start again: no effect yet
+    assert await placement.new_output() == []
 
     # when the leaver (2024-05-31) arrives, and again
     await placement.send(participant_left(end_date=date(2024, 5, 31)))
@@ -68,7 +71,11 @@ async def test_a_leaver_withdraws_a_job_start_after_its_date_and_tells_the_provi
         str(after.event_id),
     )
     assert withdrawn.reason == "after_programme_end"
-    [rejected] = of_type(output, EventRejected)
+    rejected, rejected_resend = of_type(output, EventRejected)
+    assert (rejected_resend.reason, rejected_resend.source_event_id) == (
+        "after_programme_end",
+        str(resend.event_id),
+    )
     assert (rejected.reason, rejected.source_event_id) == (
         "after_programme_end",
         str(after.event_id),

@@ -146,7 +146,12 @@ async def _publish_and_read(bootstrap: str, database_url: str, namespace: str) -
 
 async def read_to_end(bootstrap: str, topics: list[str]) -> list[bytes]:
     """Every value of ``topics`` up to their end offsets as of now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
         existing = await topic_partitions(bootstrap, topics)

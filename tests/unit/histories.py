@@ -91,6 +91,21 @@ def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
             )
         ]
         countable = leaver is None or job_date <= leaver
+        # a conflicting re-send of a job start that is withdrawn later is a residual
+        resends = ["", "", "", "same", "foreign"] + (["conflict"] if countable else [])
+        resend = draw(st.sampled_from(resends))
+        if resend:  # the same again (ignored), other content (invalid_job), other provider
+            job.append(
+                job_start(
+                    pid,
+                    referral_id=ref,
+                    job_start_date=job_date + timedelta(days=resend == "conflict"),
+                    wage=wage,
+                    employment_type=kind,
+                    provider_id="prov-whp-west" if resend == "foreign" else provider,
+                    tag=f"again-{resend}",
+                )
+            )
         if countable and draw(st.booleans()) and draw(st.booleans()):
             job.append(job_end(pid, end_date=job_date + timedelta(days=200), provider_id=provider))
         streams.append(job)
@@ -142,6 +157,9 @@ def evidence_streams(
             # corrections; sometimes a stale or equal version
             v = draw(st.sampled_from([version, version, 1]))
             stream.append(piece(v, draw(pence), draw(hours), draw(late)))
+        if draw(st.integers(0, 7)) == 0:  # another provider's version: provider_mismatch
+            foreign = piece(9, draw(pence), "80", False)
+            stream.append(foreign.model_copy(update={"provider_id": "prov-whp-west"}))
         if draw(st.integers(0, 9)) == 0:
             stream.append(retraction(eid, provider_id=provider))
         streams.append(stream)

@@ -136,7 +136,7 @@ def test_ids_may_use_slashes_dots_colons_underscores(good: str) -> None:
 
 
 @pytest.mark.parametrize("event_type", sorted(VALID))
-@pytest.mark.parametrize("bad", ["", "a" * 65, "prov.x", "prov x", "-prov", "prov\x00"])
+@pytest.mark.parametrize("bad", ["", "a" * 65, "prov.x", "prov x", "prov\x00", "prov/x", "prov:x"])
 def test_provider_ids_are_topic_safe_and_short(event_type: str, bad: str) -> None:
     assert "provider_id" in rejected(event_type, provider_id=bad)
 
@@ -446,3 +446,17 @@ def test_internal_topics_are_not_size_checked() -> None:
     result = decode(RawRecord(MILESTONES, MILESTONES.name, 0, 0, None, big))
     assert isinstance(result, Undecodable)
     assert "over the limit" not in result.message
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "words"),
+    [
+        ("borough", "Cam\x00den", "control character"),
+        ("referral_id", "ref 1", "A-Z a-z 0-9 _ . : / -"),
+        ("provider_id", "prov.x", "no dots"),
+    ],
+)
+def test_pattern_errors_are_spelled_out(field: str, bad: str, words: str) -> None:
+    message = rejected("referral", **{field: bad})
+    assert f"{field}: " in message
+    assert words in message

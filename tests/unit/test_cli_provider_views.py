@@ -17,7 +17,13 @@ from tools.cli.rejections import format_line, parse_since, readable
 from tools.cli.status_logic import Held, classify, format_statuses
 
 
-def rejection(original: bytes, *, offset: int = 4, event_id: str | None = "ev-2") -> EventRejected:
+def rejection(
+    original: bytes,
+    *,
+    offset: int = 4,
+    event_id: str | None = "ev-2",
+    prefix: bytes | None = None,
+) -> EventRejected:
     return EventRejected(
         event_id=uuid.uuid4(),
         produced_at=datetime(2024, 3, 1, 9, tzinfo=UTC),
@@ -29,7 +35,7 @@ def rejection(original: bytes, *, offset: int = 4, event_id: str | None = "ev-2"
         source_offset=offset,
         source_event_id=event_id,
         provider_id="prov-a",
-        original_prefix_b64=base64.b64encode(original).decode(),
+        original_prefix_b64=base64.b64encode(original if prefix is None else prefix).decode(),
         original_length=len(original),
         original_sha256=hashlib.sha256(original).hexdigest(),
     )
@@ -43,6 +49,17 @@ def test_a_rejection_shows_reason_message_position_and_the_original_event() -> N
     assert "provider.intake.v1[1]@4" in text
     assert text.endswith('original: {"type": "referral", "nino": "QQ"}')
     assert item.as_json()["reason"] == "invalid_nino"
+
+
+def test_a_masked_original_is_still_decoded_and_a_cut_one_shown_as_text() -> None:
+    sent = b'{"type": "referral", "nino": "AB 12 34 56 C"}'
+    masked = readable(rejection(sent, prefix=b'{"type": "referral", "nino": "AB******C"}'))
+    assert masked.original == {"type": "referral", "nino": "AB******C"}
+
+    long = b'{"type": "referral", "borough": "' + b"x" * 10_000 + b'"}'
+    cut = readable(rejection(long, prefix=long[:8192]))
+    assert cut.original is None
+    assert cut.original_text.endswith("… ... (10,035 bytes in all)")
 
 
 def test_bytes_that_are_not_json_are_shown_as_text() -> None:
@@ -95,3 +112,36 @@ def test_a_receipt_survives_its_file_and_counts_per_topic_and_type() -> None:
     assert Receipt.from_json(receipt.to_json()) == receipt
     assert receipt.counts() == [("t1", "programme_start", 1), ("t1", "referral", 2)]
     assert json.loads(receipt.to_json())["provider_id"] == "prov-a"
+
+
+@pytest.mark.parametrize(
+    ("service", "waiting_for", "why"),
+    [
+        ("intake", "referral:r1", "waiting for referral r1"),
+        ("intake", "started:r1", "waiting for the programme start of referral r1"),
+        (
+            "placement",
+            "referral:r1",
+            "waiting for referral r1 to be started (referral and programme start)",
+        ),
+        ("placement", "placement:p1", "waiting for job start p1"),
+        ("sustainment", "placement:p1", "waiting for placement (job start) p1"),
+        ("sustainment", "evidence:e1", "waiting for evidence e1"),
+        ("sustainment", "something:x", "waiting for x"),
+    ],
+)
+def test_a_held_event_says_what_it_waits_for(service: str, waiting_for: str, why: str) -> None:
+    held = Held(service, "ev", "t", 0, 0, waiting_for, b"{}", "t")
+    assert held.why() == why
+
+
+def test_without_the_database_an_event_not_rejected_is_accepted_or_held() -> None:
+    sent = [
+        Sent(1, "ev-1", "referral", "r1", "provider.intake.v1", 0, 7),
+        Sent(2, "ev-2", "referral", "r2", "provider.intake.v1", 1, 4),
+    ]
+    statuses = classify(sent, [rejection(b"{}", offset=4)], None)
+    assert [s.state for s in statuses] == ["accepted or held", "rejected"]
+    assert format_statuses(statuses)[0] == (
+        "2 events processed: 1 rejected, 1 accepted or held (no database access to tell)"
+    )

@@ -6,6 +6,7 @@ import json
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -23,6 +24,7 @@ from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMEN
 from tools.feed.__main__ import build_parser, main
 from tools.feed.expectation import expected_counts
 from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.reference import write_reference
 from tools.feed.world import (
     BOROUGHS,
     CONTRACTS_BY_ID,
@@ -367,6 +369,25 @@ def test_tables_agree_with_the_services_reference_data() -> None:
             assert boroughs.locate_borough(name)[0] is region
 
 
+def test_the_services_run_with_the_feeds_group_prices(tmp_path: Path) -> None:
+    """The contract book make run and the e2e tests give the services (REFERENCE_DIR)
+    loads with the services' own loader and prices every group as the feed does."""
+    reference = pytest.importorskip("services.common.reference")
+    folder = write_reference(tmp_path / "reference")
+    book = reference.load_contracts(folder / "contracts.json")
+    assert reference.load_rates(folder / "rates.json") == reference.load_rates()
+    for ours in CONTRACTS_BY_ID.values():
+        contract = book.get(ours.contract_id)
+        assert contract is not None
+        for group in EligibilityGroup:
+            for milestone in MilestoneKind:
+                theirs = contract.group_prices.get(group, {}).get(
+                    milestone, contract.prices.get(milestone, 0)
+                )
+                assert theirs == ours.price(group, milestone), (ours.contract_id, group, milestone)
+    assert any(c.group_prices for c in book.contracts.values())
+
+
 # --------------------------------------------------------------------------------- CLI
 
 
@@ -474,3 +495,15 @@ def test_format_summary_with_expected_counts() -> None:
     assert "expected" in text
     referrals_line = next(line for line in text.splitlines() if "referrals" in line)
     assert referrals_line.split()[1:] == ["30", "30"]
+
+
+def test_cli_jsonl_in_reversed_order(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--participants", "30", "--seed", "3", "--dry-run", "--jsonl", "--order", "reversed"]
+    assert main(argv) == 0
+    topics = [json.loads(line)["topic"] for line in capsys.readouterr().out.splitlines()]
+    kinds = [topic.rsplit(".", 2)[-2] for topic in topics]  # provider.<id>.<kind>.v1
+    first_intake = kinds.index("intake")
+    assert set(kinds[:first_intake]) == {"evidence", "placements"}
+    assert kinds.index("placements") > 0
+    assert kinds[0] == "evidence"
+    assert set(kinds[first_intake:]) == {"intake"}

@@ -203,7 +203,7 @@ def test_self_employment_claim_late_and_made_payable_by_an_earlier_report() -> N
     assert due(events) == {key(SE): 400_000}
     late = day182 + timedelta(days=91)
     covering = next(e for e in events[3:] if e.period_start <= day182 <= e.period_end)
-    events.append(covering.model_copy(update={"version": 2, "reported_on": late}))
+    events.append(covering.model_copy(update={**_ids(), "version": 2, "reported_on": late}))
     result = expected(events)
     assert result.due == {}
     assert result.standing[key(SE)].not_payable == "claim_late"
@@ -264,6 +264,16 @@ def test_a_job_after_the_leaver_date_counts_for_nothing() -> None:
     result = expected(events)
     assert result.due == {}
     assert result.rejections == {"after_programme_end": 1}
+
+
+def test_an_event_id_used_again_with_other_content_is_rejected() -> None:
+    ev = evidence("e1", "p1", date(2024, 2, 1), 500_000)
+    events = [*BASE, job("p1", date(2024, 2, 1)), ev, ev]  # the same message again
+    assert expected(events).rejections == {}
+    events.append(ev.model_copy(update={"gross_earnings_pence": 1}))
+    result = expected(events)
+    assert result.rejections == {"duplicate_event_id": 1}
+    assert result.due == {key(EO): 400_000}
 
 
 def test_intake_rejections_and_a_rejected_referral_does_not_use_up_its_id() -> None:
@@ -331,6 +341,11 @@ def test_the_generated_feed_exercises_every_hard_path(hard_feed: Any) -> None:
         "invalid_period",
         "provider_mismatch",
         "placement_outside_window",
+        "provider_not_on_contract",
+        "start_outside_contract",
+        "start_before_referral",
+        "not_working_age",
+        "borough_outside_contract",
     ):
         assert result.rejections.get(reason, 0) > 0, reason
     overridden = [
@@ -478,3 +493,31 @@ def test_self_employment_claims_end_on_programme_day_700(reported_day: int, paya
     standing = expected(events).standing[key(SE)]
     assert standing.reached_on == date(2024, 1, 8) + timedelta(days=636)
     assert (standing.not_payable is None) is payable
+
+
+def test_check_summary_reports_what_the_topics_lack() -> None:
+    from tools.feed.check import check_summary, format_check
+    from tools.summary import Summary
+
+    events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]
+    expectation = expected(events)
+    summary = Summary(missing_topics=["x.payments"], undecodable={"x.payments": 2})
+    check = check_summary(summary, expectation)
+    assert check.differences.count == {
+        "amount": 1,
+        "milestone": 3,  # job_start, first_earnings, earnings_outcome stand, none announced
+        "no_payments": 1,
+        "missing_topic": 1,
+        "undecodable": 1,
+    }
+    summary = Summary(
+        payment_events=[_payment(1, 400_000)],
+        milestone_net={
+            (k.contract_id, k.participant_id, k.milestone): 1 for k in expectation.standing
+        },
+    )
+    check = check_summary(summary, expectation)
+    assert not check.differences
+    text = format_check("natural", check, expectation)
+    assert "£4,000.00" in text
+    assert "differences                 0" in text

@@ -126,7 +126,7 @@ td.money span { display: block; }
 span.pence { color: #666; font-size: 0.8em; }
 tr.reversal td { color: #a00; }
 tr.total td { font-weight: bold; border-top: 2px solid #111; }
-code { font-size: 0.9em; }
+code { font-size: 0.9em; word-break: break-all; }
 @media print { body { margin: 0.5cm; } th { background: none; } }
 """
 

@@ -20,6 +20,7 @@ from tools.cli.rejections import decode_rejection, format_line, parse_since, rea
 from tools.cli.rules import reference
 from tools.cli.settings import CliSettings
 from tools.cli.status import (
+    connect_database,
     end_targets,
     held_events,
     provider_rejections,
@@ -179,6 +180,7 @@ def rejections(
         async for record in _read_rejections(settings, provider, follow, since_ms):
             rejection = decode_rejection(record)
             if rejection is None:
+                err.print("a record on the rejection topic is not a rejection this tool reads")
                 continue
             item = readable(rejection)
             count += 1
@@ -241,28 +243,36 @@ def status(
             targets = receipt_targets(receipt)
         else:
             targets = await end_targets(settings, {t: [s] for t, s in topics.items()})
-        left = await wait_processed(
-            settings,
-            targets,
-            wait=wait,
-            timeout=timeout,
-            on_progress=_ProgressNotes() if wait else None,
-        )
-        if any(left.values()):
-            typer.echo("not yet processed — " + format_backlog(left))
-            return 1
-        held = await held_events(settings, topics)
+        conn = await connect_database(settings)
+        if conn is None:
+            err.print("no database access (DATABASE_URL): held events cannot be told apart")
+        try:
+            left = await wait_processed(
+                settings,
+                targets,
+                wait=wait,
+                timeout=timeout,
+                on_progress=_ProgressNotes() if wait else None,
+                conn=conn,
+            )
+            if any(left.values()):
+                typer.echo("not yet processed — " + format_backlog(left))
+                return 1
+            held = None if conn is None else await held_events(conn, topics)
+        finally:
+            if conn is not None:
+                await conn.close()
         rejected = await provider_rejections(settings, provider)
         if receipt is not None:
             for line in format_statuses(classify(receipt.sent, rejected, held)):
                 typer.echo(line)
-        else:
-            typer.echo(
-                f"everything sent by {provider} is processed; "
-                f"{len(rejected):,} rejected, {len(held):,} held"
-            )
-            for item in held:
-                typer.echo(f"  held: {item.describe()}")
+            return 0
+        shown = "unknown" if held is None else f"{len(held):,}"
+        typer.echo(
+            f"everything sent by {provider} is processed; {len(rejected):,} rejected, {shown} held"
+        )
+        for item in held or ():
+            typer.echo(f"  held: {item.describe()}")
         return 0
 
     raise typer.Exit(asyncio.run(check()))

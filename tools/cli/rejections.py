@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.rejections import EventRejected
+from schemas.rejections import ORIGINAL_PREFIX_BYTES, EventRejected
 from schemas.topics import REJECTED_ADAPTER
 
 _DURATION = re.compile(r"([0-9]+)([smhd])")
@@ -58,7 +58,9 @@ def readable(rejection: EventRejected) -> ReadableRejection:
     except (binascii.Error, ValueError):
         return ReadableRejection(rejection, None, "(original not readable)")
     full_length = rejection.original_length
-    complete = full_length == len(raw)
+    # The prefix holds the whole original when it was short enough (masking of personal
+    # data may have changed its length).
+    complete = full_length <= ORIGINAL_PREFIX_BYTES or full_length == len(raw)
     text = raw.decode("utf-8", errors="replace")
     if complete:
         try:

@@ -107,9 +107,11 @@ async def wait_processed(
     wait: bool,
     timeout: float,  # noqa: ASYNC109 - a deadline across several waits
     on_progress: Callable[[dict[str, int]], None] | None = None,
+    conn: asyncpg.Connection | None = None,
 ) -> dict[str, int]:
     """Wait (or look once) until ``first`` and what it caused downstream is processed.
-    Returns what is still behind (empty values when everything is processed)."""
+    Returns what is still behind (empty values when everything is processed). Without a
+    database connection the outboxes cannot be watched: a rejection may follow shortly."""
     deadline = time.monotonic() + timeout
     internal = {
         qualified(spec, settings.topic_namespace): [
@@ -117,57 +119,58 @@ async def wait_processed(
         ]
         for spec in (PARTICIPANTS, PLACEMENTS)
     }
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        targets = first
-        for _round in range(4):
-            while True:
-                left = await behind(settings, targets)
-                if on_progress is not None:
-                    on_progress(left)
-                if not any(left.values()):
-                    break
-                if not wait or time.monotonic() > deadline:
-                    return left
-                await asyncio.sleep(0.5)
+    targets = first
+    for _round in range(4):
+        while True:
+            left = await behind(settings, targets)
+            if on_progress is not None:
+                on_progress(left)
+            if not any(left.values()):
+                break
+            if not wait or time.monotonic() > deadline:
+                return left
+            await asyncio.sleep(0.5)
+        if conn is not None:
             await asyncio.wait_for(
                 _outboxes_flushed(conn, targets), max(1.0, deadline - time.monotonic())
             )
-            targets = await end_targets(settings, internal)
-            if not any((await behind(settings, targets)).values()):
-                break
-    finally:
-        await conn.close()
+        targets = await end_targets(settings, internal)
+        if not any((await behind(settings, targets)).values()):
+            break
     return {}
 
 
-async def held_events(settings: CliSettings, topics: Iterable[str]) -> list[Held]:
+async def connect_database(settings: CliSettings) -> asyncpg.Connection | None:
+    """A connection to the services' database, or None when it cannot be had."""
+    try:
+        return await asyncpg.connect(settings.database_url, timeout=10)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return None
+
+
+async def held_events(conn: asyncpg.Connection, topics: Iterable[str]) -> list[Held]:
     """The events of ``topics`` that the services hold, oldest first."""
     names = sorted(topics)
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        out: list[Held] = []
-        for service in HOLDING_SERVICES:
-            rows = await conn.fetch(
-                f'SELECT message_id, topic, partition, "offset", waiting_for, value, held_at'
-                f' FROM "{service}".held WHERE topic = ANY($1::text[])',
-                names,
+    out: list[Held] = []
+    for service in HOLDING_SERVICES:
+        rows = await conn.fetch(
+            f'SELECT message_id, topic, partition, "offset", waiting_for, value, held_at'
+            f' FROM "{service}".held WHERE topic = ANY($1::text[])',
+            names,
+        )
+        for row in rows:
+            item = Held(
+                service,
+                row["message_id"],
+                row["topic"],
+                row["partition"],
+                row["offset"],
+                row["waiting_for"],
+                bytes(row["value"]),
+                f"{row['held_at']:%Y-%m-%d %H:%M:%S}",
             )
-            for row in rows:
-                item = Held(
-                    service,
-                    row["message_id"],
-                    row["topic"],
-                    row["partition"],
-                    row["offset"],
-                    row["waiting_for"],
-                    bytes(row["value"]),
-                    f"{row['held_at']:%Y-%m-%d %H:%M:%S}",
-                )
-                out.append(item)
-        return sorted(out, key=lambda h: (h.held_at, h.position))
-    finally:
-        await conn.close()
+            out.append(item)
+    return sorted(out, key=lambda h: (h.held_at, h.position))
 
 
 async def provider_rejections(settings: CliSettings, provider_id: str) -> list[EventRejected]:

@@ -13,7 +13,12 @@ from tools.cli.publish import Sent
 
 Position = tuple[str, int, int]  # topic, partition, offset
 
-_WAITING = {
+_WAITING: dict[str | tuple[str, str], str] = {
+    (
+        "placement",
+        "referral",
+    ): "waiting for referral {} to be started (referral and programme start)",
+    ("placement", "placement"): "waiting for job start {}",
     "referral": "waiting for referral {}",
     "started": "waiting for the programme start of referral {}",
     "participant": "waiting for participant {} to start",
@@ -41,7 +46,8 @@ class Held:
 
     def why(self) -> str:
         kind, _, ident = self.waiting_for.partition(":")
-        return _WAITING.get(kind, "waiting for {}").format(ident or self.waiting_for)
+        wording = _WAITING.get((self.service, kind)) or _WAITING.get(kind, "waiting for {}")
+        return wording.format(ident or self.waiting_for)
 
     def describe(self) -> str:
         try:
@@ -62,19 +68,21 @@ class EventStatus:
 def classify(
     sent: Iterable[Sent],
     rejections: Iterable[EventRejected],
-    held: Iterable[Held],
+    held: Iterable[Held] | None,
 ) -> list[EventStatus]:
     """Each processed event: rejected (reason), held (why), else accepted. An event is
     found by its position or by its event_id (a re-sent copy is a no-op for the services:
-    what happened to the first copy is what counts)."""
+    what happened to the first copy is what counts). ``held`` None: not known (no
+    database access), so an event not rejected is "accepted or held"."""
     rejected: dict[Position | str, EventRejected] = {}
     for r in rejections:
         rejected[(r.source_topic, r.source_partition, r.source_offset)] = r
         if r.source_event_id is not None:
             rejected.setdefault(r.source_event_id, r)
     waiting: dict[Position | str, Held] = {}
-    for h in held:
+    for h in held or ():
         waiting[h.position] = waiting[h.message_id] = h
+    otherwise = "accepted" if held is not None else "accepted or held"
     out = []
     for s in sent:
         position = (s.topic, s.partition, s.offset)
@@ -86,16 +94,22 @@ def classify(
         elif why_held is not None:
             out.append(EventStatus(s, "held", why_held.why()))
         else:
-            out.append(EventStatus(s, "accepted", ""))
+            out.append(EventStatus(s, otherwise, ""))
     return out
 
 
 def format_statuses(statuses: list[EventStatus]) -> list[str]:
     counts = Counter(s.state for s in statuses)
-    out = [
-        f"{len(statuses):,} events processed: {counts['accepted']:,} accepted, "
-        f"{counts['rejected']:,} rejected, {counts['held']:,} held"
-    ]
+    if counts["accepted or held"]:
+        out = [
+            f"{len(statuses):,} events processed: {counts['rejected']:,} rejected, "
+            f"{counts['accepted or held']:,} accepted or held (no database access to tell)"
+        ]
+    else:
+        out = [
+            f"{len(statuses):,} events processed: {counts['accepted']:,} accepted, "
+            f"{counts['rejected']:,} rejected, {counts['held']:,} held"
+        ]
     for state in ("rejected", "held"):
         rows = [s for s in statuses if s.state == state]
         if rows:

@@ -10,7 +10,10 @@ Public API (used by ``make run``, the e2e order test, and ``make chaos`` / ``mak
   milestone) the standing milestone and net amount due, and rejections by reason,
   from the feed's own reading of domain.md (no ``services`` import).
 - ``compare(expectation, payments, rejections) -> (PaymentFigures, Differences)``.
-- ``publish_feed(bootstrap, items, namespace)``: send items in the given order.
+- ``publish_feed(bootstrap, items, namespace)`` (tools.feed.publish): send items in order.
+- ``check_pipeline(bootstrap, namespace, expectation) -> Check`` (tools.feed.check): read
+  the topics once the pipeline is quiet and compare payments, standing milestones and
+  rejections; ``format_check`` prints the figures.
 
 python -m tools.feed --participants 3000 --seed 42 [--namespace X] [--dry-run]
 """

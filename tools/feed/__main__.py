@@ -1,6 +1,7 @@
 """Generate a synthetic provider feed and publish it (or print it).
 
 python -m tools.feed --participants 3000 --seed 42 [--namespace X] [--bootstrap HOST:PORT]
+                     [--order natural|reversed|shuffled] [--hard-share 0.3]
 python -m tools.feed --participants 100 --seed 1 --dry-run            # counts only
 python -m tools.feed --participants 100 --seed 1 --dry-run --jsonl    # JSON lines on stdout
 """
@@ -21,7 +22,7 @@ from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from tools import arguments
 from tools.feed.expectation import FeedCounts, expected_counts
 from tools.feed.generate import FeedItem, generate_feed
-from tools.feed.order import topic_name
+from tools.feed.order import ORDERS, arrange, topic_name
 from tools.feed.world import DEFAULT_START
 
 LOCAL_BOOTSTRAP = LOCAL_KAFKA_BOOTSTRAP
@@ -39,6 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of synthetic people",
     )
     parser.add_argument("--seed", type=arguments.seed, required=True, help="random seed (>= 0)")
+    parser.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="natural",
+        help="publication order: natural, reversed (evidence, placements, intake) or shuffled",
+    )
+    parser.add_argument(
+        "--hard-share",
+        type=arguments.share,
+        default=0.3,
+        help="share of people on a hard path of the rule book, 0-1 (default %(default)s)",
+    )
     parser.add_argument(
         "--start",
         type=arguments.iso_date,
@@ -109,10 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jsonl and not args.dry_run:
         parser.error("argument --jsonl: only together with --dry-run")
     try:
-        items = generate_feed(args.participants, args.seed, args.start)
+        natural = generate_feed(args.participants, args.seed, args.start, args.hard_share)
     except ValueError as exc:
         parser.error(f"argument --start: {exc}")
-    counts = expected_counts(items)
+    counts = expected_counts(natural)
+    items = arrange(natural, args.order, args.seed)
     if args.dry_run:
         if args.jsonl:
             _jsonl(items, args.namespace)

@@ -155,6 +155,12 @@ HARD_PATHS: tuple[tuple[str, int], ...] = (
 )
 
 
+# Bad events the services do not all handle yet: "same_event_id" (an event_id re-used
+# with other content is duplicate_event_id, domain.md §10) joins the turn once the
+# runtime's inbox compares contents. The model already expects it.
+EXTRA_BAD_EVENTS: tuple[str, ...] = ()
+
+
 class _Generator:
     def __init__(self, seed: int, start: date, hard_share: float) -> None:
         self.seed = seed
@@ -913,6 +919,7 @@ class _Generator:
                 "second_leaver",
                 "invalid_lower_version",
                 "outside_window",
+                *EXTRA_BAD_EVENTS,
             ),
         )
         period = (placement.job_start_date, placement.job_start_date + timedelta(days=6))
@@ -1003,6 +1010,17 @@ class _Generator:
                 version=1,
                 reported_on=ev.period_end - timedelta(days=1),
             )
+        elif choice == "same_event_id" and job.evidence:
+            ev = job.evidence[-1]
+            again = ev.produced_at.date()  # same day, so the copy is byte for byte the same
+            # The very same message again (an at-least-once producer): silently a no-op.
+            self._emit(PROVIDER_EVIDENCE, again, ev)
+            # The same event_id with other content: duplicate_event_id, changes nothing.
+            self._emit(
+                PROVIDER_EVIDENCE,
+                again,
+                ev.model_copy(update={"gross_earnings_pence": ev.gross_earnings_pence + 100}),
+            )
         elif choice == "outside_window":
             for day in (455, 456):  # day 455 is the last day a job may start
                 self._job(
@@ -1026,6 +1044,9 @@ class _Generator:
                 "borough",
                 "already_started",
                 "start_before_referral",
+                "provider_not_on_contract",
+                "start_outside_contract",
+                "leaver_before_start",
             ),
         )
         if choice == "same_again":  # the same content under a new event_id: no effect
@@ -1101,6 +1122,66 @@ class _Generator:
                     provider_id=other.provider_id,
                     referral_id=other.referral_id,
                     start_date=when - timedelta(days=1),
+                ),
+            )
+        else:
+            self._more_bad_referrals(referral, choice)
+
+    def _other_person(self, referral: ReferralMade, when: date) -> ReferralMade:
+        """A new person's referral like ``referral``, referred on ``when``."""
+        other: ReferralMade = self._resend(
+            PROVIDER_INTAKE,
+            when,
+            referral,
+            referral_id=self._next_id("ref"),
+            nino=self._nino(),
+            referral_date=when,
+        )
+        return other
+
+    def _start_event(self, referral: ReferralMade, on: date, published: date) -> None:
+        self._emit(
+            PROVIDER_INTAKE,
+            published,
+            ProgrammeStarted(
+                **self._stamp(published),
+                provider_id=referral.provider_id,
+                referral_id=referral.referral_id,
+                start_date=on,
+            ),
+        )
+
+    def _more_bad_referrals(self, referral: ReferralMade, choice: str) -> None:
+        rng = self.rng
+        when = referral.referral_date
+        contract = CONTRACTS_BY_ID[referral.contract_id]
+        if choice == "provider_not_on_contract":  # another provider refers to this contract
+            holder = rng.choice([c for c in CONTRACTS_BY_ID.values() if c is not contract])
+            self._resend(
+                PROVIDER_INTAKE,
+                when,
+                referral,
+                referral_id=self._next_id("ref"),
+                nino=self._nino(),
+                provider_id=holder.provider_id,
+            )
+        elif choice == "start_outside_contract":  # starts the day after the start period
+            last = contract.starts_until
+            other = self._other_person(referral, last - timedelta(days=rng.randint(0, 20)))
+            self._start_event(other, last + timedelta(days=1), last + timedelta(days=1))
+        elif choice == "leaver_before_start":  # invalid_period; the person stays on
+            other = self._other_person(referral, when)
+            on = when + timedelta(days=rng.randint(1, 20))
+            self._start_event(other, on, on)
+            self._emit(
+                PROVIDER_INTAKE,
+                on + timedelta(days=2),
+                ProgrammeEnded(
+                    **self._stamp(on + timedelta(days=2)),
+                    provider_id=other.provider_id,
+                    referral_id=other.referral_id,
+                    end_date=on - timedelta(days=1),
+                    reason="other_provision",
                 ),
             )
 

@@ -498,7 +498,14 @@ def expected(events: Iterable[Any], participant_key: str = DEVELOPMENT_KEY) -> E
     intake: list[Any] = []
     placements: list[Any] = []
     evidence: list[Any] = []
+    seen: dict[Any, dict[str, Any]] = {}  # event_id -> content (§2, §10)
     for event in events:
+        content = event.model_dump()
+        first = seen.setdefault(event.event_id, content)
+        if first is not content:
+            if first != content:
+                state.reject("duplicate_event_id")
+            continue  # the same message again: no effect
         if isinstance(event, ReferralMade | ProgrammeStarted | ProgrammeEnded):
             intake.append(event)
         elif isinstance(event, JobStarted | JobEnded):

@@ -36,3 +36,4 @@ class MemoryPlacementRepository(PlacementRepository):
     async def flush(self) -> None:
         self._dirty_participants.clear()
         self._dirty_placements.clear()
+        self._new_resends.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from asyncpg import Record
@@ -26,6 +26,8 @@ class PlacementRecord:
     source: RawRecord | None = None
     """The job start record as received, to reject it if the placement is withdrawn."""
     source_event_id: str | None = None
+    resends: list[tuple[str, RawRecord]] = field(default_factory=list)
+    """(event id, record) of each re-send of the same job start, for a withdrawal."""
 
     @property
     def stored(self) -> StoredJob:
@@ -53,6 +55,7 @@ class PlacementRepository:
         self.placements: dict[str, PlacementRecord] = {}
         self._dirty_participants: set[str] = set()
         self._dirty_placements: set[str] = set()
+        self._new_resends: list[tuple[str, str, RawRecord]] = []
 
     async def load(
         self,
@@ -95,6 +98,20 @@ class PlacementRepository:
                 source=_source(row),
                 source_event_id=row["source_event_id"],
             )
+        for row in await self.conn.fetch(
+            "SELECT * FROM placement_resends WHERE placement_id = ANY($1::text[])"
+            ' ORDER BY "offset"',
+            sorted(self.placements),
+        ):
+            record = RawRecord(
+                by_name(row["spec_name"]),
+                row["topic"],
+                row["partition"],
+                row["offset"],
+                row["key"],
+                row["value"],
+            )
+            self.placements[row["placement_id"]].resends.append((row["event_id"], record))
 
     def put_participant(
         self, referral_id: str, participant: ParticipantOnProgramme, *, dirty: bool = True
@@ -107,6 +124,10 @@ class PlacementRepository:
     def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
         referral_id = self.referral_of.get(participant_id)
         return self.by_referral.get(referral_id) if referral_id else None
+
+    def add_resend(self, placement_id: str, event_id: str, record: RawRecord) -> None:
+        self.placements[placement_id].resends.append((event_id, record))
+        self._new_resends.append((placement_id, event_id, record))
 
     def placements_of(self, participant_id: str) -> list[PlacementRecord]:
         return [p for p in self.placements.values() if p.participant_id == participant_id]
@@ -162,5 +183,16 @@ class PlacementRepository:
                 " withdrawn = EXCLUDED.withdrawn",
                 placements,
             )
+        if self._new_resends:
+            await self.conn.executemany(
+                "INSERT INTO placement_resends (event_id, placement_id, spec_name, topic,"
+                ' "partition", "offset", key, value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'
+                " ON CONFLICT (event_id) DO NOTHING",
+                [
+                    (eid, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
+                    for pid, eid, r in self._new_resends
+                ],
+            )
         self._dirty_participants.clear()
         self._dirty_placements.clear()
+        self._new_resends.clear()

@@ -1,0 +1,50 @@
+"""A reduced ``make chaos``: services SIGKILLed during a feed (and, where the deploy
+scripts can run a private Kafka and PostgreSQL, the broker killed and PostgreSQL stopped
+in immediate mode); the ledger and the de-duplicated payment topic equal the expectation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from schemas.topics import SERVICES
+from tests.e2e.conftest import free_port
+from tools.chaos.__main__ import chaos
+from tools.chaos.infra import ROOT, PrivateInfra
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+KILLS = 2
+
+
+def test_payments_are_exact_after_kills(
+    kafka_bootstrap: str, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    infra = None
+    if PrivateInfra.supported():
+        # Inside the checkout: the postgres OS user must reach the data directory.
+        state = ROOT / ".state" / f"chaos-test-{uuid.uuid4().hex[:8]}"
+        infra = PrivateInfra(
+            kafka_port=20794, kafka_controller_port=20795, postgres_port=20734, state_dir=state
+        )
+        request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
+    result = chaos(
+        participants=300,
+        seed=3,
+        kills=KILLS,
+        window=30.0,
+        infra=infra,
+        ports={s: free_port() for s in SERVICES},
+        quiet_timeout=300.0,
+        bootstrap=kafka_bootstrap,
+        admin_database_url=database_url,
+    )
+    print("\n".join(result.lines()))
+    assert all(result.kills[s] == KILLS for s in SERVICES)
+    if infra is not None:
+        assert (result.kills["kafka"], result.kills["postgres"]) == (1, 1)
+    assert result.problems() == [], result.lines()
+    assert result.payments.expected, "the feed should lead to payments"

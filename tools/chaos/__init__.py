@@ -1,0 +1,1 @@
+"""Crashes of services, broker and database during a feed (make chaos)."""

@@ -1,0 +1,314 @@
+"""``make chaos``: a feed published while services, broker and database are killed.
+
+python -m tools.chaos [--participants 5000] [--kills 5] [--window 150] [--seed 11]
+
+Runs a private Kafka (127.0.0.1:20792, controller 20793) and PostgreSQL (20732) with
+their own state under .state/chaos/ (the shared servers are never touched). While the
+feed is published (paced over the window), each service is SIGKILLed ``--kills`` times
+at random moments and restarted, the broker is SIGKILLed and restarted once, and
+PostgreSQL is stopped (immediate mode) and restarted once. When the pipeline is quiet,
+the payments ledger (PostgreSQL) and the de-duplicated payment topic must both equal
+the feed's expectation exactly. Exit 1 on any difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deploy.create_topics import ensure_topics
+from schemas.topics import SERVICES
+from tools import arguments
+from tools.chaos.infra import PrivateInfra
+from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.reference import write_reference
+from tools.fuzz.pipeline import (
+    PARTICIPANT_KEY,
+    PaymentCheck,
+    Watched,
+    check_payments,
+    feed_message,
+    publish,
+    say,
+)
+from tools.quiet import Backlog, wait_until_quiet
+from tools.services import ServiceProcesses
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAOS_PORTS = {"intake": 20721, "placement": 20722, "sustainment": 20723, "payments": 20724}
+
+
+@dataclass(frozen=True)
+class Action:
+    at: float  # seconds after publishing began
+    what: str  # a service name, "kafka" or "postgres"
+
+
+def schedule(seed: int, window: float, kills: int, infra: bool) -> list[Action]:
+    """Random moments (deterministic from ``seed``) for every kill in ``window`` seconds."""
+    rng = random.Random(f"chaos:{seed}")
+    actions = [
+        Action(rng.uniform(0.05 * window, window), service)
+        for service in SERVICES
+        for _ in range(kills)
+    ]
+    if infra:
+        actions.append(Action(rng.uniform(0.25, 0.45) * window, "kafka"))
+        actions.append(Action(rng.uniform(0.6, 0.8) * window, "postgres"))
+    return sorted(actions, key=lambda a: a.at)
+
+
+@dataclass
+class Chaos:
+    infra: PrivateInfra | None
+    watched: Watched
+    rng: random.Random
+    kills: Counter[str] = field(default_factory=Counter)
+    log: list[str] = field(default_factory=list)
+
+    async def run(self, actions: Sequence[Action], began: float) -> None:
+        for action in actions:
+            delay = began + action.at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self.act(action.what)
+            self.watched.check()
+
+    async def act(self, what: str) -> None:
+        loop = asyncio.get_running_loop()
+        if what == "kafka":
+            assert self.infra is not None
+            pid = self.infra.kill_kafka()
+            self.note(f"SIGKILL broker (pid {pid})")
+            await asyncio.sleep(self.rng.uniform(3, 8))
+            await loop.run_in_executor(None, self.infra.start_kafka)
+            self.note("broker restarted")
+        elif what == "postgres":
+            assert self.infra is not None
+            await loop.run_in_executor(None, self.infra.stop_postgres_immediately)
+            self.note("PostgreSQL stopped (immediate)")
+            await asyncio.sleep(self.rng.uniform(3, 8))
+            await loop.run_in_executor(None, self.infra.start_postgres)
+            self.note("PostgreSQL restarted")
+        else:
+            process = self.watched.processes.processes[what]
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            self.note(f"SIGKILL {what} (pid {process.pid})")
+            await asyncio.sleep(self.rng.uniform(0, 2))
+            self.watched.restart(what)
+            self.note(f"{what} restarted")
+        self.kills[what] += 1
+
+    def note(self, message: str) -> None:
+        self.log.append(message)
+        say("chaos", message)
+
+
+@dataclass
+class ChaosResult:
+    kills: Counter[str]
+    restarts: int
+    crashes: list[str]
+    quiet_seconds: float | None
+    payments: PaymentCheck
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.quiet_seconds is None:
+            out.append("the pipeline never went quiet")
+        if not self.payments.exact:
+            out.append("ledger or payment topic differ from the expectation")
+        if self.payments.ignored_other:
+            out.append(f"{self.payments.ignored_other} payments to participants not in the feed")
+        return out
+
+    def lines(self) -> list[str]:
+        service_kills = sum(v for k, v in self.kills.items() if k in SERVICES)
+        quiet = "NOT QUIET" if self.quiet_seconds is None else f"{self.quiet_seconds:.1f}s"
+        return [
+            "kills: " + ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())),
+            f"restarts: {service_kills} after kills, {self.restarts} unplanned (a service exited)",
+            *[f"  {c}" for c in self.crashes],
+            f"quiet {quiet} after publishing began",
+            *self.payments.lines(),
+            f"duplicates on the payment topic: {self.payments.republished:,} re-published"
+            f" copies, {len(self.payments.integrity):,} integrity problems",
+        ]
+
+
+async def _fresh_database(admin_url: str, name: str) -> str:
+    from urllib.parse import urlsplit
+
+    import asyncpg
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = await asyncpg.connect(admin_url)
+            break
+        except (OSError, asyncpg.PostgresError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+
+
+async def _run(
+    bootstrap: str,
+    database_url: str,
+    infra: PrivateInfra | None,
+    items: Sequence[FeedItem],
+    processes: ServiceProcesses,
+    actions: Sequence[Action],
+    window: float,
+    seed: int,
+    quiet_timeout: float,
+) -> ChaosResult:
+    namespace = str(processes.env["TOPIC_NAMESPACE"])
+    watched = Watched(processes)
+    chaos = Chaos(infra, watched, random.Random(f"chaos-pauses:{seed}"))
+    messages = [feed_message(i) for i in items]
+    began = time.monotonic()
+    publishing = asyncio.create_task(
+        publish(bootstrap, messages, namespace, pace_seconds=0.7 * window, retry=True)
+    )
+    await chaos.run(actions, began)
+    await publishing
+    say("chaos", f"feed published ({len(messages):,} messages); waiting for quiet")
+
+    def progress(backlog: Backlog) -> None:
+        watched.check()
+
+    quiet: float | None = None
+    try:
+        await wait_until_quiet(
+            bootstrap, database_url, namespace, give_up_after=quiet_timeout, on_progress=progress
+        )
+        quiet = time.monotonic() - began
+    except TimeoutError as exc:
+        say("chaos", f"NOT QUIET: {exc}")
+    payments = await check_payments(bootstrap, namespace, items, database_url)
+    return ChaosResult(
+        kills=chaos.kills,
+        restarts=sum(watched.restarts.values()),
+        crashes=watched.exits,
+        quiet_seconds=quiet,
+        payments=payments,
+    )
+
+
+def chaos(
+    participants: int,
+    seed: int,
+    kills: int,
+    window: float,
+    infra: PrivateInfra | None,
+    ports: dict[str, int],
+    quiet_timeout: float = 1200.0,
+    bootstrap: str | None = None,
+    admin_database_url: str | None = None,
+) -> ChaosResult:
+    """One chaos run; with ``infra`` None the given servers are used and only services die."""
+    try:
+        if infra is not None:
+            infra.start()
+            bootstrap, admin_database_url = infra.bootstrap, infra.database_url
+        assert bootstrap is not None
+        assert admin_database_url is not None
+        stamp = int(time.time())
+        namespace = f"chaos-{stamp}."
+        url = asyncio.run(_fresh_database(admin_database_url, f"chaos_{stamp}"))
+        asyncio.run(ensure_topics(bootstrap, namespace))
+        items = generate_feed(participants, seed)
+        env: dict[str, Any] = {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "DATABASE_URL": url,
+            "TOPIC_NAMESPACE": namespace,
+            "PARTICIPANT_ID_KEY": PARTICIPANT_KEY,
+            "OUTCOMES_DEV_MODE": "1",
+        }
+        base = infra.state_dir if infra else ROOT / ".state" / "chaos"
+        env["REFERENCE_DIR"] = str(write_reference(base / "reference"))
+        state = base / "services"
+        processes = ServiceProcesses(env=env, state_dir=state, ports=ports)
+        processes.start()
+        try:
+            processes.wait_ready(timeout=180)
+            actions = schedule(seed, window, kills, infra is not None)
+            say(
+                "chaos",
+                f"{participants:,} participants ({len(items):,} messages), {len(actions)} kills"
+                f" over {window:.0f}s",
+            )
+            return asyncio.run(
+                _run(bootstrap, url, infra, items, processes, actions, window, seed, quiet_timeout)
+            )
+        finally:
+            processes.stop()
+    finally:
+        if infra is not None:
+            infra.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.chaos", description=__doc__)
+    parser.add_argument("--participants", type=arguments.participant_count, default=5000)
+    parser.add_argument("--seed", type=arguments.seed, default=11)
+    parser.add_argument("--kills", type=int, default=5, help="SIGKILLs per service")
+    parser.add_argument("--window", type=float, default=150.0, help="seconds of chaos")
+    parser.add_argument("--quiet-timeout", type=float, default=1200.0)
+    parser.add_argument(
+        "--services-only",
+        action="store_true",
+        help="use the configured Kafka/PostgreSQL and kill only the services",
+    )
+    args = parser.parse_args(argv)
+    infra = None if args.services_only else PrivateInfra()
+    if infra is not None and not PrivateInfra.supported():
+        print(
+            "chaos: the deploy scripts cannot yet run a private Kafka/PostgreSQL"
+            " (KAFKA_PORT, KAFKA_STATE_DIR, POSTGRES_PORT); use --services-only",
+            file=sys.stderr,
+        )
+        return 2
+    result = chaos(
+        args.participants,
+        args.seed,
+        args.kills,
+        args.window,
+        infra,
+        CHAOS_PORTS,
+        args.quiet_timeout,
+        bootstrap=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
+        admin_database_url=os.environ.get(
+            "DATABASE_URL", "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
+        ),
+    )
+    print()
+    print("=== make chaos ===")
+    print("\n".join(result.lines()))
+    problems = result.problems()
+    for problem in problems:
+        print(f"chaos: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

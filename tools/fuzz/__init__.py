@@ -1,0 +1,1 @@
+"""Hostile input against the running pipeline (make fuzz)."""

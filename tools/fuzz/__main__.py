@@ -1,0 +1,304 @@
+"""``make fuzz``: hostile provider input interleaved with a valid feed.
+
+python -m tools.fuzz [--participants 3000] [--per-topic 10000] [--seed 7]
+
+Two runs on fresh databases and topic namespaces: the valid feed alone (the clean run,
+for the time to quiet), then the same feed with hostile messages spread through it.
+Prints what was sent, rejections by reason, what is unaccounted for (every hostile
+message must be rejected - matched by source topic/partition/offset - or accepted,
+held or a duplicate no-op of the same content), service restarts, the valid feed's
+payments against the feed's expectation, and the time to quiet against the clean run.
+Exit 1 on anything unaccounted for, any restart or any payment difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploy.create_topics import ensure_topics
+from tools import arguments
+from tools.feed.generate import FeedItem, generate_feed
+from tools.feed.reference import write_reference
+from tools.fuzz.account import (
+    Accounting,
+    account,
+    rejections_by_position,
+    service_states,
+)
+from tools.fuzz.hostile import Message, hostile_messages, interleave, max_message_bytes
+from tools.fuzz.pipeline import (
+    PARTICIPANT_KEY,
+    PaymentCheck,
+    Position,
+    Watched,
+    check_payments,
+    feed_message,
+    providers,
+    publish,
+    read_topics,
+    say,
+)
+from tools.fuzz.topics import rejection_topics
+from tools.quiet import Backlog, wait_until_quiet
+from tools.run import LOCAL_DATABASE, LOCAL_KAFKA, local_server
+from tools.services import ServiceProcesses
+
+ROOT = Path(__file__).resolve().parents[2]
+FUZZ_PORTS = {"intake": 20711, "placement": 20712, "sustainment": 20713, "payments": 20714}
+
+
+@dataclass
+class RunResult:
+    seconds_to_quiet: float | None
+    payments: PaymentCheck
+    restarts: int = 0
+    exits: list[str] = field(default_factory=list)
+    accounting: Accounting | None = None
+
+
+@dataclass(frozen=True)
+class Stack:
+    bootstrap: str
+    admin_database_url: str
+    state_dir: Path
+    ports: dict[str, int]
+    quiet_timeout: float = 900.0
+    stall_seconds: float = 120.0
+
+
+@dataclass
+class _Progress:
+    since: float
+    state: str = ""
+    said: float = 0.0
+
+
+class Stalled(Exception):
+    """The backlog did not move for ``Stack.stall_seconds``."""
+
+
+async def fresh_database(admin_url: str, name: str) -> str:
+    from urllib.parse import urlsplit
+
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+
+
+def run_once(
+    stack: Stack,
+    label: str,
+    items: Sequence[FeedItem],
+    messages: Sequence[Message],
+    namespace: str,
+    database: str,
+) -> RunResult:
+    """Services up on a fresh namespace and database, publish, wait for quiet, check."""
+    url = asyncio.run(fresh_database(stack.admin_database_url, database))
+    asyncio.run(ensure_topics(stack.bootstrap, namespace))
+    processes = ServiceProcesses(
+        env={
+            "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
+            "DATABASE_URL": url,
+            "TOPIC_NAMESPACE": namespace,
+            "PARTICIPANT_ID_KEY": PARTICIPANT_KEY,
+            "OUTCOMES_DEV_MODE": "1",
+            "REFERENCE_DIR": str(write_reference(stack.state_dir / "reference")),
+        },
+        state_dir=stack.state_dir / label,
+        ports=stack.ports,
+    )
+    watched = Watched(processes)
+    processes.start()
+    seconds: float | None = None
+    try:
+        processes.wait_ready(timeout=180)
+        say("fuzz", f"{label}: services ready; publishing {len(messages):,} messages")
+        began = time.monotonic()
+        positions = asyncio.run(publish(stack.bootstrap, messages, namespace))
+        say("fuzz", f"{label}: published in {time.monotonic() - began:.1f}s; waiting for quiet")
+
+        last = _Progress(since=time.monotonic())
+
+        def progress(backlog: Backlog) -> None:
+            watched.check()
+            now = time.monotonic()
+            state = f"lag {backlog.lag} outbox {backlog.outbox}"
+            if state != last.state or backlog.quiet:
+                last.state, last.since = state, now
+            elif now - last.since > stack.stall_seconds:
+                raise Stalled(f"no progress for {stack.stall_seconds:.0f}s: {state}")
+            if now - last.said >= 15:
+                last.said = now
+                say("fuzz", f"  {now - began:5.0f}s {state}")
+
+        try:
+            asyncio.run(
+                wait_until_quiet(
+                    stack.bootstrap,
+                    url,
+                    namespace,
+                    give_up_after=stack.quiet_timeout,
+                    on_progress=progress,
+                )
+            )
+            seconds = time.monotonic() - began
+            say("fuzz", f"{label}: quiet {seconds:.1f}s after publishing began")
+        except (TimeoutError, Stalled) as exc:
+            say("fuzz", f"{label}: NOT QUIET: {exc}")
+        watched.check()
+    finally:
+        processes.stop()
+    payments = asyncio.run(check_payments(stack.bootstrap, namespace, items, url))
+    result = RunResult(seconds, payments, sum(watched.restarts.values()), watched.exits)
+    if any(m.hostile is not None for m in messages):
+        result.accounting = asyncio.run(_account(stack, namespace, url, messages, positions))
+    return result
+
+
+async def _account(
+    stack: Stack,
+    namespace: str,
+    url: str,
+    messages: Sequence[Message],
+    positions: Sequence[Position | None],
+) -> Accounting:
+    names = rejection_topics(namespace, [p.provider_id for p in providers()])
+    rejections = rejections_by_position(await read_topics(stack.bootstrap, names))
+    return account(messages, positions, rejections, await service_states(url))
+
+
+def fuzz(
+    stack: Stack,
+    participants: int,
+    seed: int,
+    per_topic: int,
+    size_messages: int,
+    clean: bool,
+    skip: frozenset[str] = frozenset(),
+) -> int:
+    limit = max_message_bytes()
+    items = generate_feed(participants, seed)
+    base, hostile = hostile_messages(
+        items, providers(), per_topic, seed, limit, size_messages=size_messages, skip=skip
+    )
+    messages = interleave(items, base, hostile, seed, feed_message)
+    say(
+        "fuzz",
+        f"valid feed: {participants:,} participants, {len(items):,} messages; hostile:"
+        f" {len(hostile):,} (+{len(base)} of the hostile world); size limit {limit:,} bytes",
+    )
+    stamp = int(time.time())
+    clean_result = None
+    if clean:
+        clean_result = run_once(
+            stack,
+            "clean",
+            items,
+            [feed_message(i) for i in items],
+            f"fuzz-clean-{stamp}.",
+            "fuzz_clean",
+        )
+    hostile_result = run_once(stack, "hostile", items, messages, f"fuzz-{stamp}.", "fuzz_hostile")
+    return report(clean_result, hostile_result)
+
+
+def report(clean: RunResult | None, hostile: RunResult) -> int:
+    problems = []
+    print()
+    print("=== make fuzz ===")
+    accounting = hostile.accounting
+    assert accounting is not None
+    print("\n".join(accounting.lines()))
+    print(f"service restarts {hostile.restarts}" + "".join(f"\n  {e}" for e in hostile.exits))
+    print("valid feed, hostile run: " + "\n".join(hostile.payments.lines()))
+    if hostile.payments.ignored_other:
+        print(
+            f"  (payments to the hostile world's participants, not compared:"
+            f" {hostile.payments.ignored_other})"
+        )
+    if clean is not None:
+        print("valid feed, clean run:   " + clean.payments.lines()[0])
+    if hostile.seconds_to_quiet is None:
+        problems.append("the hostile run never went quiet")
+        print("time to quiet: hostile run NOT QUIET")
+    elif clean is not None and clean.seconds_to_quiet:
+        ratio = hostile.seconds_to_quiet / clean.seconds_to_quiet
+        print(
+            f"time to quiet: hostile {hostile.seconds_to_quiet:.1f}s, clean"
+            f" {clean.seconds_to_quiet:.1f}s, ratio {ratio:.2f}x (aim <= 1.5x)"
+        )
+    if accounting.total_unaccounted:
+        problems.append(f"{accounting.total_unaccounted} hostile messages unaccounted for")
+    if hostile.restarts:
+        problems.append(f"{hostile.restarts} service restarts")
+    if not hostile.payments.exact:
+        problems.append("valid-feed payments differ from the expectation")
+    for problem in problems:
+        print(f"fuzz: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.fuzz", description=__doc__)
+    parser.add_argument("--participants", type=arguments.participant_count, default=3000)
+    parser.add_argument("--seed", type=arguments.seed, default=7)
+    parser.add_argument(
+        "--per-topic",
+        type=int,
+        default=10_000,
+        help="hostile messages per provider topic kind (intake, placements, evidence)",
+    )
+    parser.add_argument(
+        "--size-messages", type=int, default=5, help="messages just under and over the limit"
+    )
+    parser.add_argument("--no-clean", action="store_true", help="skip the clean run")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated hostile kinds not to send (diagnosis only)"
+    )
+    parser.add_argument("--quiet-timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--stall-seconds", type=float, default=120.0, help="give up when nothing moves this long"
+    )
+    args = parser.parse_args(argv)
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA
+    database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
+    with (
+        local_server("postgres.sh", external=database != LOCAL_DATABASE),
+        local_server("kafka.sh", external=bootstrap != LOCAL_KAFKA),
+    ):
+        stack = Stack(
+            bootstrap,
+            database,
+            ROOT / ".state" / "fuzz",
+            FUZZ_PORTS,
+            args.quiet_timeout,
+            args.stall_seconds,
+        )
+        skip = frozenset(k for k in args.skip.split(",") if k)
+        return fuzz(
+            stack,
+            args.participants,
+            args.seed,
+            args.per_topic,
+            args.size_messages,
+            not args.no_clean,
+            skip,
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
