@@ -64,6 +64,9 @@ class FailingIntake:
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
+    def mask_original(self, value: bytes) -> bytes:
+        return self.inner.mask_original(value)
+
     async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
         await self.inner.finish(conn, outcome)
 
