@@ -57,7 +57,7 @@ as_admin() {
   mapfile -t CLIENT_ENV < <("$PYTHON" -m deploy.secured env admin --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" | sed 's/^export //')
 }
 answers() { env "${CLIENT_ENV[@]}" "$PYTHON" -m deploy.create_topics --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" --wait-only --timeout "${1:-3}" >/dev/null 2>&1; }
-JAVA=(java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+JAVA=(java -Xms256m -Xmx"${KAFKA_HEAP_MAX:-2g}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
   -Dkafka.logs.dir="$KSTATE/logs" -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml"
   -Dlog4j2.shutdownHookEnabled=false
   -cp "$LIBS/*")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tests.secured import SecuredKafka
@@ -91,6 +92,18 @@ async def fresh_database(database_url: str) -> AsyncIterator[str]:
     admin = await asyncpg.connect(database_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def delete_namespace_topics(bootstrap: str, namespace: str) -> None:
+    """The broker is shared: a test that created a namespace's topics leaves none behind."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        if mine:
+            await admin.delete_topics(mine, timeout_ms=60_000)
     finally:
         await admin.close()
 

@@ -85,6 +85,7 @@ def secured_kafka(state: Path, attempts: int = 3) -> Iterator[SecuredKafka]:
         secrets = state / "secrets" / "kafka-users.json"
         env = base | {
             "KAFKA_SECURED": "1",
+            "KAFKA_HEAP_MAX": os.environ.get("KAFKA_HEAP_MAX", "512m"),
             "KAFKA_PORT": str(port),
             "KAFKA_CONTROLLER_PORT": str(controller_port),
             "KAFKA_STATE_DIR": str(state / f"kafka-{attempt}"),

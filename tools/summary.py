@@ -22,6 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
 from pydantic import ValidationError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
@@ -149,13 +150,20 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
 
 
 async def topic_partitions(bootstrap: str, names: Iterable[str]) -> dict[str, list[int]]:
-    """Partition ids of each of ``names`` that exists (one metadata request for all topics,
-    so that asking never auto-creates a topic)."""
+    """Partition ids of each of ``names`` that exists.
+
+    One metadata request for exactly these topics (a shared broker may hold thousands),
+    which never auto-creates one.
+    """
     wanted = set(names)
+    if not wanted:
+        return {}  # an empty request would ask about every topic
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
     await admin.start()
     try:
-        described: list[dict[str, Any]] = await admin.describe_topics(None)
+        request = MetadataRequest(sorted(wanted), allow_auto_topic_creation=False)
+        response = await admin._send_request(request)
+        described: list[dict[str, Any]] = response.to_object()["topics"]
     finally:
         await admin.close()
     return {

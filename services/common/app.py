@@ -157,4 +157,5 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     worker = faust.Worker(
         service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
     )
+    worker.spinner = None  # a terminal spinner would put escape codes into the JSON log
     worker.execute_from_commandline()

@@ -22,7 +22,7 @@ import asyncpg
 from aiokafka.errors import KafkaError
 from faust.exceptions import ConsumerNotStarted
 
-from schemas.common import MilestoneKind
+from schemas.common import MilestoneKind, RejectionReason
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
@@ -68,6 +68,8 @@ def service_started(
     for topic in input_topics:
         metrics.CONSUMER_LAG.labels(service, topic).set(0)
         metrics.EVENTS_CONSUMED.labels(service, topic)
+        for reason in RejectionReason:  # a first burst of a reason shows in rate()
+            metrics.EVENTS_REJECTED.labels(service, topic, reason)
     if service not in ("payments", "sustainment"):
         return
     book = load_contracts(reference_dir / "contracts.json" if reference_dir else None)
@@ -76,6 +78,7 @@ def service_started(
             for kind in ("payment", "reversal"):
                 metrics.PAYMENTS.labels(service, contract, kind)
                 metrics.PAYMENTS_PENCE.labels(service, contract, kind)
+            metrics.PAYMENT_LATENCY.labels(contract)
         else:
             for milestone in MilestoneKind:
                 metrics.MILESTONES.labels(service, contract, milestone, "reached")

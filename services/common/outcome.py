@@ -100,6 +100,8 @@ class BatchOutcome:
     service: Owner
     now: datetime
     mask_original: Masker = identity
+    rejection_salt: str = ""
+    """Named in the derivation of rejection ids (a replay's rejection is a new event)."""
     keep_personal_data: bool = False
     """True only for intake: its quarantine keeps originals unmasked (its schema is where
     the NINO and date of birth live); any other service quarantines the masked original."""
@@ -128,7 +130,9 @@ class BatchOutcome:
             provider_id = record.provider_id  # the topic says who sent it, not the JSON
         digest = hashlib.sha256(record.value).hexdigest()
         rejected = EventRejected(
-            event_id=derived_event_id("rejected", self.service, record_id(record)),
+            event_id=derived_event_id(
+                "rejected", self.service, record_id(record), *filter(None, [self.rejection_salt])
+            ),
             produced_at=self.now,
             service=self.service,
             reason=reason,

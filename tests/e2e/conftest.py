@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from deploy.create_topics import ensure_topics
 from schemas.topics import SERVICES, TopicSpec, topic_name
+from tests.conftest import delete_namespace_topics
 from tools.services import ServiceProcesses
 
 PARTICIPANT_KEY = "e2e-test-key"
@@ -109,6 +110,7 @@ def pipeline(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> 
     finally:
         processes.stop()
         asyncio.run(_drop_database(database_url, database))
+        asyncio.run(delete_namespace_topics(kafka_bootstrap, namespace))
 
 
 async def _create_database(admin_url: str, name: str) -> None:

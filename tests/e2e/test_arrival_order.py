@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import ensure_topics
 from schemas.topics import SERVICES
+from tests.conftest import delete_namespace_topics
 from tests.e2e.conftest import free_port
 from tools.feed import Expectation, Feed, PaymentFigures, arrange, expected, generate
 from tools.feed.check import check_pipeline
@@ -104,19 +104,7 @@ def outcomes(
             asyncio.run(
                 _database(database_url, f'DROP DATABASE IF EXISTS "e2e_order_{tag}_{order}"')
             )
-            asyncio.run(_delete_topics(kafka_bootstrap, namespace))
-
-
-async def _delete_topics(bootstrap: str, namespace: str) -> None:
-    """The broker is shared: leave no topics behind."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
-    await admin.start()
-    try:
-        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
-        if mine:
-            await admin.delete_topics(mine, timeout_ms=60_000)
-    finally:
-        await admin.close()
+            asyncio.run(delete_namespace_topics(kafka_bootstrap, namespace))
 
 
 async def _database(admin_url: str, statement: str) -> None:

@@ -36,6 +36,7 @@ from schemas.topics import (
     provider_topic,
 )
 from services.intake.domain import normalise_nino, participant_id_for
+from tests.conftest import delete_namespace_topics
 from tests.e2e.conftest import free_port
 from tests.scenarios.journeys import REFERENCE_DIR, Journey, all_journeys
 from tests.scenarios.test_journeys_domain import KNOWN_DIFFERENCES
@@ -89,9 +90,7 @@ def expected_net(journeys: list[Journey]) -> Net:
 def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> Iterator[Outcome]:
     tag = uuid.uuid4().hex[:8]
     namespace, database = f"e2e-scenarios-{tag}.", f"e2e_scenarios_{tag}"
-    asyncio.run(_sql(database_url, f'CREATE DATABASE "{database}"'))
     url = urlsplit(database_url)._replace(path=f"/{database}").geturl()
-    asyncio.run(ensure_topics(kafka_bootstrap, namespace))
     processes = ServiceProcesses(
         env={
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -105,13 +104,16 @@ def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> I
         state_dir=Path(tmp_path_factory.mktemp("scenario-services")),
         ports={service: free_port() for service in SERVICES},
     )
-    processes.start()
+    asyncio.run(_sql(database_url, f'CREATE DATABASE "{database}"'))
     try:
+        asyncio.run(ensure_topics(kafka_bootstrap, namespace))
+        processes.start()
         processes.wait_ready(timeout=120)
         yield asyncio.run(_publish_and_read(kafka_bootstrap, url, namespace))
     finally:
         processes.stop()
         asyncio.run(_sql(database_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(delete_namespace_topics(kafka_bootstrap, namespace))
 
 
 async def _sql(admin_url: str, statement: str) -> None:
@@ -146,7 +148,12 @@ async def _publish_and_read(bootstrap: str, database_url: str, namespace: str) -
 
 async def read_to_end(bootstrap: str, topics: list[str]) -> list[bytes]:
     """Every value of ``topics`` up to their end offsets as of now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
         existing = await topic_partitions(bootstrap, topics)

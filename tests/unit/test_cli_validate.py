@@ -234,3 +234,15 @@ def test_a_line_over_the_services_size_limit_is_refused_unparsed() -> None:
     [error] = build_report(read_lines("huge.jsonl", huge), PROVIDER).errors
     assert (error.field, error.reason) == ("-", "invalid_schema")
     assert error.message.startswith("message is 300,")
+
+
+def test_publish_sends_nothing_from_a_bad_file_unless_told_to_skip_invalid_lines() -> None:
+    bad = str(EXAMPLES / "bad.jsonl")
+    refused = runner.invoke(app, ["publish", "-p", PROVIDER, "--dry-run", bad])
+    assert refused.exit_code == 1
+    assert "nothing sent: fix the lines above, or use --skip-invalid" in refused.output
+
+    skipping = runner.invoke(app, ["publish", "-p", PROVIDER, "--dry-run", "--skip-invalid", bad])
+    assert skipping.exit_code == 0, skipping.output
+    assert "skipping 12 invalid lines" in skipping.output
+    assert "dry run: 1 events would be sent" in skipping.output

@@ -136,3 +136,10 @@ def test_payments_of_every_contract_are_exported_from_the_start() -> None:
     for contract in ("whp-central", "pioneer-central"):
         labels = {"service": "payments", "contract": contract, "kind": "payment"}
         assert REGISTRY.get_sample_value("outcomes_payments_total", labels) == 0.0
+
+
+def test_every_rejection_reason_of_every_input_topic_is_exported_from_the_start() -> None:
+    observe.service_started("placement", ["provider.placements.v1"])
+
+    labels = {"service": "placement", "topic": "provider.placements.v1", "reason": "invalid_job"}
+    assert REGISTRY.get_sample_value("outcomes_events_rejected_total", labels) == 0.0

@@ -37,12 +37,14 @@ from tools.fuzz.pipeline import (
     PaymentCheck,
     Watched,
     check_payments,
+    drop_topics,
     feed_message,
+    fresh_database,
     publish,
     say,
 )
 from tools.quiet import Backlog, wait_until_quiet
-from tools.services import ServiceProcesses
+from tools.services import ServiceProcesses, is_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAOS_PORTS = {"intake": 20721, "placement": 20722, "sustainment": 20723, "payments": 20724}
@@ -101,6 +103,12 @@ class Chaos:
             await loop.run_in_executor(None, self.infra.start_postgres)
             self.note("PostgreSQL restarted")
         else:
+            # A kill hits a live service: one restarted a moment ago is let start first.
+            port = self.watched.processes.ports[what]
+            for _ in range(120):
+                if await loop.run_in_executor(None, is_ready, what, port):
+                    break
+                await asyncio.sleep(0.5)
             process = self.watched.processes.processes[what]
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -148,28 +156,6 @@ class ChaosResult:
         ]
 
 
-async def _fresh_database(admin_url: str, name: str) -> str:
-    from urllib.parse import urlsplit
-
-    import asyncpg
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            conn = await asyncpg.connect(admin_url)
-            break
-        except (OSError, asyncpg.PostgresError):
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(1)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-
-
 async def _run(
     bootstrap: str,
     database_url: str,
@@ -193,8 +179,13 @@ async def _run(
     await publishing
     say("chaos", f"feed published ({len(messages):,} messages); waiting for quiet")
 
+    said = [time.monotonic()]
+
     def progress(backlog: Backlog) -> None:
         watched.check()
+        if time.monotonic() - said[0] >= 15:
+            said[0] = time.monotonic()
+            say("chaos", f"  lag {backlog.lag} outbox {backlog.outbox}")
 
     quiet: float | None = None
     try:
@@ -230,11 +221,12 @@ def chaos(
         if infra is not None:
             infra.start()
             bootstrap, admin_database_url = infra.bootstrap, infra.database_url
+            asyncio.run(drop_topics(bootstrap, "chaos-"))  # earlier runs on this broker
         assert bootstrap is not None
         assert admin_database_url is not None
         stamp = int(time.time())
         namespace = f"chaos-{stamp}."
-        url = asyncio.run(_fresh_database(admin_database_url, f"chaos_{stamp}"))
+        url = asyncio.run(fresh_database(admin_database_url, f"chaos_{stamp}"))
         asyncio.run(ensure_topics(bootstrap, namespace))
         items = generate_feed(participants, seed)
         env: dict[str, Any] = {

@@ -8,6 +8,7 @@ from typing import Annotated
 import asyncpg
 import typer
 from aiokafka.errors import KafkaError
+from pydantic import ValidationError
 
 from tools.cli import finance_commands, provider_commands
 from tools.cli.console import err
@@ -43,7 +44,12 @@ def connection(
         "topic_namespace": namespace,
         "database_url": database_url,
     }
-    ctx.obj = CliSettings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = CliSettings()
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise typer.BadParameter(problems, param_hint="environment") from None
+    ctx.obj = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
 
 provider_commands.register(app)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.metadata import MetadataRequest
 
 from tools.cli.settings import CliSettings
 
@@ -40,8 +41,10 @@ async def existing_partitions(settings: CliSettings, names: Iterable[str]) -> li
     admin = AIOKafkaAdminClient(**settings.kafka_options(), request_timeout_ms=30_000)
     await admin.start()
     try:
-        # all topics (None): naming an absent topic could auto-create it
-        described: list[dict[str, Any]] = await admin.describe_topics(None)
+        # Only the named topics (a broker may hold thousands), and never auto-created.
+        request = MetadataRequest(sorted(wanted), allow_auto_topic_creation=False)
+        response = await admin._send_request(request)
+        described: list[dict[str, Any]] = response.to_object()["topics"]
     finally:
         await admin.close()
     return sorted(

@@ -9,6 +9,10 @@ message must be rejected - matched by source topic/partition/offset - or accepte
 held or a duplicate no-op of the same content), service restarts, the valid feed's
 payments against the feed's expectation, and the time to quiet against the clean run.
 Exit 1 on anything unaccounted for, any restart or any payment difference.
+
+It runs on a private Kafka (127.0.0.1:20796) and PostgreSQL (127.0.0.1:20736) with state
+in .state/fuzz-servers/ (stopped at the end), so that other work on the local servers
+neither slows it nor is slowed by it; ``--shared`` uses the local (or configured) ones.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from deploy.create_topics import ensure_topics
 from tools import arguments
+from tools.chaos.infra import PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.reference import write_reference
 from tools.fuzz.account import (
@@ -32,14 +37,22 @@ from tools.fuzz.account import (
     rejections_by_position,
     service_states,
 )
-from tools.fuzz.hostile import Message, hostile_messages, interleave, max_message_bytes
+from tools.fuzz.hostile import (
+    Message,
+    hostile_messages,
+    interleave,
+    is_late,
+    max_message_bytes,
+)
 from tools.fuzz.pipeline import (
     PARTICIPANT_KEY,
     PaymentCheck,
     Position,
     Watched,
     check_payments,
+    drop_topics,
     feed_message,
+    fresh_database,
     providers,
     publish,
     read_topics,
@@ -84,20 +97,6 @@ class Stalled(Exception):
     """The backlog did not move for ``Stack.stall_seconds``."""
 
 
-async def fresh_database(admin_url: str, name: str) -> str:
-    from urllib.parse import urlsplit
-
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-
-
 def run_once(
     stack: Stack,
     label: str,
@@ -126,9 +125,12 @@ def run_once(
     seconds: float | None = None
     try:
         processes.wait_ready(timeout=180)
-        say("fuzz", f"{label}: services ready; publishing {len(messages):,} messages")
+        main = [m for m in messages if not is_late(m)]
+        late = messages[len(main) :]
+        assert all(is_late(m) for m in late), "late messages come last"
+        say("fuzz", f"{label}: services ready; publishing {len(main):,} messages")
         began = time.monotonic()
-        positions = asyncio.run(publish(stack.bootstrap, messages, namespace))
+        positions = asyncio.run(publish(stack.bootstrap, main, namespace))
         say("fuzz", f"{label}: published in {time.monotonic() - began:.1f}s; waiting for quiet")
 
         last = _Progress(since=time.monotonic())
@@ -157,8 +159,22 @@ def run_once(
             )
             seconds = time.monotonic() - began
             say("fuzz", f"{label}: quiet {seconds:.1f}s after publishing began")
+            if late:  # not timed: they wait for what they attack to be processed
+                positions += asyncio.run(publish(stack.bootstrap, late, namespace))
+                say("fuzz", f"{label}: {len(late)} late messages published; waiting for quiet")
+                asyncio.run(
+                    wait_until_quiet(
+                        stack.bootstrap,
+                        url,
+                        namespace,
+                        give_up_after=stack.quiet_timeout,
+                        on_progress=progress,
+                    )
+                )
         except (TimeoutError, Stalled) as exc:
+            seconds = None
             say("fuzz", f"{label}: NOT QUIET: {exc}")
+            positions += [None] * (len(messages) - len(positions))
         watched.check()
     finally:
         processes.stop()
@@ -201,6 +217,8 @@ def fuzz(
         f"valid feed: {participants:,} participants, {len(items):,} messages; hostile:"
         f" {len(hostile):,} (+{len(base)} of the hostile world); size limit {limit:,} bytes",
     )
+    dropped = asyncio.run(drop_topics(stack.bootstrap, "fuzz-"))
+    say("fuzz", f"dropped {dropped} topics of earlier fuzz runs")
     stamp = int(time.time())
     clean_result = None
     if clean:
@@ -267,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-clean", action="store_true", help="skip the clean run")
     parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="use the local (or configured) Kafka and PostgreSQL instead of private ones",
+    )
+    parser.add_argument(
         "--skip", default="", help="comma-separated hostile kinds not to send (diagnosis only)"
     )
     parser.add_argument("--quiet-timeout", type=float, default=900.0)
@@ -274,30 +297,47 @@ def main(argv: list[str] | None = None) -> int:
         "--stall-seconds", type=float, default=120.0, help="give up when nothing moves this long"
     )
     args = parser.parse_args(argv)
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA
-    database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
-    with (
-        local_server("postgres.sh", external=database != LOCAL_DATABASE),
-        local_server("kafka.sh", external=bootstrap != LOCAL_KAFKA),
-    ):
-        stack = Stack(
-            bootstrap,
-            database,
-            ROOT / ".state" / "fuzz",
-            FUZZ_PORTS,
-            args.quiet_timeout,
-            args.stall_seconds,
-        )
-        skip = frozenset(k for k in args.skip.split(",") if k)
-        return fuzz(
-            stack,
-            args.participants,
-            args.seed,
-            args.per_topic,
-            args.size_messages,
-            not args.no_clean,
-            skip,
-        )
+    skip = frozenset(k for k in args.skip.split(",") if k)
+    if args.shared:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA
+        database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
+        with (
+            local_server("postgres.sh", external=database != LOCAL_DATABASE),
+            local_server("kafka.sh", external=bootstrap != LOCAL_KAFKA),
+        ):
+            return _fuzz_on(bootstrap, database, args, skip)
+    infra = PrivateInfra(
+        kafka_port=20796,
+        kafka_controller_port=20797,
+        postgres_port=20736,
+        state_dir=ROOT / ".state" / "fuzz-servers",
+    )
+    say("fuzz", "starting a private Kafka (127.0.0.1:20796) and PostgreSQL (127.0.0.1:20736)")
+    try:
+        infra.start()
+        return _fuzz_on(infra.bootstrap, infra.database_url, args, skip)
+    finally:
+        infra.stop()
+
+
+def _fuzz_on(bootstrap: str, database: str, args: argparse.Namespace, skip: frozenset[str]) -> int:
+    stack = Stack(
+        bootstrap,
+        database,
+        ROOT / ".state" / "fuzz",
+        FUZZ_PORTS,
+        args.quiet_timeout,
+        args.stall_seconds,
+    )
+    return fuzz(
+        stack,
+        args.participants,
+        args.seed,
+        args.per_topic,
+        args.size_messages,
+        not args.no_clean,
+        skip,
+    )
 
 
 if __name__ == "__main__":

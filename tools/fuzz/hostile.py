@@ -352,11 +352,15 @@ class HostileGenerator:
         rng = self.rng
 
         def bad(value: Any, *fields: str) -> Hostile:
-            names = [f for f in fields if f in event] or [
-                f for f in event if f not in ("type", "event_id")
-            ]
+            """``value`` in one of ``fields`` (any field if the event has none of them:
+            then a text value may be a valid id or name, so any fate is fine)."""
+            names = [f for f in fields if f in event]
+            expect: Expect = "reject"
+            if not names:
+                names = [f for f in event if f not in ("type", "event_id")]
+                expect = "any" if isinstance(value, str) else "reject"
             event[rng.choice(names)] = value
-            return self._make(kind, spec, p, event, "reject", key=key)
+            return self._make(kind, spec, p, event, expect, key=key)
 
         if kind == "random_bytes":
             return self._make(
@@ -412,10 +416,11 @@ class HostileGenerator:
             return self._make(kind, spec, p, event, "any", key=b"")
         if kind == "wrong_type":
             name = rng.choice([f for f, v in event.items() if v is not None and f != "type"])
+            decimal = name in ("weekly_hours", "hours_worked")  # numbers are fine there
             wrong = [
                 v
-                for v in (12345, 1.5, True, [], {}, ["x"], {"a": 1}, None, "x")
-                if type(v) is not type(event[name])
+                for v in (12345, 1.5, True, [], {}, ["x"], {"a": 1}, "x")
+                if type(v) is not type(event[name]) and not (decimal and type(v) in (int, float))
             ]
             return bad(rng.choice(wrong), name)
         if kind == "unknown_field":
@@ -466,8 +471,9 @@ class HostileGenerator:
             fields = ("hourly_wage_pence", "gross_earnings_pence", "version")
             if spec is PROVIDER_INTAKE:
                 return bad(huge)
-            if rng.random() < 0.3:
-                return bad(str(huge), "weekly_hours", "hours_worked")
+            hours = [f for f in ("weekly_hours", "hours_worked") if f in event]
+            if hours and rng.random() < 0.3:
+                return bad(str(huge), *hours)
             return bad(huge, *fields)
         if kind == "exponent_decimal":
             text: object = rng.choice(
@@ -487,8 +493,8 @@ class HostileGenerator:
                     37.5,
                 ]
             )
-            if spec is PROVIDER_INTAKE:
-                return bad(text)
+            if spec is PROVIDER_INTAKE:  # no decimals there: a number where text belongs
+                return bad(1e2)
             return bad(text, "weekly_hours", "hours_worked")
         if kind == "extreme_date":
             day = rng.choice(["0001-01-01", "9999-12-31"])
@@ -659,7 +665,7 @@ FEED_ATTACKS: dict[str, int] = {
     "other_provider_evidence_id": 2,
 }
 SIZE_KINDS = ("size_under", "size_over")
-LATE_KINDS = frozenset({"other_provider_evidence_id"})  # after their originals, at the end
+LATE_KINDS = frozenset({"other_provider_evidence_id"})  # sent once the rest is processed
 
 
 def hostile_messages(
@@ -709,15 +715,20 @@ def interleave(
     feed_message: Callable[[FeedItem], Message],
 ) -> list[Message]:
     """The valid feed in its order, the hostile world first, hostile messages spread
-    through it at random (each after the feed event it copies; late kinds at the end)."""
+    through it at random (each after the feed event it copies), and the late kinds last.
+
+    Late kinds attack something the valid feed must own first (an evidence id belongs to
+    the provider of its first accepted version, whatever the order, domain.md §10): they
+    are sent only once everything before them is processed (see :func:`is_late`)."""
     rng = random.Random(f"interleave:{seed}")
     slots: dict[int, list[Hostile]] = {}
+    late = []
     n = len(feed)
     for h in hostile:
-        low = h.not_before + 1
         if h.kind in LATE_KINDS:
-            low = max(low, n)
-        at = rng.randint(min(low, n), n)
+            late.append(h)
+            continue
+        at = rng.randint(min(h.not_before + 1, n), n)
         slots.setdefault(at, []).append(h)
     out = [Message(h.spec, h.provider_id, h.key, h.value, h) for h in base]
     for i in range(n + 1):
@@ -725,4 +736,9 @@ def interleave(
             out.append(Message(h.spec, h.provider_id, h.key, h.value, h))
         if i < n:
             out.append(feed_message(feed[i]))
+    out += [Message(h.spec, h.provider_id, h.key, h.value, h) for h in late]
     return out
+
+
+def is_late(message: Message) -> bool:
+    return message.hostile is not None and message.hostile.kind in LATE_KINDS

@@ -14,9 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from schemas.common import MilestoneKind
@@ -200,6 +202,50 @@ async def read_topics(bootstrap: str, names: Iterable[str]) -> list[Record]:
     finally:
         await consumer.stop()
     return records
+
+
+async def _admin_connection(admin_url: str) -> asyncpg.Connection:
+    """A connection to the server, waiting up to a minute for it to come back."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return await asyncpg.connect(admin_url)
+        except (OSError, asyncpg.PostgresError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
+
+
+async def fresh_database(admin_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server; return its URL."""
+    conn = await _admin_connection(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    conn = await _admin_connection(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def drop_topics(bootstrap: str, prefix: str) -> int:
+    """Delete every topic whose name starts with ``prefix`` (a run's namespace)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    await admin.start()
+    try:
+        old = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if old:
+            await admin.delete_topics(old)
+    finally:
+        await admin.close()
+    return len(old)
 
 
 # ------------------------------------------------------------------------------ services
