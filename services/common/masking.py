@@ -110,4 +110,4 @@ def mask_original(value: bytes) -> bytes:
         if _NINO_LIKE.search(masked) or masked != text:
             masked = _DATE_LIKE.sub(DATE_MASK, masked)
         masked = mask_text(masked)
-        return value if masked.encode() == value else masked.encode()
+        return value if masked == text else masked.encode()  # unchanged: the exact bytes

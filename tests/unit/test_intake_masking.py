@@ -120,3 +120,8 @@ def test_a_nino_in_a_member_that_parsing_drops_is_masked() -> None:
 def test_bytes_without_personal_data_stay_byte_identical() -> None:
     job = b'{ "type" : "job_start",  "placement_id": "plc-1" }'
     assert mask_original(job) is job
+
+
+def test_garbage_without_personal_data_stays_byte_identical() -> None:
+    garbage = b"\xff this is not json"
+    assert mask_original(garbage) is garbage
