@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -73,16 +74,44 @@ async def migrate(database_url: str, schema: str, service_dir: Path) -> list[str
     return applied
 
 
-async def claim_new(conn: Connection, message_ids: Sequence[str]) -> set[str]:
-    """Record ids in the inbox; return those not seen before (the ones to process)."""
+@dataclass(frozen=True)
+class Claim:
+    """The result of claiming ids in the inbox."""
+
+    fresh: set[str]
+    """Ids not seen before, now claimed (with the digest of their first occurrence)."""
+    stored: dict[str, bytes | None]
+    """Ids seen in an earlier transaction, with the digest kept then (None: kept before
+    digests were; such a claim matches any content)."""
+
+
+async def claim(conn: Connection, message_ids: Sequence[str], digests: Sequence[bytes]) -> Claim:
+    """Record ids in the inbox with their content digests; report new and known ones."""
     if not message_ids:
-        return set()
+        return Claim(set(), {})
     rows = await conn.fetch(
-        "INSERT INTO inbox (message_id) SELECT DISTINCT unnest($1::text[])"
+        "INSERT INTO inbox (message_id, digest)"
+        " SELECT DISTINCT ON (message_id) message_id, digest"
+        " FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(message_id, digest, n)"
+        " ORDER BY message_id, n"
         " ON CONFLICT DO NOTHING RETURNING message_id",
         list(message_ids),
+        list(digests),
     )
-    return {r["message_id"] for r in rows}
+    fresh = {r["message_id"] for r in rows}
+    known = sorted(set(message_ids) - fresh)
+    stored: dict[str, bytes | None] = {}
+    if known:
+        for r in await conn.fetch(
+            "SELECT message_id, digest FROM inbox WHERE message_id = ANY($1::text[])", known
+        ):
+            stored[r["message_id"]] = None if r["digest"] is None else bytes(r["digest"])
+    return Claim(fresh, stored)
+
+
+async def claim_new(conn: Connection, message_ids: Sequence[str]) -> set[str]:
+    """Record ids in the inbox (no digest); return those not seen before."""
+    return (await claim(conn, message_ids, [b"" for _ in message_ids])).fresh
 
 
 async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace: str) -> int:

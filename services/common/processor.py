@@ -8,37 +8,47 @@ published for work that was rolled back. Offsets are acknowledged only afterward
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-import asyncpg
+from functools import partial
+from typing import Protocol, TypeVar
 
 from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
 from services.common.codec import Undecodable, decode
+from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, Masker, identity, record_id
 from services.common.provenance import provider_mismatch
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    ConnectionError,
-    OSError,
-    TimeoutError,
-)
+T = TypeVar("T")
+
+Prepare = Callable[[db.Connection], Awaitable[None]]
+
+
+def message_id(item: Received | Undecodable) -> str:
+    """The inbox id of an input: its event_id, or its position when it has none."""
+    return item.event_id if isinstance(item, Received) else record_id(item.record)
+
+
+def content_digest(item: Received | Undecodable) -> bytes:
+    """SHA-256 of an input's content, kept in the inbox next to its id.
+
+    For an event: its canonical JSON (the validated model dumped again, every field
+    included), so the same event re-sent with other whitespace or key order is the same
+    content. For an undecodable record (its id is its position): its bytes.
+    """
+    if isinstance(item, Received):
+        return hashlib.sha256(item.event.model_dump_json().encode()).digest()
+    return hashlib.sha256(item.record.value).digest()
 
 
 class Handler(Protocol):
@@ -93,6 +103,7 @@ class BatchProcessor:
         hold_seconds: float = 7 * 24 * 3600,
         clock: Callable[[], datetime] = utc_now,
         retry_delay_seconds: float = 0.5,
+        retry_max_seconds: float = 30.0,
     ) -> None:
         self.handler = handler
         self.pool = pool
@@ -100,54 +111,116 @@ class BatchProcessor:
         self.hold = timedelta(seconds=hold_seconds)
         self.clock = clock
         self.retry_delay_seconds = retry_delay_seconds
+        self.retry_max_seconds = retry_max_seconds
         self.outbox_written = asyncio.Event()
         self._lock = asyncio.Lock()
         self._service = handler.service
         self._mask: Masker = getattr(handler, "mask_original", identity)
+        self._keep_personal_data: bool = getattr(handler, "keeps_personal_data", False)
+        key = hashlib.sha256(f"outcomes-processor:{self._service}".encode()).digest()[:8]
+        self._lock_key = int.from_bytes(key, "big", signed=True)
 
     async def process(self, records: Sequence[RawRecord]) -> BatchReport:
-        """Process a batch, retrying transient failures until it is committed."""
-        async with self._lock:
-            return await self._process_with_fallback(records)
+        """Process a batch, retrying transient failures until it is committed.
 
-    async def _process_with_fallback(self, records: Sequence[RawRecord]) -> BatchReport:
+        A batch that fails for any other reason (services/common/errors.py) is split in
+        halves until the records at fault are alone; each of those is rejected
+        ``processing_failed`` and the rest are processed as usual, in order.
+        """
+        async with self._lock:
+            return await self._process_bisecting(records)
+
+    async def replay(self, quarantine_id: int, record: RawRecord) -> BatchReport:
+        """Process a quarantined record again, as if it arrived now.
+
+        In one transaction: its inbox claim is deleted, the quarantine row is marked
+        replayed, and the record is processed. If it fails again (not transiently), the
+        transaction rolls back — nothing changes — and the error is raised. A new
+        rejection gets a new event id (the replay is named in its derivation).
+        """
+        decoded = decode(record)
+        claimed = message_id(decoded)
+        digest = content_digest(decoded)
+
+        async def prepare(conn: db.Connection) -> None:
+            await conn.execute(  # only its own claim: same content (or claimed before digests)
+                "DELETE FROM inbox WHERE message_id = $1 AND (digest = $2 OR digest IS NULL)",
+                claimed,
+                digest,
+            )
+            await conn.execute(
+                "UPDATE quarantine SET replayed_at = $2 WHERE id = $1", quarantine_id, self.clock()
+            )
+
+        async with self._lock:
+            return await self._retrying(
+                lambda: self._process_once([record], prepare, f"replay:{quarantine_id}")
+            )
+
+    async def _process_bisecting(self, records: Sequence[RawRecord]) -> BatchReport:
+        try:
+            return await self._retrying(lambda: self._process_once(records))
+        except Exception as exc:  # noqa: BLE001  (not transient: a record's data or a bug)
+            if len(records) == 1:
+                return await self._retrying(partial(self._reject_failed, records[0], exc))
+            half = len(records) // 2
+            log.warning(
+                "batch of %d records failed (%s); splitting it", len(records), describe(exc)
+            )
+            first = await self._process_bisecting(records[:half])
+            second = await self._process_bisecting(records[half:])
+            return _sum_reports([first, second])
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``attempt()`` until it does not fail transiently (exponential backoff, capped)."""
         delay = self.retry_delay_seconds
         while True:
             try:
-                return await self._process_once(records)
-            except TRANSIENT_ERRORS as exc:
-                metrics.RETRIES.labels(self._service).inc()
-                log.warning("transient failure, retrying batch in %.1fs: %r", delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                return await attempt()
             except Exception as exc:
-                if len(records) == 1:
-                    return await self._reject_failed(records[0], exc)
-                log.exception("batch failed; processing its %d records one by one", len(records))
-                reports = [await self._process_with_fallback([r]) for r in records]
-                return _sum_reports(reports)
+                if not is_transient(exc):
+                    raise
+                metrics.RETRIES.labels(self._service).inc()
+                log.warning("transient failure (%s); retrying in %.1fs", describe(exc), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max_seconds)
 
-    async def _process_once(self, records: Sequence[RawRecord]) -> BatchReport:
+    async def _process_once(
+        self, records: Sequence[RawRecord], prepare: Prepare | None = None, salt: str = ""
+    ) -> BatchReport:
         started = time.perf_counter()
-        outcome = self._new_outcome()
+        outcome = self._new_outcome(salt)
         decoded = [decode(r) for r in records]
-        ids = [d.event_id if isinstance(d, Received) else record_id(d.record) for d in decoded]
+        ids = [message_id(d) for d in decoded]
+        digests = [content_digest(d) for d in decoded]
         async with self.pool.acquire() as conn, conn.transaction():
-            fresh = await db.claim_new(conn, ids)
+            await self._serialize(conn)
+            if prepare is not None:
+                await prepare(conn)
+            claim = await db.claim(conn, ids, digests)
             items: list[Received] = []
+            conflicts: list[tuple[Received, bytes, bytes]] = []
             duplicates = 0
-            for item, message_id in zip(decoded, ids, strict=True):
-                if message_id not in fresh:
-                    duplicates += 1
-                    metrics.EVENTS_DUPLICATE.labels(self._service, item.record.spec.name).inc()
+            first_seen: dict[str, bytes] = {}
+            for item, mid, digest in zip(decoded, ids, digests, strict=True):
+                if mid in claim.fresh and mid not in first_seen:
+                    first_seen[mid] = digest
+                    if isinstance(item, Undecodable):
+                        outcome.reject_record(
+                            item.record, RejectionReason.INVALID_SCHEMA, item.message
+                        )
+                    elif mismatch := provider_mismatch(item):
+                        outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
+                    else:
+                        items.append(item)
                     continue
-                fresh.discard(message_id)
-                if isinstance(item, Undecodable):
-                    outcome.reject_record(item.record, RejectionReason.INVALID_SCHEMA, item.message)
-                elif mismatch := provider_mismatch(item):
-                    outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
-                else:
-                    items.append(item)
+                earlier = first_seen.get(mid, claim.stored.get(mid))
+                if earlier is not None and earlier != digest and isinstance(item, Received):
+                    conflicts.append((item, earlier, digest))
+                    continue
+                duplicates += 1
+                metrics.EVENTS_DUPLICATE.labels(self._service, item.record.spec.name).inc()
+            duplicates += await self._reject_conflicts(conn, conflicts, outcome)
             held = await self._handle_rounds(conn, items, outcome)
             published = await self._write(conn, outcome)
         self._count(records, outcome, held, time.perf_counter() - started)
@@ -157,6 +230,34 @@ class BatchProcessor:
         return BatchReport(
             len(records), len(items), duplicates, len(outcome.rejections), held, published
         )
+
+    async def _reject_conflicts(
+        self,
+        conn: db.Connection,
+        conflicts: Sequence[tuple[Received, bytes, bytes]],
+        outcome: BatchOutcome,
+    ) -> int:
+        """Reject inputs re-using a known event_id with other content (``duplicate_event_id``).
+
+        Their positions are claimed in the inbox too, so a redelivered batch does not
+        reject them twice. Returns how many were such redeliveries.
+        """
+        if not conflicts:
+            return 0
+        positions = [record_id(item.record) for item, _, _ in conflicts]
+        claim = await db.claim(conn, positions, [b"" for _ in positions])
+        redelivered = 0
+        for (item, earlier, digest), position in zip(conflicts, positions, strict=True):
+            if position not in claim.fresh:
+                redelivered += 1
+                continue
+            outcome.reject(
+                item,
+                RejectionReason.DUPLICATE_EVENT_ID,
+                f"event_id {item.event_id} was already received with other content"
+                f" (sha256 {earlier.hex()[:16]}..., this one {digest.hex()[:16]}...)",
+            )
+        return redelivered
 
     async def _handle_rounds(
         self, conn: db.Connection, items: list[Received], outcome: BatchOutcome
@@ -190,25 +291,43 @@ class BatchProcessor:
             async with conn.transaction():
                 await self.handler.handle(conn, items, outcome)
             return
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
-            log.exception("%d released records failed; handling them one by one", len(items))
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.warning(
+                "%d released records failed (%s); handling them one by one",
+                len(items),
+                describe(exc),
+            )
             outcome.rewind(mark)
         for item in items:
             mark = outcome.mark()
             try:
                 async with conn.transaction():
                     await self.handler.handle(conn, [item], outcome)
-            except TRANSIENT_ERRORS:
-                raise
             except Exception as exc:
+                if is_transient(exc):
+                    raise
                 outcome.rewind(mark)
                 log.exception("released record %s failed processing", item.event_id)
                 outcome.reject(item, RejectionReason.PROCESSING_FAILED, _failure_text(exc))
 
-    def _new_outcome(self) -> BatchOutcome:
-        return BatchOutcome(self._service, self.clock(), self._mask)
+    async def _serialize(self, conn: db.Connection) -> None:
+        """One processing transaction of this service at a time, across processes.
+
+        Batches of one service instance are already one at a time; the lock keeps a
+        replay (tools.replay, another process) from interleaving with a batch.
+        """
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
+
+    def _new_outcome(self, salt: str = "") -> BatchOutcome:
+        return BatchOutcome(
+            self._service,
+            self.clock(),
+            self._mask,
+            rejection_salt=salt,
+            keep_personal_data=self._keep_personal_data,
+        )
 
     async def _write(self, conn: db.Connection, outcome: BatchOutcome) -> int:
         """Append the outcome's events to the outbox and its rejected originals to quarantine."""
@@ -220,6 +339,7 @@ class BatchProcessor:
         async with self._lock:
             outcome = self._new_outcome()
             async with self.pool.acquire() as conn, conn.transaction():
+                await self._serialize(conn)
                 records = await db.expire(conn, outcome.now - self.hold)
                 for item in map(decode, records):
                     if isinstance(item, Received):
@@ -234,15 +354,18 @@ class BatchProcessor:
 
     async def _reject_failed(self, record: RawRecord, exc: Exception) -> BatchReport:
         """A record that makes the handler fail is kept as a rejection, never dropped."""
-        log.error("record %s failed processing: %r", record_id(record), exc)
+        log.error("record %s failed processing: %s", record_id(record), describe(exc), exc_info=exc)
         outcome = self._new_outcome()
         decoded = decode(record)
-        message_id = decoded.event_id if isinstance(decoded, Received) else record_id(record)
-        text = _failure_text(exc)
+        claimed = message_id(decoded)
         async with self.pool.acquire() as conn, conn.transaction():
-            if not await db.claim_new(conn, [message_id]):
+            await self._serialize(conn)
+            claim = await db.claim(conn, [claimed], [content_digest(decoded)])
+            if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)
-            outcome.reject_record(record, RejectionReason.PROCESSING_FAILED, text, message_id)
+            outcome.reject_record(
+                record, RejectionReason.PROCESSING_FAILED, _failure_text(exc), claimed
+            )
             published = await self._write(conn, outcome)
         self._count([record], outcome, 0, 0.0)
         observe.batch_committed(self._service, outcome.all_outgoing())
@@ -266,7 +389,7 @@ class BatchProcessor:
 
 
 def _failure_text(exc: Exception) -> str:
-    return f"processing failed: {type(exc).__name__}: {exc}"[:2000]
+    return f"processing failed: {describe(exc)}"[:2000]
 
 
 def _sum_reports(reports: Sequence[BatchReport]) -> BatchReport:

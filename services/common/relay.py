@@ -152,7 +152,7 @@ class OutboxRelay:
         idle_seconds: float = 0.2,
         namespace: str = "",
         max_record_bytes: int = MAX_RECORD_BYTES,
-        unknown_topic_grace_seconds: float = 5.0,
+        unknown_topic_grace_seconds: float = 30.0,
         backoff_initial: float = 0.2,
         backoff_max: float = 30.0,
     ) -> None:

@@ -91,6 +91,12 @@ async def small_topic(bootstrap: str, name: str, max_message_bytes: int) -> Asyn
                 )
             ]
         )
+        async with asyncio.timeout(30):  # until the broker's metadata has it
+            while True:
+                topics = await admin.describe_topics([name])
+                if any(t["error_code"] == 0 and t["partitions"] for t in topics):
+                    break
+                await asyncio.sleep(0.1)
         yield name
     finally:
         await admin.delete_topics([name])
