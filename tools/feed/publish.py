@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
+from services.common.settings import client_options
 from tools.feed.generate import FeedItem
 from tools.feed.order import topic_name
 
@@ -21,7 +22,7 @@ async def publish_feed(bootstrap: str, items: Sequence[FeedItem], namespace: str
     producer, messages of one key keep the feed's order.
     """
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **client_options(bootstrap),
         acks="all",
         enable_idempotence=True,
         linger_ms=10,
