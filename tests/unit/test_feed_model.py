@@ -346,6 +346,7 @@ def test_the_generated_feed_exercises_every_hard_path(hard_feed: Any) -> None:
         "start_before_referral",
         "not_working_age",
         "borough_outside_contract",
+        "duplicate_event_id",
     ):
         assert result.rejections.get(reason, 0) > 0, reason
     overridden = [

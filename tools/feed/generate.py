@@ -155,10 +155,9 @@ HARD_PATHS: tuple[tuple[str, int], ...] = (
 )
 
 
-# Bad events the services do not all handle yet: "same_event_id" (an event_id re-used
-# with other content is duplicate_event_id, domain.md §10) joins the turn once the
-# runtime's inbox compares contents. The model already expects it.
-EXTRA_BAD_EVENTS: tuple[str, ...] = ()
+# An event_id re-used: the same message again is a no-op; other content under it is
+# duplicate_event_id (domain.md §10).
+EXTRA_BAD_EVENTS: tuple[str, ...] = ("same_event_id",)
 
 
 class _Generator:
