@@ -249,7 +249,9 @@ def report(clean: RunResult | None, hostile: RunResult) -> int:
             f" {hostile.payments.ignored_other})"
         )
     if clean is not None:
-        print("valid feed, clean run:   " + clean.payments.lines()[0])
+        print("valid feed, clean run:   " + "\n".join(clean.payments.lines()))
+        if not clean.payments.exact:
+            problems.append("the clean run's payments differ from the expectation")
     if hostile.seconds_to_quiet is None:
         problems.append("the hostile run never went quiet")
         print("time to quiet: hostile run NOT QUIET")
