@@ -13,11 +13,14 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP as LOCAL_BOOTSTRAP
+from deploy.local import client_security
 from schemas.topics import all_topics
 
 REPLICATION_FACTOR = 1
@@ -26,9 +29,20 @@ NO_ERROR = 0
 VISIBLE_WITHIN_SECONDS = 30.0
 
 
-async def list_topics(bootstrap: str) -> set[str]:
+Security = Mapping[str, Any] | None
+"""aiokafka's SASL options; None: from the environment (KAFKA_SECURITY_PROTOCOL, ...)."""
+
+
+def _admin(bootstrap: str, security: Security, timeout_ms: int) -> AIOKafkaAdminClient:
+    options = client_security() if security is None else dict(security)
+    return AIOKafkaAdminClient(
+        **options, bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms
+    )
+
+
+async def list_topics(bootstrap: str, security: Security = None) -> set[str]:
     """One metadata request: the broker's topic names."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = _admin(bootstrap, security, 10_000)
     await admin.start()
     try:
         topics: list[str] = await admin.list_topics()
@@ -37,17 +51,17 @@ async def list_topics(bootstrap: str) -> set[str]:
         await admin.close()
 
 
-async def wait_for_broker(bootstrap: str) -> set[str]:
+async def wait_for_broker(bootstrap: str, security: Security = None) -> set[str]:
     """Repeat a metadata request until the broker answers; bound it with asyncio.timeout."""
     while True:
         try:
-            return await list_topics(bootstrap)
+            return await list_topics(bootstrap, security)
         except KafkaError:
             await asyncio.sleep(0.5)
 
 
-async def _create(bootstrap: str, new_topics: list[NewTopic]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+async def _create(bootstrap: str, new_topics: list[NewTopic], security: Security) -> None:
+    admin = _admin(bootstrap, security, 30_000)
     await admin.start()
     try:
         response = await admin.create_topics(new_topics)
@@ -63,23 +77,25 @@ async def _create(bootstrap: str, new_topics: list[NewTopic]) -> None:
         raise RuntimeError("could not create topics: " + "; ".join(failures))
 
 
-async def ensure_topics(bootstrap: str, namespace: str = "") -> list[str]:
+async def ensure_topics(
+    bootstrap: str, namespace: str = "", *, security: Security = None
+) -> list[str]:
     """Create the registry's missing topics under ``namespace``; return all their names.
 
     Returns once every topic shows in the broker's metadata.
     """
     wanted = all_topics(namespace)
-    existing = await list_topics(bootstrap)
+    existing = await list_topics(bootstrap, security)
     missing = [
         NewTopic(name=name, num_partitions=spec.partitions, replication_factor=REPLICATION_FACTOR)
         for name, spec in wanted.items()
         if name not in existing
     ]
     if missing:
-        await _create(bootstrap, missing)
+        await _create(bootstrap, missing, security)
     async with asyncio.timeout(VISIBLE_WITHIN_SECONDS):
         while True:
-            if set(wanted) <= await list_topics(bootstrap):
+            if set(wanted) <= await list_topics(bootstrap, security):
                 return list(wanted)
             await asyncio.sleep(0.2)
 

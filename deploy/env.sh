@@ -8,9 +8,20 @@ PYTHON="$ROOT/.venv/bin/python"
 
 # Ports and state directories of the local servers: another pair (a second checkout, a
 # chaos run) only needs other values. Relative state directories are relative to the repo.
+# KAFKA_SECURED=1 (deploy/kafka.sh start --secured): the SASL/SCRAM broker with ACLs, on
+# ports of its own (19094/19095) and its own state; secrets in KAFKA_SECRETS_FILE.
+KAFKA_SECURED="${KAFKA_SECURED:-}"
+if [[ -n "$KAFKA_SECURED" ]]; then
+  KAFKA_PORT="${KAFKA_PORT:-19094}"
+  KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19095}"
+  KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-.state/kafka-secured}"
+fi
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-.state/kafka}"
+KAFKA_SECRETS_FILE="${KAFKA_SECRETS_FILE:-.state/secrets/kafka-users.json}"
+[[ "$KAFKA_SECRETS_FILE" == /* ]] || KAFKA_SECRETS_FILE="$ROOT/$KAFKA_SECRETS_FILE"
+export KAFKA_SECRETS_FILE
 POSTGRES_PORT="${POSTGRES_PORT:-15432}"
 POSTGRES_STATE_DIR="${POSTGRES_STATE_DIR:-.state/postgres}"
 [[ "$KAFKA_STATE_DIR" == /* ]] || KAFKA_STATE_DIR="$ROOT/$KAFKA_STATE_DIR"

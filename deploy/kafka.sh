@@ -4,7 +4,15 @@
 # Jars come from Maven Central (deploy/kafka/pom.xml) into .cache/kafka/libs; data, logs and
 # the pid file live in .state/kafka. Idempotent: start when running, stop when stopped are no-ops.
 # Another broker next to it: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_STATE_DIR (deploy/env.sh).
+#
+#   deploy/kafka.sh start|stop|status --secured   (or KAFKA_SECURED=1)
+# The production shape: SASL/SCRAM-SHA-512 listener on 127.0.0.1:19094 (controller :19095,
+# PLAIN, broker only), StandardAuthorizer, nothing allowed without an ACL, super user admin
+# only. The secrets file (KAFKA_SECRETS_FILE, default .state/secrets/kafka-users.json) is
+# generated when missing; at every start each principal's SCRAM credential, the registry's
+# topics and their ACLs are applied (python -m deploy.secured apply).
 set -euo pipefail
+if [[ "${2:-}" == "--secured" ]]; then export KAFKA_SECURED=1; fi
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 POM="$ROOT/deploy/kafka/pom.xml"
@@ -40,7 +48,15 @@ running() {
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") 2>/dev/null; }
 # A real client request (metadata), not an open port.
-answers() { "$PYTHON" -m deploy.create_topics --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" --wait-only --timeout "${1:-3}" >/dev/null 2>&1; }
+# Secured: this script's probe connects as admin (credentials from the secrets file, passed
+# to the probe only, not exported to the broker).
+CLIENT_ENV=()
+as_admin() {
+  [[ -n "$KAFKA_SECURED" ]] || return 0
+  need_venv
+  mapfile -t CLIENT_ENV < <("$PYTHON" -m deploy.secured env admin --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" | sed 's/^export //')
+}
+answers() { env "${CLIENT_ENV[@]}" "$PYTHON" -m deploy.create_topics --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" --wait-only --timeout "${1:-3}" >/dev/null 2>&1; }
 JAVA=(java -Xms256m -Xmx"${KAFKA_HEAP_MAX:-2g}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
   -Dkafka.logs.dir="$KSTATE/logs" -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml"
   -Dlog4j2.shutdownHookEnabled=false
@@ -48,6 +64,18 @@ JAVA=(java -Xms256m -Xmx"${KAFKA_HEAP_MAX:-2g}" -XX:+UseG1GC -XX:MaxGCPauseMilli
 
 format_storage() {
   mkdir -p "$KSTATE/data" "$KSTATE/logs"
+  if [[ -n "$KAFKA_SECURED" ]]; then secured_properties; else plaintext_properties; fi
+  [[ -f "$KSTATE/data/meta.properties" ]] && return
+  local cluster_id scram=()
+  [[ -n "$KAFKA_SECURED" ]] && scram=(--add-scram "$("$PYTHON" -m deploy.secured bootstrap-scram)")
+  # A Kafka Uuid: 16 random bytes, base64url without padding (what `random-uuid` prints).
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  log "formatting $KSTATE/data (cluster id $cluster_id)"
+  "${JAVA[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" "${scram[@]}" \
+    >"$KSTATE/logs/format.log" 2>&1 || { cat "$KSTATE/logs/format.log" >&2; die "storage format failed"; }
+}
+
+plaintext_properties() {
   {
     cat "$ROOT/deploy/kafka/server.properties"
     echo "controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
@@ -57,13 +85,14 @@ format_storage() {
     echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
     echo "log.dirs=$KSTATE/data"
   } > "$PROPS"
-  [[ -f "$KSTATE/data/meta.properties" ]] && return
-  local cluster_id
-  # A Kafka Uuid: 16 random bytes, base64url without padding (what `random-uuid` prints).
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-  log "formatting $KSTATE/data (cluster id $cluster_id)"
-  "${JAVA[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" \
-    >"$KSTATE/logs/format.log" 2>&1 || { cat "$KSTATE/logs/format.log" >&2; die "storage format failed"; }
+}
+
+# The broker's own admin password is in its properties: readable by this user only.
+secured_properties() {
+  local lines
+  lines="$("$PYTHON" -m deploy.secured broker-properties "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT")"
+  ( umask 077
+    { cat "$ROOT/deploy/kafka/server.properties"; echo "$lines"; echo "log.dirs=$KSTATE/data"; } > "$PROPS" )
 }
 
 start() {
@@ -88,7 +117,11 @@ start() {
     ((SECONDS < deadline)) || die "Kafka did not answer within ${START_TIMEOUT}s (see $KSTATE/logs/server.log)"
     sleep 0.5
   done
-  log "ready on $LOCAL_KAFKA_BOOTSTRAP"
+  if [[ -n "$KAFKA_SECURED" ]]; then
+    "$PYTHON" -m deploy.secured apply --bootstrap "$LOCAL_KAFKA_BOOTSTRAP" \
+      --namespace "${TOPIC_NAMESPACE:-}" || die "could not apply credentials, topics and ACLs"
+  fi
+  log "ready on $LOCAL_KAFKA_BOOTSTRAP${KAFKA_SECURED:+ (secured: SASL_PLAINTEXT SCRAM-SHA-512, ACLs; secrets in $KAFKA_SECRETS_FILE)}"
 }
 
 stop() {
@@ -118,8 +151,9 @@ case "$cmd" in
       exit 0
     fi
     mkdir -p "$KSTATE/logs"
+    as_admin
     exec 9>"$KSTATE.lock" && flock 9  # one start/stop at a time
     "$cmd" ;;
   jars) resolve_jars ;;
-  *) echo "usage: $0 start|stop|status|jars" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status [--secured] | jars" >&2; exit 2 ;;
 esac

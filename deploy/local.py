@@ -9,9 +9,24 @@ and other state directories (``KAFKA_STATE_DIR``, ``POSTGRES_STATE_DIR``).
 from __future__ import annotations
 
 import os
+from typing import Any
 
 KAFKA_PORT = int(os.environ.get("KAFKA_PORT") or 19092)
 POSTGRES_PORT = int(os.environ.get("POSTGRES_PORT") or 15432)
 
 LOCAL_KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 LOCAL_DATABASE_URL = f"postgresql://outcomes:outcomes@127.0.0.1:{POSTGRES_PORT}/outcomes"
+
+
+def client_security() -> dict[str, Any]:
+    """aiokafka's security options from the environment, as the services read them
+    (``services.common.settings.KafkaSettings``): for the deploy scripts' own clients."""
+    protocol = os.environ.get("KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT"
+    if protocol == "PLAINTEXT":
+        return {}
+    return {
+        "security_protocol": protocol,
+        "sasl_mechanism": os.environ.get("KAFKA_SASL_MECHANISM") or "SCRAM-SHA-512",
+        "sasl_plain_username": os.environ.get("KAFKA_SASL_USERNAME"),
+        "sasl_plain_password": os.environ.get("KAFKA_SASL_PASSWORD"),
+    }

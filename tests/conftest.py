@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +19,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+from tests.secured import SecuredKafka
+from tests.secured import secured_kafka as start_secured_kafka
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,3 +106,9 @@ async def delete_namespace_topics(bootstrap: str, namespace: str) -> None:
             await admin.delete_topics(mine, timeout_ms=60_000)
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
+    """The session's own secured broker (tests/secured.py), stopped at the end."""
+    yield from start_secured_kafka(tmp_path_factory.mktemp("secured"))

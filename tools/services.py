@@ -35,11 +35,18 @@ class ServiceProcesses:
     ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_METRICS_PORTS))
     services: tuple[str, ...] = SERVICES
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env_per_service: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Settings of one service only, e.g. its Kafka principal (KAFKA_SASL_USERNAME, ...)."""
 
     def start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
-            env = {**os.environ, **self.env, "METRICS_PORT": str(self.ports[service])}
+            env = {
+                **os.environ,
+                **self.env,
+                **self.env_per_service.get(service, {}),
+                "METRICS_PORT": str(self.ports[service]),
+            }
             with (self.state_dir / f"{service}.log").open("ab") as log:
                 self.processes[service] = subprocess.Popen(
                     [sys.executable, "-m", f"services.{service}"],

@@ -84,16 +84,30 @@ def _mask_member_text(match: re.Match[str]) -> str:
     return match.group(1) + json.dumps(DATE_MASK)
 
 
+def _nothing_personal_in(text: str, value: bytes) -> bool:
+    """The raw text shows no NINO-shaped run, no such member and no escapes (a duplicate
+    member that parsing dropped, or an escaped NINO, could hide one)."""
+    return (
+        text.encode() == value
+        and "\\u" not in text
+        and not _NINO_LIKE.search(text)
+        and not _TEXT_MEMBER.search(text)
+    )
+
+
 def mask_original(value: bytes) -> bytes:
     """``value`` with the NINO and the date of birth masked (see the module docstring)."""
     text = value.decode("utf-8", errors="replace")
     try:
-        return json.dumps(
-            _mask_value(json.loads(text)), ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        document = json.loads(text)
+        masked_document = _mask_value(document)
+        if masked_document == document and _nothing_personal_in(text, value):
+            return value  # nothing personal: the exact bytes
+        return json.dumps(masked_document, ensure_ascii=False, separators=(",", ":")).encode()
     except (ValueError, RecursionError):
         masked = _TEXT_MEMBER.sub(_mask_member_text, text)
         # Outside JSON a date next to a NINO-shaped token is taken for a birth date.
         if _NINO_LIKE.search(masked) or masked != text:
             masked = _DATE_LIKE.sub(DATE_MASK, masked)
-        return mask_text(masked).encode()
+        masked = mask_text(masked)
+        return value if masked == text else masked.encode()  # unchanged: the exact bytes

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from schemas.base import Event
@@ -52,6 +52,14 @@ def clip(text: str, limit: int) -> str:
         return text
     marker = f"...[{len(text):,} chars]"
     return text[: max(0, limit - len(marker))] + marker[:limit]
+
+
+def _masked_or_nothing(value: bytes, mask: Masker) -> bytes:
+    try:
+        return mask(value)
+    except Exception:
+        log.exception("masking an original failed; it is not kept")
+        return b""
 
 
 def masked_prefix(value: bytes, mask: Masker) -> bytes:
@@ -94,6 +102,9 @@ class BatchOutcome:
     mask_original: Masker = identity
     rejection_salt: str = ""
     """Named in the derivation of rejection ids (a replay's rejection is a new event)."""
+    keep_personal_data: bool = False
+    """True only for intake: its quarantine keeps originals unmasked (its schema is where
+    the NINO and date of birth live); any other service quarantines the masked original."""
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -141,10 +152,13 @@ class BatchOutcome:
         size = len(rejected.model_dump_json().encode())
         assert size <= MAX_REJECTION_BYTES, f"rejection of {size} bytes"
         self.rejections.append(rejected)
+        kept = record
+        if not self.keep_personal_data and self.mask_original is not identity:
+            kept = replace(record, value=_masked_or_nothing(record.value, self.mask_original))
         self.quarantined.append(
             Quarantined(
                 message_id=source_event_id or record_id(record),
-                record=record,
+                record=kept,
                 reason=reason,
                 message=clip(message, QUARANTINE_MESSAGE_MAX).replace("\x00", "\\x00"),
                 sha256=digest,

@@ -116,6 +116,7 @@ class BatchProcessor:
         self._lock = asyncio.Lock()
         self._service = handler.service
         self._mask: Masker = getattr(handler, "mask_original", identity)
+        self._keep_personal_data: bool = getattr(handler, "keeps_personal_data", False)
         key = hashlib.sha256(f"outcomes-processor:{self._service}".encode()).digest()[:8]
         self._lock_key = int.from_bytes(key, "big", signed=True)
 
@@ -320,7 +321,13 @@ class BatchProcessor:
         await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
 
     def _new_outcome(self, salt: str = "") -> BatchOutcome:
-        return BatchOutcome(self._service, self.clock(), self._mask, rejection_salt=salt)
+        return BatchOutcome(
+            self._service,
+            self.clock(),
+            self._mask,
+            rejection_salt=salt,
+            keep_personal_data=self._keep_personal_data,
+        )
 
     async def _write(self, conn: db.Connection, outcome: BatchOutcome) -> int:
         """Append the outcome's events to the outbox and its rejected originals to quarantine."""

@@ -44,6 +44,9 @@ class IntakeHandler:
         self.contracts = contracts
         self.key = participant_key
 
+    keeps_personal_data = True
+    """Intake's quarantine keeps rejected referrals unmasked (its own schema only)."""
+
     def mask_original(self, value: bytes) -> bytes:
         """The runtime's hook for rejected originals: NINO and date of birth masked
         before any of it goes on a topic (the quarantine table keeps the original)."""

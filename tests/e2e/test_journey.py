@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -174,8 +175,18 @@ async def test_a_journey_through_all_four_services_is_paid_by_its_contract(
     rejections = await pipeline.read_until(
         PROVIDER_REJECTIONS, lambda es: len(es) >= 1, provider_id="prov-whp-central"
     )
-    assert [(r.reason, base64.b64decode(r.original_prefix_b64)) for r in rejections] == [
-        (RejectionReason.INVALID_SCHEMA, b"\xff this is not json")
+    # the rejection names the exact bytes (length, SHA-256) and shows them masked
+    original = b"\xff this is not json"
+    assert [
+        (r.reason, r.original_length, r.original_sha256, base64.b64decode(r.original_prefix_b64))
+        for r in rejections
+    ] == [
+        (
+            RejectionReason.INVALID_SCHEMA,
+            len(original),
+            hashlib.sha256(original).hexdigest(),
+            "\ufffd this is not json".encode(),
+        )
     ]
     assert isinstance(rejections[0], EventRejected)
 

@@ -64,6 +64,8 @@ class FailingIntake:
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
+    keeps_personal_data = True  # as intake
+
     def mask_original(self, value: bytes) -> bytes:
         return self.inner.mask_original(value)
 

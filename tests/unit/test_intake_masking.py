@@ -108,3 +108,20 @@ def test_no_nino_or_birth_date_survives_masking(
     referral = {**REFERRAL, "nino": written, "date_of_birth": dob, "borough": written}
     masked = mask_original(json.dumps(referral).encode())
     assert _leaks(masked, nino, dob) == []
+
+
+def test_a_nino_in_a_member_that_parsing_drops_is_masked() -> None:
+    duplicated = b'{"borough":"AB123456C","borough":"Camden"}'
+    assert b"123456" not in mask_original(duplicated)
+    escaped = b'{"borough":"\\u0041B123456C","borough":"Camden"}'
+    assert b"123456" not in mask_original(escaped)
+
+
+def test_bytes_without_personal_data_stay_byte_identical() -> None:
+    job = b'{ "type" : "job_start",  "placement_id": "plc-1" }'
+    assert mask_original(job) is job
+
+
+def test_garbage_without_personal_data_stays_byte_identical() -> None:
+    garbage = b"\xff this is not json"
+    assert mask_original(garbage) is garbage

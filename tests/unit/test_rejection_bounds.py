@@ -17,7 +17,7 @@ from schemas.rejections import (
     TEXT_MAX,
     WORST_CASE_BYTES,
 )
-from schemas.topics import PLACEMENTS, PROVIDER_INTAKE
+from schemas.topics import PLACEMENTS, PROVIDER_INTAKE, PROVIDER_PLACEMENTS
 from services.common.codec import encode
 from services.common.messages import RawRecord
 from services.common.outcome import BatchOutcome, clip
@@ -70,7 +70,12 @@ def test_the_worst_case_is_within_the_bound_by_construction() -> None:
 def test_the_masker_applies_to_the_published_prefix_only() -> None:
     # given a service that masks a NINO in its originals
     value = b'{"nino": "AB123456C", "x": 1}'
-    outcome = BatchOutcome("intake", NOW, lambda v: v.replace(b"AB123456C", b"AB******C"))
+    outcome = BatchOutcome(
+        "intake",
+        NOW,
+        lambda v: v.replace(b"AB123456C", b"AB******C"),
+        keep_personal_data=True,  # intake's quarantine keeps the original
+    )
 
     # when it rejects the record
     outcome.reject_record(
@@ -84,6 +89,17 @@ def test_the_masker_applies_to_the_published_prefix_only() -> None:
     assert base64.b64decode(rejected.original_prefix_b64) == b'{"nino": "AB******C", "x": 1}'
     assert rejected.original_sha256 == hashlib.sha256(value).hexdigest()
     assert outcome.quarantined[0].record.value == value
+
+
+def test_outside_intake_the_quarantine_keeps_the_masked_original() -> None:
+    value = b'{"nino": "AB123456C", "x": 1}'
+    outcome = BatchOutcome("placement", NOW, lambda v: v.replace(b"AB123456C", b"AB******C"))
+    outcome.reject_record(
+        RawRecord(PROVIDER_PLACEMENTS, "provider.prov-a.placements.v1", 0, 0, None, value),
+        RejectionReason.INVALID_SCHEMA,
+        "not a job start",
+    )
+    assert outcome.quarantined[0].record.value == b'{"nino": "AB******C", "x": 1}'
 
 
 def test_a_failing_masker_publishes_no_prefix() -> None:
