@@ -35,6 +35,7 @@ CLIENT_VARIABLES = (
 class SecuredKafka:
     bootstrap: str
     users: dict[str, str]
+    secrets_file: Path
 
     def settings(self, principal: str) -> KafkaSettings:
         return KafkaSettings(kafka_bootstrap_servers=self.bootstrap).as_principal(
@@ -102,6 +103,6 @@ def secured_kafka(state: Path, attempts: int = 3) -> Iterator[SecuredKafka]:
         )
     try:
         users = json.loads(secrets.read_text())["users"]
-        yield SecuredKafka(f"127.0.0.1:{port}", users)
+        yield SecuredKafka(f"127.0.0.1:{port}", users, secrets)
     finally:
         _kafka_sh("stop", env)

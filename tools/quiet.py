@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from schemas.topics import SERVICES, Owner, input_topics
-from services.common.settings import ServiceSettings
+from services.common.settings import ServiceSettings, client_options
 from tools.summary import topic_partitions
 
 
@@ -33,8 +33,8 @@ class Backlog:
 async def measure_backlog(
     bootstrap: str, database_url: str, namespace: str, services: Sequence[Owner] = SERVICES
 ) -> Backlog:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=None)
     await admin.start()
     await consumer.start()
     lag: dict[str, int] = {}

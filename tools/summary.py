@@ -45,6 +45,7 @@ from schemas.topics import (
     TopicSpec,
     all_topics,
 )
+from services.common.settings import client_options
 from tools import arguments
 from tools.feed.expectation import FeedCounts
 from tools.feed.world import DEFAULT_START
@@ -158,7 +159,7 @@ async def topic_partitions(bootstrap: str, names: Iterable[str]) -> dict[str, li
     wanted = set(names)
     if not wanted:
         return {}  # an empty request would ask about every topic
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), request_timeout_ms=30_000)
     await admin.start()
     try:
         request = MetadataRequest(sorted(wanted), allow_auto_topic_creation=False)
@@ -191,7 +192,7 @@ async def read_summary(
     if not partitions:
         return summary
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **client_options(bootstrap),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -141,3 +141,9 @@ class ServiceSettings(KafkaSettings):
         return self.outcomes_dev_mode and not (
             self.participant_id_key is not None and self.participant_id_key.get_secret_value()
         )
+
+
+def client_options(bootstrap: str) -> dict[str, Any]:
+    """aiokafka options for a tool's client of ``bootstrap``: the credentials, if any, from
+    the environment (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)."""
+    return KafkaSettings(kafka_bootstrap_servers=bootstrap).kafka_options()

@@ -7,6 +7,7 @@ each refusal has a positive control (the rightful principal succeeds) next to it
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -18,6 +19,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
+from deploy.secured import rotate
 from schemas.topics import (
     MILESTONES,
     PARTICIPANTS,
@@ -32,6 +34,8 @@ from schemas.topics import (
     qualified,
 )
 from tests.secured import SecuredKafka
+from tools.feed import generate_feed
+from tools.feed.publish import publish_feed
 
 pytestmark = pytest.mark.integration
 
@@ -48,8 +52,8 @@ INTERNAL: tuple[TopicSpec, ...] = (
 async def write(kafka: SecuredKafka, principal: str, topic: str) -> None:
     """One record to ``topic`` as ``principal`` (plain producer: the refusal is the topic's)."""
     producer = AIOKafkaProducer(**kafka.options(principal), request_timeout_ms=15_000)
-    await producer.start()
     try:
+        await producer.start()
         await producer.send_and_wait(topic, b'{"probe": true}', key=b"probe")
     finally:
         await producer.stop()
@@ -187,3 +191,25 @@ async def test_ops_cannot_read(secured_kafka: SecuredKafka) -> None:
             await asyncio.wait_for(consumer.getmany(tp, timeout_ms=5_000), 30)
     finally:
         await consumer.stop()
+
+
+async def test_tools_take_their_principal_from_the_environment(
+    secured_kafka: SecuredKafka, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the feed tool, configured as provider A, publishes A's part of a feed
+    for name, value in secured_kafka.env(A).items():
+        monkeypatch.setenv(name, value)
+    items = [i for i in generate_feed(20, seed=3) if i.event.provider_id == A]
+    assert await publish_feed(secured_kafka.bootstrap, items) == len(items) > 0
+
+
+async def test_a_rotated_password_replaces_the_old_one(secured_kafka: SecuredKafka) -> None:
+    # given provider C (used by no other test) rotates its password
+    c = "prov-whp-local"
+    await rotate(secured_kafka.bootstrap, c, secured_kafka.secrets_file)
+    new = json.loads(secured_kafka.secrets_file.read_text())["users"][c]
+    rotated = SecuredKafka(secured_kafka.bootstrap, {c: new}, secured_kafka.secrets_file)
+
+    await write(rotated, c, provider_topic(PROVIDER_KINDS[0], c))  # the new one works
+    with pytest.raises(KafkaError):  # the old one does not
+        await write(secured_kafka, c, provider_topic(PROVIDER_KINDS[0], c))

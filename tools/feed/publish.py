@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
+from deploy.local import client_security
 from tools.feed.generate import FeedItem
 from tools.feed.order import topic_name
 
@@ -21,6 +22,7 @@ async def publish_feed(bootstrap: str, items: Sequence[FeedItem], namespace: str
     producer, messages of one key keep the feed's order.
     """
     producer = AIOKafkaProducer(
+        **client_security(),  # KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* from the environment
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,
