@@ -1,5 +1,5 @@
-"""Arrival order within one evidence id survives the hold, on real PostgreSQL with the
-real sustainment handler (domain.md §9 "Evidence versions": the first of two equal
+"""Arrival order within one key survives the hold, on real PostgreSQL with the real
+handlers (sustainment, placement, intake) (domain.md §9 "Evidence versions": the first of two equal
 versions stands). The feed's seed-99 case: v1 and a first v2 held for their placement,
 then one batch with the placement and a second, different v2."""
 
@@ -10,14 +10,21 @@ from datetime import date
 import pytest
 
 from schemas.common import MilestoneKind
+from schemas.intake import ParticipantLeft
+from schemas.placement import PlacementConfirmed
+from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached
 from tests.integration.conftest import (
     PLACEMENT,
     ServiceHarness,
     evidence,
+    job_start,
     of_type,
     participant_started,
     placement_confirmed,
+    programme_end,
+    programme_start,
+    referral,
     retraction,
 )
 
@@ -44,7 +51,7 @@ async def test_the_first_of_two_equal_versions_stands_after_the_hold(
     await sustainment.send(participant_started())
     await sustainment.send(v1)
     await sustainment.send(v2a)
-    assert await sustainment.held() == [str(v1.event_id), str(v2a.event_id)]
+    assert sorted(await sustainment.held()) == sorted([str(v1.event_id), str(v2a.event_id)])
     subjects = await sustainment.pool.fetch("SELECT subject, waiting_for FROM held")
     assert {(r["subject"], r["waiting_for"]) for r in subjects} == {
         ("evidence:ev-1", f"placement:{PLACEMENT}")
@@ -74,3 +81,36 @@ async def test_a_retraction_in_the_releasing_batch_applies_after_the_held_versio
     # v1 was applied and retracted in one transaction: no milestone on it (§6)
     reached = of_type(await sustainment.new_output(), MilestoneReached)
     assert MilestoneKind.EARNINGS_OUTCOME not in {m.milestone for m in reached}
+
+
+async def test_the_first_of_two_job_starts_with_one_placement_id_stands_after_the_hold(
+    placement: ServiceHarness,
+) -> None:
+    first = job_start(job_start_date=date(2024, 4, 15))
+    second = job_start(job_start_date=date(2024, 4, 22))  # the id re-used, other content
+    await placement.send(first)  # held: the participant has not started
+    report = await placement.send(participant_started(), second)
+    assert report.rejected == 1
+    assert await placement.held() == []
+    output = await placement.new_output()
+    [confirmed_job] = of_type(output, PlacementConfirmed)
+    assert confirmed_job.job_start_date == date(2024, 4, 15)
+    [rejected] = of_type(output, EventRejected)
+    assert (rejected.source_event_id, rejected.reason) == (str(second.event_id), "invalid_job")
+
+
+async def test_the_first_of_two_leaver_dates_stands_after_the_hold(intake: ServiceHarness) -> None:
+    first = programme_end(end_date=date(2024, 9, 30))
+    second = programme_end(end_date=date(2024, 10, 31))
+    await intake.send(referral())
+    await intake.send(first)  # held: not started yet
+    report = await intake.send(programme_start(), second)
+    assert report.rejected == 1
+    output = await intake.new_output()
+    [left] = of_type(output, ParticipantLeft)
+    assert left.end_date == date(2024, 9, 30)
+    [rejected] = of_type(output, EventRejected)
+    assert (rejected.source_event_id, rejected.reason) == (
+        str(second.event_id),
+        "after_programme_end",
+    )
