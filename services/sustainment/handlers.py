@@ -45,6 +45,7 @@ from services.sustainment.domain import (
     compute_milestones,
     decide_evidence,
     decide_retraction,
+    evidence_subject,
     hours_to_hundredths,
     reconcile,
     recorded_after,
@@ -288,8 +289,9 @@ class SustainmentHandler:
             if placement is None
             else KnownPlacement(placement.facts.employment_type, placement.provider_id),
             hours_worked=event.hours_worked if hundredths is None else None,
+            held_before=repo.held_before.get(event.evidence_id, ()),
         )
-        if not _settled(decision, item, outcome) or placement is None:
+        if not _settled(decision, item, outcome, repo, event.evidence_id) or placement is None:
             return None
         repo.put_evidence(
             EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
@@ -305,8 +307,13 @@ class SustainmentHandler:
         outcome: BatchOutcome,
     ) -> str | None:
         current = repo.evidence.get(event.evidence_id)
-        decision = decide_retraction(event.evidence_id, event.provider_id, _owner(current))
-        if not _settled(decision, item, outcome) or current is None:
+        decision = decide_retraction(
+            event.evidence_id,
+            event.provider_id,
+            _owner(current),
+            held_before=repo.held_before.get(event.evidence_id, ()),
+        )
+        if not _settled(decision, item, outcome, repo, event.evidence_id) or current is None:
             return None
         current.retracted = True
         repo.put_evidence(current)
@@ -388,13 +395,21 @@ def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:
 
 
 def _settled(
-    decision: Rejection | Hold | Ignore | Accept, item: Received, outcome: BatchOutcome
+    decision: Rejection | Hold | Ignore | Accept,
+    item: Received,
+    outcome: BatchOutcome,
+    repo: SustainmentRepository,
+    evidence_id: str,
 ) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied."""
+    """Carry out a rejection or a hold; True only when the event is to be applied.
+
+    A hold is kept under the evidence id's subject, and noted in ``repo.held_before``
+    so that later inputs of the same evidence id in this batch are held behind it."""
     if isinstance(decision, Rejection):
         outcome.reject(item, decision.reason, decision.message)
     elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for)
+        outcome.hold(item, decision.waiting_for, evidence_subject(evidence_id))
+        repo.held_before.setdefault(evidence_id, []).append(decision.waiting_for)
     return isinstance(decision, Accept)
 
 

@@ -103,9 +103,11 @@ class Chaos:
             await loop.run_in_executor(None, self.infra.start_postgres)
             self.note("PostgreSQL restarted")
         else:
-            # A kill hits a live service: one restarted a moment ago is let start first.
+            # A kill hits a live service: one restarted a moment ago is let start first
+            # (up to 10 s: readiness may wait for the group to rebalance, which is what a
+            # slow recovery after a kill looks like, and must not stall the schedule).
             port = self.watched.processes.ports[what]
-            for _ in range(120):
+            for _ in range(20):
                 if await loop.run_in_executor(None, is_ready, what, port):
                     break
                 await asyncio.sleep(0.5)

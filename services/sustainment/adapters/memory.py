@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -16,7 +16,7 @@ from services.sustainment.adapters.postgres import (
     PlacementRecord,
     SustainmentRepository,
 )
-from services.sustainment.domain import RecordedMilestone
+from services.sustainment.domain import RecordedMilestone, evidence_subject
 
 
 @dataclass
@@ -30,8 +30,15 @@ class SustainmentStore:
 
 
 class MemorySustainmentRepository(SustainmentRepository):
-    def __init__(self, store: SustainmentStore) -> None:
+    def __init__(
+        self,
+        store: SustainmentStore,
+        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+    ) -> None:
+        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
+        simulator's hold)."""
         super().__init__(cast(Connection, None))
+        self._held = held
         self.store = store
         self.participants = store.participants
         self.placements = store.placements
@@ -43,7 +50,11 @@ class MemorySustainmentRepository(SustainmentRepository):
         placement_ids: Iterable[str],
         evidence_ids: Iterable[str],
     ) -> None:
-        return None
+        """As the PostgreSQL adapter: what the held inputs of these evidence ids wait for."""
+        subjects = {evidence_subject(e): e for e in evidence_ids}
+        for waiting_for, subject in self._held():
+            if subject in subjects:
+                self.held_before.setdefault(subjects[subject], []).append(waiting_for)
 
     async def flush(self) -> None:
         self._dirty_participants.clear()

@@ -16,12 +16,14 @@ from schemas.common import (
     MilestoneKind,
     RejectionReason,
 )
+from services.common import db
 from services.common.db import Connection
 from services.sustainment.domain import (
     EvidenceFacts,
     ParticipantWindow,
     PlacementFacts,
     RecordedMilestone,
+    evidence_subject,
 )
 
 
@@ -108,6 +110,9 @@ class SustainmentRepository:
         self._dirty_participants: set[str] = set()
         self._dirty_placements: set[str] = set()
         self._dirty_evidence: set[str] = set()
+        self.held_before: dict[str, list[str]] = {}
+        """evidence_id -> what its held inputs wait for, oldest first (loaded, then kept
+        up to date by the handler as it holds more)."""
 
     async def load(
         self,
@@ -130,8 +135,12 @@ class SustainmentRepository:
                 row["end_date"],
                 row["withdrawn"],
             )
+        evidence_ids = list(evidence_ids)
+        subjects = {evidence_subject(e): e for e in evidence_ids}
+        for subject, waiting in (await db.held_waiting(self.conn, subjects)).items():
+            self.held_before[subjects[subject]] = waiting
         for row in await self.conn.fetch(
-            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
+            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", evidence_ids
         ):
             self.evidence[row["evidence_id"]] = EvidenceRecord(
                 _evidence_facts(row),
