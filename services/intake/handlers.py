@@ -62,7 +62,7 @@ class IntakeHandler:
         )
         held = HeldSubjects(
             await repo.held_waiting(
-                subject(i.event.referral_id)
+                subject(i.event.provider_id, i.event.referral_id)
                 for i in items
                 if isinstance(i.event, ProgrammeStarted | ProgrammeEnded)
             )
@@ -115,7 +115,7 @@ class IntakeHandler:
     ) -> None:
         record = repo.referrals.get(event.referral_id)
         started_under = repo.started_by_participant.get(record.participant_id) if record else None
-        key = subject(event.referral_id)
+        key = subject(event.provider_id, event.referral_id)
         decision = decide_start(
             event, _state(record), started_under, self.contracts, held_before=held.before(key)
         )
@@ -156,7 +156,7 @@ class IntakeHandler:
         held: HeldSubjects,
     ) -> None:
         record = repo.referrals.get(event.referral_id)
-        key = subject(event.referral_id)
+        key = subject(event.provider_id, event.referral_id)
         decision = decide_end(event, _state(record), held_before=held.before(key))
         if not _settled(decision, item, outcome, held, key) or record is None:
             return
@@ -184,9 +184,11 @@ def _state(record: ReferralRecord | None) -> ReferralState | None:
     return ReferralState(record.referral, record.participant_id, record.start_date, record.end_date)
 
 
-def subject(referral_id: str) -> str:
-    """The subject of a referral's starts and leavers: their arrival order matters."""
-    return f"referral:{referral_id}"
+def subject(provider_id: str, referral_id: str) -> str:
+    """The subject of a referral's starts and leavers: their arrival order matters.
+    Per provider: order exists only within a provider's topic, and another provider's
+    held input must not hold a provider's back."""
+    return f"referral:{provider_id}:{referral_id}"
 
 
 def _settled(

@@ -55,7 +55,7 @@ class PlacementHandler:
         )
         held = HeldSubjects(
             await repo.held_waiting(
-                subject(i.event.placement_id)
+                subject(i.event.provider_id, i.event.placement_id)
                 for i in items
                 if isinstance(i.event, JobStarted | JobEnded)
             )
@@ -167,7 +167,7 @@ class PlacementHandler:
     ) -> None:
         participant = repo.by_referral.get(event.referral_id)
         existing = repo.placements.get(event.placement_id)
-        key = subject(event.placement_id)
+        key = subject(event.provider_id, event.placement_id)
         decision = decide_job_start(
             event,
             existing.stored if existing else None,
@@ -228,7 +228,7 @@ class PlacementHandler:
         held: HeldSubjects,
     ) -> None:
         record = repo.placements.get(event.placement_id)
-        key = subject(event.placement_id)
+        key = subject(event.provider_id, event.placement_id)
         decision = decide_job_end(
             event.placement_id,
             event.provider_id,
@@ -262,9 +262,11 @@ class PlacementHandler:
         )
 
 
-def subject(placement_id: str) -> str:
-    """The subject of a placement id's job starts and ends: their arrival order matters."""
-    return f"placement:{placement_id}"
+def subject(provider_id: str, placement_id: str) -> str:
+    """The subject of a placement id's job starts and ends: their arrival order matters.
+    Per provider: order exists only within a provider's topic, and another provider's
+    held input must not hold a provider's back."""
+    return f"placement:{provider_id}:{placement_id}"
 
 
 def make_handler(settings: ServiceSettings) -> PlacementHandler:

@@ -16,6 +16,7 @@ from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached
 from tests.integration.conftest import (
     PLACEMENT,
+    PROVIDER,
     ServiceHarness,
     evidence,
     job_start,
@@ -54,7 +55,7 @@ async def test_the_first_of_two_equal_versions_stands_after_the_hold(
     assert sorted(await sustainment.held()) == sorted([str(v1.event_id), str(v2a.event_id)])
     subjects = await sustainment.pool.fetch("SELECT subject, waiting_for FROM held")
     assert {(r["subject"], r["waiting_for"]) for r in subjects} == {
-        ("evidence:ev-1", f"placement:{PLACEMENT}")
+        (f"evidence:{PROVIDER}:ev-1", f"placement:{PLACEMENT}")
     }
     await sustainment.new_output()
 

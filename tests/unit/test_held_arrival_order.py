@@ -120,6 +120,29 @@ def test_the_domain_holds_behind_a_held_predecessor() -> None:
     assert decide_retraction("ev-1", "prov-a", None) == Hold("evidence:ev-1")
 
 
+def test_another_providers_held_input_does_not_hold_a_providers_evidence_back() -> None:
+    # evidence ids are global (§9), but order exists only within a provider's topic: a
+    # held input of another provider under the same id must not block this one
+    squatter = evidence(
+        "ev-1", START, END, 1, placement_id="plc-unknown", provider_id="prov-whp-west"
+    )
+    result = simulate([*INTAKE, job_start(), squatter, V1])
+    assert standing_evidence(result) == (1, 100_000, False)
+    assert result.reasons() == {str(squatter.event_id): R.UNKNOWN_PLACEMENT}
+
+
+def test_a_providers_own_held_input_of_an_unknown_placement_holds_its_later_ones() -> None:
+    # the price of arrival order: a first version naming a placement that never comes
+    # takes the later versions of its id with it (all unknown_placement after the hold)
+    stray = evidence("ev-1", START, END, 1, placement_id="plc-unknown")
+    result = simulate([*INTAKE, job_start(), stray, V2A])
+    assert standing_evidence(result) is None
+    assert result.reasons() == {
+        str(stray.event_id): R.UNKNOWN_PLACEMENT,
+        str(V2A.event_id): R.UNKNOWN_PLACEMENT,
+    }
+
+
 # --- any interleaving and any batching: the same version stands ---------------------------
 
 VERSIONS = st.lists(st.tuples(st.integers(1, 3), st.integers(1, 9)), min_size=1, max_size=5).map(
