@@ -205,9 +205,13 @@ class _Pipeline:
         self.now = now
         self.result = Simulation()
         intake = IntakeHandler(contracts, key)
-        intake.repository = lambda _conn: MemoryIntakeRepository(self.result.intake)
+        intake.repository = lambda _conn: MemoryIntakeRepository(
+            self.result.intake, lambda: self._held_of("intake")
+        )
         placement = PlacementHandler(rates)
-        placement.repository = lambda _conn: MemoryPlacementRepository(self.result.placement)
+        placement.repository = lambda _conn: MemoryPlacementRepository(
+            self.result.placement, lambda: self._held_of("placement")
+        )
         sustainment = SustainmentHandler(contracts, rates)
         sustainment.repository = lambda _conn: MemorySustainmentRepository(
             self.result.sustainment, lambda: self._held_of("sustainment")

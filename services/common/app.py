@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,9 @@ class ServiceApp:
             topic_allow_declare=False,
             consumer_auto_offset_reset="earliest",
             store="memory://",
+            # faust makes a data directory even with in-memory stores: keep it out of the
+            # working directory (nothing is stored in it).
+            datadir=str(Path(tempfile.gettempdir()) / "outcomes-faust-{conf.name}"),
             producer_acks=-1,
             stream_buffer_maxsize=4 * s.batch_max_events,
             consumer_group_instance_id=self.group_instance_id,

@@ -190,9 +190,19 @@ async def held_waiting(conn: Connection, subjects: Iterable[str]) -> dict[str, l
         ' ORDER BY held_at, topic, partition, "offset"',
         wanted,
     )
+    return by_subject((r["waiting_for"], r["subject"]) for r in rows)
+
+
+def by_subject(
+    held: Iterable[tuple[str, str | None]], subjects: Iterable[str] | None = None
+) -> dict[str, list[str]]:
+    """(waiting_for, subject) pairs, oldest first -> subject -> what it waits for (only
+    ``subjects`` when given); the in-memory hold of the simulator uses it too."""
+    wanted = None if subjects is None else set(subjects)
     waiting: dict[str, list[str]] = {}
-    for r in rows:
-        waiting.setdefault(r["subject"], []).append(r["waiting_for"])
+    for waiting_for, subject in held:
+        if subject is not None and (wanted is None or subject in wanted):
+            waiting.setdefault(subject, []).append(waiting_for)
     return waiting
 
 

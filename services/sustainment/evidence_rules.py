@@ -183,9 +183,12 @@ def decide_retraction(
     return IGNORE if owner.retracted else ACCEPT
 
 
-def evidence_subject(evidence_id: str) -> str:
-    """The subject of evidence versions and retractions: their arrival order matters."""
-    return f"evidence:{evidence_id}"
+def evidence_subject(provider_id: str, evidence_id: str) -> str:
+    """The subject of evidence versions and retractions: their arrival order matters.
+
+    Per provider: arrival order exists only within a provider's topic (keyed by
+    evidence_id), and another provider's held input must not hold a provider's back."""
+    return f"evidence:{provider_id}:{evidence_id}"
 
 
 def held_predecessor(evidence_id: str, held_before: Sequence[str]) -> str | None:
@@ -197,7 +200,7 @@ def held_predecessor(evidence_id: str, held_before: Sequence[str]) -> str | None
     for its placement, or one held behind it) does: its ``waiting_for`` is returned, so
     one release lets them all out, in arrival order (domain.md §9 "Evidence versions").
     """
-    own = evidence_subject(evidence_id)
+    own = f"evidence:{evidence_id}"  # what an accepted version releases
     return next((w for w in held_before if w != own), None)
 
 

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from schemas.base import Event
 from schemas.common import EmploymentType
-from schemas.placement import PlacementConfirmed
+from schemas.common import RejectionReason as R
+from schemas.intake import ParticipantStarted
+from schemas.placement import PlacementConfirmed, PlacementEnded
 from services.common.decisions import Accept, Hold
 from services.simulation import Arrival, Simulation, simulate
 from services.sustainment.domain import (
@@ -27,7 +29,15 @@ from services.sustainment.domain import (
     decide_evidence,
     decide_retraction,
 )
-from tests.unit.pipeline_builders import evidence, job_start, programme_start, referral, retraction
+from tests.unit.pipeline_builders import (
+    evidence,
+    job_end,
+    job_start,
+    programme_end,
+    programme_start,
+    referral,
+    retraction,
+)
 
 INTAKE = [referral(), programme_start()]
 START, END = date(2024, 4, 15), date(2024, 5, 14)
@@ -110,6 +120,29 @@ def test_the_domain_holds_behind_a_held_predecessor() -> None:
     assert decide_retraction("ev-1", "prov-a", None) == Hold("evidence:ev-1")
 
 
+def test_another_providers_held_input_does_not_hold_a_providers_evidence_back() -> None:
+    # evidence ids are global (§9), but order exists only within a provider's topic: a
+    # held input of another provider under the same id must not block this one
+    squatter = evidence(
+        "ev-1", START, END, 1, placement_id="plc-unknown", provider_id="prov-whp-west"
+    )
+    result = simulate([*INTAKE, job_start(), squatter, V1])
+    assert standing_evidence(result) == (1, 100_000, False)
+    assert result.reasons() == {str(squatter.event_id): R.UNKNOWN_PLACEMENT}
+
+
+def test_a_providers_own_held_input_of_an_unknown_placement_holds_its_later_ones() -> None:
+    # the price of arrival order: a first version naming a placement that never comes
+    # takes the later versions of its id with it (all unknown_placement after the hold)
+    stray = evidence("ev-1", START, END, 1, placement_id="plc-unknown")
+    result = simulate([*INTAKE, job_start(), stray, V2A])
+    assert standing_evidence(result) is None
+    assert result.reasons() == {
+        str(stray.event_id): R.UNKNOWN_PLACEMENT,
+        str(V2A.event_id): R.UNKNOWN_PLACEMENT,
+    }
+
+
 # --- any interleaving and any batching: the same version stands ---------------------------
 
 VERSIONS = st.lists(st.tuples(st.integers(1, 3), st.integers(1, 9)), min_size=1, max_size=5).map(
@@ -159,3 +192,61 @@ def test_batching_never_changes_which_equal_version_stands(
     result = simulate([*INTAKE, *batches])
     assert outcome_of(result) == outcome_of(expected)
     assert result.net_payments() == result.due()
+
+
+# --- intake and placement: the same hazard for starts, leavers, job starts and ends -------
+
+
+def test_the_first_of_two_programme_starts_stands_when_the_first_was_held() -> None:
+    first = programme_start(start_date=date(2024, 4, 1))
+    second = programme_start(start_date=date(2024, 4, 8))
+    # the start held for its referral; the referral and a second start in one batch
+    result = simulate([first, [referral(), second]])
+    referral_first = simulate([referral(), first, second])
+    assert result.reasons() == referral_first.reasons() == {str(second.event_id): R.ALREADY_STARTED}
+    pid = result.participant_of("ref-1")
+    assert pid is not None
+    assert result.sustainment.participants[pid].window.start_date == date(2024, 4, 1)
+
+
+def test_the_first_of_two_leaver_dates_stands_when_the_first_was_held() -> None:
+    first = programme_end(end_date=date(2024, 9, 30))
+    second = programme_end(end_date=date(2024, 10, 31))
+    # the leaver held until the start; the start and a second leaver in one batch
+    result = simulate([referral(), first, [programme_start(), second]])
+    start_first = simulate([*INTAKE, first, second])
+    assert result.reasons() == start_first.reasons()
+    assert result.reasons() == {str(second.event_id): R.AFTER_PROGRAMME_END}
+    pid = result.participant_of("ref-1")
+    assert pid is not None
+    assert result.sustainment.participants[pid].window.leaver_date == date(2024, 9, 30)
+
+
+def started() -> ParticipantStarted:
+    """The intake service's ParticipantStarted for ``INTAKE`` (as the pipeline makes it)."""
+    [event] = simulate(INTAKE).of_type(ParticipantStarted)
+    return event
+
+
+def test_the_first_of_two_job_starts_with_one_placement_id_stands() -> None:
+    first = job_start(job_start_date=date(2024, 4, 15))
+    second = job_start(job_start_date=date(2024, 4, 22))  # the id re-used, other content
+    # the job start held for its participant; the participant and the second in one batch
+    result = simulate([referral(), first, [started(), second]])
+    participant_first = simulate([*INTAKE, first, second])
+    assert result.reasons() == participant_first.reasons()
+    assert result.reasons() == {str(second.event_id): R.INVALID_JOB}
+    [confirmed_job] = result.of_type(PlacementConfirmed)
+    assert confirmed_job.job_start_date == date(2024, 4, 15)
+
+
+def test_job_ends_of_a_held_placement_keep_their_arrival_order() -> None:
+    first, second = job_end(end_date=date(2024, 8, 1)), job_end(end_date=date(2024, 7, 1))
+    # the end held for its placement; the job start and a second end in one batch
+    result = simulate([*INTAKE, first, [job_start(), second]])
+    participant_first = simulate([*INTAKE, job_start(), first, second])
+    assert result.reasons() == participant_first.reasons() == {}
+    # the later arrival is the end date that stands, in both orders
+    assert [e.end_date for e in result.of_type(PlacementEnded)][-1] == date(2024, 7, 1)
+    assert result.placement.placements["plc-1"].end_date == date(2024, 7, 1)
+    assert participant_first.placement.placements["plc-1"].end_date == date(2024, 7, 1)

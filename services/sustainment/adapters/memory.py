@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from schemas.common import MilestoneKind
-from services.common.db import Connection
+from services.common.db import Connection, by_subject
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
     ParticipantHistory,
@@ -16,7 +16,7 @@ from services.sustainment.adapters.postgres import (
     PlacementRecord,
     SustainmentRepository,
 )
-from services.sustainment.domain import RecordedMilestone, evidence_subject
+from services.sustainment.domain import RecordedMilestone
 
 
 @dataclass
@@ -50,11 +50,10 @@ class MemorySustainmentRepository(SustainmentRepository):
         placement_ids: Iterable[str],
         evidence_ids: Iterable[str],
     ) -> None:
-        """As the PostgreSQL adapter: what the held inputs of these evidence ids wait for."""
-        subjects = {evidence_subject(e): e for e in evidence_ids}
-        for waiting_for, subject in self._held():
-            if subject in subjects:
-                self.held_before.setdefault(subjects[subject], []).append(waiting_for)
+        return None
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        return by_subject(self._held(), subjects)
 
     async def flush(self) -> None:
         self._dirty_participants.clear()

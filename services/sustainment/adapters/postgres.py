@@ -23,7 +23,6 @@ from services.sustainment.domain import (
     ParticipantWindow,
     PlacementFacts,
     RecordedMilestone,
-    evidence_subject,
 )
 
 
@@ -110,9 +109,6 @@ class SustainmentRepository:
         self._dirty_participants: set[str] = set()
         self._dirty_placements: set[str] = set()
         self._dirty_evidence: set[str] = set()
-        self.held_before: dict[str, list[str]] = {}
-        """evidence_id -> what its held inputs wait for, oldest first (loaded, then kept
-        up to date by the handler as it holds more)."""
 
     async def load(
         self,
@@ -135,12 +131,8 @@ class SustainmentRepository:
                 row["end_date"],
                 row["withdrawn"],
             )
-        evidence_ids = list(evidence_ids)
-        subjects = {evidence_subject(e): e for e in evidence_ids}
-        for subject, waiting in (await db.held_waiting(self.conn, subjects)).items():
-            self.held_before[subjects[subject]] = waiting
         for row in await self.conn.fetch(
-            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", evidence_ids
+            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
         ):
             self.evidence[row["evidence_id"]] = EvidenceRecord(
                 _evidence_facts(row),
@@ -149,6 +141,10 @@ class SustainmentRepository:
                 row["version"],
                 row["retracted"],
             )
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        """What the held inputs of these subjects wait for (one query for a batch)."""
+        return await db.held_waiting(self.conn, subjects)
 
     def put_participant(self, record: ParticipantRecord) -> None:
         self.participants[record.participant_id] = record
