@@ -19,8 +19,9 @@ Use::
 ``events`` are provider event models (``schemas/provider.py``) or raw inputs
 ``(TopicSpec, bytes)`` for what does not decode (``invalid_schema``). Each arrival is one
 transaction unless ``batch_size`` groups consecutive arrivals for the same service, or a
-``list`` of arrivals of one topic is given, which is one transaction (events processed
-together, as in one consumer batch); what a
+``list`` of arrivals is given, which is one transaction for each service that reads them
+(events processed together, as in one consumer batch; a list may also carry a service's
+own event, e.g. a ``PlacementConfirmed``, to batch it with provider events); what a
 transaction publishes is delivered (one batch per consuming service) before the next
 arrival, so the arrival order given is the order the services see. ``expire_holds``
 (default True) ends the run as if the hold time passed: whatever is still held is rejected
@@ -195,8 +196,8 @@ class _Node:
 
     handler: Any  # IntakeHandler | PlacementHandler | SustainmentHandler | PaymentsHandler
     seen: set[str] = field(default_factory=set)
-    held: list[tuple[str, tuple[str, RawRecord]]] = field(default_factory=list)
-    """(message id, (waiting for, record)), oldest first."""
+    held: list[tuple[str, tuple[str, RawRecord, str | None]]] = field(default_factory=list)
+    """(message id, (waiting for, record, subject)), oldest first."""
 
 
 class _Pipeline:
@@ -204,11 +205,17 @@ class _Pipeline:
         self.now = now
         self.result = Simulation()
         intake = IntakeHandler(contracts, key)
-        intake.repository = lambda _conn: MemoryIntakeRepository(self.result.intake)
+        intake.repository = lambda _conn: MemoryIntakeRepository(
+            self.result.intake, lambda: self._held_of("intake")
+        )
         placement = PlacementHandler(rates)
-        placement.repository = lambda _conn: MemoryPlacementRepository(self.result.placement)
+        placement.repository = lambda _conn: MemoryPlacementRepository(
+            self.result.placement, lambda: self._held_of("placement")
+        )
         sustainment = SustainmentHandler(contracts, rates)
-        sustainment.repository = lambda _conn: MemorySustainmentRepository(self.result.sustainment)
+        sustainment.repository = lambda _conn: MemorySustainmentRepository(
+            self.result.sustainment, lambda: self._held_of("sustainment")
+        )
         payments = PaymentsHandler(contracts)
         payments.repository = lambda _conn: MemoryPaymentsRepository(self.result.payments_store)
         handlers: dict[Owner, Any] = {
@@ -229,7 +236,9 @@ class _Pipeline:
         spec = _provider_spec(arrival)
         key = str(getattr(arrival, spec.key_field, ""))
         provider_id = getattr(arrival, "provider_id", None)
-        topic = provider_topic(spec, provider_id) if provider_id else spec.name
+        topic = (
+            provider_topic(spec, provider_id) if provider_id and spec.per_provider else spec.name
+        )
         return self._record(spec, key, encode(arrival), topic)
 
     def _record(
@@ -241,9 +250,12 @@ class _Pipeline:
         return RawRecord(spec, name, 0, offset, key.encode() if key else None, value)
 
     def deliver(self, records: list[RawRecord]) -> None:
-        """Hand a batch to every service that reads its topic, then run until quiet."""
-        for service in _consumers(records[0].spec):
-            self._queue.append((service, records))
+        """Hand a batch to every service that reads its topics (each the records it
+        reads, in order), then run until quiet."""
+        for service, inputs in CONSUMERS.items():
+            mine = [r for r in records if r.spec in inputs]
+            if mine:
+                self._queue.append((service, mine))
         while self._queue:
             service, batch = self._queue.popleft()
             self._transaction(service, batch)
@@ -269,7 +281,10 @@ class _Pipeline:
         if items:
             _run(node.handler.handle(None, items, outcome))
             while True:
-                node.held.extend((mid, (waiting, r)) for mid, waiting, r in outcome.take_holds())
+                node.held.extend(
+                    (mid, (waiting, r, subject))
+                    for mid, waiting, r, subject in outcome.take_holds()
+                )
                 released = self._release(node, set(outcome.take_released()))
                 if not released:
                     break
@@ -282,7 +297,11 @@ class _Pipeline:
             return []
         out = [h for h in node.held if h[1][0] in keys]
         node.held = [h for h in node.held if h[1][0] not in keys]
-        return [d for _, (_, r) in out if isinstance(d := decode(r), Received)]
+        return [d for _, (_, r, _) in out if isinstance(d := decode(r), Received)]
+
+    def _held_of(self, service: Owner) -> list[tuple[str, str | None]]:
+        """(waiting for, subject) of what ``service`` holds, oldest first."""
+        return [(waiting, subject) for _, (waiting, _, subject) in self.nodes[service].held]
 
     def _publish(self, outcome: BatchOutcome) -> None:
         self.result.rejections.extend(outcome.rejections)
@@ -300,7 +319,7 @@ class _Pipeline:
         """The hold time has passed: every held event is rejected with its reason."""
         for service, node in self.nodes.items():
             outcome = BatchOutcome(service, self.now)
-            for _, (_, record) in node.held:
+            for _, (_, record, _) in node.held:
                 item = decode(record)
                 if isinstance(item, Received):
                     reason, message = node.handler.expired(item)
@@ -310,10 +329,13 @@ class _Pipeline:
 
 
 def _provider_spec(event: Event) -> TopicSpec:
-    for spec in ALL_TOPICS:
-        if spec.owner == "providers" and type(event) in spec.models:
-            return spec
-    raise ValueError(f"{type(event).__name__} is not a provider event")
+    """The provider topic of a provider event; else the internal topic of a service's
+    event (given to a list arrival, to put it in one batch with provider events)."""
+    for owners in (("providers",), tuple(SERVICES)):
+        for spec in ALL_TOPICS:
+            if spec.owner in owners and type(event) in spec.models:
+                return spec
+    raise ValueError(f"{type(event).__name__} is not an event of any topic")
 
 
 def _consumers(spec: TopicSpec) -> list[Owner]:

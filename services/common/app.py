@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import faust
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import PROVIDERS, all_topics, resolve
 from services.common import db, logs, observe
@@ -25,6 +28,34 @@ from services.common.settings import ConfigurationError, ServiceSettings
 log = logging.getLogger(__name__)
 
 HandlerFactory = Callable[[ServiceSettings], Handler]
+
+
+class ConsumerSettings(BaseSettings):
+    """How fast a restarted service consumes again (environment variables of these names).
+
+    Static group membership (KIP-345): each service instance joins its consumer group
+    with a stable ``group.instance.id``, so after a crash (even SIGKILL) the restarted
+    instance takes its own partitions back at once, without waiting for the dead
+    member's session to expire and without a rebalance of the others. The default id is
+    ``<service>-<host>-<metrics port>``: stable across restarts, unique per instance on a
+    host (the metrics port is bound by one process). Set ``KAFKA_GROUP_INSTANCE_ID``
+    per replica when running several hosts' worth of replicas behind one name; an empty
+    value turns static membership off. Two running instances with one id fence each other.
+
+    The session timeout bounds how long the partitions of an instance that does *not*
+    come back stay unconsumed (a static member sends no LeaveGroup on shutdown either).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    kafka_group_instance_id: str | None = None
+    kafka_session_timeout_seconds: float = Field(default=15.0, ge=6.0)
+    kafka_heartbeat_interval_seconds: float = Field(default=1.5, gt=0)
+
+    def instance_id(self, service: str, metrics_port: int) -> str | None:
+        if self.kafka_group_instance_id is not None:
+            return self.kafka_group_instance_id or None
+        return f"{service}-{socket.gethostname()}-{metrics_port}"
 
 
 class ServiceApp:
@@ -43,6 +74,10 @@ class ServiceApp:
 
     def _build(self) -> faust.App:
         s = self.settings
+        consumer = ConsumerSettings()
+        self.group_instance_id = consumer.instance_id(
+            self.service, s.metrics_port_for(self.service)
+        )
         app = faust.App(
             s.consumer_group(self.service),
             broker=f"kafka://{s.kafka_bootstrap_servers}",
@@ -54,8 +89,14 @@ class ServiceApp:
             topic_allow_declare=False,
             consumer_auto_offset_reset="earliest",
             store="memory://",
+            # faust makes a data directory even with in-memory stores: keep it out of the
+            # working directory (nothing is stored in it).
+            datadir=str(Path(tempfile.gettempdir()) / "outcomes-faust-{conf.name}"),
             producer_acks=-1,
             stream_buffer_maxsize=4 * s.batch_max_events,
+            consumer_group_instance_id=self.group_instance_id,
+            broker_session_timeout=consumer.kafka_session_timeout_seconds,
+            broker_heartbeat_interval=consumer.kafka_heartbeat_interval_seconds,
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.

@@ -160,20 +160,50 @@ async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime
 
 
 async def hold(
-    conn: Connection, held: Sequence[tuple[str, str, RawRecord]], held_at: datetime
+    conn: Connection,
+    held: Sequence[tuple[str, str, RawRecord, str | None]],
+    held_at: datetime,
 ) -> None:
-    """Keep records (message_id, waiting_for, record) until what they wait for arrives."""
+    """Keep records (message_id, waiting_for, record, subject) until what they wait for
+    arrives."""
     if not held:
         return
     await conn.executemany(
         'INSERT INTO held (message_id, waiting_for, spec_name, topic, partition, "offset",'
-        " key, value, held_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " key, value, held_at, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         " ON CONFLICT (message_id) DO NOTHING",
         [
-            (mid, waiting, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value, held_at)
-            for mid, waiting, r in held
+            (mid, waiting, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value, held_at, s)
+            for mid, waiting, r, s in held
         ],
     )
+
+
+async def held_waiting(conn: Connection, subjects: Iterable[str]) -> dict[str, list[str]]:
+    """For each of these subjects with held rows: what those rows wait for, oldest first
+    (one query for a batch)."""
+    wanted = sorted(set(subjects))
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        "SELECT subject, waiting_for FROM held WHERE subject = ANY($1::text[])"
+        ' ORDER BY held_at, topic, partition, "offset"',
+        wanted,
+    )
+    return by_subject((r["waiting_for"], r["subject"]) for r in rows)
+
+
+def by_subject(
+    held: Iterable[tuple[str, str | None]], subjects: Iterable[str] | None = None
+) -> dict[str, list[str]]:
+    """(waiting_for, subject) pairs, oldest first -> subject -> what it waits for (only
+    ``subjects`` when given); the in-memory hold of the simulator uses it too."""
+    wanted = None if subjects is None else set(subjects)
+    waiting: dict[str, list[str]] = {}
+    for waiting_for, subject in held:
+        if subject is not None and (wanted is None or subject in wanted):
+            waiting.setdefault(subject, []).append(waiting_for)
+    return waiting
 
 
 def _record(row: asyncpg.Record) -> RawRecord:

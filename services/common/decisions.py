@@ -7,7 +7,8 @@ arrives, ignored (a re-send or a stale version: no effect, not a rejection) or a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from services.common.rejection import Rejection
@@ -36,3 +37,33 @@ IGNORE: Final = Ignore()
 ACCEPT: Final = Accept()
 
 Decision = Rejection | Hold | Ignore | Accept
+
+
+def behind_held(held_before: Sequence[str], releases: str | None = None) -> Hold | None:
+    """Hold an event behind the held inputs of its own subject (arrival order within a
+    key, domain.md §9 "Re-sends", §10), or None when nothing holds it back.
+
+    ``held_before`` is what those inputs wait for, oldest first. Inputs waiting for what
+    this event itself releases (``releases``, e.g. ``started:<referral_id>`` for a
+    programme start) wait for it, so they hold nothing back; any other does, and the
+    event waits for the same thing, so one release hands them over in arrival order.
+    """
+    waiting = next((w for w in held_before if w != releases), None)
+    return None if waiting is None else Hold(waiting)
+
+
+@dataclass
+class HeldSubjects:
+    """Per subject (e.g. ``referral:<id>``): what its held inputs wait for, oldest first.
+
+    Loaded once per batch from the hold (``db.held_waiting``), then kept up to date by
+    the handler as it holds more, so later inputs of the batch see them too.
+    """
+
+    waiting: dict[str, list[str]] = field(default_factory=dict)
+
+    def before(self, subject: str) -> Sequence[str]:
+        return self.waiting.get(subject, ())
+
+    def add(self, subject: str, waiting_for: str) -> None:
+        self.waiting.setdefault(subject, []).append(waiting_for)

@@ -108,7 +108,8 @@ class BatchOutcome:
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
-    holds: list[tuple[str, str, RawRecord]] = field(default_factory=list)
+    holds: list[tuple[str, str, RawRecord, str | None]] = field(default_factory=list)
+    """(message id, waiting for, record, subject) of the inputs to hold."""
     released: set[str] = field(default_factory=set)
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
@@ -164,13 +165,16 @@ class BatchOutcome:
             )
         )
 
-    def hold(self, item: Received, waiting_for: str) -> None:
-        self.holds.append((item.event_id, waiting_for, item.record))
+    def hold(self, item: Received, waiting_for: str, subject: str | None = None) -> None:
+        """Hold ``item`` until ``waiting_for`` is released. ``subject`` (e.g.
+        ``evidence:<id>``) names what its arrival order matters for: the handler holds
+        later inputs of a subject with held rows behind them (db.held_waiting)."""
+        self.holds.append((item.event_id, waiting_for, item.record, subject))
 
     def release(self, key: str) -> None:
         self.released.add(key)
 
-    def take_holds(self) -> list[tuple[str, str, RawRecord]]:
+    def take_holds(self) -> list[tuple[str, str, RawRecord, str | None]]:
         taken, self.holds = self.holds, []
         return taken
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from schemas.common import AgeBand, EligibilityGroup, RejectionReason
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from services.common.boroughs import locate_borough, normalise_place_name
-from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
+from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
 
@@ -209,14 +210,21 @@ def decide_start(
     stored: ReferralState | None,
     started_under: str | None,
     contracts: ContractBook,
+    *,
+    held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
     """What to do with a programme start (§4, §9).
 
-    The referral unknown: held until ``referral:<id>``. Then ``provider_mismatch``;
+    An earlier start or leaver of the referral held for it: held behind it (arrival
+    order within the referral, :func:`behind_held`; ``held_before`` is what those wait
+    for). The referral unknown: held until ``referral:<id>``. Then ``provider_mismatch``;
     ``already_started`` (this referral started on another date, or the same person --
     ``started_under`` is the referral their start is recorded under -- under another
     referral); the same start again is ignored; then :func:`check_start`.
     """
+    behind = behind_held(held_before, releases=f"started:{start.referral_id}")
+    if behind is not None:
+        return behind
     if stored is None:
         return Hold(f"referral:{start.referral_id}")
     referral = stored.referral
@@ -248,14 +256,19 @@ def decide_start(
 
 
 def decide_end(
-    end: ProgrammeEnded, stored: ReferralState | None
+    end: ProgrammeEnded, stored: ReferralState | None, *, held_before: Sequence[str] = ()
 ) -> Rejection | Hold | Ignore | Accept:
     """What to do with a leaver (§4, §9).
 
-    Not started yet: held until ``started:<id>``. Then ``provider_mismatch``;
+    An earlier start or leaver of the referral held: held behind it (arrival order: the
+    first of two leaver dates stands). Not started yet: held until ``started:<id>``.
+    Then ``provider_mismatch``;
     ``invalid_period`` (end before the start); a second, different leaver date
     ``after_programme_end``; the same leaver date again is ignored.
     """
+    behind = behind_held(held_before)
+    if behind is not None:
+        return behind
     if stored is None or stored.start_date is None:
         return Hold(f"started:{end.referral_id}")
     if stored.referral.provider_id != end.provider_id:

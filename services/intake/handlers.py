@@ -15,7 +15,7 @@ from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
 from services.common import masking
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
-from services.common.decisions import Accept, Hold, Ignore
+from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import ContractBook, load_contracts
@@ -60,14 +60,21 @@ class IntakeHandler:
             {i.event.referral_id for i in items},
             {pid for i in items if (pid := self._participant_id(i.event)) is not None},
         )
+        held = HeldSubjects(
+            await repo.held_waiting(
+                subject(i.event.provider_id, i.event.referral_id)
+                for i in items
+                if isinstance(i.event, ProgrammeStarted | ProgrammeEnded)
+            )
+        )
         for item in items:
             event = item.event
             if isinstance(event, ReferralMade):
                 self._on_referral(repo, item, event, outcome)
             elif isinstance(event, ProgrammeStarted):
-                self._on_start(repo, item, event, outcome)
+                self._on_start(repo, item, event, outcome, held)
             elif isinstance(event, ProgrammeEnded):
-                self._on_end(repo, item, event, outcome)
+                self._on_end(repo, item, event, outcome, held)
         await repo.flush()
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
@@ -104,11 +111,15 @@ class IntakeHandler:
         item: Received,
         event: ProgrammeStarted,
         outcome: BatchOutcome,
+        held: HeldSubjects,
     ) -> None:
         record = repo.referrals.get(event.referral_id)
         started_under = repo.started_by_participant.get(record.participant_id) if record else None
-        decision = decide_start(event, _state(record), started_under, self.contracts)
-        if not _settled(decision, item, outcome) or record is None:
+        key = subject(event.provider_id, event.referral_id)
+        decision = decide_start(
+            event, _state(record), started_under, self.contracts, held_before=held.before(key)
+        )
+        if not _settled(decision, item, outcome, held, key) or record is None:
             return
         referral = record.referral
         record.start_date = event.start_date
@@ -137,10 +148,17 @@ class IntakeHandler:
         outcome.release(f"started:{event.referral_id}")
 
     def _on_end(
-        self, repo: IntakeRepository, item: Received, event: ProgrammeEnded, outcome: BatchOutcome
+        self,
+        repo: IntakeRepository,
+        item: Received,
+        event: ProgrammeEnded,
+        outcome: BatchOutcome,
+        held: HeldSubjects,
     ) -> None:
         record = repo.referrals.get(event.referral_id)
-        if not _settled(decide_end(event, _state(record)), item, outcome) or record is None:
+        key = subject(event.provider_id, event.referral_id)
+        decision = decide_end(event, _state(record), held_before=held.before(key))
+        if not _settled(decision, item, outcome, held, key) or record is None:
             return
         record.end_date, record.end_reason = event.end_date, event.reason
         repo.changed(event.referral_id)
@@ -166,14 +184,28 @@ def _state(record: ReferralRecord | None) -> ReferralState | None:
     return ReferralState(record.referral, record.participant_id, record.start_date, record.end_date)
 
 
+def subject(provider_id: str, referral_id: str) -> str:
+    """The subject of a referral's starts and leavers: their arrival order matters.
+    Per provider: order exists only within a provider's topic, and another provider's
+    held input must not hold a provider's back."""
+    return f"referral:{provider_id}:{referral_id}"
+
+
 def _settled(
-    decision: Rejection | Hold | Ignore | Accept, item: Received, outcome: BatchOutcome
+    decision: Rejection | Hold | Ignore | Accept,
+    item: Received,
+    outcome: BatchOutcome,
+    held: HeldSubjects | None = None,
+    key: str | None = None,
 ) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied."""
+    """Carry out a rejection or a hold; True only when the event is to be applied.
+    A hold under ``key`` is noted in ``held``: later inputs of it wait behind it."""
     if isinstance(decision, Rejection):
         outcome.reject(item, decision.reason, decision.message)
     elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for)
+        outcome.hold(item, decision.waiting_for, key)
+        if held is not None and key is not None:
+            held.add(key, decision.waiting_for)
     return isinstance(decision, Accept)
 
 

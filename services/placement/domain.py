@@ -5,13 +5,13 @@ Pure functions: no I/O, no clock. A rule failure is a :class:`Rejection`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import JobStarted
-from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
+from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
 from services.common.reference import Rates, hours_in_hundredths
 from services.common.rejection import Rejection
 
@@ -55,10 +55,15 @@ def decide_job_start(
     stored: StoredJob | None,
     participant: ParticipantOnProgramme | None,
     rates: Rates,
+    *,
+    held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | JobAssessment:
     """What to do with a job start (§5, §9, §10 "Checks before holds").
 
     1. ``invalid_job`` rules that need nothing else (hours, wage, rates): never held;
+       then an earlier start of the placement id held (``held_before``: what the held
+       inputs of the placement id wait for): held behind it, so the first of two
+       conflicting starts stands (:func:`behind_held`);
     2. the placement id already used: by another provider ``provider_mismatch``, with
        other content ``invalid_job``, the same content again is ignored -- unless it
        was withdrawn, when it is judged afresh (and so rejected as it would have been);
@@ -68,6 +73,9 @@ def decide_job_start(
     assessment = check_job_alone(job, rates)
     if isinstance(assessment, Rejection):
         return assessment
+    behind = behind_held(held_before, releases=f"placement:{job.placement_id}")
+    if behind is not None:
+        return behind
     if stored is not None:
         if stored.job.provider_id != job.provider_id:
             return Rejection(
@@ -183,9 +191,15 @@ def decide_job_end(
     end_date: date,
     stored: StoredJob | None,
     current_end: date | None,
+    *,
+    held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
-    """Unknown (or withdrawn) placement: held; ``provider_mismatch``; ``invalid_job``
-    (end before start); the same end date again is ignored."""
+    """An earlier input of the placement id held: held behind it (arrival order, the
+    later end date stands); unknown (or withdrawn) placement: held; ``provider_mismatch``;
+    ``invalid_job`` (end before start); the same end date again is ignored."""
+    behind = behind_held(held_before)
+    if behind is not None:
+        return behind
     if stored is None or stored.withdrawn:
         return Hold(f"placement:{placement_id}")
     if stored.job.provider_id != provider_id:

@@ -17,7 +17,7 @@ from schemas.topics import (
 )
 from services.common import masking
 from services.common.db import Connection
-from services.common.decisions import Accept, Hold
+from services.common.decisions import Accept, HeldSubjects, Hold
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import Rates, load_rates
@@ -53,6 +53,13 @@ class PlacementHandler:
             referral_ids=ids_named(items, "referral_id"),
             placement_ids=ids_named(items, "placement_id"),
         )
+        held = HeldSubjects(
+            await repo.held_waiting(
+                subject(i.event.provider_id, i.event.placement_id)
+                for i in items
+                if isinstance(i.event, JobStarted | JobEnded)
+            )
+        )
         for item in items:
             event = item.event
             if isinstance(event, ParticipantStarted):
@@ -60,9 +67,9 @@ class PlacementHandler:
             elif isinstance(event, ParticipantLeft):
                 self._on_participant_left(repo, item, event, outcome)
             elif isinstance(event, JobStarted):
-                self._on_job_started(repo, item, event, outcome)
+                self._on_job_started(repo, item, event, outcome, held)
             elif isinstance(event, JobEnded):
-                self._on_job_ended(repo, item, event, outcome)
+                self._on_job_ended(repo, item, event, outcome, held)
         await repo.flush()
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
@@ -151,18 +158,29 @@ class PlacementHandler:
             )
 
     def _on_job_started(
-        self, repo: PlacementRepository, item: Received, event: JobStarted, outcome: BatchOutcome
+        self,
+        repo: PlacementRepository,
+        item: Received,
+        event: JobStarted,
+        outcome: BatchOutcome,
+        held: HeldSubjects,
     ) -> None:
         participant = repo.by_referral.get(event.referral_id)
         existing = repo.placements.get(event.placement_id)
+        key = subject(event.provider_id, event.placement_id)
         decision = decide_job_start(
-            event, existing.stored if existing else None, participant, self.rates
+            event,
+            existing.stored if existing else None,
+            participant,
+            self.rates,
+            held_before=held.before(key),
         )
         if isinstance(decision, Rejection):
             outcome.reject(item, decision.reason, decision.message)
             return
         if isinstance(decision, Hold):
-            outcome.hold(item, decision.waiting_for)
+            outcome.hold(item, decision.waiting_for, key)
+            held.add(key, decision.waiting_for)
             return
         if not isinstance(decision, JobAssessment) or participant is None:
             if existing is not None:  # a re-send of the same job start: no effect, but kept
@@ -202,21 +220,29 @@ class PlacementHandler:
         outcome.release(f"placement:{event.placement_id}")
 
     def _on_job_ended(
-        self, repo: PlacementRepository, item: Received, event: JobEnded, outcome: BatchOutcome
+        self,
+        repo: PlacementRepository,
+        item: Received,
+        event: JobEnded,
+        outcome: BatchOutcome,
+        held: HeldSubjects,
     ) -> None:
         record = repo.placements.get(event.placement_id)
+        key = subject(event.provider_id, event.placement_id)
         decision = decide_job_end(
             event.placement_id,
             event.provider_id,
             event.end_date,
             record.stored if record else None,
             record.end_date if record else None,
+            held_before=held.before(key),
         )
         if isinstance(decision, Rejection):
             outcome.reject(item, decision.reason, decision.message)
             return
         if isinstance(decision, Hold):
-            outcome.hold(item, decision.waiting_for)
+            outcome.hold(item, decision.waiting_for, key)
+            held.add(key, decision.waiting_for)
             return
         if not isinstance(decision, Accept) or record is None:
             return
@@ -234,6 +260,13 @@ class PlacementHandler:
                 end_date=event.end_date,
             ),
         )
+
+
+def subject(provider_id: str, placement_id: str) -> str:
+    """The subject of a placement id's job starts and ends: their arrival order matters.
+    Per provider: order exists only within a provider's topic, and another provider's
+    held input must not hold a provider's back."""
+    return f"placement:{provider_id}:{placement_id}"
 
 
 def make_handler(settings: ServiceSettings) -> PlacementHandler:

@@ -17,6 +17,8 @@ from .evidence_rules import (
     check_evidence_alone,
     decide_evidence,
     decide_retraction,
+    evidence_subject,
+    held_predecessor,
     hours_to_hundredths,
 )
 from .facts import (
@@ -66,8 +68,10 @@ __all__ = [
     "decide_evidence",
     "decide_retraction",
     "earnings_outcome",
+    "evidence_subject",
     "first_earnings",
     "first_placement",
+    "held_predecessor",
     "hours_to_hundredths",
     "in_work_weeks",
     "job_start",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -114,13 +115,19 @@ def decide_evidence(
     placement: KnownPlacement | None,
     *,
     hours_worked: Decimal | None = None,
+    held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
     """What to do with evidence (§6, §9 "Evidence versions", §10).
+
+    ``held_before``: what the held inputs of the same evidence id wait for, oldest first.
 
     1. the rules of :func:`check_evidence_alone` (never held);
     2. one owner per evidence id: a version naming another placement than the first
        accepted one is ``invalid_evidence`` (the stored owner is all it needs);
-    3. the placement unknown (or withdrawn): held until ``placement:<id>``;
+    3. an earlier input of the same evidence id is held (for its placement): held
+       behind it, so that they are applied in arrival order -- the first of two equal
+       versions stands, and a held first version owns its id (:func:`held_predecessor`);
+       the placement unknown (or withdrawn): held until ``placement:<id>``;
     4. kind against the placement (``invalid_evidence``), then ``provider_mismatch``
        (the placement's or the evidence id's provider is another);
     5. versions: a valid lower or equal version, or any after a retraction, is ignored.
@@ -134,6 +141,9 @@ def decide_evidence(
             f"evidence_id {ev.evidence_id} belongs to placement {owner.placement_id}, "
             f"not {ev.placement_id}",
         )
+    predecessor = held_predecessor(ev.evidence_id, held_before)
+    if predecessor is not None:
+        return Hold(predecessor)
     if placement is None:
         return Hold(f"placement:{ev.placement_id}")
     rejection = _check_against_placement(ev, placement, sender_provider_id)
@@ -150,10 +160,19 @@ def decide_evidence(
 
 
 def decide_retraction(
-    evidence_id: str, sender_provider_id: str, owner: EvidenceOwner | None
+    evidence_id: str,
+    sender_provider_id: str,
+    owner: EvidenceOwner | None,
+    *,
+    held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
-    """Unknown evidence is held until ``evidence:<id>``; another provider's is
-    ``provider_mismatch``; a second retraction is ignored (a retraction is final)."""
+    """A version of the evidence held for its placement: held behind it (arrival order,
+    :func:`held_predecessor`); unknown evidence is held until ``evidence:<id>``; another
+    provider's is ``provider_mismatch``; a second retraction is ignored (a retraction is
+    final)."""
+    predecessor = held_predecessor(evidence_id, held_before)
+    if predecessor is not None:
+        return Hold(predecessor)
     if owner is None:
         return Hold(f"evidence:{evidence_id}")
     if owner.provider_id != sender_provider_id:
@@ -162,6 +181,27 @@ def decide_retraction(
             f"evidence {evidence_id!r} belongs to another provider",
         )
     return IGNORE if owner.retracted else ACCEPT
+
+
+def evidence_subject(provider_id: str, evidence_id: str) -> str:
+    """The subject of evidence versions and retractions: their arrival order matters.
+
+    Per provider: arrival order exists only within a provider's topic (keyed by
+    evidence_id), and another provider's held input must not hold a provider's back."""
+    return f"evidence:{provider_id}:{evidence_id}"
+
+
+def held_predecessor(evidence_id: str, held_before: Sequence[str]) -> str | None:
+    """What the next input of ``evidence_id`` must wait for to stay behind the held ones.
+
+    ``held_before`` is what the held inputs of this evidence id wait for, oldest first.
+    Retractions waiting for the evidence itself (``evidence:<id>``) wait for a version
+    to be accepted, so they hold nothing back; any other held input (a version waiting
+    for its placement, or one held behind it) does: its ``waiting_for`` is returned, so
+    one release lets them all out, in arrival order (domain.md §9 "Evidence versions").
+    """
+    own = f"evidence:{evidence_id}"  # what an accepted version releases
+    return next((w for w in held_before if w != own), None)
 
 
 def _period_rule(ev: EvidenceFacts) -> Rejection | None:

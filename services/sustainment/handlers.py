@@ -21,7 +21,7 @@ from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.db import Connection
-from services.common.decisions import Accept, Hold, Ignore
+from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
@@ -45,6 +45,7 @@ from services.sustainment.domain import (
     compute_milestones,
     decide_evidence,
     decide_retraction,
+    evidence_subject,
     hours_to_hundredths,
     reconcile,
     recorded_after,
@@ -95,8 +96,15 @@ class SustainmentHandler:
             placement_ids=ids_named(items, "placement_id"),
             evidence_ids=ids_named(items, "evidence_id"),
         )
+        held = HeldSubjects(
+            await repo.held_waiting(
+                evidence_subject(i.event.provider_id, i.event.evidence_id)
+                for i in items
+                if isinstance(i.event, EvidenceSubmitted | EvidenceRetracted)
+            )
+        )
         for item in items:
-            participant_id = self._apply(repo, item, outcome)
+            participant_id = self._apply(repo, item, outcome, held)
             if participant_id is not None:
                 touched.add(participant_id, _source_produced_at(item.event))
         await repo.flush()
@@ -133,7 +141,7 @@ class SustainmentHandler:
         )
 
     def _apply(
-        self, repo: SustainmentRepository, item: Received, outcome: BatchOutcome
+        self, repo: SustainmentRepository, item: Received, outcome: BatchOutcome, held: HeldSubjects
     ) -> str | None:
         """Apply one item to the facts; return the participant whose facts changed."""
         event = item.event
@@ -148,9 +156,9 @@ class SustainmentHandler:
         if isinstance(event, PlacementWithdrawn):
             return self._on_placement_withdrawn(repo, item, event, outcome)
         if isinstance(event, EvidenceSubmitted):
-            return self._on_evidence(repo, item, event, outcome)
+            return self._on_evidence(repo, item, event, outcome, held)
         if isinstance(event, EvidenceRetracted):
-            return self._on_retraction(repo, item, event, outcome)
+            return self._on_retraction(repo, item, event, outcome, held)
         return None
 
     def _on_participant_started(
@@ -263,6 +271,7 @@ class SustainmentHandler:
         item: Received,
         event: EvidenceSubmitted,
         outcome: BatchOutcome,
+        held: HeldSubjects,
     ) -> str | None:
         hundredths = hours_to_hundredths(event.hours_worked)
         facts = EvidenceFacts(
@@ -279,6 +288,7 @@ class SustainmentHandler:
         if placement is not None and placement.withdrawn:
             placement = None  # withdrawn: as if it had never been confirmed (§5)
         current = repo.evidence.get(event.evidence_id)
+        key = evidence_subject(event.provider_id, event.evidence_id)
         decision = decide_evidence(
             facts,
             event.version,
@@ -288,8 +298,9 @@ class SustainmentHandler:
             if placement is None
             else KnownPlacement(placement.facts.employment_type, placement.provider_id),
             hours_worked=event.hours_worked if hundredths is None else None,
+            held_before=held.before(key),
         )
-        if not _settled(decision, item, outcome) or placement is None:
+        if not _settled(decision, item, outcome, held, key) or placement is None:
             return None
         repo.put_evidence(
             EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
@@ -303,10 +314,17 @@ class SustainmentHandler:
         item: Received,
         event: EvidenceRetracted,
         outcome: BatchOutcome,
+        held: HeldSubjects,
     ) -> str | None:
         current = repo.evidence.get(event.evidence_id)
-        decision = decide_retraction(event.evidence_id, event.provider_id, _owner(current))
-        if not _settled(decision, item, outcome) or current is None:
+        key = evidence_subject(event.provider_id, event.evidence_id)
+        decision = decide_retraction(
+            event.evidence_id,
+            event.provider_id,
+            _owner(current),
+            held_before=held.before(key),
+        )
+        if not _settled(decision, item, outcome, held, key) or current is None:
             return None
         current.retracted = True
         repo.put_evidence(current)
@@ -388,13 +406,21 @@ def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:
 
 
 def _settled(
-    decision: Rejection | Hold | Ignore | Accept, item: Received, outcome: BatchOutcome
+    decision: Rejection | Hold | Ignore | Accept,
+    item: Received,
+    outcome: BatchOutcome,
+    held: HeldSubjects,
+    key: str,
 ) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied."""
+    """Carry out a rejection or a hold; True only when the event is to be applied.
+
+    A hold is kept under the evidence's subject ``key`` and noted in ``held``, so that
+    later inputs of the same evidence id in this batch are held behind it."""
     if isinstance(decision, Rejection):
         outcome.reject(item, decision.reason, decision.message)
     elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for)
+        outcome.hold(item, decision.waiting_for, key)
+        held.add(key, decision.waiting_for)
     return isinstance(decision, Accept)
 
 

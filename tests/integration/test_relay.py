@@ -216,3 +216,34 @@ async def _poisoned_row_scenario(
     assert expected_error in dead["error"]
     # and it was counted once
     assert dead_letters_counted(service) == 1
+
+
+async def test_an_unreachable_broker_is_retried_with_backoff_and_loses_nothing(
+    start_service: ServiceStarter,
+) -> None:
+    # given outbox rows and a broker address where nothing answers
+    intake = await start_service(intake_handler())
+    ids = await add_rows(intake.pool, [("intake.participants.v1", "k", b"{}")] * 3)
+    service = f"relay-test-{uuid.uuid4().hex[:6]}"
+    relay = OutboxRelay(
+        intake.pool,
+        lambda: make_producer("127.0.0.1:9"),  # discard port: connection refused
+        service,
+        backoff_initial=0.05,
+        backoff_max=0.4,
+    )
+
+    # when the relay runs for a while
+    task = asyncio.create_task(relay.run())
+    await asyncio.sleep(3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    # then it kept retrying, with growing delays up to the cap, and nothing moved
+    failures = REGISTRY.get_sample_value("outcomes_relay_failures_total", {"service": service})
+    assert failures is not None
+    assert 2 <= failures <= 30
+    assert relay.backoff.current == 0.4
+    assert [r["id"] for r in await intake.pool.fetch("SELECT id FROM outbox ORDER BY id")] == ids
+    assert await intake.pool.fetchval("SELECT count(*) FROM dead_letters") == 0
+    assert dead_letters_counted(service) == 0

@@ -294,17 +294,12 @@ def test_an_evidence_id_has_one_owner() -> None:
     assert not any(isinstance(m, MilestoneRevoked) for m in result.milestones)
 
 
-# --- known residuals (see the module doc of tests/unit/histories.py) -----------------------
+# --- a held first version owns its evidence id (was a residual) ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the owner of an evidence id is its first *accepted* version: a first version "
-    "held for its placement does not yet own the id, so a second version naming another, "
-    "known placement is accepted first (kept so that a typo'd first placement id can be "
-    "corrected by a later version when that placement never arrives)",
-)
 def test_a_held_first_version_owns_its_evidence_id_in_every_order() -> None:
+    # v2 (another, known placement) waits behind the held v1, which owns the id once its
+    # placement arrives (tests/unit/test_held_arrival_order.py)
     other = job_start("plc-2", job_start_date=date(2024, 4, 16))
     v1 = EV1
     v2 = evidence(
@@ -313,6 +308,9 @@ def test_a_held_first_version_owns_its_evidence_id_in_every_order() -> None:
     placement_first = simulate([*INTAKE, job_start(), other, v1, v2])
     evidence_first = simulate([*INTAKE, other, v1, v2, job_start()])
     assert evidence_first.reasons() == placement_first.reasons()
+
+
+# --- known residuals (see the module doc of tests/unit/histories.py) -----------------------
 
 
 @pytest.mark.xfail(

@@ -6,11 +6,11 @@ so ``load`` has nothing to do and ``flush`` only forgets what was dirty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from services.common.db import Connection
+from services.common.db import Connection, by_subject
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 
 
@@ -21,10 +21,20 @@ class IntakeStore:
 
 
 class MemoryIntakeRepository(IntakeRepository):
-    def __init__(self, store: IntakeStore) -> None:
+    def __init__(
+        self,
+        store: IntakeStore,
+        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+    ) -> None:
+        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
+        simulator's hold)."""
         super().__init__(cast(Connection, None))
+        self._held = held
         self.referrals = store.referrals
         self.started_by_participant = store.started_by_participant
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        return by_subject(self._held(), subjects)
 
     async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
         return None

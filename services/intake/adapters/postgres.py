@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from schemas.provider import ReferralMade
+from services.common import db
 from services.common.db import Connection
 
 
@@ -28,6 +29,10 @@ class IntakeRepository:
         self.referrals: dict[str, ReferralRecord] = {}
         self.started_by_participant: dict[str, str] = {}
         self._dirty: set[str] = set()
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        """What the held inputs of these subjects wait for (one query for a batch)."""
+        return await db.held_waiting(self.conn, subjects)
 
     async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
         rows = await self.conn.fetch(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from services.common.db import Connection
+from services.common.db import Connection, by_subject
 from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
 from services.placement.domain import ParticipantOnProgramme
 
@@ -19,11 +19,21 @@ class PlacementStore:
 
 
 class MemoryPlacementRepository(PlacementRepository):
-    def __init__(self, store: PlacementStore) -> None:
+    def __init__(
+        self,
+        store: PlacementStore,
+        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+    ) -> None:
+        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
+        simulator's hold)."""
         super().__init__(cast(Connection, None))
+        self._held = held
         self.by_referral = store.by_referral
         self.referral_of = store.referral_of
         self.placements = store.placements
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        return by_subject(self._held(), subjects)
 
     async def load(
         self,

@@ -10,6 +10,7 @@ from asyncpg import Record
 
 from schemas.provider import JobStarted
 from schemas.topics import by_name
+from services.common import db
 from services.common.db import Connection
 from services.common.messages import RawRecord
 from services.placement.domain import ParticipantOnProgramme, StoredJob
@@ -56,6 +57,10 @@ class PlacementRepository:
         self._dirty_participants: set[str] = set()
         self._dirty_placements: set[str] = set()
         self._new_resends: list[tuple[str, str, RawRecord]] = []
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        """What the held inputs of these subjects wait for (one query for a batch)."""
+        return await db.held_waiting(self.conn, subjects)
 
     async def load(
         self,

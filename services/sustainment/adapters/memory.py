@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from schemas.common import MilestoneKind
-from services.common.db import Connection
+from services.common.db import Connection, by_subject
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
     ParticipantHistory,
@@ -30,8 +30,15 @@ class SustainmentStore:
 
 
 class MemorySustainmentRepository(SustainmentRepository):
-    def __init__(self, store: SustainmentStore) -> None:
+    def __init__(
+        self,
+        store: SustainmentStore,
+        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+    ) -> None:
+        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
+        simulator's hold)."""
         super().__init__(cast(Connection, None))
+        self._held = held
         self.store = store
         self.participants = store.participants
         self.placements = store.placements
@@ -44,6 +51,9 @@ class MemorySustainmentRepository(SustainmentRepository):
         evidence_ids: Iterable[str],
     ) -> None:
         return None
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        return by_subject(self._held(), subjects)
 
     async def flush(self) -> None:
         self._dirty_participants.clear()

@@ -16,6 +16,7 @@ from schemas.common import (
     MilestoneKind,
     RejectionReason,
 )
+from services.common import db
 from services.common.db import Connection
 from services.sustainment.domain import (
     EvidenceFacts,
@@ -140,6 +141,10 @@ class SustainmentRepository:
                 row["version"],
                 row["retracted"],
             )
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        """What the held inputs of these subjects wait for (one query for a batch)."""
+        return await db.held_waiting(self.conn, subjects)
 
     def put_participant(self, record: ParticipantRecord) -> None:
         self.participants[record.participant_id] = record
