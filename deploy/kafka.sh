@@ -69,9 +69,10 @@ format_storage() {
   local cluster_id scram=()
   [[ -n "$KAFKA_SECURED" ]] && scram=(--add-scram "$("$PYTHON" -m deploy.secured bootstrap-scram)")
   # A Kafka Uuid: 16 random bytes, base64url without padding (what `random-uuid` prints).
+  # (--cluster-id=ID: an id may start with "-", which -t ID would read as an option.)
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   log "formatting $KSTATE/data (cluster id $cluster_id)"
-  "${JAVA[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" "${scram[@]}" \
+  "${JAVA[@]}" kafka.tools.StorageTool format --standalone --cluster-id="$cluster_id" -c "$PROPS" "${scram[@]}" \
     >"$KSTATE/logs/format.log" 2>&1 || { cat "$KSTATE/logs/format.log" >&2; die "storage format failed"; }
 }
 
