@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from schemas.common import EmploymentType, RejectionReason
+from schemas.provider import EvidenceSubmitted
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
 from services.common.rejection import Rejection
 
@@ -65,6 +66,23 @@ def check_evidence(
     return _check_against_placement(
         ev, KnownPlacement(placement_employment_type, placement_provider_id), sender_provider_id
     )
+
+
+def evidence_facts(event: EvidenceSubmitted) -> tuple[EvidenceFacts, Decimal | None]:
+    """The facts of submitted evidence, and its hours as sent when they are not exact
+    hundredths (the rules then reject them; ``hours_hundredths`` is 0 and not consulted)."""
+    hundredths = hours_to_hundredths(event.hours_worked)
+    facts = EvidenceFacts(
+        evidence_id=event.evidence_id,
+        placement_id=event.placement_id,
+        kind=event.kind,
+        period_start=event.period_start,
+        period_end=event.period_end,
+        gross_earnings_pence=event.gross_earnings_pence,
+        hours_hundredths=hundredths if hundredths is not None else 0,
+        reported_on=event.reported_on,
+    )
+    return facts, (event.hours_worked if hundredths is None else None)
 
 
 def check_evidence_alone(

@@ -35,7 +35,6 @@ from services.sustainment.adapters.postgres import (
     SustainmentRepository,
 )
 from services.sustainment.domain import (
-    EvidenceFacts,
     EvidenceOwner,
     KnownPlacement,
     MilestoneChange,
@@ -45,8 +44,8 @@ from services.sustainment.domain import (
     compute_milestones,
     decide_evidence,
     decide_retraction,
+    evidence_facts,
     evidence_subject,
-    hours_to_hundredths,
     reconcile,
     recorded_after,
     settle,
@@ -273,17 +272,7 @@ class SustainmentHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> str | None:
-        hundredths = hours_to_hundredths(event.hours_worked)
-        facts = EvidenceFacts(
-            evidence_id=event.evidence_id,
-            placement_id=event.placement_id,
-            kind=event.kind,
-            period_start=event.period_start,
-            period_end=event.period_end,
-            gross_earnings_pence=event.gross_earnings_pence,
-            hours_hundredths=hundredths if hundredths is not None else 0,
-            reported_on=event.reported_on,
-        )
+        facts, bad_hours = evidence_facts(event)
         placement = repo.placements.get(event.placement_id)
         if placement is not None and placement.withdrawn:
             placement = None  # withdrawn: as if it had never been confirmed (§5)
@@ -297,7 +286,7 @@ class SustainmentHandler:
             None
             if placement is None
             else KnownPlacement(placement.facts.employment_type, placement.provider_id),
-            hours_worked=event.hours_worked if hundredths is None else None,
+            hours_worked=bad_hours,
             held_before=held.before(key),
         )
         if not _settled(decision, item, outcome, held, key) or placement is None:

@@ -13,8 +13,7 @@ from services.common.reference import ContractBook, Rates, load_contracts, load_
 from services.common.rejection import Rejection
 from services.intake.domain import check_referral
 from services.placement.domain import check_job_alone
-from services.sustainment.evidence_rules import check_evidence_alone, hours_to_hundredths
-from services.sustainment.facts import EvidenceFacts
+from services.sustainment.evidence_rules import check_evidence_alone, evidence_facts
 from tools.cli.lines import LineError
 
 # The field a rule's reason is about, for `line N, field F` (the rule gives a message only).
@@ -57,18 +56,6 @@ def _first_rule_broken(event: Any, ref: Reference) -> Rejection | None:
         assessed = check_job_alone(event, ref.rates)
         return assessed if isinstance(assessed, Rejection) else None
     if isinstance(event, EvidenceSubmitted):
-        hundredths = hours_to_hundredths(event.hours_worked)
-        facts = EvidenceFacts(
-            evidence_id=event.evidence_id,
-            placement_id=event.placement_id,
-            kind=event.kind,
-            period_start=event.period_start,
-            period_end=event.period_end,
-            gross_earnings_pence=event.gross_earnings_pence,
-            hours_hundredths=hundredths if hundredths is not None else 0,
-            reported_on=event.reported_on,
-        )
-        return check_evidence_alone(
-            facts, hours_worked=event.hours_worked if hundredths is None else None
-        )
+        facts, bad_hours = evidence_facts(event)
+        return check_evidence_alone(facts, hours_worked=bad_hours)
     return None
