@@ -9,9 +9,9 @@ import asyncio
 import logging
 import socket
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import faust
 from pydantic import Field, ValidationError
@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import PROVIDERS, all_topics, resolve
 from services.common import db, logs, observe
+from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
@@ -28,6 +29,58 @@ from services.common.settings import ConfigurationError, ServiceSettings
 log = logging.getLogger(__name__)
 
 HandlerFactory = Callable[[ServiceSettings], Handler]
+T = TypeVar("T")
+
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 5.0
+
+
+async def until_database_answers(
+    attempt: Callable[[], Awaitable[T]],
+    what: str,
+    *,
+    first_delay: float = RETRY_FIRST_SECONDS,
+    max_delay: float = RETRY_MAX_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """``attempt()`` again after each transient database error (see errors.py).
+
+    The delay doubles from ``first_delay`` up to ``max_delay``; each failed attempt is
+    logged once. A non-transient error (a bad migration, a syntax error) is raised.
+    """
+    delay = first_delay
+    tries = 0
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            tries += 1
+            log.warning(
+                "%s: database not available (attempt %d): %s; retrying in %.1f s",
+                what,
+                tries,
+                describe(exc),
+                delay,
+            )
+        await sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+class HoldSweeper(Protocol):
+    async def expire_holds(self) -> int: ...
+
+
+async def sweep_holds_once(processor: HoldSweeper) -> int:
+    """One hold sweep; a transient database error is logged and left to the next tick."""
+    try:
+        return await processor.expire_holds()
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("hold sweep skipped, retrying at the next tick: %s", describe(exc))
+        return 0
 
 
 class ConsumerSettings(BaseSettings):
@@ -121,7 +174,7 @@ class ServiceApp:
         async def sweep_holds() -> None:
             if self.processor is None:
                 return
-            expired = await self.processor.expire_holds()
+            expired = await sweep_holds_once(self.processor)
             if expired:
                 log.info("rejected %d held events past the hold time", expired)
 
@@ -191,7 +244,11 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     except ConfigurationError as exc:
         log.critical("%s refuses to start: %s", service, exc)
         raise SystemExit(2) from None
-    applied = loop.run_until_complete(db.migrate(settings.database_url, service, service_dir))
+    applied = loop.run_until_complete(
+        until_database_answers(
+            lambda: db.migrate(settings.database_url, service, service_dir), f"{service} migrate"
+        )
+    )
     if applied:
         log.info("%s: applied migrations %s", service, applied)
     serve_metrics(settings.metrics_port_for(service), settings.metrics_host)

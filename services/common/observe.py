@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aiokafka.errors import KafkaError
 from faust.exceptions import ConsumerNotStarted
 
@@ -28,12 +27,12 @@ from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import ALL_TOPICS, kind_name
 from services.common import db, metrics
+from services.common.errors import describe, is_transient
 from services.common.messages import Outgoing
 from services.common.reference import load_contracts
 
 log = logging.getLogger(__name__)
 
-DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 CONSUMER_ERRORS = (ConsumerNotStarted, KafkaError, OSError, TimeoutError)
 
 REFRESH_SECONDS = float(os.environ.get("METRICS_REFRESH_SECONDS", "5"))
@@ -148,12 +147,18 @@ class GaugeRefresher:
         self.namespace = namespace
 
     async def refresh(self, pool: db.Pool | None, consumer: Any) -> None:
-        """One refresh; a failure is logged and leaves the previous values in place."""
+        """One refresh; a transient failure is logged and leaves the previous values.
+
+        A transient database error (errors.py: connection lost, server restarting, ...)
+        is retried at the next tick; any other database error is raised.
+        """
         if pool is not None:
             try:
                 await self.refresh_database(pool)
-            except DATABASE_ERRORS as exc:
-                log.warning("metrics: database gauges not refreshed: %r", exc)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("metrics: database gauges not refreshed: %s", describe(exc))
         if consumer is not None:
             try:
                 await self.refresh_lag(consumer)
