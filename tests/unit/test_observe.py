@@ -131,15 +131,24 @@ def test_lag_of_a_partition_with_unknown_highwater_is_zero_not_negative() -> Non
 
 
 def test_payments_of_every_contract_are_exported_from_the_start() -> None:
+    # Other tests count payments of service "payments" in this process: assert the series
+    # exist (presence), not their values.
     observe.service_started("payments", ["milestones"])
 
     for contract in ("whp-central", "pioneer-central"):
-        labels = {"service": "payments", "contract": contract, "kind": "payment"}
-        assert REGISTRY.get_sample_value("outcomes_payments_total", labels) == 0.0
+        for kind in ("payment", "reversal"):
+            labels = {"service": "payments", "contract": contract, "kind": kind}
+            assert REGISTRY.get_sample_value("outcomes_payments_total", labels) is not None
+            assert REGISTRY.get_sample_value("outcomes_payments_pence_total", labels) is not None
 
 
 def test_every_rejection_reason_of_every_input_topic_is_exported_from_the_start() -> None:
-    observe.service_started("placement", ["provider.placements.v1"])
+    topic = "obs-test-exported-from-the-start.v1"  # no other test uses this topic
+    observe.service_started("obs-test-placement", [topic])
 
-    labels = {"service": "placement", "topic": "provider.placements.v1", "reason": "invalid_job"}
-    assert REGISTRY.get_sample_value("outcomes_events_rejected_total", labels) == 0.0
+    for reason in RejectionReason:
+        labels = {"service": "obs-test-placement", "topic": topic, "reason": str(reason)}
+        assert REGISTRY.get_sample_value("outcomes_events_rejected_total", labels) == 0.0
+    labels = {"service": "obs-test-placement", "topic": topic}
+    assert REGISTRY.get_sample_value("outcomes_events_consumed_total", labels) == 0.0
+    assert REGISTRY.get_sample_value("outcomes_consumer_lag_records", labels) == 0.0
