@@ -13,11 +13,21 @@ import pytest
 from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
 from tools.chaos.__main__ import chaos
-from tools.chaos.infra import ROOT, PrivateInfra
+from tools.chaos.infra import ROOT, SHARED_PORTS, PrivateInfra
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 KILLS = 2
+
+
+def private_ports(count: int) -> list[int]:
+    """Distinct free ports for the private servers (never the shared servers' ports)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports and port not in SHARED_PORTS:
+            ports.append(port)
+    return ports
 
 
 def test_payments_are_exact_after_kills(
@@ -27,8 +37,13 @@ def test_payments_are_exact_after_kills(
     if PrivateInfra.supported():
         # Inside the checkout: the postgres OS user must reach the data directory.
         state = ROOT / ".state" / f"chaos-test-{uuid.uuid4().hex[:8]}"
+        # Free ports, not fixed ones: two checkouts on one machine cannot clash.
+        kafka, controller, postgres = private_ports(3)
         infra = PrivateInfra(
-            kafka_port=20794, kafka_controller_port=20795, postgres_port=20734, state_dir=state
+            kafka_port=kafka,
+            kafka_controller_port=controller,
+            postgres_port=postgres,
+            state_dir=state,
         )
         request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
     result = chaos(

@@ -10,6 +10,7 @@ import pytest
 from schemas.provider import ReferralMade
 from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, SERVICES
 from tools.chaos.__main__ import schedule
+from tools.chaos.infra import SHARED_PORTS, PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.fuzz.account import Rejected, ServiceState, account
 from tools.fuzz.hostile import (
@@ -158,3 +159,15 @@ def test_chaos_schedule_kills_each_service_and_each_server() -> None:
     assert actions == sorted(actions, key=lambda a: a.at)
     assert schedule(11, 100.0, 5, infra=True) == actions
     assert "kafka" not in {a.what for a in schedule(11, 100.0, 5, infra=False)}
+
+
+def test_private_infra_takes_any_free_ports_but_refuses_the_shared_servers() -> None:
+    infra = PrivateInfra(kafka_port=41001, kafka_controller_port=41002, postgres_port=41003)
+    assert infra.env()["KAFKA_PORT"] == "41001"
+    assert infra.env()["KAFKA_CONTROLLER_PORT"] == "41002"
+    assert infra.database_url.endswith(":41003/outcomes")
+    for shared in sorted(SHARED_PORTS):
+        with pytest.raises(ValueError, match="shared ports"):
+            PrivateInfra(kafka_port=shared, kafka_controller_port=41002, postgres_port=41003)
+    with pytest.raises(ValueError, match="three different ports"):
+        PrivateInfra(kafka_port=41001, kafka_controller_port=41001, postgres_port=41003)

@@ -31,6 +31,8 @@ class PrivateInfra:
         ports = {self.kafka_port, self.kafka_controller_port, self.postgres_port}
         if ports & SHARED_PORTS:
             raise ValueError(f"the chaos run must not use the shared ports {sorted(SHARED_PORTS)}")
+        if len(ports) != 3:
+            raise ValueError(f"the private servers need three different ports, not {sorted(ports)}")
 
     @property
     def bootstrap(self) -> str:
