@@ -96,13 +96,28 @@ secured_properties() {
     { cat "$ROOT/deploy/kafka/server.properties"; echo "$lines"; echo "log.dirs=$KSTATE/data"; } > "$PROPS" )
 }
 
+# Something else listens on the port (not our broker): a Kafka from elsewhere, perhaps
+# slow or still starting. Wait up to START_TIMEOUT for it to answer (0: use it); 1 when
+# the port closes meanwhile (start ours); never start a second broker on a taken port.
+wait_for_foreign() {
+  local deadline=$((SECONDS + START_TIMEOUT)) waiting=""
+  until answers 5; do
+    port_open || return 1
+    ((SECONDS < deadline)) || die "something listens on :$KAFKA_PORT but does not answer as Kafka (waited ${START_TIMEOUT}s); not starting a second broker on that port"
+    [[ -n "$waiting" ]] || log "something listens on :$KAFKA_PORT but does not answer yet: waiting up to ${START_TIMEOUT}s"
+    waiting=1
+    sleep 1
+  done
+}
+
 start() {
-  need_java; need_venv
-  [[ -f "$JARS_STAMP" && "$JARS_STAMP" -nt "$POM" ]] || resolve_jars
-  if ! running && port_open && answers 5; then
+  need_venv
+  if ! running && port_open && wait_for_foreign; then
     log "a Kafka from elsewhere (another checkout?) answers on $LOCAL_KAFKA_BOOTSTRAP: using it"
     return
   fi
+  need_java
+  [[ -f "$JARS_STAMP" && "$JARS_STAMP" -nt "$POM" ]] || resolve_jars
   if running; then log "already running (pid $(pid))"; else
     format_storage
     log "starting Kafka on $LOCAL_KAFKA_BOOTSTRAP (log: $KSTATE/logs/server.log)"

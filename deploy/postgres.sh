@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PORT="$POSTGRES_PORT"
+START_TIMEOUT="${POSTGRES_START_TIMEOUT:-60}"
 PSTATE="$POSTGRES_STATE_DIR"
 DATA="$PSTATE/data"
 SOCKET_DIR="$PSTATE/run"
@@ -66,9 +67,24 @@ answers() {
     -tAc "SELECT 1" >/dev/null 2>&1
 }
 
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+# Something else listens on the port (not our cluster): a PostgreSQL from elsewhere, perhaps
+# starting up or loaded. Wait up to START_TIMEOUT for it to accept connections (0); 1 when
+# the port closes meanwhile (start ours); never start a second server on a taken port.
+wait_for_foreign() {
+  local deadline=$((SECONDS + START_TIMEOUT)) waiting=""
+  until "$PG_BIN/pg_isready" -q -t 5 -h 127.0.0.1 -p "$PORT"; do
+    port_open || return 1
+    ((SECONDS < deadline)) || die "something listens on :$PORT but does not answer as PostgreSQL (waited ${START_TIMEOUT}s); not starting a second server on that port"
+    [[ -n "$waiting" ]] || log "something listens on :$PORT but does not answer yet: waiting up to ${START_TIMEOUT}s"
+    waiting=1
+    sleep 1
+  done
+}
+
 start() {
   check_prerequisites
-  if ! running && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+  if ! running && port_open && wait_for_foreign; then
     answers || die "something else answers on 127.0.0.1:$PORT but not as role 'outcomes'"
     log "a PostgreSQL from elsewhere (another checkout?) answers on 127.0.0.1:$PORT: using it"
     return
