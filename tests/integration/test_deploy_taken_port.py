@@ -64,9 +64,9 @@ def test_kafka_start_refuses_a_port_where_something_does_not_answer_as_kafka(
     )
 
     assert done.returncode == 1, done.stdout + done.stderr
-    assert (
-        f"something listens on :{silent_port} but does not answer as Kafka" in done.stderr
-    ), done.stderr
+    assert f"something listens on :{silent_port} but does not answer as Kafka" in done.stderr, (
+        done.stderr
+    )
     assert "starting Kafka" not in done.stdout
     assert not (state / "kafka.pid").exists()
     assert not (state / "data").exists()

@@ -54,7 +54,8 @@ def test_migrate_waits_for_a_database_that_refuses_connections(
     assert sleeps.delays == [0.5, 1.0]
     retries = [r.getMessage() for r in caplog.records]
     assert len(retries) == 2
-    assert "attempt 1" in retries[0] and "ConnectionRefusedError" in retries[0]
+    assert "attempt 1" in retries[0]
+    assert "ConnectionRefusedError" in retries[0]
     assert "attempt 2" in retries[1]
 
 
