@@ -44,7 +44,7 @@ from schemas.placement import PlacementWithdrawn
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec, provider_topic
-from services.common.codec import Undecodable, decode, encode
+from services.common.codec import Undecodable, content_digest, decode, encode
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
 from services.common.provenance import provider_mismatch
@@ -195,7 +195,7 @@ class _Node:
     """One service: its handler over memory storage, its inbox and its hold."""
 
     handler: Any  # IntakeHandler | PlacementHandler | SustainmentHandler | PaymentsHandler
-    seen: set[str] = field(default_factory=set)
+    seen: dict[str, bytes] = field(default_factory=dict)  # the inbox: id -> content digest
     held: list[tuple[str, tuple[str, RawRecord, str | None]]] = field(default_factory=list)
     """(message id, (waiting for, record, subject)), oldest first."""
 
@@ -269,9 +269,17 @@ class _Pipeline:
             message_id = (
                 decoded.event_id if isinstance(decoded, Received) else record_id(decoded.record)
             )
-            if message_id in node.seen:
-                continue  # the inbox: processed before
-            node.seen.add(message_id)
+            digest = content_digest(decoded)
+            earlier = node.seen.get(message_id)
+            if earlier is not None:  # the inbox: processed before
+                if earlier != digest and isinstance(decoded, Received):
+                    outcome.reject(
+                        decoded,
+                        RejectionReason.DUPLICATE_EVENT_ID,
+                        f"event_id {message_id} was already received with other content",
+                    )
+                continue
+            node.seen[message_id] = digest
             if isinstance(decoded, Undecodable):
                 outcome.reject_record(record, RejectionReason.INVALID_SCHEMA, decoded.message)
             elif mismatch := provider_mismatch(decoded):  # as the processor does

@@ -8,6 +8,7 @@ field's bounds while parsing (schemas/bounds.py). Every step is linear in the si
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -115,3 +116,15 @@ def error_message(error: Any) -> str:
 
 def encode(event: BaseModel) -> bytes:
     return event.model_dump_json().encode()
+
+
+def content_digest(item: Received | Undecodable) -> bytes:
+    """SHA-256 of an input's content, kept in the inbox next to its id.
+
+    For an event: its canonical JSON (the validated model dumped again, every field
+    included), so the same event re-sent with other whitespace or key order is the same
+    content. For an undecodable record (its id is its position): its bytes.
+    """
+    if isinstance(item, Received):
+        return hashlib.sha256(item.event.model_dump_json().encode()).digest()
+    return hashlib.sha256(item.record.value).digest()

@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
-from services.common.codec import Undecodable, decode
+from services.common.codec import Undecodable, content_digest, decode
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, Masker, identity, record_id
@@ -37,18 +37,6 @@ Prepare = Callable[[db.Connection], Awaitable[None]]
 def message_id(item: Received | Undecodable) -> str:
     """The inbox id of an input: its event_id, or its position when it has none."""
     return item.event_id if isinstance(item, Received) else record_id(item.record)
-
-
-def content_digest(item: Received | Undecodable) -> bytes:
-    """SHA-256 of an input's content, kept in the inbox next to its id.
-
-    For an event: its canonical JSON (the validated model dumped again, every field
-    included), so the same event re-sent with other whitespace or key order is the same
-    content. For an undecodable record (its id is its position): its bytes.
-    """
-    if isinstance(item, Received):
-        return hashlib.sha256(item.event.model_dump_json().encode()).digest()
-    return hashlib.sha256(item.record.value).digest()
 
 
 class Handler(Protocol):

@@ -24,12 +24,7 @@ JOURNEYS = all_journeys()
 CONTRACTS = load_contracts(REFERENCE_DIR / "contracts.json")
 RATES = load_rates(REFERENCE_DIR / "rates.json")
 
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "44-duplicate-event-id": (
-        "duplicate_event_id (v2 §10, issue 5 item 5) is not implemented: the inbox (and the"
-        " simulator's) drops a re-used event_id with other content silently"
-    ),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 """Journeys the code does not pass yet, with the reason (strict xfail: fixed ones fail)."""
 
 
