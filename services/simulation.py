@@ -100,9 +100,12 @@ class Simulation:
         """The rejected inputs: source event id (or record position) -> reason.
 
         A job start withdrawn when a later leaver arrived is here too
-        (``after_programme_end``), like a job start rejected on arrival.
+        (``after_programme_end``), like a job start rejected on arrival. A message
+        re-using an event id with other content is a message of its own: its
+        ``duplicate_event_id`` is keyed ``<event id>:duplicate``, beside whatever the first
+        message with that id got (which of the two is decided first must not matter).
         """
-        return {(r.source_event_id or _position(r)): r.reason for r in self.rejections}
+        return {_reason_key(r): r.reason for r in self.rejections}
 
     def of_type(self, kind: type[T]) -> list[T]:
         return [e for _, e in self.published if isinstance(e, kind)]
@@ -391,3 +394,10 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 def _position(rejected: EventRejected) -> str:
     return f"record:{rejected.source_topic}:{rejected.source_partition}:{rejected.source_offset}"
+
+
+def _reason_key(rejected: EventRejected) -> str:
+    key = rejected.source_event_id or _position(rejected)
+    if rejected.reason is RejectionReason.DUPLICATE_EVENT_ID:
+        return f"{key}:duplicate"
+    return key
