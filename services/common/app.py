@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import PROVIDERS, all_topics, resolve
 from services.common import db, logs, observe
+from services.common.backoff import Backoff
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
@@ -48,7 +49,7 @@ async def until_database_answers(
     The delay doubles from ``first_delay`` up to ``max_delay``; each failed attempt is
     logged once. A non-transient error (a bad migration, a syntax error) is raised.
     """
-    delay = first_delay
+    backoff = Backoff(first_delay, max_delay)
     tries = 0
     while True:
         try:
@@ -57,6 +58,7 @@ async def until_database_answers(
             if not is_transient(exc):
                 raise
             tries += 1
+            delay = backoff.next()
             log.warning(
                 "%s: database not available (attempt %d): %s; retrying in %.1f s",
                 what,
@@ -65,7 +67,6 @@ async def until_database_answers(
                 delay,
             )
         await sleep(delay)
-        delay = min(delay * 2, max_delay)
 
 
 class HoldSweeper(Protocol):

@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
+from services.common.backoff import Backoff
 from services.common.codec import Undecodable, content_digest, decode
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
@@ -161,7 +162,7 @@ class BatchProcessor:
 
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """``attempt()`` until it does not fail transiently (exponential backoff, capped)."""
-        delay = self.retry_delay_seconds
+        backoff = Backoff(self.retry_delay_seconds, self.retry_max_seconds)
         while True:
             try:
                 return await attempt()
@@ -169,9 +170,9 @@ class BatchProcessor:
                 if not is_transient(exc):
                     raise
                 metrics.RETRIES.labels(self._service).inc()
+                delay = backoff.next()
                 log.warning("transient failure (%s); retrying in %.1fs", describe(exc), delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self.retry_max_seconds)
 
     async def _process_once(
         self, records: Sequence[RawRecord], prepare: Prepare | None = None, salt: str = ""

@@ -13,7 +13,8 @@ The relay never blocks the line:
   are published as usual. A row that failed with others in one broker batch is first
   retried alone, so only the row at fault is dead-lettered;
 * transient failures (broker or database unreachable, metadata not available) leave the
-  rows in the outbox and back off exponentially (``backoff_initial`` .. ``backoff_max``);
+  rows in the outbox and back off exponentially (``backoff_initial_seconds`` ..
+  ``backoff_max_seconds``);
 * rows the broker acknowledged are remembered until their delete commits, so a database
   failure after a publish does not publish them again.
 """
@@ -51,6 +52,7 @@ from aiokafka.errors import (
 
 from schemas.topics import kind_name
 from services.common import db, metrics
+from services.common.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -123,23 +125,6 @@ class RoundResult:
         return self.delivered + self.dead > 0
 
 
-class Backoff:
-    """Exponential delays, capped; reset after progress."""
-
-    def __init__(self, initial: float, maximum: float) -> None:
-        self.initial = initial
-        self.maximum = maximum
-        self.current = initial
-
-    def next(self) -> float:
-        delay = self.current
-        self.current = min(self.current * 2, self.maximum)
-        return delay
-
-    def reset(self) -> None:
-        self.current = self.initial
-
-
 class OutboxRelay:
     def __init__(
         self,
@@ -153,8 +138,8 @@ class OutboxRelay:
         namespace: str = "",
         max_record_bytes: int = MAX_RECORD_BYTES,
         unknown_topic_grace_seconds: float = 30.0,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 30.0,
+        backoff_initial_seconds: float = 0.2,
+        backoff_max_seconds: float = 30.0,
     ) -> None:
         self.pool = pool
         self.producer_factory = producer_factory
@@ -165,7 +150,7 @@ class OutboxRelay:
         self.namespace = namespace
         self.max_record_bytes = max_record_bytes
         self.unknown_topic_grace_seconds = unknown_topic_grace_seconds
-        self.backoff = Backoff(backoff_initial, backoff_max)
+        self.backoff = Backoff(backoff_initial_seconds, backoff_max_seconds)
         self.producer: AIOKafkaProducer | None = None
         self._delivered_not_deleted: set[int] = set()
         self._missing_since: dict[str, float] = {}

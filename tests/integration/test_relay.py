@@ -229,8 +229,8 @@ async def test_an_unreachable_broker_is_retried_with_backoff_and_loses_nothing(
         intake.pool,
         lambda: make_producer("127.0.0.1:9"),  # discard port: connection refused
         service,
-        backoff_initial=0.05,
-        backoff_max=0.4,
+        backoff_initial_seconds=0.05,
+        backoff_max_seconds=0.4,
     )
 
     # when the relay runs for a while
