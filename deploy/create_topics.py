@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -98,6 +98,30 @@ async def ensure_topics(
             if set(wanted) <= await list_topics(bootstrap, security):
                 return list(wanted)
             await asyncio.sleep(0.2)
+
+
+async def delete_topics_where(
+    bootstrap: str, doomed: Callable[[str], bool], *, security: Security = None
+) -> int:
+    """Delete every topic on the broker whose name ``doomed`` accepts; return how many."""
+    admin = _admin(bootstrap, security, 60_000)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if doomed(t)]
+        if names:
+            await admin.delete_topics(names, timeout_ms=60_000)
+    finally:
+        await admin.close()
+    return len(names)
+
+
+async def delete_namespace_topics(
+    bootstrap: str, namespace: str, *, security: Security = None
+) -> int:
+    """Delete a namespace's topics (a test's or a run's): the broker may be shared."""
+    return await delete_topics_where(
+        bootstrap, lambda t: t.startswith(namespace), security=security
+    )
 
 
 async def _main(bootstrap: str, namespace: str, wait_seconds: float, wait_only: bool) -> str:

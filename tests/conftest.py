@@ -9,18 +9,15 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
-from tests.secured import SecuredKafka
-from tests.secured import secured_kafka as start_secured_kafka
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,21 +91,3 @@ async def fresh_database(database_url: str) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
-
-
-async def delete_namespace_topics(bootstrap: str, namespace: str) -> None:
-    """The broker is shared: a test that created a namespace's topics leaves none behind."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
-    await admin.start()
-    try:
-        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
-        if mine:
-            await admin.delete_topics(mine, timeout_ms=60_000)
-    finally:
-        await admin.close()
-
-
-@pytest.fixture(scope="session")
-def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
-    """The session's own secured broker (tests/secured.py), stopped at the end."""
-    yield from start_secured_kafka(tmp_path_factory.mktemp("secured"))

@@ -28,9 +28,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
-from aiokafka.admin import AIOKafkaAdminClient
 
-from deploy.create_topics import ensure_topics
+from deploy.create_topics import delete_topics_where, ensure_topics
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tools import arguments
 from tools.feed.check import check_summary, format_check
@@ -132,15 +131,7 @@ async def fresh_run_database(database_url: str, stamp: int) -> str:
 
 async def drop_previous_run_topics(bootstrap: str, stamp: int) -> int:
     """Delete the topics of runs older than STALE_AFTER."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        old = [t for t in await admin.list_topics() if _stale(t, RUN_TOPIC_PREFIX, stamp)]
-        if old:
-            await admin.delete_topics(old)
-    finally:
-        await admin.close()
-    return len(old)
+    return await delete_topics_where(bootstrap, lambda t: _stale(t, RUN_TOPIC_PREFIX, stamp))
 
 
 def _progress(started: float) -> Callable[[Backlog], None]:

@@ -15,9 +15,8 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from deploy.create_topics import ensure_topics
+from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES, TopicSpec, topic_name
-from tests.conftest import delete_namespace_topics
 from tools.services import ServiceProcesses
 
 PARTICIPANT_KEY = "e2e-test-key"

@@ -22,9 +22,8 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from deploy.create_topics import ensure_topics
+from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
-from tests.conftest import delete_namespace_topics
 from tests.e2e.conftest import free_port
 from tools.feed import Expectation, Feed, PaymentFigures, arrange, expected, generate
 from tools.feed.check import check_pipeline

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from deploy.create_topics import delete_namespace_topics
 from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
 from tools.feed.generate import generate_feed
 from tools.fuzz.__main__ import Stack, run_once
 from tools.fuzz.hostile import hostile_messages, interleave, max_message_bytes
-from tools.fuzz.pipeline import drop_database, drop_topics, feed_message, providers
+from tools.fuzz.pipeline import drop_database, feed_message, providers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -47,7 +48,7 @@ def test_hostile_input_is_all_accounted_for_and_changes_no_payment(
     try:
         result = run_once(stack, "hostile", items, messages, f"fuzz-{tag}.", f"fuzz_{tag}")
     finally:
-        asyncio.run(drop_topics(kafka_bootstrap, f"fuzz-{tag}."))
+        asyncio.run(delete_namespace_topics(kafka_bootstrap, f"fuzz-{tag}."))
         asyncio.run(drop_database(database_url, f"fuzz_{tag}"))
     accounting = result.accounting
     assert accounting is not None

@@ -25,7 +25,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from deploy.create_topics import ensure_topics
+from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.rejections import EventRejected
 from schemas.topics import (
     PAYMENTS,
@@ -36,7 +36,6 @@ from schemas.topics import (
     provider_topic,
 )
 from services.intake.domain import normalise_nino, participant_id_for
-from tests.conftest import delete_namespace_topics
 from tests.e2e.conftest import free_port
 from tests.scenarios.journeys import REFERENCE_DIR, Journey, all_journeys
 from tests.scenarios.test_journeys_domain import KNOWN_DIFFERENCES

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deploy.create_topics import ensure_topics
+from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
 from tools import arguments
 from tools.chaos.infra import PrivateInfra
@@ -37,7 +37,6 @@ from tools.fuzz.pipeline import (
     PaymentCheck,
     Watched,
     check_payments,
-    drop_topics,
     feed_message,
     fresh_database,
     publish,
@@ -223,7 +222,7 @@ def chaos(
         if infra is not None:
             infra.start()
             bootstrap, admin_database_url = infra.bootstrap, infra.database_url
-            asyncio.run(drop_topics(bootstrap, "chaos-"))  # earlier runs on this broker
+            asyncio.run(delete_namespace_topics(bootstrap, "chaos-"))  # earlier runs on this broker
         assert bootstrap is not None
         assert admin_database_url is not None
         stamp = int(time.time())

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy.create_topics import ensure_topics
+from deploy.create_topics import delete_namespace_topics, ensure_topics
 from tools import arguments
 from tools.chaos.infra import PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
@@ -50,7 +50,6 @@ from tools.fuzz.pipeline import (
     Position,
     Watched,
     check_payments,
-    drop_topics,
     feed_message,
     fresh_database,
     providers,
@@ -217,7 +216,7 @@ def fuzz(
         f"valid feed: {participants:,} participants, {len(items):,} messages; hostile:"
         f" {len(hostile):,} (+{len(base)} of the hostile world); size limit {limit:,} bytes",
     )
-    dropped = asyncio.run(drop_topics(stack.bootstrap, "fuzz-"))
+    dropped = asyncio.run(delete_namespace_topics(stack.bootstrap, "fuzz-"))
     say("fuzz", f"dropped {dropped} topics of earlier fuzz runs")
     stamp = int(time.time())
     clean_result = None

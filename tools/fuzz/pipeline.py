@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from schemas.common import MilestoneKind
@@ -233,19 +232,6 @@ async def drop_database(admin_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
-
-
-async def drop_topics(bootstrap: str, prefix: str) -> int:
-    """Delete every topic whose name starts with ``prefix`` (a run's namespace)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
-    await admin.start()
-    try:
-        old = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if old:
-            await admin.delete_topics(old)
-    finally:
-        await admin.close()
-    return len(old)
 
 
 # ------------------------------------------------------------------------------ services
