@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +18,8 @@ import asyncpg
 import pytest
 
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+from tests.secured import SecuredKafka
+from tests.secured import secured_kafka as start_secured_kafka
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,3 +93,9 @@ async def fresh_database(database_url: str) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
+    """The session's own secured broker (tests/secured.py), stopped at the end."""
+    yield from start_secured_kafka(tmp_path_factory.mktemp("secured"))
