@@ -106,6 +106,33 @@ BoundedDate = Annotated[
         json_schema_extra={"formatMinimum": str(MIN_DATE), "formatMaximum": str(MAX_DATE)},
     ),
 ]
+INSTANT_PATTERN: Final = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+)
+"""ISO-8601 date and time with an offset (``Z`` or ``+01:00``): the only spelling of an
+instant a provider may send. pydantic alone would also take a number or a numeric string
+as a Unix time (``"-0"`` for 1970-01-01), which the documentation never offered."""
+_INSTANT_RE: Final = re.compile(INSTANT_PATTERN)
+_INSTANT_TEXT_MAX: Final = 35
+
+
+def iso_instant(value: object) -> object:
+    """The instant of an ISO-8601 text with offset (a ``datetime`` built in Python passes
+    as it is); anything else is refused before pydantic could read it as a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value) <= _INSTANT_TEXT_MAX and _INSTANT_RE.match(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass  # matched the shape but not the calendar (2024-02-30, 25:00)
+    raise PydanticCustomError(
+        "instant_format",
+        "must be an ISO-8601 date and time with an offset, like 2024-03-01T09:00:00Z",
+    )
+
+
 BoundedInstant = Annotated[
     AwareDatetime,
     Field(
@@ -115,8 +142,10 @@ BoundedInstant = Annotated[
         json_schema_extra={
             "formatMinimum": MIN_INSTANT.isoformat(),
             "formatMaximum": MAX_INSTANT.isoformat(),
+            "pattern": INSTANT_PATTERN,
         },
     ),
+    BeforeValidator(iso_instant),
 ]
 
 

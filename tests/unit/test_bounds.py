@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -344,6 +345,42 @@ def test_date_bounds_are_inclusive(event_type: str, field: str, good: str) -> No
 )
 def test_produced_at_is_a_bounded_aware_instant(bad: str) -> None:
     assert "produced_at" in rejected("evidence_retraction", produced_at=bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "-0",
+        "0",
+        "1709283600",
+        "1709283600.5",
+        1709283600,
+        0,
+        "2024-03-01 09:00:00Z",
+        "2024-03-01t09:00:00Z",
+        "2024-03-01T09:00:00+01",
+        "2024-03-01",
+        " 2024-03-01T09:00:00Z",
+    ],
+)
+def test_produced_at_is_only_iso_8601_with_an_offset_never_a_unix_time(bad: object) -> None:
+    assert "produced_at: must be an ISO-8601 date and time with an offset" in rejected(
+        "evidence_retraction", produced_at=bad
+    )
+
+
+@pytest.mark.parametrize(
+    ("good", "utc"),
+    [
+        ("2024-03-01T09:00:00Z", "2024-03-01T09:00:00+00:00"),
+        ("2024-03-01T09:00Z", "2024-03-01T09:00:00+00:00"),
+        ("2024-03-01T10:00:00.123456+01:00", "2024-03-01T09:00:00.123456+00:00"),
+        ("2024-03-01T10:00:00+0100", "2024-03-01T09:00:00+00:00"),
+    ],
+)
+def test_produced_at_accepts_the_documented_spellings(good: str, utc: str) -> None:
+    produced = accepted("evidence_retraction", produced_at=good).produced_at
+    assert produced.astimezone(UTC).isoformat() == utc
 
 
 def test_event_ids_are_uuids() -> None:
