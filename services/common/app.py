@@ -24,6 +24,7 @@ from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
+from services.common.readiness import not_ready_because
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
 
@@ -34,6 +35,7 @@ T = TypeVar("T")
 
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 5.0
+READINESS_SECONDS = 1.0
 
 
 async def until_database_answers(
@@ -120,6 +122,7 @@ class ServiceApp:
         self.handler = make_handler(settings)
         self.service = self.handler.service
         self.ready = asyncio.Event()
+        self.not_ready: str | None = "starting"
         self.processor: BatchProcessor | None = None
         inputs = [spec.name for spec in self.handler.inputs]
         observe.service_started(self.service, inputs, settings.reference_dir)
@@ -179,6 +182,10 @@ class ServiceApp:
             if expired:
                 log.info("rejected %d held events past the hold time", expired)
 
+        @app.timer(READINESS_SECONDS)  # type: ignore[untyped-decorator]
+        async def check_readiness() -> None:
+            self._check_readiness(app.consumer)
+
         @app.timer(observe.REFRESH_SECONDS)  # type: ignore[untyped-decorator]
         async def refresh_gauges() -> None:
             pool = self.processor.pool if self.processor is not None else None
@@ -202,13 +209,32 @@ class ServiceApp:
             namespace=s.topic_namespace,
         )
         self.ready.set()
-        SERVICE_READY.labels(self.service).set(1)
-        log.info("%s ready: consuming %d topics %s", self.service, len(self.topics), self.topics)
+        self._check_readiness(app.consumer)
         try:
             await relay.run()
         finally:
             await relay.stop()
             await pool.close()
+
+    def _check_readiness(self, consumer: Any) -> None:
+        """Set ``outcomes_service_ready`` (readiness.py); log each change once."""
+        try:
+            assigned = [tp.topic for tp in consumer.assignment()]
+            reason = not_ready_because(
+                self.ready.is_set(), self.topics, consumer.topic_partitions, assigned
+            )
+        except Exception as exc:  # noqa: BLE001  (the consumer thread is not started yet)
+            reason = f"consumer not started ({type(exc).__name__})"
+        if reason == self.not_ready:
+            return
+        self.not_ready = reason
+        SERVICE_READY.labels(self.service).set(1 if reason is None else 0)
+        if reason is None:
+            log.info(
+                "%s ready: consuming %d topics %s", self.service, len(self.topics), self.topics
+            )
+        else:
+            log.warning("%s not ready: %s", self.service, reason)
 
     def _raw(self, message: Any) -> RawRecord:
         spec, _ = resolve(message.topic, self.settings.topic_namespace)
