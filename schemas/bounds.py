@@ -32,6 +32,14 @@ from pydantic_core import PydanticCustomError
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 """Default limit on an inbound message (the broker accepts 1 MB); setting MAX_MESSAGE_BYTES."""
 
+MAX_INFLATED_BATCH_BYTES: Final = 4 * 1024 * 1024
+"""Default limit on what one compressed record batch may inflate to (setting
+MAX_INFLATED_BATCH_BYTES); the records past it are rejected unread."""
+
+MAX_INFLATED_FETCH_BYTES: Final = 8 * 1024 * 1024
+"""Default limit on what one partition fetch may inflate (MAX_INFLATED_FETCH_BYTES); the
+batches past it are fetched again."""
+
 MAX_SEPARATORS: Final = 4096
 """At most this many ``:`` bytes in a message: a valid provider event has at most 16 fields
 and ~2,000 characters of bounded text, so more means many (unknown or repeated) fields,

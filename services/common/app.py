@@ -18,8 +18,9 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import PROVIDERS, all_topics, resolve
-from services.common import db, logs, observe
+from services.common import db, inflate, logs, observe
 from services.common.backoff import Backoff
+from services.common.codec import bounded_record, input_limits
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
@@ -36,6 +37,9 @@ T = TypeVar("T")
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 5.0
 READINESS_SECONDS = 1.0
+MAX_PARTITION_FETCH_BYTES = 1024 * 1024
+"""Compressed bytes fetched per partition (faust's default is 4 MiB); a batch larger than
+this (up to the topic's max.message.bytes) is still returned whole by the broker."""
 
 
 async def until_database_answers(
@@ -154,6 +158,9 @@ class ServiceApp:
             consumer_group_instance_id=self.group_instance_id,
             broker_session_timeout=consumer.kafka_session_timeout_seconds,
             broker_heartbeat_interval=consumer.kafka_heartbeat_interval_seconds,
+            # Compressed bytes per partition and fetch (aiokafka's limits); what they
+            # may inflate to is bounded by inflate.py.
+            consumer_max_fetch_size=MAX_PARTITION_FETCH_BYTES,
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.
@@ -220,8 +227,14 @@ class ServiceApp:
         """Set ``outcomes_service_ready`` (readiness.py); log each change once."""
         try:
             assigned = [tp.topic for tp in consumer.assignment()]
+            # The client's cluster metadata (faust and aiokafka expose no public view of
+            # it; the group coordinator's snapshot only covers what the leader assigns).
+            cluster = consumer._thread._ensure_consumer()._client.cluster
             reason = not_ready_because(
-                self.ready.is_set(), self.topics, consumer.topic_partitions, assigned
+                self.ready.is_set(),
+                self.topics,
+                lambda topic: len(cluster.partitions_for_topic(topic) or ()),
+                assigned,
             )
         except Exception as exc:  # noqa: BLE001  (the consumer thread is not started yet)
             reason = f"consumer not started ({type(exc).__name__})"
@@ -237,15 +250,19 @@ class ServiceApp:
             log.warning("%s not ready: %s", self.service, reason)
 
     def _raw(self, message: Any) -> RawRecord:
+        """The record as the processor sees it: over-large values already cut (inflate.py)
+        or cut here (codec.bounded_record)."""
         spec, _ = resolve(message.topic, self.settings.topic_namespace)
-        return RawRecord(
+        record = RawRecord(
             spec=spec,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
             key=message.key,
             value=message.value if message.value is not None else b"",
+            cut=inflate.cut_of(message.headers),
         )
+        return bounded_record(record)
 
 
 def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
@@ -264,6 +281,7 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
             if settings.uses_development_key
             else "",
         )
+    inflate.install(input_limits().inflate_limits())  # before any consumer fetches
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

@@ -17,7 +17,7 @@ from schemas.topics import (
     PROVIDER_PLACEMENTS,
     TopicSpec,
 )
-from services.common.codec import Undecodable, decode, max_message_bytes
+from services.common.codec import Undecodable, decode, input_limits, max_message_bytes
 from services.common.messages import RawRecord, Received
 
 STAMP = {
@@ -415,11 +415,11 @@ def test_the_limit_is_inclusive_and_configurable() -> None:
 
 def test_the_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_MESSAGE_BYTES", "1000")
-    max_message_bytes.cache_clear()
+    input_limits.cache_clear()
     try:
         assert max_message_bytes() == 1000
     finally:
-        max_message_bytes.cache_clear()
+        input_limits.cache_clear()
 
 
 def just_under_the_limit(prefix: bytes, filler: bytes, suffix: bytes) -> bytes:
