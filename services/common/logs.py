@@ -77,7 +77,8 @@ class JsonFormatter(logging.Formatter):
 
 
 class RepeatLimiter(logging.Filter):
-    """At most ``burst`` identical lines (same logger, level, message and exception) per
+    """At most ``burst`` identical lines (same logger, level, message, record position and
+    exception) per
     ``window`` seconds; the next one after a window says how many were dropped. A failure
     that repeats in a loop cannot flood the log (1.35 GB in 5 minutes, issue 11)."""
 
@@ -95,7 +96,8 @@ class RepeatLimiter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        key = (record.name, record.levelno, record.getMessage(), type(exc), str(exc))
+        context = tuple(record.__dict__.get(name) for name in CONTEXT_FIELDS)
+        key = (record.name, record.levelno, record.getMessage(), context, type(exc), str(exc))
         now = self.clock()
         seen = self._seen.get(key)
         if seen is None or now - seen[0] >= self.window:

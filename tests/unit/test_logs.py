@@ -110,3 +110,13 @@ def test_the_limiter_forgets_the_oldest_line_beyond_its_capacity() -> None:
     many = [_record("line %d", n) for n in range(logs.RepeatLimiter.MAX_KEYS + 10)]
     assert len(_lines(limiter, many)) == len(many)
     assert len(limiter._seen) == logs.RepeatLimiter.MAX_KEYS
+
+
+def test_lines_about_different_records_are_not_identical() -> None:
+    limiter = logs.RepeatLimiter(burst=3, window=60.0, clock=_Clock())
+    records = []
+    for offset in range(50):
+        record = _record("rejected: %s", "invalid_schema")
+        record.offset = offset
+        records.append(record)
+    assert len(_lines(limiter, records)) == 50

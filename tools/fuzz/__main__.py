@@ -37,6 +37,7 @@ from tools.fuzz.account import (
     rejections_by_position,
     service_states,
 )
+from tools.fuzz.bombs import Bomb, BombAccount, account_bombs, send_bombs
 from tools.fuzz.hostile import (
     Message,
     hostile_messages,
@@ -57,6 +58,8 @@ from tools.fuzz.pipeline import (
     read_topics,
     say,
 )
+from tools.fuzz.resources import Usage
+from tools.fuzz.resources import usage as resource_usage
 from tools.fuzz.topics import rejection_topics
 from tools.quiet import Backlog, wait_until_quiet
 from tools.run import LOCAL_DATABASE, LOCAL_KAFKA, local_server
@@ -73,6 +76,8 @@ class RunResult:
     restarts: int = 0
     exits: list[str] = field(default_factory=list)
     accounting: Accounting | None = None
+    bombs: BombAccount | None = None
+    usage: list[Usage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class Stack:
     ports: dict[str, int]
     quiet_timeout: float = 900.0
     stall_seconds: float = 120.0
+    address_space_bytes: int | None = None
+    """RLIMIT_AS of each service (None: unlimited)."""
 
 
 @dataclass
@@ -103,8 +110,11 @@ def run_once(
     messages: Sequence[Message],
     namespace: str,
     database: str,
+    bombs: Sequence[Bomb] = (),
 ) -> RunResult:
-    """Services up on a fresh namespace and database, publish, wait for quiet, check."""
+    """Services up on a fresh namespace and database, publish, wait for quiet, check.
+
+    ``bombs`` are sent halfway through the messages (tools/fuzz/bombs.py)."""
     url = asyncio.run(fresh_database(stack.admin_database_url, database))
     asyncio.run(ensure_topics(stack.bootstrap, namespace))
     processes = ServiceProcesses(
@@ -118,8 +128,11 @@ def run_once(
         },
         state_dir=stack.state_dir / label,
         ports=stack.ports,
+        address_space_bytes=stack.address_space_bytes,
     )
     watched = Watched(processes)
+    landed: list[list[Position] | None] = []
+    usage: list[Usage] = []
     processes.start()
     seconds: float | None = None
     try:
@@ -129,7 +142,12 @@ def run_once(
         assert all(is_late(m) for m in late), "late messages come last"
         say("fuzz", f"{label}: services ready; publishing {len(main):,} messages")
         began = time.monotonic()
-        positions = asyncio.run(publish(stack.bootstrap, main, namespace))
+        half = len(main) // 2 if bombs else len(main)
+        positions = asyncio.run(publish(stack.bootstrap, main[:half], namespace))
+        if bombs:
+            landed = asyncio.run(send_bombs(stack.bootstrap, bombs, namespace))
+            say("fuzz", f"{label}: {len(bombs)} bombs sent ({len(main) - half:,} messages to go)")
+            positions += asyncio.run(publish(stack.bootstrap, main[half:], namespace))
         say("fuzz", f"{label}: published in {time.monotonic() - began:.1f}s; waiting for quiet")
 
         last = _Progress(since=time.monotonic())
@@ -176,11 +194,17 @@ def run_once(
             positions += [None] * (len(messages) - len(positions))
         watched.check()
     finally:
+        usage = resource_usage(processes)
         processes.stop()
     payments = asyncio.run(check_payments(stack.bootstrap, namespace, items, url))
     result = RunResult(seconds, payments, sum(watched.restarts.values()), watched.exits)
+    result.usage = usage
     if any(m.hostile is not None for m in messages):
         result.accounting = asyncio.run(_account(stack, namespace, url, messages, positions))
+    if bombs:
+        names = rejection_topics(namespace, [p.provider_id for p in providers()])
+        rejections = rejections_by_position(asyncio.run(read_topics(stack.bootstrap, names)))
+        result.bombs = account_bombs(bombs, landed, rejections)
     return result
 
 

@@ -19,8 +19,9 @@ import json
 import struct
 import uuid
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from aiokafka import TopicPartition
 from aiokafka.client import AIOKafkaClient
@@ -30,6 +31,7 @@ from aiokafka.record.util import calc_crc32c, encode_varint
 
 from deploy.local import client_security
 from schemas.topics import PROVIDER_KINDS, TopicSpec, provider_topic
+from tools.fuzz.account import Rejected
 from tools.fuzz.pipeline import Position
 
 GZIP = 1
@@ -176,3 +178,54 @@ async def send_bombs(
     finally:
         await client.close()
     return landed
+
+
+@dataclass
+class BombAccount:
+    """Every record of every bomb: rejected ``invalid_schema`` at its offset, or not."""
+
+    batches: int = 0
+    refused_by_broker: int = 0
+    records: int = 0
+    inflated: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    unaccounted: list[str] = field(default_factory=list)
+
+    @property
+    def all_rejected(self) -> bool:
+        return not self.unaccounted and set(self.reasons) <= {"invalid_schema"}
+
+    def lines(self) -> list[str]:
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.reasons.items())) or "none"
+        out = [
+            f"bombs: {self.batches} gzip batches ({self.inflated / MB:,.0f} MB inflated,"
+            f" {self.records:,} records); refused by the broker {self.refused_by_broker};"
+            f" rejections: {reasons}; unaccounted {len(self.unaccounted)}"
+        ]
+        out += [f"  unaccounted: {u}" for u in self.unaccounted[:10]]
+        return out
+
+
+def account_bombs(
+    bombs: Sequence[Bomb],
+    landed: Sequence[list[Position] | None],
+    rejections: Mapping[tuple[str, int, int], Rejected],
+) -> BombAccount:
+    result = BombAccount()
+    for bomb, positions in zip(bombs, landed, strict=True):
+        result.batches += 1
+        if positions is None:
+            result.refused_by_broker += 1
+            continue
+        result.inflated += bomb.inflated
+        for position in positions:
+            result.records += 1
+            rejected = rejections.get((position.topic, position.partition, position.offset))
+            if rejected is None:
+                result.unaccounted.append(
+                    f"{bomb.kind} bomb record at {position.topic}[{position.partition}]"
+                    f"@{position.offset}: no rejection"
+                )
+                continue
+            result.reasons[rejected.reason] += 1
+    return result
