@@ -10,6 +10,12 @@ held or a duplicate no-op of the same content), service restarts, the valid feed
 payments against the feed's expectation, and the time to quiet against the clean run.
 Exit 1 on anything unaccounted for, any restart or any payment difference.
 
+Halfway through the hostile run, compression bombs go to every provider topic kind
+(tools/fuzz/bombs.py: gzip batches under the topic's size limit that inflate to
+``--bomb-mb`` MB), with every service under ``--address-space-mb`` of address space
+(RLIMIT_AS): every bomb record must be rejected ``invalid_schema``; the report shows each
+service's memory peaks, longest event-loop stall and log lines.
+
 It runs on a private Kafka (127.0.0.1:20796) and PostgreSQL (127.0.0.1:20736) with state
 in .state/fuzz-servers/ (stopped at the end), so that other work on the local servers
 neither slows it nor is slowed by it; ``--shared`` uses the local (or configured) ones.
@@ -37,7 +43,7 @@ from tools.fuzz.account import (
     rejections_by_position,
     service_states,
 )
-from tools.fuzz.bombs import Bomb, BombAccount, account_bombs, send_bombs
+from tools.fuzz.bombs import MB, Bomb, BombAccount, account_bombs, make_bombs, send_bombs
 from tools.fuzz.hostile import (
     Message,
     hostile_messages,
@@ -67,6 +73,7 @@ from tools.services import ServiceProcesses
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ_PORTS = {"intake": 20711, "placement": 20712, "sustainment": 20713, "payments": 20714}
+MAX_STALL_SECONDS = 5.0
 
 
 @dataclass
@@ -228,6 +235,7 @@ def fuzz(
     size_messages: int,
     clean: bool,
     skip: frozenset[str] = frozenset(),
+    bomb_bytes: int = 0,
 ) -> int:
     limit = max_message_bytes()
     items = generate_feed(participants, seed)
@@ -253,7 +261,12 @@ def fuzz(
             f"fuzz-clean-{stamp}.",
             "fuzz_clean",
         )
-    hostile_result = run_once(stack, "hostile", items, messages, f"fuzz-{stamp}.", "fuzz_hostile")
+    bombs = (
+        make_bombs([p.provider_id for p in providers()], bomb_bytes, limit) if bomb_bytes else []
+    )
+    hostile_result = run_once(
+        stack, "hostile", items, messages, f"fuzz-{stamp}.", "fuzz_hostile", bombs=bombs
+    )
     return report(clean_result, hostile_result)
 
 
@@ -284,6 +297,14 @@ def report(clean: RunResult | None, hostile: RunResult) -> int:
             f"time to quiet: hostile {hostile.seconds_to_quiet:.1f}s, clean"
             f" {clean.seconds_to_quiet:.1f}s, ratio {ratio:.2f}x (aim <= 1.5x)"
         )
+    if hostile.bombs is not None:
+        print("\n".join(hostile.bombs.lines()))
+        if not hostile.bombs.all_rejected:
+            problems.append("bomb records not all rejected invalid_schema")
+    for used in hostile.usage:
+        print(used.line())
+        if used.stall_at_most is not None and used.stall_at_most > MAX_STALL_SECONDS:
+            problems.append(f"{used.service} stalled for more than {MAX_STALL_SECONDS:g}s")
     if accounting.total_unaccounted:
         problems.append(f"{accounting.total_unaccounted} hostile messages unaccounted for")
     if hostile.restarts:
@@ -309,6 +330,18 @@ def main(argv: list[str] | None = None) -> int:
         "--size-messages", type=int, default=5, help="messages just under and over the limit"
     )
     parser.add_argument("--no-clean", action="store_true", help="skip the clean run")
+    parser.add_argument(
+        "--bomb-mb",
+        type=int,
+        default=480,
+        help="what each compression bomb inflates to, in MB (0: no bombs)",
+    )
+    parser.add_argument(
+        "--address-space-mb",
+        type=int,
+        default=1024,
+        help="RLIMIT_AS of each service in the runs, in MB (0: unlimited)",
+    )
     parser.add_argument(
         "--shared",
         action="store_true",
@@ -353,6 +386,7 @@ def _fuzz_on(bootstrap: str, database: str, args: argparse.Namespace, skip: froz
         FUZZ_PORTS,
         args.quiet_timeout,
         args.stall_seconds,
+        args.address_space_mb * MB or None,
     )
     return fuzz(
         stack,
@@ -362,6 +396,7 @@ def _fuzz_on(bootstrap: str, database: str, args: argparse.Namespace, skip: froz
         args.size_messages,
         not args.no_clean,
         skip,
+        args.bomb_mb * MB,
     )
 
 

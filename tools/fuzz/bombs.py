@@ -5,8 +5,8 @@ produce request: the value is ``{"event_id": "...", "pad": "AAAA..."}`` of ``len
 bytes, compressed as a stream, so building a 700 MB bomb never holds 700 MB. Kinds:
 
 * ``record``: one record of ``length`` bytes (the broker sees ~``length / 1000`` bytes);
-* ``many``: records each just under the services' size limit, ``length`` bytes in all
-  (each is fine alone; together the batch inflates past the batch limit);
+* ``many``: up to 400 records each just under the services' size limit (each is fine
+  alone; together the batch inflates past the batch limit);
 * ``tail``: a small valid-looking record, the bomb, then small records behind it in the
   same batch (they are never read: rejected too).
 
@@ -36,6 +36,9 @@ from tools.fuzz.pipeline import Position
 
 GZIP = 1
 MB = 1024 * 1024
+MANY_RECORDS = 400
+"""Records of a ``many`` bomb: ~100 MB inflated, ~100 KB compressed (each record costs
+its own few hundred compressed bytes, so more would not fit a provider topic's limit)."""
 _CHUNK = MB
 _HEADER = struct.Struct(">qiibIhiqqqhii")
 
@@ -143,7 +146,8 @@ def make_bombs(
                 values = [(size, seed)]
             elif kind == "many":
                 each = record_limit - 1024
-                values = [(each, f"{seed}-{i}") for i in range(max(2, size // each))]
+                count = min(max(2, size // each), MANY_RECORDS)
+                values = [(each, f"{seed}-{i}") for i in range(count)]
             else:
                 values = [(200, f"{seed}-a"), (size, seed), (200, f"{seed}-b"), (200, f"{seed}-c")]
             batch, inflated = gzip_batch(values)
