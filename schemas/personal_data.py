@@ -71,7 +71,7 @@ _DATE: Final = re.compile(
             rf"(?P<xy_y>{_YEAR})(?!\d)",
             r"(?<!\d)(?P<yy_a>\d\d)(?P<yy_s>[/.])(?P<yy_b>\d\d)(?P=yy_s)(?P<yy_y>\d\d)(?!\d)",
             r"(?<!\d)(?P<compact>\d{8})(?!\d)",
-            rf"(?<![\da-z])(?P<dm_d>\d{{1,2}}){_DAY_SUFFIX}[-/. ]*(?:of\s+)?(?P<dm_m>{_MONTH})"
+            rf"(?<![\da-z])(?P<dm_d>\d{{1,2}}){_DAY_SUFFIX}[-/.\s]*(?:of[-/.\s]+)?(?P<dm_m>{_MONTH})"
             rf"[-/.,\s]*(?P<dm_y>{_YEAR}|\d\d)(?!\d)",
             rf"(?<![a-z])(?P<md_m>{_MONTH})[-/.\s]*(?P<md_d>\d{{1,2}}){_DAY_SUFFIX}(?![\d])"
             rf"[-/.,\s]*(?P<md_y>{_YEAR})(?!\d)",
