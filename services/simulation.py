@@ -219,7 +219,7 @@ class _Pipeline:
         sustainment.repository = lambda _conn: MemorySustainmentRepository(
             self.result.sustainment, lambda: self._held_of("sustainment")
         )
-        payments = PaymentsHandler(contracts)
+        payments = PaymentsHandler()
         payments.repository = lambda _conn: MemoryPaymentsRepository(self.result.payments_store)
         handlers: dict[Owner, Any] = {
             "intake": intake,

@@ -12,7 +12,7 @@ from services.common import metrics
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
-from services.common.reference import ContractBook, load_contracts
+from services.common.pricing import Price
 from services.common.settings import ServiceSettings
 from services.payments.adapters.postgres import PaymentsRepository
 from services.payments.domain import (
@@ -27,10 +27,9 @@ class PaymentsHandler:
     service: Owner = "payments"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["payments"]
 
-    def __init__(self, contracts: ContractBook) -> None:
+    def __init__(self) -> None:
         self.repository: Callable[[Connection], PaymentsRepository] = PaymentsRepository
         """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
-        self.contracts = contracts
 
     async def handle(
         self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
@@ -58,23 +57,22 @@ class PaymentsHandler:
         event: MilestoneReached,
         outcome: BatchOutcome,
     ) -> None:
-        contract = self.contracts.get(event.contract_id)
-        if contract is None:
+        if event.price is None:
             outcome.reject(
                 item,
-                RejectionReason.PROVIDER_NOT_ON_CONTRACT,
-                f"contract_id {event.contract_id!r} is not configured in the payments service",
+                RejectionReason.PROCESSING_FAILED,
+                "milestone_reached carries no price (announced before prices were carried);"
+                " replay it through sustainment",
             )
             return
         account = (event.contract_id, event.participant_id)
         decision = decide_reached(
             repo.ledgers[account],
-            contract=contract,
+            contract_id=event.contract_id,
             participant_id=event.participant_id,
-            group=event.eligibility_group,
             milestone=event.milestone,
             occurrence=event.occurrence,
-            job_pays_llw=event.job_pays_llw,
+            price=_price(event.price.base_pence, event.price.uplift_pence),
             payable=event.payable,
             not_payable_reason=event.not_payable_reason,
         )
@@ -97,9 +95,9 @@ class PaymentsHandler:
                 event_id=derived_event_id(decision.payment_id, "provider_payment"),
                 produced_at=outcome.now,
                 payment_id=decision.payment_id,
-                contract_id=contract.contract_id,
-                contract_version=contract.version,
-                provider_id=contract.provider_id,
+                contract_id=event.contract_id,
+                contract_version=event.price.contract_version,
+                provider_id=event.provider_id,
                 participant_id=event.participant_id,
                 milestone=event.milestone,
                 occurrence=event.occurrence,
@@ -117,7 +115,7 @@ class PaymentsHandler:
             outcome.emit(PAYMENTS, event.participant_id, payment)
             if event.source_produced_at is not None:
                 latency = (outcome.now - event.source_produced_at).total_seconds()
-                metrics.PAYMENT_LATENCY.labels(contract.contract_id).observe(max(latency, 0.0))
+                metrics.PAYMENT_LATENCY.labels(event.contract_id).observe(max(latency, 0.0))
 
     def _on_revoked(
         self,
@@ -126,7 +124,6 @@ class PaymentsHandler:
         event: MilestoneRevoked,
         outcome: BatchOutcome,
     ) -> None:
-        contract = self.contracts.get(event.contract_id)
         account = (event.contract_id, event.participant_id)
         decision = decide_revoked(
             repo.ledgers[account],
@@ -143,7 +140,7 @@ class PaymentsHandler:
             produced_at=outcome.now,
             payment_id=decision.payment_id,
             contract_id=event.contract_id,
-            contract_version=contract.version if contract else "unknown",
+            contract_version=original.contract_version,
             provider_id=event.provider_id,
             participant_id=event.participant_id,
             milestone=event.milestone,
@@ -159,5 +156,10 @@ class PaymentsHandler:
         outcome.emit(PAYMENTS, event.participant_id, reversal)
 
 
+def _price(base_pence: int, uplift_pence: int) -> Price | None:
+    """The announced price; None when the contract pays nothing for the milestone."""
+    return Price(base_pence, uplift_pence) if base_pence or uplift_pence else None
+
+
 def make_handler(settings: ServiceSettings) -> PaymentsHandler:
-    return PaymentsHandler(load_contracts(settings.reference_dir / "contracts.json"))
+    return PaymentsHandler()

@@ -17,14 +17,14 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
-from schemas.sustainment import MilestoneReached, MilestoneRevoked
+from schemas.sustainment import MilestonePrice, MilestoneReached, MilestoneRevoked
 from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
-from services.common.reference import ContractBook, Rates, load_contracts, load_rates
+from services.common.reference import Contract, ContractBook, Rates, load_contracts, load_rates
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
 from services.sustainment.adapters.postgres import (
@@ -347,12 +347,17 @@ class SustainmentHandler:
         for change in reconcile(history.recorded, current):
             before = history.recorded.get(change.milestone)
             updates.append((p.participant_id, recorded_after(change, before)))
-            outcome.emit(MILESTONES, p.participant_id, _announcement(p, change, source, outcome))
+            announcement = _announcement(p, contract, change, source, outcome)
+            outcome.emit(MILESTONES, p.participant_id, announcement)
         return updates
 
 
 def _announcement(
-    p: ParticipantRecord, change: MilestoneChange, source: datetime | None, outcome: BatchOutcome
+    p: ParticipantRecord,
+    contract: Contract,
+    change: MilestoneChange,
+    source: datetime | None,
+    outcome: BatchOutcome,
 ) -> MilestoneReached | MilestoneRevoked:
     event_id = derived_event_id(p.participant_id, change.milestone, change.occurrence, change.kind)
     if change.kind == "revoked":
@@ -383,6 +388,11 @@ def _announcement(
         payable=facts.payable,
         not_payable_reason=facts.not_payable_reason,
         source_produced_at=source,
+        price=MilestonePrice(
+            contract_version=contract.version,
+            base_pence=facts.price.base_pence if facts.price else 0,
+            uplift_pence=facts.price.uplift_pence if facts.price else 0,
+        ),
     )
 
 

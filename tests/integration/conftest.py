@@ -48,10 +48,11 @@ from schemas.provider import (
     ReferralMade,
 )
 from schemas.rejections import EventRejected
-from schemas.sustainment import MilestoneReached, MilestoneRevoked
+from schemas.sustainment import MilestonePrice, MilestoneReached, MilestoneRevoked
 from schemas.topics import ALL_TOPICS, TopicSpec, all_topics, resolve, topic_name
 from services.common import db
 from services.common.messages import RawRecord
+from services.common.pricing import price_for
 from services.common.processor import BatchProcessor, BatchReport, Handler
 from services.common.reference import load_contracts, load_rates
 from services.intake.handlers import IntakeHandler
@@ -71,6 +72,7 @@ PARTICIPANT = "participant-1"
 REFERRAL = "ref-1"
 PLACEMENT = "plc-1"
 PROGRAMME_START = date(2024, 4, 1)
+CONTRACTS = load_contracts()
 """A Monday; the NLW in force is 1144 pence, so the earnings threshold is 475,904."""
 
 E = TypeVar("E", bound=BaseModel)
@@ -269,7 +271,7 @@ async def sustainment(start_service: ServiceStarter) -> ServiceHarness:
 
 @pytest.fixture
 async def payments(start_service: ServiceStarter) -> ServiceHarness:
-    return await start_service(PaymentsHandler(load_contracts()))
+    return await start_service(PaymentsHandler())
 
 
 # -- event builders ----------------------------------------------------------------
@@ -485,6 +487,10 @@ def milestone_reached(
     not_payable_reason: RejectionReason | None = None,
     event_id: uuid.UUID | None = None,
 ) -> MilestoneReached:
+    """A milestone as sustainment announces it: priced under the contract book."""
+    contract = CONTRACTS.get(contract_id)
+    assert contract is not None, contract_id
+    price = price_for(contract, eligibility_group, milestone, job_pays_llw)
     return MilestoneReached(
         event_id=event_id or new_id(),
         produced_at=PRODUCED_AT,
@@ -500,6 +506,11 @@ def milestone_reached(
         evidence_ids=("ev-1", "ev-2", "ev-3"),
         payable=payable,
         not_payable_reason=not_payable_reason,
+        price=MilestonePrice(
+            contract_version=contract.version,
+            base_pence=price.base_pence if price else 0,
+            uplift_pence=price.uplift_pence if price else 0,
+        ),
     )
 
 

@@ -18,6 +18,7 @@ NotPaidKey = tuple[str, str, MilestoneKind, int]  # (contract, participant, mile
 
 @dataclass(frozen=True)
 class PaymentComponents:
+    contract_version: str
     base_pence: int
     uplift_pence: int
     reached_on: date
@@ -43,7 +44,7 @@ class PaymentsRepository:
         )
         for r in rows:
             self.components[r["payment_id"]] = PaymentComponents(
-                r["base_pence"], r["uplift_pence"], r["reached_on"]
+                r["contract_version"], r["base_pence"], r["uplift_pence"], r["reached_on"]
             )
             self.ledgers[(r["contract_id"], r["participant_id"])].append(
                 LedgerEntry(
@@ -86,7 +87,7 @@ class PaymentsRepository:
         )
         self._new_payments.append(payment)
         self.components[payment.payment_id] = PaymentComponents(
-            payment.base_pence, payment.uplift_pence, payment.reached_on
+            payment.contract_version, payment.base_pence, payment.uplift_pence, payment.reached_on
         )
 
     def add_not_paid(self, decision: MilestoneNotPaid) -> bool:
