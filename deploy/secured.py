@@ -61,9 +61,9 @@ from schemas.topics import (
     PAYMENTS,
     PROVIDER_KINDS,
     PROVIDER_REJECTION_WRITERS,
-    PROVIDERS,
     SERVICES,
     all_topics,
+    configured_providers,
     provider_rejections_topic,
     provider_topic,
     qualified,
@@ -138,13 +138,19 @@ def provider_group(provider_id: str, namespace: str = "") -> str:
     return f"{namespace}provider-{provider_id}"
 
 
-def principals(providers: Iterable[str] = PROVIDERS) -> list[str]:
+def principals(providers: Iterable[str] | None = None) -> list[str]:
     """Every principal of the platform (the broker's credentials are made for these)."""
-    return [ADMIN, *SERVICES, *providers, FINANCE, OPS]
+    return [ADMIN, *SERVICES, *_providers(providers), FINANCE, OPS]
 
 
-def acl_bindings(namespace: str = "", providers: Sequence[str] = PROVIDERS) -> list[Acl]:
+def _providers(providers: Iterable[str] | None) -> tuple[str, ...]:
+    """``providers``, or when None those of the reference data."""
+    return configured_providers() if providers is None else tuple(providers)
+
+
+def acl_bindings(namespace: str = "", providers: Sequence[str] | None = None) -> list[Acl]:
     """The ACLs of every principal but admin (a super user), derived from the registry."""
+    providers = _providers(providers)
     topic, group = ResourceType.TOPIC, ResourceType.GROUP
     read, write = Operation.READ, Operation.WRITE
     acls: list[Acl] = []
@@ -184,7 +190,9 @@ def secrets_file() -> Path:
     return Path(os.environ.get("KAFKA_SECRETS_FILE") or DEFAULT_SECRETS_FILE)
 
 
-def load_secrets(path: Path | None = None, providers: Iterable[str] = PROVIDERS) -> dict[str, str]:
+def load_secrets(
+    path: Path | None = None, providers: Iterable[str] | None = None
+) -> dict[str, str]:
     """principal -> password; creates the file, or adds principals it lacks (mode 600)."""
     path = path or secrets_file()
     users: dict[str, str] = {}
@@ -384,7 +392,7 @@ async def wait_for_acls(
 async def apply(
     bootstrap: str,
     namespace: str = "",
-    providers: Sequence[str] = PROVIDERS,
+    providers: Sequence[str] | None = None,
     path: Path | None = None,
 ) -> tuple[int, int, int]:
     """Credentials of every principal, the registry's topics and their ACLs, as admin."""

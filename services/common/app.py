@@ -17,7 +17,7 @@ import faust
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.topics import PROVIDERS, all_topics, resolve
+from schemas.topics import all_topics, configured_providers, resolve
 from services.common import db, logs, observe
 from services.common.backoff import Backoff
 from services.common.errors import describe, is_transient
@@ -154,7 +154,8 @@ class ServiceApp:
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.
-        self.topics = list(all_topics(s.topic_namespace, PROVIDERS, self.handler.inputs))
+        providers = configured_providers(s.reference_dir)
+        self.topics = list(all_topics(s.topic_namespace, providers, self.handler.inputs))
         topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
 
         @app.task  # type: ignore[untyped-decorator]

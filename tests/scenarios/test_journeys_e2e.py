@@ -30,8 +30,8 @@ from schemas.rejections import EventRejected
 from schemas.topics import (
     PAYMENTS,
     PROVIDER_REJECTIONS,
-    PROVIDERS,
     SERVICES,
+    configured_providers,
     provider_rejections_topic,
     provider_topic,
 )
@@ -139,7 +139,7 @@ async def _publish_and_read(bootstrap: str, database_url: str, namespace: str) -
     net: dict[tuple[str, str, str], int] = defaultdict(int)
     for p in summary.payment_events:
         net[(p.contract_id, p.participant_id, str(p.milestone))] += p.amount_pence
-    topics = [provider_rejections_topic(p, namespace) for p in PROVIDERS]
+    topics = [provider_rejections_topic(p, namespace) for p in configured_providers()]
     rejections = await read_to_end(bootstrap, topics)
     paid = {key: pence for key, pence in net.items() if pence}
     return Outcome(paid, [PROVIDER_REJECTIONS.adapter.validate_json(v) for v in rejections])
