@@ -62,6 +62,7 @@ from schemas.topics import (
 from services.common import db
 from services.common.messages import RawRecord
 from services.common.processor import BatchProcessor, Handler
+from services.common.reference import Reference, load_reference
 from services.common.settings import ServiceSettings
 from services.intake.handlers import make_handler as intake_handler
 from services.placement.handlers import make_handler as placement_handler
@@ -75,7 +76,7 @@ BATCH_SIZES = (BASELINE, 100, 1000)
 SETUP_BATCH = 1000
 MIB = 1024 * 1024
 
-HANDLERS: dict[Owner, Callable[[ServiceSettings], Handler]] = {
+HANDLERS: dict[Owner, Callable[[ServiceSettings, Reference], Handler]] = {
     "intake": intake_handler,
     "placement": placement_handler,
     "sustainment": sustainment_handler,
@@ -191,7 +192,9 @@ async def run_once(
         pool = await db.create_pool(url, service)
         try:
             processor = BatchProcessor(
-                HANDLERS[service](settings), pool, hold_seconds=settings.hold_seconds
+                HANDLERS[service](settings, load_reference(settings.reference_dir)),
+                pool,
+                hold_seconds=settings.hold_seconds,
             )
             chunks = [records[i : i + batch_size] for i in range(0, len(records), batch_size)]
             gc.collect()

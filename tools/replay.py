@@ -39,6 +39,7 @@ from services.common import db
 from services.common.errors import describe
 from services.common.messages import RawRecord
 from services.common.processor import BatchProcessor, Handler
+from services.common.reference import load_reference
 from services.common.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +119,7 @@ async def replay_quarantined(
 
 def make_handler(service: str, settings: ServiceSettings) -> Handler:
     module = importlib.import_module(f"services.{service}.handlers")
-    handler: Handler = module.make_handler(settings)
+    handler: Handler = module.make_handler(settings, load_reference(settings.reference_dir))
     return handler
 
 

@@ -17,19 +17,20 @@ import faust
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.topics import all_topics, configured_providers, resolve
+from schemas.topics import all_topics, resolve
 from services.common import db, logs, observe
 from services.common.backoff import Backoff
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
+from services.common.reference import Reference, load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger(__name__)
 
-HandlerFactory = Callable[[ServiceSettings], Handler]
+HandlerFactory = Callable[[ServiceSettings, Reference], Handler]
 T = TypeVar("T")
 
 RETRY_FIRST_SECONDS = 0.5
@@ -117,12 +118,14 @@ class ServiceApp:
 
     def __init__(self, make_handler: HandlerFactory, settings: ServiceSettings) -> None:
         self.settings = settings
-        self.handler = make_handler(settings)
+        reference = load_reference(settings.reference_dir)  # read once, at start
+        self.reference = reference
+        self.handler = make_handler(settings, reference)
         self.service = self.handler.service
         self.ready = asyncio.Event()
         self.processor: BatchProcessor | None = None
         inputs = [spec.name for spec in self.handler.inputs]
-        observe.service_started(self.service, inputs, settings.reference_dir)
+        observe.service_started(self.service, inputs, reference.contracts)
         self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
         self.app = self._build()
 
@@ -154,7 +157,7 @@ class ServiceApp:
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.
-        providers = configured_providers(s.reference_dir)
+        providers = self.reference.provider_ids
         self.topics = list(all_topics(s.topic_namespace, providers, self.handler.inputs))
         topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
 

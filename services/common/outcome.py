@@ -25,7 +25,10 @@ from schemas.rejections import (
     EventRejected,
 )
 from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
+from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.holds import Subject, WaitFor
 from services.common.messages import Outgoing, RawRecord, Received
+from services.common.rejection import Rejection
 
 log = logging.getLogger(__name__)
 
@@ -165,13 +168,31 @@ class BatchOutcome:
             )
         )
 
-    def hold(self, item: Received, waiting_for: str, subject: str | None = None) -> None:
-        """Hold ``item`` until ``waiting_for`` is released. ``subject`` (e.g.
-        ``evidence:<id>``) names what its arrival order matters for: the handler holds
+    def hold(self, item: Received, waiting_for: WaitFor, subject: Subject | None = None) -> None:
+        """Hold ``item`` until ``waiting_for`` is released. ``subject`` (``holds.subject``)
+        names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
         self.holds.append((item.event_id, waiting_for, item.record, subject))
 
-    def release(self, key: str) -> None:
+    def carry_out(
+        self,
+        decision: Rejection | Hold | Ignore | Accept,
+        item: Received,
+        held: HeldSubjects | None = None,
+        subject: Subject | None = None,
+    ) -> bool:
+        """Carry out a rule's rejection or hold of ``item``; True only when it is to be
+        applied (accepted). A hold under ``subject`` is noted in ``held``, so that later
+        inputs of the subject in this transaction wait behind it."""
+        if isinstance(decision, Rejection):
+            self.reject(item, decision.reason, decision.message)
+        elif isinstance(decision, Hold):
+            self.hold(item, decision.waiting_for, subject)
+            if held is not None and subject is not None:
+                held.add(subject, decision.waiting_for)
+        return isinstance(decision, Accept)
+
+    def release(self, key: WaitFor) -> None:
         self.released.add(key)
 
     def take_holds(self) -> list[tuple[str, str, RawRecord, str | None]]:

@@ -104,6 +104,27 @@ def load_rates(path: Path | None = None) -> Rates:
     )
 
 
+@dataclass(frozen=True)
+class Reference:
+    """All the reference data a service runs with: read once, at start, by its app."""
+
+    contracts: ContractBook
+    rates: Rates
+
+    @property
+    def provider_ids(self) -> tuple[str, ...]:
+        """The providers holding a contract, in the book's order, each once."""
+        return tuple(dict.fromkeys(c.provider_id for c in self.contracts.contracts.values()))
+
+
+def load_reference(directory: Path | None = None) -> Reference:
+    """The contract book and rate tables of ``directory`` (default ``deploy/reference``)."""
+    directory = directory or REFERENCE_DIR
+    return Reference(
+        load_contracts(directory / "contracts.json"), load_rates(directory / "rates.json")
+    )
+
+
 def load_contracts(path: Path | None = None) -> ContractBook:
     """Load the contract book (default ``deploy/reference/contracts.json``)."""
     reader = _Reader(path or REFERENCE_DIR / "contracts.json")

@@ -16,6 +16,7 @@ from schemas.common import AgeBand, EligibilityGroup, RejectionReason
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from services.common.boroughs import locate_borough, normalise_place_name
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
+from services.common.holds import Entity, wait_for
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
 
@@ -222,11 +223,11 @@ def decide_start(
     ``started_under`` is the referral their start is recorded under -- under another
     referral); the same start again is ignored; then :func:`check_start`.
     """
-    behind = behind_held(held_before, releases=f"started:{start.referral_id}")
+    behind = behind_held(held_before, releases=wait_for(Entity.STARTED, start.referral_id))
     if behind is not None:
         return behind
     if stored is None:
-        return Hold(f"referral:{start.referral_id}")
+        return Hold(wait_for(Entity.REFERRAL, start.referral_id))
     referral = stored.referral
     if referral.provider_id != start.provider_id:
         return Rejection(
@@ -270,7 +271,7 @@ def decide_end(
     if behind is not None:
         return behind
     if stored is None or stored.start_date is None:
-        return Hold(f"started:{end.referral_id}")
+        return Hold(wait_for(Entity.STARTED, end.referral_id))
     if stored.referral.provider_id != end.provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,

@@ -12,14 +12,14 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
-from services.common import masking
+from services.common import holds, masking
 from services.common.boroughs import locate_borough
 from services.common.db import Connection
-from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.decisions import HeldSubjects
+from services.common.holds import Entity, Subject, wait_for
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
-from services.common.reference import ContractBook, load_contracts
-from services.common.rejection import Rejection
+from services.common.reference import ContractBook, Reference
 from services.common.settings import ServiceSettings
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 from services.intake.domain import (
@@ -98,12 +98,12 @@ class IntakeHandler:
     ) -> None:
         existing = repo.referrals.get(event.referral_id)
         decision = decide_referral(event, existing.referral if existing else None, self.contracts)
-        if not _settled(decision, item, outcome):
+        if not outcome.carry_out(decision, item):
             return
         nino = normalise_nino(event.nino)
         assert nino is not None  # decide_referral rejected invalid NINOs
         repo.add(ReferralRecord(event, participant_id_for(nino, self.key), nino))
-        outcome.release(f"referral:{event.referral_id}")
+        outcome.release(wait_for(Entity.REFERRAL, event.referral_id))
 
     def _on_start(
         self,
@@ -119,7 +119,7 @@ class IntakeHandler:
         decision = decide_start(
             event, _state(record), started_under, self.contracts, held_before=held.before(key)
         )
-        if not _settled(decision, item, outcome, held, key) or record is None:
+        if not outcome.carry_out(decision, item, held, key) or record is None:
             return
         referral = record.referral
         record.start_date = event.start_date
@@ -145,7 +145,7 @@ class IntakeHandler:
                 start_date=event.start_date,
             ),
         )
-        outcome.release(f"started:{event.referral_id}")
+        outcome.release(wait_for(Entity.STARTED, event.referral_id))
 
     def _on_end(
         self,
@@ -158,7 +158,7 @@ class IntakeHandler:
         record = repo.referrals.get(event.referral_id)
         key = subject(event.provider_id, event.referral_id)
         decision = decide_end(event, _state(record), held_before=held.before(key))
-        if not _settled(decision, item, outcome, held, key) or record is None:
+        if not outcome.carry_out(decision, item, held, key) or record is None:
             return
         record.end_date, record.end_reason = event.end_date, event.reason
         repo.changed(event.referral_id)
@@ -184,31 +184,10 @@ def _state(record: ReferralRecord | None) -> ReferralState | None:
     return ReferralState(record.referral, record.participant_id, record.start_date, record.end_date)
 
 
-def subject(provider_id: str, referral_id: str) -> str:
-    """The subject of a referral's starts and leavers: their arrival order matters.
-    Per provider: order exists only within a provider's topic, and another provider's
-    held input must not hold a provider's back."""
-    return f"referral:{provider_id}:{referral_id}"
+def subject(provider_id: str, referral_id: str) -> Subject:
+    """The subject of a referral's starts and leavers: their arrival order matters."""
+    return holds.subject(Entity.REFERRAL, provider_id, referral_id)
 
 
-def _settled(
-    decision: Rejection | Hold | Ignore | Accept,
-    item: Received,
-    outcome: BatchOutcome,
-    held: HeldSubjects | None = None,
-    key: str | None = None,
-) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied.
-    A hold under ``key`` is noted in ``held``: later inputs of it wait behind it."""
-    if isinstance(decision, Rejection):
-        outcome.reject(item, decision.reason, decision.message)
-    elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for, key)
-        if held is not None and key is not None:
-            held.add(key, decision.waiting_for)
-    return isinstance(decision, Accept)
-
-
-def make_handler(settings: ServiceSettings) -> IntakeHandler:
-    contracts = load_contracts(settings.reference_dir / "contracts.json")
-    return IntakeHandler(contracts, settings.participant_key())
+def make_handler(settings: ServiceSettings, reference: Reference) -> IntakeHandler:
+    return IntakeHandler(reference.contracts, settings.participant_key())

@@ -13,6 +13,7 @@ from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.pricing import Price
+from services.common.reference import Reference
 from services.common.settings import ServiceSettings
 from services.payments.adapters.postgres import PaymentsRepository
 from services.payments.domain import (
@@ -161,5 +162,5 @@ def _price(base_pence: int, uplift_pence: int) -> Price | None:
     return Price(base_pence, uplift_pence) if base_pence or uplift_pence else None
 
 
-def make_handler(settings: ServiceSettings) -> PaymentsHandler:
+def make_handler(settings: ServiceSettings, reference: Reference) -> PaymentsHandler:
     return PaymentsHandler()

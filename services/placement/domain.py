@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import JobStarted
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
+from services.common.holds import Entity, wait_for
 from services.common.reference import Rates, hours_in_hundredths
 from services.common.rejection import Rejection
 
@@ -73,7 +74,7 @@ def decide_job_start(
     assessment = check_job_alone(job, rates)
     if isinstance(assessment, Rejection):
         return assessment
-    behind = behind_held(held_before, releases=f"placement:{job.placement_id}")
+    behind = behind_held(held_before, releases=wait_for(Entity.PLACEMENT, job.placement_id))
     if behind is not None:
         return behind
     if stored is not None:
@@ -89,7 +90,7 @@ def decide_job_start(
         if not stored.withdrawn:
             return IGNORE
     if participant is None:
-        return Hold(f"referral:{job.referral_id}")
+        return Hold(wait_for(Entity.REFERRAL, job.referral_id))
     rejection = _check_participant(job, participant)
     return assessment if rejection is None else rejection
 
@@ -201,7 +202,7 @@ def decide_job_end(
     if behind is not None:
         return behind
     if stored is None or stored.withdrawn:
-        return Hold(f"placement:{placement_id}")
+        return Hold(wait_for(Entity.PLACEMENT, placement_id))
     if stored.job.provider_id != provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,

@@ -15,12 +15,13 @@ from schemas.topics import (
     Owner,
     TopicSpec,
 )
-from services.common import masking
+from services.common import holds, masking
 from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold
+from services.common.holds import Entity, Subject, wait_for
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
-from services.common.reference import Rates, load_rates
+from services.common.reference import Rates, Reference
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
 from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
@@ -102,8 +103,8 @@ class PlacementHandler:
                     leaver_date=None,
                 ),
             )
-        outcome.release(f"referral:{event.referral_id}")
-        outcome.release(f"participant:{event.participant_id}")
+        outcome.release(wait_for(Entity.REFERRAL, event.referral_id))
+        outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
 
     def _on_participant_left(
         self,
@@ -114,7 +115,7 @@ class PlacementHandler:
     ) -> None:
         participant = repo.participant(event.participant_id)
         if participant is None:
-            outcome.hold(item, f"participant:{event.participant_id}")
+            outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
             return
         repo.put_participant(event.referral_id, replace(participant, leaver_date=event.end_date))
         stored = {p.job.placement_id: p for p in repo.placements_of(event.participant_id)}
@@ -217,7 +218,7 @@ class PlacementHandler:
                 source_produced_at=event.produced_at,
             ),
         )
-        outcome.release(f"placement:{event.placement_id}")
+        outcome.release(wait_for(Entity.PLACEMENT, event.placement_id))
 
     def _on_job_ended(
         self,
@@ -262,12 +263,10 @@ class PlacementHandler:
         )
 
 
-def subject(provider_id: str, placement_id: str) -> str:
-    """The subject of a placement id's job starts and ends: their arrival order matters.
-    Per provider: order exists only within a provider's topic, and another provider's
-    held input must not hold a provider's back."""
-    return f"placement:{provider_id}:{placement_id}"
+def subject(provider_id: str, placement_id: str) -> Subject:
+    """The subject of a placement id's job starts and ends: their arrival order matters."""
+    return holds.subject(Entity.PLACEMENT, provider_id, placement_id)
 
 
-def make_handler(settings: ServiceSettings) -> PlacementHandler:
-    return PlacementHandler(load_rates(settings.reference_dir / "rates.json"))
+def make_handler(settings: ServiceSettings, reference: Reference) -> PlacementHandler:
+    return PlacementHandler(reference.rates)

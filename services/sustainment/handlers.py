@@ -21,11 +21,11 @@ from schemas.sustainment import MilestonePrice, MilestoneReached, MilestoneRevok
 from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.db import Connection
-from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.decisions import HeldSubjects
+from services.common.holds import Entity, wait_for
 from services.common.messages import Received, ids_named
 from services.common.outcome import BatchOutcome, derived_event_id
-from services.common.reference import Contract, ContractBook, Rates, load_contracts, load_rates
-from services.common.rejection import Rejection
+from services.common.reference import Contract, ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
@@ -192,7 +192,7 @@ class SustainmentHandler:
                 ),
             )
         )
-        outcome.release(f"participant:{event.participant_id}")
+        outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
         return event.participant_id
 
     def _on_participant_left(
@@ -204,7 +204,7 @@ class SustainmentHandler:
     ) -> str | None:
         record = repo.participants.get(event.participant_id)
         if record is None:
-            outcome.hold(item, f"participant:{event.participant_id}")
+            outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
             return None
         record.window = replace(record.window, leaver_date=event.end_date)
         repo.put_participant(record)
@@ -218,7 +218,7 @@ class SustainmentHandler:
         outcome: BatchOutcome,
     ) -> str | None:
         if event.participant_id not in repo.participants:
-            outcome.hold(item, f"participant:{event.participant_id}")
+            outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
             return None
         if event.placement_id in repo.placements:
             return None
@@ -229,7 +229,7 @@ class SustainmentHandler:
             pays_llw=event.pays_llw,
         )
         repo.put_placement(PlacementRecord(facts, event.participant_id, event.provider_id))
-        outcome.release(f"placement:{event.placement_id}")
+        outcome.release(wait_for(Entity.PLACEMENT, event.placement_id))
         return event.participant_id
 
     def _on_placement_ended(
@@ -241,7 +241,7 @@ class SustainmentHandler:
     ) -> str | None:
         record = repo.placements.get(event.placement_id)
         if record is None:
-            outcome.hold(item, f"placement:{event.placement_id}")
+            outcome.hold(item, wait_for(Entity.PLACEMENT, event.placement_id))
             return None
         record.end_date = event.end_date
         repo.put_placement(record)
@@ -256,7 +256,7 @@ class SustainmentHandler:
     ) -> str | None:
         record = repo.placements.get(event.placement_id)
         if record is None:
-            outcome.hold(item, f"placement:{event.placement_id}")
+            outcome.hold(item, wait_for(Entity.PLACEMENT, event.placement_id))
             return None
         if record.withdrawn:
             return None
@@ -289,12 +289,12 @@ class SustainmentHandler:
             hours_worked=bad_hours,
             held_before=held.before(key),
         )
-        if not _settled(decision, item, outcome, held, key) or placement is None:
+        if not outcome.carry_out(decision, item, held, key) or placement is None:
             return None
         repo.put_evidence(
             EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
         )
-        outcome.release(f"evidence:{event.evidence_id}")
+        outcome.release(wait_for(Entity.EVIDENCE, event.evidence_id))
         return placement.participant_id
 
     def _on_retraction(
@@ -313,7 +313,7 @@ class SustainmentHandler:
             _owner(current),
             held_before=held.before(key),
         )
-        if not _settled(decision, item, outcome, held, key) or current is None:
+        if not outcome.carry_out(decision, item, held, key) or current is None:
             return None
         current.retracted = True
         repo.put_evidence(current)
@@ -404,25 +404,6 @@ def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:
     )
 
 
-def _settled(
-    decision: Rejection | Hold | Ignore | Accept,
-    item: Received,
-    outcome: BatchOutcome,
-    held: HeldSubjects,
-    key: str,
-) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied.
-
-    A hold is kept under the evidence's subject ``key`` and noted in ``held``, so that
-    later inputs of the same evidence id in this batch are held behind it."""
-    if isinstance(decision, Rejection):
-        outcome.reject(item, decision.reason, decision.message)
-    elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for, key)
-        held.add(key, decision.waiting_for)
-    return isinstance(decision, Accept)
-
-
 def _source_produced_at(event: object) -> datetime | None:
     """When the provider produced the event behind ``event``: its own ``produced_at`` for
     provider evidence, the carried ``source_produced_at`` for a confirmed placement."""
@@ -433,8 +414,5 @@ def _source_produced_at(event: object) -> datetime | None:
     return None
 
 
-def make_handler(settings: ServiceSettings) -> SustainmentHandler:
-    return SustainmentHandler(
-        load_contracts(settings.reference_dir / "contracts.json"),
-        load_rates(settings.reference_dir / "rates.json"),
-    )
+def make_handler(settings: ServiceSettings, reference: Reference) -> SustainmentHandler:
+    return SustainmentHandler(reference.contracts, reference.rates)
