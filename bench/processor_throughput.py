@@ -38,7 +38,7 @@ import time
 import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -61,12 +61,14 @@ from schemas.topics import (
 )
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.processor import BatchProcessor, Handler
-from services.common.reference import Reference, load_reference
+from services.common.processor import BatchProcessor
+from services.common.reference import load_reference
 from services.common.settings import ServiceSettings
-from services.intake.handlers import make_handler as intake_handler
-from services.placement.handlers import make_handler as placement_handler
-from services.sustainment.handlers import make_handler as sustainment_handler
+from services.intake.bootstrap import SERVICE as INTAKE
+from services.placement.bootstrap import SERVICE as PLACEMENT
+from services.runtime.ports import R
+from services.runtime.service import ServiceDefinition
+from services.sustainment.bootstrap import SERVICE as SUSTAINMENT
 from tools.feed.generate import FeedItem, generate_feed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,11 +78,22 @@ BATCH_SIZES = (BASELINE, 100, 1000)
 SETUP_BATCH = 1000
 MIB = 1024 * 1024
 
-HANDLERS: dict[Owner, Callable[[ServiceSettings, Reference], Handler]] = {
-    "intake": intake_handler,
-    "placement": placement_handler,
-    "sustainment": sustainment_handler,
-}
+
+def _processor(service: Owner, settings: ServiceSettings, pool: db.Pool) -> BatchProcessor[Any]:
+    """The processor of ``service`` as the service runs it (its definition's handler
+    and PostgreSQL repository)."""
+    if service == "intake":
+        return _on(INTAKE, settings, pool)
+    if service == "placement":
+        return _on(PLACEMENT, settings, pool)
+    return _on(SUSTAINMENT, settings, pool)
+
+
+def _on(
+    definition: ServiceDefinition[R], settings: ServiceSettings, pool: db.Pool
+) -> BatchProcessor[R]:
+    handler = definition.make_handler(settings, load_reference(settings.reference_dir))
+    return BatchProcessor(handler, pool, definition.postgres, hold_seconds=settings.hold_seconds)
 
 
 # -- records ---------------------------------------------------------------------
@@ -191,11 +204,7 @@ async def run_once(
         await db.migrate(url, service, ROOT / "services" / service)
         pool = await db.create_pool(url, service)
         try:
-            processor = BatchProcessor(
-                HANDLERS[service](settings, load_reference(settings.reference_dir)),
-                pool,
-                hold_seconds=settings.hold_seconds,
-            )
+            processor = _processor(service, settings, pool)
             chunks = [records[i : i + batch_size] for i in range(0, len(records), batch_size)]
             gc.collect()
             reset_peak_rss()

@@ -32,10 +32,10 @@ with its ``unknown_*`` reason. Participant ids are the HMAC of the NINO under
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from schemas.base import Event
 from schemas.common import MilestoneKind, RejectionReason
@@ -44,10 +44,9 @@ from schemas.placement import PlacementWithdrawn
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec, provider_topic
-from services.common.codec import Undecodable, content_digest, decode, encode
-from services.common.messages import RawRecord, Received
-from services.common.outcome import BatchOutcome, record_id
-from services.common.provenance import provider_mismatch
+from services.common.codec import encode
+from services.common.messages import RawRecord
+from services.common.outcome import BatchOutcome
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
 from services.intake.adapters.memory import IntakeStore, MemoryIntakeRepository
 from services.intake.handlers import IntakeHandler
@@ -55,6 +54,9 @@ from services.payments.adapters.memory import MemoryPaymentsRepository, Payments
 from services.payments.handlers import PaymentsHandler
 from services.placement.adapters.memory import MemoryPlacementRepository, PlacementStore
 from services.placement.handlers import PlacementHandler
+from services.runtime.batch import apply_batch, expire_held
+from services.runtime.memory import MemoryNode, MemoryUnitOfWork
+from services.runtime.ports import Handler, R
 from services.sustainment.adapters.memory import MemorySustainmentRepository, SustainmentStore
 from services.sustainment.handlers import SustainmentHandler
 
@@ -188,48 +190,34 @@ def simulate(
         pipeline.result.held = [
             (service, message_id)
             for service, node in pipeline.nodes.items()
-            for message_id, _ in node.held
+            for message_id in node.hold.message_ids()
         ]
     return pipeline.result
-
-
-@dataclass
-class _Node:
-    """One service: its handler over memory storage, its inbox and its hold."""
-
-    handler: Any  # IntakeHandler | PlacementHandler | SustainmentHandler | PaymentsHandler
-    seen: dict[str, bytes] = field(default_factory=dict)  # the inbox: id -> content digest
-    held: list[tuple[str, tuple[str, RawRecord, str | None]]] = field(default_factory=list)
-    """(message id, (waiting for, record, subject)), oldest first."""
 
 
 class _Pipeline:
     def __init__(self, contracts: ContractBook, rates: Rates, key: bytes, now: datetime) -> None:
         self.now = now
         self.result = Simulation()
-        intake = IntakeHandler(contracts, key)
-        intake.repository = lambda _conn: MemoryIntakeRepository(
-            self.result.intake, lambda: self._held_of("intake")
-        )
-        placement = PlacementHandler(rates)
-        placement.repository = lambda _conn: MemoryPlacementRepository(
-            self.result.placement, lambda: self._held_of("placement")
-        )
-        sustainment = SustainmentHandler(contracts, rates)
-        sustainment.repository = lambda _conn: MemorySustainmentRepository(
-            self.result.sustainment, lambda: self._held_of("sustainment")
-        )
-        payments = PaymentsHandler()
-        payments.repository = lambda _conn: MemoryPaymentsRepository(self.result.payments_store)
-        handlers: dict[Owner, Any] = {
-            "intake": intake,
-            "placement": placement,
-            "sustainment": sustainment,
-            "payments": payments,
-        }
-        self.nodes = {service: _Node(handlers[service]) for service in SERVICES}
+        self.nodes = {service: MemoryNode() for service in SERVICES}
         self._offsets: dict[str, int] = defaultdict(int)
         self._queue: deque[tuple[Owner, list[RawRecord]]] = deque()
+        result = self.result
+        self.intake = _Service(
+            IntakeHandler(contracts, key),
+            lambda: MemoryIntakeRepository(result.intake, self.nodes["intake"].hold),
+        )
+        self.placement = _Service(
+            PlacementHandler(rates),
+            lambda: MemoryPlacementRepository(result.placement, self.nodes["placement"].hold),
+        )
+        self.sustainment = _Service(
+            SustainmentHandler(contracts, rates),
+            lambda: MemorySustainmentRepository(result.sustainment, self.nodes["sustainment"].hold),
+        )
+        self.payments = _Service(
+            PaymentsHandler(), lambda: MemoryPaymentsRepository(result.payments_store)
+        )
 
     def record_of(self, arrival: Arrival) -> RawRecord:
         if isinstance(arrival, tuple):
@@ -264,57 +252,23 @@ class _Pipeline:
             self._transaction(service, batch)
 
     def _transaction(self, service: Owner, records: Sequence[RawRecord]) -> None:
-        node = self.nodes[service]
+        """One transaction of ``service``: the runtime core's, over memory."""
+        if service == "intake":
+            self._apply(service, self.intake, records)
+        elif service == "placement":
+            self._apply(service, self.placement, records)
+        elif service == "sustainment":
+            self._apply(service, self.sustainment, records)
+        else:
+            self._apply(service, self.payments, records)
+
+    def _apply(self, service: Owner, definition: _Service[R], records: Sequence[RawRecord]) -> None:
         outcome = BatchOutcome(service, self.now)
-        items: list[Received] = []
-        for record in records:
-            decoded = decode(record)
-            message_id = (
-                decoded.event_id if isinstance(decoded, Received) else record_id(decoded.record)
-            )
-            digest = content_digest(decoded)
-            earlier = node.seen.get(message_id)
-            if earlier is not None:  # the inbox: processed before
-                if earlier != digest and isinstance(decoded, Received):
-                    outcome.reject(
-                        decoded,
-                        RejectionReason.DUPLICATE_EVENT_ID,
-                        f"event_id {message_id} was already received with other content",
-                    )
-                continue
-            node.seen[message_id] = digest
-            if isinstance(decoded, Undecodable):
-                outcome.reject_record(record, RejectionReason.INVALID_SCHEMA, decoded.message)
-            elif mismatch := provider_mismatch(decoded):  # as the processor does
-                outcome.reject(decoded, RejectionReason.PROVIDER_MISMATCH, mismatch)
-            else:
-                items.append(decoded)
-        if items:
-            _run(node.handler.handle(None, items, outcome))
-            while True:
-                node.held.extend(
-                    (mid, (waiting, r, subject))
-                    for mid, waiting, r, subject in outcome.take_holds()
-                )
-                released = self._release(node, set(outcome.take_released()))
-                if not released:
-                    break
-                _run(node.handler.handle(None, released, outcome))
-            _run(node.handler.finish(None, outcome))
-        self._publish(outcome)
+        uow = MemoryUnitOfWork(self.nodes[service], definition.repository, self._publish)
+        _run(apply_batch(uow, definition.handler, records, outcome))
+        _run(uow.write(outcome))
 
-    def _release(self, node: _Node, keys: set[str]) -> list[Received]:
-        if not keys:
-            return []
-        out = [h for h in node.held if h[1][0] in keys]
-        node.held = [h for h in node.held if h[1][0] not in keys]
-        return [d for _, (_, r, _) in out if isinstance(d := decode(r), Received)]
-
-    def _held_of(self, service: Owner) -> list[tuple[str, str | None]]:
-        """(waiting for, subject) of what ``service`` holds, oldest first."""
-        return [(waiting, subject) for _, (waiting, _, subject) in self.nodes[service].held]
-
-    def _publish(self, outcome: BatchOutcome) -> None:
+    def _publish(self, outcome: BatchOutcome) -> int:
         self.result.rejections.extend(outcome.rejections)
         by_spec: dict[str, list[RawRecord]] = defaultdict(list)
         specs: dict[str, TopicSpec] = {}
@@ -325,18 +279,28 @@ class _Pipeline:
         for name, records in by_spec.items():
             for service in _consumers(specs[name]):
                 self._queue.append((service, records))
+        return len(outcome.outgoing) + len(outcome.rejections)
 
     def expire(self) -> None:
         """The hold time has passed: every held event is rejected with its reason."""
-        for service, node in self.nodes.items():
-            outcome = BatchOutcome(service, self.now)
-            for _, (_, record, _) in node.held:
-                item = decode(record)
-                if isinstance(item, Received):
-                    reason, message = node.handler.expired(item)
-                    outcome.reject(item, reason, message)
-            node.held = []
-            self.result.rejections.extend(outcome.rejections)
+        self._expire("intake", self.intake)
+        self._expire("placement", self.placement)
+        self._expire("sustainment", self.sustainment)
+        self._expire("payments", self.payments)
+
+    def _expire(self, service: Owner, definition: _Service[R]) -> None:
+        outcome = BatchOutcome(service, self.now)
+        uow = MemoryUnitOfWork(self.nodes[service], definition.repository, self._publish)
+        _run(expire_held(uow, definition.handler, outcome, self.now))
+        self.result.rejections.extend(outcome.rejections)
+
+
+@dataclass(frozen=True)
+class _Service(Generic[R]):
+    """One service in memory: its handler and how to open its memory repository."""
+
+    handler: Handler[R]
+    repository: Callable[[], R]
 
 
 def _provider_spec(event: Event) -> TopicSpec:

@@ -11,7 +11,7 @@ import socket
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import faust
 from pydantic import Field, ValidationError
@@ -23,14 +23,15 @@ from services.common.backoff import Backoff
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
-from services.common.processor import BatchProcessor, Handler
-from services.common.reference import Reference, load_reference
+from services.common.processor import BatchProcessor
+from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
+from services.runtime.ports import R
+from services.runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
 
-HandlerFactory = Callable[[ServiceSettings, Reference], Handler]
 T = TypeVar("T")
 
 RETRY_FIRST_SECONDS = 0.5
@@ -113,17 +114,18 @@ class ConsumerSettings(BaseSettings):
         return f"{service}-{socket.gethostname()}-{metrics_port}"
 
 
-class ServiceApp:
+class ServiceApp(Generic[R]):
     """A service as a faust app: one agent over all its input topics, batch per poll."""
 
-    def __init__(self, make_handler: HandlerFactory, settings: ServiceSettings) -> None:
+    def __init__(self, definition: ServiceDefinition[R], settings: ServiceSettings) -> None:
         self.settings = settings
+        self.definition = definition
         reference = load_reference(settings.reference_dir)  # read once, at start
         self.reference = reference
-        self.handler = make_handler(settings, reference)
+        self.handler = definition.make_handler(settings, reference)
         self.service = self.handler.service
         self.ready = asyncio.Event()
-        self.processor: BatchProcessor | None = None
+        self.processor: BatchProcessor[R] | None = None
         inputs = [spec.name for spec in self.handler.inputs]
         observe.service_started(self.service, inputs, reference.contracts)
         self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
@@ -194,7 +196,11 @@ class ServiceApp:
         s = self.settings
         pool = await db.create_pool(s.database_url, self.service)
         self.processor = BatchProcessor(
-            self.handler, pool, namespace=s.topic_namespace, hold_seconds=s.hold_seconds
+            self.handler,
+            pool,
+            self.definition.postgres,
+            namespace=s.topic_namespace,
+            hold_seconds=s.hold_seconds,
         )
         security = s.kafka_options()
         del security["bootstrap_servers"]
@@ -226,7 +232,7 @@ class ServiceApp:
         )
 
 
-def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
+def run_service(definition: ServiceDefinition[R], service_dir: Path) -> None:
     """Entry point of ``python -m services.<name>``: migrate, serve metrics, run the worker."""
     service = service_dir.name
     logs.configure(service)
@@ -245,7 +251,7 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        service_app = ServiceApp(make_handler, settings)  # intake: needs its key
+        service_app = ServiceApp(definition, settings)  # intake: needs its key
     except ConfigurationError as exc:
         log.critical("%s refuses to start: %s", service, exc)
         raise SystemExit(2) from None

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.base import Event
 from schemas.bounds import (
     ID_PATTERN,
     MAX_MESSAGE_BYTES,
@@ -68,7 +69,7 @@ def too_many_members(value: bytes) -> str | None:
     )
 
 
-def decode(record: RawRecord, max_bytes: int | None = None) -> Received | Undecodable:
+def decode(record: RawRecord, max_bytes: int | None = None) -> Received[Event] | Undecodable:
     """Validate the value against the topic's models; explain the first errors if invalid.
 
     Provider input is bounded first (size, then members); our own services' events are not.
@@ -118,7 +119,7 @@ def encode(event: BaseModel) -> bytes:
     return event.model_dump_json().encode()
 
 
-def content_digest(item: Received | Undecodable) -> bytes:
+def content_digest(item: Received[Event] | Undecodable) -> bytes:
     """SHA-256 of an input's content, kept in the inbox next to its id.
 
     For an event: its canonical JSON (the validated model dumped again, every field

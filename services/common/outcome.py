@@ -36,6 +36,9 @@ EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
 
 QUARANTINE_MESSAGE_MAX = 10_000
 
+Held = tuple[str, str, RawRecord, str | None]
+"""An input to hold: (message id, what it waits for, its record, its subject)."""
+
 Masker = Callable[[bytes], bytes]
 """Hides personal data in an original before any of it goes on a topic (intake's masks
 the NINO and date of birth). Must not raise; if it does, no prefix is published."""
@@ -111,14 +114,17 @@ class BatchOutcome:
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
-    holds: list[tuple[str, str, RawRecord, str | None]] = field(default_factory=list)
-    """(message id, waiting for, record, subject) of the inputs to hold."""
+    holds: list[Held] = field(default_factory=list)
     released: set[str] = field(default_factory=set)
+    touched: dict[str, datetime | None] = field(default_factory=dict)
+    """Entities whose facts changed in this transaction (every round), each with the
+    latest ``produced_at`` of the provider events behind the change; decided on once,
+    in ``finish`` (sustainment: the participants whose milestones to recompute)."""
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
         self.outgoing.append(Outgoing(spec, key, event))
 
-    def reject(self, item: Received, reason: RejectionReason, message: str) -> None:
+    def reject(self, item: Received[Event], reason: RejectionReason, message: str) -> None:
         provider = item.record.provider_id or getattr(item.event, "provider_id", None)
         self.reject_record(item.record, reason, message, item.event_id, provider)
 
@@ -168,7 +174,9 @@ class BatchOutcome:
             )
         )
 
-    def hold(self, item: Received, waiting_for: WaitFor, subject: Subject | None = None) -> None:
+    def hold(
+        self, item: Received[Event], waiting_for: WaitFor, subject: Subject | None = None
+    ) -> None:
         """Hold ``item`` until ``waiting_for`` is released. ``subject`` (``holds.subject``)
         names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
@@ -177,7 +185,7 @@ class BatchOutcome:
     def carry_out(
         self,
         decision: Rejection | Hold | Ignore | Accept,
-        item: Received,
+        item: Received[Event],
         held: HeldSubjects | None = None,
         subject: Subject | None = None,
     ) -> bool:
@@ -195,7 +203,12 @@ class BatchOutcome:
     def release(self, key: WaitFor) -> None:
         self.released.add(key)
 
-    def take_holds(self) -> list[tuple[str, str, RawRecord, str | None]]:
+    def touch(self, entity_id: str, source: datetime | None) -> None:
+        before = self.touched.get(entity_id)
+        if before is None or (source is not None and source > before):
+            self.touched[entity_id] = source
+
+    def take_holds(self) -> list[Held]:
         taken, self.holds = self.holds, []
         return taken
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from services.common.app import run_service
-from services.intake.handlers import make_handler
+from services.intake.bootstrap import SERVICE
 
 if __name__ == "__main__":
-    run_service(make_handler, Path(__file__).parent)
+    run_service(SERVICE, Path(__file__).parent)

@@ -53,11 +53,17 @@ from schemas.topics import ALL_TOPICS, TopicSpec, all_topics, resolve, topic_nam
 from services.common import db
 from services.common.messages import RawRecord
 from services.common.pricing import price_for
-from services.common.processor import BatchProcessor, BatchReport, Handler
+from services.common.processor import BatchProcessor, BatchReport
 from services.common.reference import load_contracts, load_rates
+from services.intake.bootstrap import SERVICE as INTAKE_SERVICE
 from services.intake.handlers import IntakeHandler
+from services.payments.bootstrap import SERVICE as PAYMENTS_SERVICE
 from services.payments.handlers import PaymentsHandler
+from services.placement.bootstrap import SERVICE as PLACEMENT_SERVICE
 from services.placement.handlers import PlacementHandler
+from services.runtime.ports import Handler
+from services.runtime.service import ServiceDefinition
+from services.sustainment.bootstrap import SERVICE as SUSTAINMENT_SERVICE
 from services.sustainment.handlers import SustainmentHandler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,9 +183,9 @@ def meaningful(event: BaseModel, *also_ignored: str) -> dict[str, Any]:
 
 @dataclass
 class ServiceHarness:
-    handler: Handler
+    handler: Handler[Any]
     pool: db.Pool
-    processor: BatchProcessor
+    processor: BatchProcessor[Any]
     clock: FakeClock
     feed: RecordFeed
     namespace: str = ""
@@ -229,7 +235,8 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
     """Start a handler on its migrated schema in this test's fresh database."""
     pools: list[db.Pool] = []
 
-    async def start(handler: Handler, *, namespace: str = "") -> ServiceHarness:
+    async def start(handler: Handler[Any], *, namespace: str = "") -> ServiceHarness:
+        """``handler`` on its service's PostgreSQL repository (its ``bootstrap.SERVICE``)."""
         service_dir = ROOT / "services" / handler.service
         await db.migrate(fresh_database, handler.service, service_dir)
         pool = await db.create_pool(fresh_database, handler.service)
@@ -238,6 +245,7 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
         processor = BatchProcessor(
             handler,
             pool,
+            postgres_repository(handler.service),
             namespace=namespace,
             hold_seconds=HOLD_SECONDS,
             clock=clock,
@@ -248,6 +256,17 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
     yield start
     for pool in pools:
         await pool.close()
+
+
+def postgres_repository(service: str) -> Callable[[db.Connection], Any]:
+    """The PostgreSQL repository of ``service``, as its composition root gives it."""
+    definitions: dict[str, ServiceDefinition[Any]] = {
+        "intake": INTAKE_SERVICE,
+        "placement": PLACEMENT_SERVICE,
+        "sustainment": SUSTAINMENT_SERVICE,
+        "payments": PAYMENTS_SERVICE,
+    }
+    return definitions[service].postgres
 
 
 def intake_handler() -> IntakeHandler:

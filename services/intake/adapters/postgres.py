@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 
 from schemas.provider import ReferralMade
 from services.common import db
 from services.common.db import Connection
+from services.intake.records import IntakeStorage, ReferralRecord
 
 
-@dataclass
-class ReferralRecord:
-    referral: ReferralMade
-    participant_id: str
-    nino: str
-    start_date: date | None = None
-    end_date: date | None = None
-    end_reason: str | None = None
-
-
-class IntakeRepository:
+class IntakeRepository(IntakeStorage):
     """Referrals of one batch, loaded in one query per key set and flushed in one go."""
 
     def __init__(self, conn: Connection) -> None:
+        super().__init__()
         self.conn = conn
-        self.referrals: dict[str, ReferralRecord] = {}
-        self.started_by_participant: dict[str, str] = {}
-        self._dirty: set[str] = set()
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
@@ -55,16 +42,9 @@ class IntakeRepository:
         )
         self.started_by_participant.update({r["participant_id"]: r["referral_id"] for r in started})
 
-    def add(self, record: ReferralRecord) -> None:
-        self.referrals[record.referral.referral_id] = record
-        self._dirty.add(record.referral.referral_id)
-
-    def changed(self, referral_id: str) -> None:
-        self._dirty.add(referral_id)
-
     async def flush(self) -> None:
         rows = []
-        for referral_id in sorted(self._dirty):
+        for referral_id in sorted(self.dirty):
             r = self.referrals[referral_id]
             ref = r.referral
             rows.append(
@@ -91,4 +71,4 @@ class IntakeRepository:
                 " end_date = EXCLUDED.end_date, end_reason = EXCLUDED.end_reason",
                 rows,
             )
-        self._dirty.clear()
+        self.dirty.clear()

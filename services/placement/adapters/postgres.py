@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
 
 from asyncpg import Record
 
@@ -13,26 +11,8 @@ from schemas.topics import by_name
 from services.common import db
 from services.common.db import Connection
 from services.common.messages import RawRecord
-from services.placement.domain import ParticipantOnProgramme, StoredJob
-
-
-@dataclass
-class PlacementRecord:
-    job: JobStarted
-    participant_id: str
-    pays_llw: bool
-    below_minimum_wage: bool
-    end_date: date | None = None
-    withdrawn: bool = False
-    source: RawRecord | None = None
-    """The job start record as received, to reject it if the placement is withdrawn."""
-    source_event_id: str | None = None
-    resends: list[tuple[str, RawRecord]] = field(default_factory=list)
-    """(event id, record) of each re-send of the same job start, for a withdrawal."""
-
-    @property
-    def stored(self) -> StoredJob:
-        return StoredJob(self.job, self.participant_id, self.withdrawn)
+from services.placement.domain import ParticipantOnProgramme
+from services.placement.records import PlacementRecord, PlacementStorage
 
 
 def _source(row: Record) -> RawRecord | None:
@@ -48,15 +28,10 @@ def _source(row: Record) -> RawRecord | None:
     )
 
 
-class PlacementRepository:
+class PlacementRepository(PlacementStorage):
     def __init__(self, conn: Connection) -> None:
+        super().__init__()
         self.conn = conn
-        self.by_referral: dict[str, ParticipantOnProgramme] = {}
-        self.referral_of: dict[str, str] = {}
-        self.placements: dict[str, PlacementRecord] = {}
-        self._dirty_participants: set[str] = set()
-        self._dirty_placements: set[str] = set()
-        self._new_resends: list[tuple[str, str, RawRecord]] = []
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
@@ -93,15 +68,17 @@ class PlacementRepository:
             list(placement_ids),
             sorted(self.referral_of),
         ):
-            self.placements[row["placement_id"]] = PlacementRecord(
-                job=JobStarted.model_validate_json(row["content"]),
-                participant_id=row["participant_id"],
-                pays_llw=row["pays_llw"],
-                below_minimum_wage=row["below_minimum_wage"],
-                end_date=row["end_date"],
-                withdrawn=row["withdrawn"],
-                source=_source(row),
-                source_event_id=row["source_event_id"],
+            self.keep_placement(
+                PlacementRecord(
+                    job=JobStarted.model_validate_json(row["content"]),
+                    participant_id=row["participant_id"],
+                    pays_llw=row["pays_llw"],
+                    below_minimum_wage=row["below_minimum_wage"],
+                    end_date=row["end_date"],
+                    withdrawn=row["withdrawn"],
+                    source=_source(row),
+                    source_event_id=row["source_event_id"],
+                )
             )
         for row in await self.conn.fetch(
             "SELECT * FROM placement_resends WHERE placement_id = ANY($1::text[])"
@@ -118,33 +95,10 @@ class PlacementRepository:
             )
             self.placements[row["placement_id"]].resends.append((row["event_id"], record))
 
-    def put_participant(
-        self, referral_id: str, participant: ParticipantOnProgramme, *, dirty: bool = True
-    ) -> None:
-        self.by_referral[referral_id] = participant
-        self.referral_of[participant.participant_id] = referral_id
-        if dirty:
-            self._dirty_participants.add(referral_id)
-
-    def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
-        referral_id = self.referral_of.get(participant_id)
-        return self.by_referral.get(referral_id) if referral_id else None
-
-    def add_resend(self, placement_id: str, event_id: str, record: RawRecord) -> None:
-        self.placements[placement_id].resends.append((event_id, record))
-        self._new_resends.append((placement_id, event_id, record))
-
-    def placements_of(self, participant_id: str) -> list[PlacementRecord]:
-        return [p for p in self.placements.values() if p.participant_id == participant_id]
-
-    def put_placement(self, record: PlacementRecord) -> None:
-        self.placements[record.job.placement_id] = record
-        self._dirty_placements.add(record.job.placement_id)
-
     async def flush(self) -> None:
         participants = [
             (p.participant_id, ref, p.provider_id, p.contract_id, p.start_date, p.leaver_date)
-            for ref in sorted(self._dirty_participants)
+            for ref in sorted(self.dirty_participants)
             for p in [self.by_referral[ref]]
         ]
         if participants:
@@ -173,7 +127,7 @@ class PlacementRepository:
                 r.source.key if r.source else None,
                 r.source.value if r.source else None,
             )
-            for pid in sorted(self._dirty_placements)
+            for pid in sorted(self.dirty_placements)
             for r in [self.placements[pid]]
         ]
         if placements:
@@ -188,16 +142,16 @@ class PlacementRepository:
                 " withdrawn = EXCLUDED.withdrawn",
                 placements,
             )
-        if self._new_resends:
+        if self.new_resends:
             await self.conn.executemany(
                 "INSERT INTO placement_resends (event_id, placement_id, spec_name, topic,"
                 ' "partition", "offset", key, value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'
                 " ON CONFLICT (event_id) DO NOTHING",
                 [
                     (eid, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
-                    for pid, eid, r in self._new_resends
+                    for pid, eid, r in self.new_resends
                 ],
             )
-        self._dirty_participants.clear()
-        self._dirty_placements.clear()
-        self._new_resends.clear()
+        self.dirty_participants.clear()
+        self.dirty_placements.clear()
+        self.new_resends.clear()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
 
 from asyncpg import Record
 
@@ -24,43 +22,13 @@ from services.sustainment.domain import (
     PlacementFacts,
     RecordedMilestone,
 )
-
-
-@dataclass
-class ParticipantRecord:
-    participant_id: str
-    provider_id: str
-    contract_id: str
-    eligibility_group: EligibilityGroup
-    window: ParticipantWindow
-
-
-@dataclass
-class PlacementRecord:
-    facts: PlacementFacts
-    participant_id: str
-    provider_id: str
-    end_date: date | None = None
-    withdrawn: bool = False
-
-
-@dataclass
-class EvidenceRecord:
-    facts: EvidenceFacts
-    participant_id: str
-    provider_id: str
-    version: int
-    retracted: bool = False
-
-
-@dataclass(frozen=True)
-class ParticipantHistory:
-    """Everything the milestone rules need about one participant."""
-
-    participant: ParticipantRecord
-    placements: list[PlacementFacts]
-    evidence: list[EvidenceFacts]
-    recorded: dict[MilestoneKind, RecordedMilestone]
+from services.sustainment.records import (
+    EvidenceRecord,
+    ParticipantHistory,
+    ParticipantRecord,
+    PlacementRecord,
+    SustainmentStorage,
+)
 
 
 def _participant(r: Record) -> ParticipantRecord:
@@ -100,15 +68,10 @@ def _evidence_facts(r: Record) -> EvidenceFacts:
     )
 
 
-class SustainmentRepository:
+class SustainmentRepository(SustainmentStorage):
     def __init__(self, conn: Connection) -> None:
+        super().__init__()
         self.conn = conn
-        self.participants: dict[str, ParticipantRecord] = {}
-        self.placements: dict[str, PlacementRecord] = {}
-        self.evidence: dict[str, EvidenceRecord] = {}
-        self._dirty_participants: set[str] = set()
-        self._dirty_placements: set[str] = set()
-        self._dirty_evidence: set[str] = set()
 
     async def load(
         self,
@@ -146,18 +109,6 @@ class SustainmentRepository:
         """What the held inputs of these subjects wait for (one query for a batch)."""
         return await db.held_waiting(self.conn, subjects)
 
-    def put_participant(self, record: ParticipantRecord) -> None:
-        self.participants[record.participant_id] = record
-        self._dirty_participants.add(record.participant_id)
-
-    def put_placement(self, record: PlacementRecord) -> None:
-        self.placements[record.facts.placement_id] = record
-        self._dirty_placements.add(record.facts.placement_id)
-
-    def put_evidence(self, record: EvidenceRecord) -> None:
-        self.evidence[record.facts.evidence_id] = record
-        self._dirty_evidence.add(record.facts.evidence_id)
-
     async def flush(self) -> None:
         await self.conn.executemany(
             "INSERT INTO participants (participant_id, provider_id, contract_id,"
@@ -175,7 +126,7 @@ class SustainmentRepository:
                     p.window.nlw_pence_at_start,
                     p.window.weekly_hours_min_hundredths,
                 )
-                for pid in sorted(self._dirty_participants)
+                for pid in sorted(self.dirty_participants)
                 for p in [self.participants[pid]]
             ],
         )
@@ -196,7 +147,7 @@ class SustainmentRepository:
                     r.end_date,
                     r.withdrawn,
                 )
-                for pid in sorted(self._dirty_placements)
+                for pid in sorted(self.dirty_placements)
                 for r in [self.placements[pid]]
             ],
         )
@@ -225,13 +176,13 @@ class SustainmentRepository:
                     e.facts.hours_hundredths,
                     e.facts.reported_on,
                 )
-                for eid in sorted(self._dirty_evidence)
+                for eid in sorted(self.dirty_evidence)
                 for e in [self.evidence[eid]]
             ],
         )
-        self._dirty_participants.clear()
-        self._dirty_placements.clear()
-        self._dirty_evidence.clear()
+        self.dirty_participants.clear()
+        self.dirty_placements.clear()
+        self.dirty_evidence.clear()
 
     async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
         """Load whole histories (after flush) for the participants whose facts changed."""
