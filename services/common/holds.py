@@ -6,7 +6,8 @@ inputs of one *subject* (:class:`Subject`, a provider's referral, placement or
 evidence id) are applied in arrival order: a later input is held behind the held ones.
 
 Both are strings on the wire (the ``held`` table's ``waiting_for`` and ``subject``
-columns), built only here: ``<entity>:<id>`` and ``<entity>:<provider_id>:<id>``.
+columns), built only here: ``<entity>:<id>`` for a participant (its id is global),
+``<entity>:<provider_id>:<id>`` for what a provider's ids name (domain.md v3 §9).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from enum import StrEnum
 from typing import NewType
 
 WaitFor = NewType("WaitFor", str)
-"""What a held event waits for: ``<entity>:<id>``, released when the entity is known."""
+"""What a held event waits for, released when the entity is known."""
 
 Subject = NewType("Subject", str)
 """Whose arrival order an input keeps: ``<entity>:<provider_id>:<id>``."""
@@ -33,8 +34,15 @@ class Entity(StrEnum):
 
 
 def wait_for(entity: Entity, entity_id: str) -> WaitFor:
-    """The key a held event waits under, and its releaser releases."""
+    """The key a held event waits under, and its releaser releases: an entity whose id
+    is global (a participant)."""
     return WaitFor(f"{entity}:{entity_id}")
+
+
+def provider_wait_for(entity: Entity, provider_id: str, entity_id: str) -> WaitFor:
+    """The key of a provider's own referral, programme start, placement or evidence id
+    (``services.common.provider_keys.release_key``)."""
+    return WaitFor(f"{entity}:{provider_id}:{entity_id}")
 
 
 def subject(entity: Entity, provider_id: str, entity_id: str) -> Subject:

@@ -180,7 +180,7 @@ class BatchOutcome:
         """Hold ``item`` until ``waiting_for`` is released. ``subject`` (``holds.subject``)
         names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
-        self.holds.append((item.event_id, waiting_for, item.record, subject))
+        self.holds.append((item.message_id, waiting_for, item.record, subject))
 
     def carry_out(
         self,

@@ -28,7 +28,7 @@ from services.common import db, metrics, observe
 from services.common.backoff import Backoff
 from services.common.codec import content_digest, decode
 from services.common.errors import describe, is_transient
-from services.common.messages import RawRecord
+from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
 from services.runtime.batch import apply_batch, expire_held, failure_text, message_id
 from services.runtime.ports import Handler, R
@@ -220,8 +220,9 @@ class BatchProcessor(Generic[R]):
             claim = await db.claim(conn, [claimed], [content_digest(decoded)])
             if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)
+            source = decoded.event_id if isinstance(decoded, Received) else claimed
             outcome.reject_record(
-                record, RejectionReason.PROCESSING_FAILED, failure_text(exc), claimed
+                record, RejectionReason.PROCESSING_FAILED, failure_text(exc), source
             )
             published = await self._unit_of_work(conn).write(outcome)
         self._count([record], outcome, 0, 0.0)

@@ -17,9 +17,10 @@ from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
 from services.common import holds, masking
 from services.common.boroughs import locate_borough
 from services.common.decisions import HeldSubjects
-from services.common.holds import Entity, Subject, wait_for
+from services.common.holds import Entity, Subject
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import ProviderKey, release_key
 from services.common.reference import ContractBook, Reference
 from services.common.settings import ServiceSettings
 from services.intake.domain import (
@@ -70,11 +71,11 @@ class IntakeHandler:
     async def handle(
         self, repo: IntakeStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
-        referral_ids = {r for i in items if (r := _referral_id(i.event)) is not None}
+        referrals = {r for i in items if (r := _referral_of(i.event)) is not None}
         participant_ids = {p for i in items if (p := self._participant_id(i.event)) is not None}
         await run_round(
             repo,
-            repo.load(referral_ids, participant_ids),
+            repo.load(referrals, participant_ids),
             items,
             RULES,
             lambda held: Round(repo, outcome, held, self.contracts, self.key),
@@ -103,20 +104,21 @@ class IntakeHandler:
 @RULES.on(ReferralMade)
 def referral_made(round_: Round, item: Received[ReferralMade]) -> None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    existing = repo.referrals.get(event.referral_id)
+    existing = repo.referrals.get((event.provider_id, event.referral_id))
     decision = decide_referral(event, existing.referral if existing else None, round_.contracts)
     if not outcome.carry_out(decision, item):
         return
     nino = normalise_nino(event.nino)
     assert nino is not None  # decide_referral rejected invalid NINOs
     repo.add(ReferralRecord(event, participant_id_for(nino, round_.key), nino))
-    outcome.release(wait_for(Entity.REFERRAL, event.referral_id))
+    outcome.release(release_key("referral", event.provider_id, event.referral_id))
 
 
 @RULES.on(ProgrammeStarted)
 def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
-    record = repo.referrals.get(event.referral_id)
+    own = (event.provider_id, event.referral_id)
+    record = repo.referrals.get(own)
     started_under = repo.started_by_participant.get(record.participant_id) if record else None
     key = subject(event.provider_id, event.referral_id)
     decision = decide_start(
@@ -126,14 +128,14 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
         return
     referral = record.referral
     record.start_date = event.start_date
-    repo.started_by_participant[record.participant_id] = event.referral_id
-    repo.changed(event.referral_id)
+    repo.started_by_participant[record.participant_id] = own
+    repo.changed(own)
     sub_region, borough = locate_borough(referral.borough)
     outcome.emit(
         PARTICIPANTS,
         record.participant_id,
         ParticipantStarted(
-            event_id=derived_event_id(item.event_id, "participant_started"),
+            event_id=derived_event_id(item.message_id, "participant_started"),
             produced_at=outcome.now,
             participant_id=record.participant_id,
             referral_id=referral.referral_id,
@@ -148,24 +150,25 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
             start_date=event.start_date,
         ),
     )
-    outcome.release(wait_for(Entity.STARTED, event.referral_id))
+    outcome.release(release_key("started", *own))
 
 
 @RULES.on(ProgrammeEnded)
 def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
-    record = repo.referrals.get(event.referral_id)
+    own = (event.provider_id, event.referral_id)
+    record = repo.referrals.get(own)
     key = subject(event.provider_id, event.referral_id)
     decision = decide_end(event, _state(record), held_before=held.before(key))
     if not outcome.carry_out(decision, item, held, key) or record is None:
         return
     record.end_date, record.end_reason = event.end_date, event.reason
-    repo.changed(event.referral_id)
+    repo.changed(own)
     outcome.emit(
         PARTICIPANTS,
         record.participant_id,
         ParticipantLeft(
-            event_id=derived_event_id(item.event_id, "participant_left"),
+            event_id=derived_event_id(item.message_id, "participant_left"),
             produced_at=outcome.now,
             participant_id=record.participant_id,
             referral_id=event.referral_id,
@@ -177,9 +180,10 @@ def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
     )
 
 
-def _referral_id(event: Event) -> str | None:
+def _referral_of(event: Event) -> ProviderKey | None:
+    """The referral an intake event names: the sender's own (ids are per provider, §9)."""
     if isinstance(event, ReferralMade | ProgrammeStarted | ProgrammeEnded):
-        return event.referral_id
+        return (event.provider_id, event.referral_id)
     return None
 
 

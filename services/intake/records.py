@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from schemas.provider import ReferralMade
+from services.common.provider_keys import ProviderKey
 
 
 @dataclass
@@ -25,26 +26,30 @@ class ReferralRecord:
 
 
 class IntakeStorage(ABC):
+    """A referral is its provider's (domain.md v3 §9): keyed by (provider_id, referral_id)."""
+
     def __init__(
         self,
-        referrals: dict[str, ReferralRecord] | None = None,
-        started_by_participant: dict[str, str] | None = None,
+        referrals: dict[ProviderKey, ReferralRecord] | None = None,
+        started_by_participant: dict[str, ProviderKey] | None = None,
     ) -> None:
-        self.referrals: dict[str, ReferralRecord] = {} if referrals is None else referrals
-        self.started_by_participant: dict[str, str] = (
+        self.referrals: dict[ProviderKey, ReferralRecord] = {} if referrals is None else referrals
+        self.started_by_participant: dict[str, ProviderKey] = (
             {} if started_by_participant is None else started_by_participant
         )
-        self.dirty: set[str] = set()
+        """participant_id -> the referral their start is recorded under."""
+        self.dirty: set[ProviderKey] = set()
 
     def add(self, record: ReferralRecord) -> None:
-        self.referrals[record.referral.referral_id] = record
-        self.dirty.add(record.referral.referral_id)
+        key = (record.referral.provider_id, record.referral.referral_id)
+        self.referrals[key] = record
+        self.dirty.add(key)
 
-    def changed(self, referral_id: str) -> None:
-        self.dirty.add(referral_id)
+    def changed(self, key: ProviderKey) -> None:
+        self.dirty.add(key)
 
     @abstractmethod
-    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
         """The referrals named, and who started under which referral for these people."""
 
     @abstractmethod

@@ -17,8 +17,9 @@ from schemas.topics import CONSUMERS, PLACEMENTS, Owner, TopicSpec
 from services.common import holds, masking
 from services.common.decisions import HeldSubjects, Hold
 from services.common.holds import Entity, Subject, wait_for
-from services.common.messages import Received, ids_named
+from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import Rates, Reference
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
@@ -61,8 +62,8 @@ class PlacementHandler:
     ) -> None:
         loaded = repo.load(
             participant_ids=ids_named(items, "participant_id"),
-            referral_ids=ids_named(items, "referral_id"),
-            placement_ids=ids_named(items, "placement_id"),
+            referrals=keys_named(items, "referral_id"),
+            placements=keys_named(items, "placement_id"),
         )
         await run_round(
             repo,
@@ -96,7 +97,7 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> No
     repo, outcome, event = round_.repo, round_.outcome, item.event
     if repo.participant(event.participant_id) is None:
         repo.put_participant(
-            event.referral_id,
+            (event.provider_id, event.referral_id),
             ParticipantOnProgramme(
                 participant_id=event.participant_id,
                 provider_id=event.provider_id,
@@ -105,7 +106,7 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> No
                 leaver_date=None,
             ),
         )
-    outcome.release(wait_for(Entity.REFERRAL, event.referral_id))
+    outcome.release(release_key("referral", event.provider_id, event.referral_id))
     outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
 
 
@@ -116,10 +117,12 @@ def participant_left(round_: Round, item: Received[ParticipantLeft]) -> None:
     if participant is None:
         outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return
-    repo.put_participant(event.referral_id, replace(participant, leaver_date=event.end_date))
-    stored = {p.job.placement_id: p for p in repo.placements_of(event.participant_id)}
+    repo.put_participant(
+        (event.provider_id, event.referral_id), replace(participant, leaver_date=event.end_date)
+    )
+    stored = {p.key: p for p in repo.placements_of(event.participant_id)}
     for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
-        _withdraw(repo, stored[job.job.placement_id], event, outcome)
+        _withdraw(repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome)
 
 
 def _withdraw(
@@ -134,7 +137,7 @@ def _withdraw(
         PLACEMENTS,
         record.participant_id,
         PlacementWithdrawn(
-            event_id=derived_event_id(job.placement_id, "placement_withdrawn"),
+            event_id=derived_event_id(job.provider_id, job.placement_id, "placement_withdrawn"),
             produced_at=outcome.now,
             participant_id=record.participant_id,
             placement_id=job.placement_id,
@@ -158,8 +161,8 @@ def _withdraw(
 @RULES.on(JobStarted)
 def job_started(round_: Round, item: Received[JobStarted]) -> None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
-    participant = repo.by_referral.get(event.referral_id)
-    existing = repo.placements.get(event.placement_id)
+    participant = repo.by_referral.get((event.provider_id, event.referral_id))
+    existing = repo.placements.get((event.provider_id, event.placement_id))
     key = subject(event.provider_id, event.placement_id)
     decision = decide_job_start(
         event,
@@ -173,7 +176,7 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
         return
     if not isinstance(decision, JobAssessment) or participant is None:
         if existing is not None:  # a re-send of the same job start: no effect, but kept
-            repo.add_resend(event.placement_id, item.event_id, item.record)
+            repo.add_resend(existing.key, item.event_id, item.record)
         return
     repo.put_placement(
         PlacementRecord(
@@ -189,7 +192,7 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
         PLACEMENTS,
         participant.participant_id,
         PlacementConfirmed(
-            event_id=derived_event_id(item.event_id, "placement_confirmed"),
+            event_id=derived_event_id(item.message_id, "placement_confirmed"),
             produced_at=outcome.now,
             participant_id=participant.participant_id,
             placement_id=event.placement_id,
@@ -206,13 +209,13 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
             source_produced_at=event.produced_at,
         ),
     )
-    outcome.release(wait_for(Entity.PLACEMENT, event.placement_id))
+    outcome.release(release_key("placement", event.provider_id, event.placement_id))
 
 
 @RULES.on(JobEnded)
 def job_ended(round_: Round, item: Received[JobEnded]) -> None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
-    record = repo.placements.get(event.placement_id)
+    record = repo.placements.get((event.provider_id, event.placement_id))
     key = subject(event.provider_id, event.placement_id)
     decision = decide_job_end(
         event.placement_id,
@@ -230,7 +233,7 @@ def job_ended(round_: Round, item: Received[JobEnded]) -> None:
         PLACEMENTS,
         record.participant_id,
         PlacementEnded(
-            event_id=derived_event_id(item.event_id, "placement_ended"),
+            event_id=derived_event_id(item.message_id, "placement_ended"),
             produced_at=outcome.now,
             participant_id=record.participant_id,
             placement_id=event.placement_id,

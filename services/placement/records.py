@@ -13,6 +13,7 @@ from datetime import date
 
 from schemas.provider import JobStarted
 from services.common.messages import RawRecord
+from services.common.provider_keys import ProviderKey
 from services.placement.domain import ParticipantOnProgramme, StoredJob
 
 
@@ -34,16 +35,23 @@ class PlacementRecord:
     def stored(self) -> StoredJob:
         return StoredJob(self.job, self.participant_id, self.withdrawn)
 
+    @property
+    def key(self) -> ProviderKey:
+        """(provider_id, placement_id): a placement id is its provider's own (v3 §9)."""
+        return (self.job.provider_id, self.job.placement_id)
+
 
 @dataclass
 class PlacementTables:
-    """The rows a repository holds (one round's, or the simulator's whole store)."""
+    """The rows a repository holds (one round's, or the simulator's whole store), each
+    keyed by (provider_id, id): referral and placement ids are the sending provider's own
+    (domain.md v3 §9)."""
 
-    by_referral: dict[str, ParticipantOnProgramme] = field(default_factory=dict)
-    referral_of: dict[str, str] = field(default_factory=dict)
-    placements: dict[str, PlacementRecord] = field(default_factory=dict)
-    by_participant: dict[str, dict[str, None]] = field(default_factory=dict)
-    """participant id -> its placement ids, in the order first kept (an index)."""
+    by_referral: dict[ProviderKey, ParticipantOnProgramme] = field(default_factory=dict)
+    referral_of: dict[str, ProviderKey] = field(default_factory=dict)
+    placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
+    by_participant: dict[str, dict[ProviderKey, None]] = field(default_factory=dict)
+    """participant id -> its placements, in the order first kept (an index)."""
 
 
 class PlacementStorage(ABC):
@@ -52,47 +60,46 @@ class PlacementStorage(ABC):
         self.by_referral = self.tables.by_referral
         self.referral_of = self.tables.referral_of
         self.placements = self.tables.placements
-        self.dirty_participants: set[str] = set()
-        self.dirty_placements: set[str] = set()
-        self.new_resends: list[tuple[str, str, RawRecord]] = []
+        self.dirty_participants: set[ProviderKey] = set()
+        self.dirty_placements: set[ProviderKey] = set()
+        self.new_resends: list[tuple[ProviderKey, str, RawRecord]] = []
 
     def put_participant(
-        self, referral_id: str, participant: ParticipantOnProgramme, *, dirty: bool = True
+        self, referral: ProviderKey, participant: ParticipantOnProgramme, *, dirty: bool = True
     ) -> None:
-        self.by_referral[referral_id] = participant
-        self.referral_of[participant.participant_id] = referral_id
+        self.by_referral[referral] = participant
+        self.referral_of[participant.participant_id] = referral
         if dirty:
-            self.dirty_participants.add(referral_id)
+            self.dirty_participants.add(referral)
 
     def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
-        referral_id = self.referral_of.get(participant_id)
-        return self.by_referral.get(referral_id) if referral_id else None
+        referral = self.referral_of.get(participant_id)
+        return self.by_referral.get(referral) if referral else None
 
-    def add_resend(self, placement_id: str, event_id: str, record: RawRecord) -> None:
-        self.placements[placement_id].resends.append((event_id, record))
-        self.new_resends.append((placement_id, event_id, record))
+    def add_resend(self, placement: ProviderKey, event_id: str, record: RawRecord) -> None:
+        self.placements[placement].resends.append((event_id, record))
+        self.new_resends.append((placement, event_id, record))
 
     def placements_of(self, participant_id: str) -> list[PlacementRecord]:
         return [self.placements[p] for p in self.tables.by_participant.get(participant_id, {})]
 
     def put_placement(self, record: PlacementRecord) -> None:
         self.keep_placement(record)
-        self.dirty_placements.add(record.job.placement_id)
+        self.dirty_placements.add(record.key)
 
     def keep_placement(self, record: PlacementRecord) -> None:
         """Hold ``record`` as it is stored (nothing to write)."""
-        placement_id = record.job.placement_id
-        self.placements[placement_id] = record
-        self.tables.by_participant.setdefault(record.participant_id, {})[placement_id] = None
+        self.placements[record.key] = record
+        self.tables.by_participant.setdefault(record.participant_id, {})[record.key] = None
 
     @abstractmethod
     async def load(
         self,
         participant_ids: Iterable[str],
-        referral_ids: Iterable[str],
-        placement_ids: Iterable[str],
+        referrals: Iterable[ProviderKey],
+        placements: Iterable[ProviderKey],
     ) -> None:
-        """The participants named, and their placements with those named by id."""
+        """The participants named, and their placements with those named by key."""
 
     @abstractmethod
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]: ...

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def message_id(item: Received[Event] | Undecodable) -> str:
-    """The inbox id of an input: its event_id, or its position when it has none."""
-    return item.event_id if isinstance(item, Received) else record_id(item.record)
+    """The inbox id of an input: its event_id scoped by the provider of its topic
+    (:attr:`Received.message_id`), or its position when it has none."""
+    return item.message_id if isinstance(item, Received) else record_id(item.record)
 
 
 @dataclass

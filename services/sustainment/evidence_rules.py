@@ -9,7 +9,8 @@ from decimal import Decimal
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import EvidenceSubmitted
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
-from services.common.holds import Entity, Subject, subject, wait_for
+from services.common.holds import Entity, Subject, subject
+from services.common.provider_keys import release_key
 from services.common.rejection import Rejection
 
 from .facts import EvidenceFacts, kind_fits_employment
@@ -146,7 +147,8 @@ def decide_evidence(
     3. an earlier input of the same evidence id is held (for its placement): held
        behind it, so that they are applied in arrival order -- the first of two equal
        versions stands, and a held first version owns its id (:func:`behind_held`);
-       the placement unknown (or withdrawn): held until ``placement:<id>``;
+       the placement unknown (or withdrawn): held until ``placement:<provider_id>:<id>``
+       (the sender's own placement of that id: ids are per provider, v3 §9);
     4. kind against the placement (``invalid_evidence``), then ``provider_mismatch``
        (the placement's or the evidence id's provider is another);
     5. versions: a valid lower or equal version, or any after a retraction, is ignored.
@@ -160,11 +162,12 @@ def decide_evidence(
             f"evidence_id {ev.evidence_id} belongs to placement {owner.placement_id}, "
             f"not {ev.placement_id}",
         )
-    behind = behind_held(held_before, releases=wait_for(Entity.EVIDENCE, ev.evidence_id))
+    own = release_key("evidence", sender_provider_id, ev.evidence_id)  # an accepted version's
+    behind = behind_held(held_before, releases=own)
     if behind is not None:
         return behind
     if placement is None:
-        return Hold(wait_for(Entity.PLACEMENT, ev.placement_id))
+        return Hold(release_key("placement", sender_provider_id, ev.placement_id))
     rejection = _check_against_placement(ev, placement, sender_provider_id)
     if rejection is not None:
         return rejection
@@ -186,14 +189,16 @@ def decide_retraction(
     held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
     """A version of the evidence held for its placement: held behind it (arrival order,
-    :func:`behind_held`); unknown evidence is held until ``evidence:<id>``; another
+    :func:`behind_held`); unknown evidence is held until
+    ``evidence:<provider_id>:<id>`` (the sender's own evidence of that id); another
     provider's is ``provider_mismatch``; a second retraction is ignored (a retraction is
     final)."""
-    behind = behind_held(held_before, releases=wait_for(Entity.EVIDENCE, evidence_id))
+    own = release_key("evidence", sender_provider_id, evidence_id)
+    behind = behind_held(held_before, releases=own)
     if behind is not None:
         return behind
     if owner is None:
-        return Hold(wait_for(Entity.EVIDENCE, evidence_id))
+        return Hold(own)
     if owner.provider_id != sender_provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,

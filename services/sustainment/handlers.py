@@ -26,8 +26,9 @@ from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject, wait_for
-from services.common.messages import Received, ids_named
+from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
 from services.runtime.rules import Rules, run_round
@@ -103,8 +104,8 @@ class SustainmentHandler:
     ) -> None:
         loaded = repo.load(
             participant_ids=ids_named(items, "participant_id"),
-            placement_ids=ids_named(items, "placement_id"),
-            evidence_ids=ids_named(items, "evidence_id"),
+            placements=keys_named(items, "placement_id"),
+            evidence=keys_named(items, "evidence_id"),
         )
         await run_round(
             repo,
@@ -198,7 +199,7 @@ def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> st
     if event.participant_id not in repo.participants:
         outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
-    if event.placement_id in repo.placements:
+    if (event.provider_id, event.placement_id) in repo.placements:
         return None
     facts = PlacementFacts(
         placement_id=event.placement_id,
@@ -207,7 +208,7 @@ def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> st
         pays_llw=event.pays_llw,
     )
     repo.put_placement(PlacementRecord(facts, event.participant_id, event.provider_id))
-    outcome.release(wait_for(Entity.PLACEMENT, event.placement_id))
+    outcome.release(release_key("placement", event.provider_id, event.placement_id))
     return event.participant_id
 
 
@@ -215,9 +216,9 @@ def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> st
 @touches
 def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.placements.get(event.placement_id)
+    record = repo.placements.get((event.provider_id, event.placement_id))
     if record is None:
-        outcome.hold(item, wait_for(Entity.PLACEMENT, event.placement_id))
+        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
         return None
     record.end_date = event.end_date
     repo.put_placement(record)
@@ -228,9 +229,9 @@ def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None
 @touches
 def placement_withdrawn(round_: Round, item: Received[PlacementWithdrawn]) -> str | None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.placements.get(event.placement_id)
+    record = repo.placements.get((event.provider_id, event.placement_id))
     if record is None:
-        outcome.hold(item, wait_for(Entity.PLACEMENT, event.placement_id))
+        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
         return None
     if record.withdrawn:
         return None
@@ -244,10 +245,10 @@ def placement_withdrawn(round_: Round, item: Received[PlacementWithdrawn]) -> st
 def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str | None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
     facts, bad_hours = evidence_facts(event)
-    placement = repo.placements.get(event.placement_id)
+    placement = repo.placements.get((event.provider_id, event.placement_id))
     if placement is not None and placement.withdrawn:
         placement = None  # withdrawn: as if it had never been confirmed (§5)
-    current = repo.evidence.get(event.evidence_id)
+    current = repo.evidence.get((event.provider_id, event.evidence_id))
     key = evidence_subject(event.provider_id, event.evidence_id)
     decision = decide_evidence(
         facts,
@@ -265,7 +266,7 @@ def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str 
     repo.put_evidence(
         EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
     )
-    outcome.release(wait_for(Entity.EVIDENCE, event.evidence_id))
+    outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
     return placement.participant_id
 
 
@@ -273,7 +274,7 @@ def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str 
 @touches
 def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str | None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
-    current = repo.evidence.get(event.evidence_id)
+    current = repo.evidence.get((event.provider_id, event.evidence_id))
     key = evidence_subject(event.provider_id, event.evidence_id)
     decision = decide_retraction(
         event.evidence_id,

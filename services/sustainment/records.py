@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from schemas.common import EligibilityGroup, MilestoneKind
+from services.common.provider_keys import ProviderKey
 from services.sustainment.domain import (
     EvidenceFacts,
     ParticipantWindow,
@@ -59,39 +60,46 @@ class ParticipantHistory:
 
 
 class SustainmentStorage(ABC):
+    """Participants by id; placements and evidence by (provider_id, id): placement and
+    evidence ids are the sending provider's own (domain.md v3 §9)."""
+
     def __init__(
         self,
         participants: dict[str, ParticipantRecord] | None = None,
-        placements: dict[str, PlacementRecord] | None = None,
-        evidence: dict[str, EvidenceRecord] | None = None,
+        placements: dict[ProviderKey, PlacementRecord] | None = None,
+        evidence: dict[ProviderKey, EvidenceRecord] | None = None,
     ) -> None:
         self.participants: dict[str, ParticipantRecord] = (
             {} if participants is None else participants
         )
-        self.placements: dict[str, PlacementRecord] = {} if placements is None else placements
-        self.evidence: dict[str, EvidenceRecord] = {} if evidence is None else evidence
+        self.placements: dict[ProviderKey, PlacementRecord] = (
+            {} if placements is None else placements
+        )
+        self.evidence: dict[ProviderKey, EvidenceRecord] = {} if evidence is None else evidence
         self.dirty_participants: set[str] = set()
-        self.dirty_placements: set[str] = set()
-        self.dirty_evidence: set[str] = set()
+        self.dirty_placements: set[ProviderKey] = set()
+        self.dirty_evidence: set[ProviderKey] = set()
 
     def put_participant(self, record: ParticipantRecord) -> None:
         self.participants[record.participant_id] = record
         self.dirty_participants.add(record.participant_id)
 
     def put_placement(self, record: PlacementRecord) -> None:
-        self.placements[record.facts.placement_id] = record
-        self.dirty_placements.add(record.facts.placement_id)
+        key = (record.provider_id, record.facts.placement_id)
+        self.placements[key] = record
+        self.dirty_placements.add(key)
 
     def put_evidence(self, record: EvidenceRecord) -> None:
-        self.evidence[record.facts.evidence_id] = record
-        self.dirty_evidence.add(record.facts.evidence_id)
+        key = (record.provider_id, record.facts.evidence_id)
+        self.evidence[key] = record
+        self.dirty_evidence.add(key)
 
     @abstractmethod
     async def load(
         self,
         participant_ids: Iterable[str],
-        placement_ids: Iterable[str],
-        evidence_ids: Iterable[str],
+        placements: Iterable[ProviderKey],
+        evidence: Iterable[ProviderKey],
     ) -> None:
         """The participants, placements and evidence named."""
 

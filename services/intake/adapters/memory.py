@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from services.common.provider_keys import ProviderKey
 from services.intake.records import IntakeStorage, ReferralRecord
 from services.runtime.memory import MemoryHold
 
 
 @dataclass
 class IntakeStore:
-    referrals: dict[str, ReferralRecord] = field(default_factory=dict)
-    started_by_participant: dict[str, str] = field(default_factory=dict)
+    referrals: dict[ProviderKey, ReferralRecord] = field(default_factory=dict)
+    started_by_participant: dict[str, ProviderKey] = field(default_factory=dict)
 
 
 class MemoryIntakeRepository(IntakeStorage):
@@ -27,7 +28,7 @@ class MemoryIntakeRepository(IntakeStorage):
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         return self.hold.waiting(subjects)
 
-    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
         return None
 
     async def flush(self) -> None:

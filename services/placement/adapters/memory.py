@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from services.common.provider_keys import ProviderKey
 from services.placement.records import PlacementStorage, PlacementTables
 from services.runtime.memory import MemoryHold
 
@@ -22,8 +23,8 @@ class MemoryPlacementRepository(PlacementStorage):
     async def load(
         self,
         participant_ids: Iterable[str],
-        referral_ids: Iterable[str],
-        placement_ids: Iterable[str],
+        referrals: Iterable[ProviderKey],
+        placements: Iterable[ProviderKey],
     ) -> None:
         return None
 

@@ -11,6 +11,7 @@ from schemas.topics import by_name
 from services.common import db
 from services.common.db import Connection
 from services.common.messages import RawRecord
+from services.common.provider_keys import ProviderKey
 from services.placement.domain import ParticipantOnProgramme
 from services.placement.records import PlacementRecord, PlacementStorage
 
@@ -28,7 +29,16 @@ def _source(row: Record) -> RawRecord | None:
     )
 
 
+def _pairs(keys: Iterable[ProviderKey]) -> tuple[list[str], list[str]]:
+    """Keys as two arrays, for ``(provider_id, x) IN (SELECT * FROM unnest($1, $2))``."""
+    ordered = sorted(set(keys))
+    return [p for p, _ in ordered], [i for _, i in ordered]
+
+
 class PlacementRepository(PlacementStorage):
+    """Participants by referral and placements, each keyed by (provider_id, id): referral
+    and placement ids are the sending provider's own (domain.md v3 §9)."""
+
     def __init__(self, conn: Connection) -> None:
         super().__init__()
         self.conn = conn
@@ -40,19 +50,19 @@ class PlacementRepository(PlacementStorage):
     async def load(
         self,
         participant_ids: Iterable[str],
-        referral_ids: Iterable[str],
-        placement_ids: Iterable[str],
+        referrals: Iterable[ProviderKey],
+        placements: Iterable[ProviderKey],
     ) -> None:
-        """The participants named, and their placements with those named by id."""
+        """The participants named, and their placements with those named by key."""
         rows = await self.conn.fetch(
             "SELECT * FROM participants WHERE participant_id = ANY($1::text[])"
-            " OR referral_id = ANY($2::text[])",
+            " OR (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))",
             list(participant_ids),
-            list(referral_ids),
+            *_pairs(referrals),
         )
         for row in rows:
             self.put_participant(
-                row["referral_id"],
+                (row["provider_id"], row["referral_id"]),
                 ParticipantOnProgramme(
                     participant_id=row["participant_id"],
                     provider_id=row["provider_id"],
@@ -63,9 +73,9 @@ class PlacementRepository(PlacementStorage):
                 dirty=False,
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])"
-            " OR participant_id = ANY($2::text[])",
-            list(placement_ids),
+            "SELECT * FROM placements WHERE participant_id = ANY($3::text[])"
+            " OR (provider_id, placement_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(placements),
             sorted(self.referral_of),
         ):
             self.keep_placement(
@@ -81,9 +91,9 @@ class PlacementRepository(PlacementStorage):
                 )
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placement_resends WHERE placement_id = ANY($1::text[])"
-            ' ORDER BY "offset"',
-            sorted(self.placements),
+            "SELECT * FROM placement_resends WHERE (provider_id, placement_id) IN"
+            ' (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY "offset"',
+            *_pairs(self.placements),
         ):
             record = RawRecord(
                 by_name(row["spec_name"]),
@@ -93,11 +103,12 @@ class PlacementRepository(PlacementStorage):
                 row["key"],
                 row["value"],
             )
-            self.placements[row["placement_id"]].resends.append((row["event_id"], record))
+            key = (row["provider_id"], row["placement_id"])
+            self.placements[key].resends.append((row["event_id"], record))
 
     async def flush(self) -> None:
         participants = [
-            (p.participant_id, ref, p.provider_id, p.contract_id, p.start_date, p.leaver_date)
+            (p.participant_id, ref[1], p.provider_id, p.contract_id, p.start_date, p.leaver_date)
             for ref in sorted(self.dirty_participants)
             for p in [self.by_referral[ref]]
         ]
@@ -110,7 +121,7 @@ class PlacementRepository(PlacementStorage):
             )
         placements = [
             (
-                pid,
+                r.job.placement_id,
                 r.participant_id,
                 r.job.provider_id,
                 r.job.job_start_date,
@@ -127,8 +138,8 @@ class PlacementRepository(PlacementStorage):
                 r.source.key if r.source else None,
                 r.source.value if r.source else None,
             )
-            for pid in sorted(self.dirty_placements)
-            for r in [self.placements[pid]]
+            for key in sorted(self.dirty_placements)
+            for r in [self.placements[key]]
         ]
         if placements:
             await self.conn.executemany(
@@ -138,18 +149,19 @@ class PlacementRepository(PlacementStorage):
                 " source_key, source_value)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14,"
                 " $15, $16)"
-                " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
-                " withdrawn = EXCLUDED.withdrawn",
+                " ON CONFLICT (provider_id, placement_id)"
+                " DO UPDATE SET end_date = EXCLUDED.end_date, withdrawn = EXCLUDED.withdrawn",
                 placements,
             )
         if self.new_resends:
             await self.conn.executemany(
-                "INSERT INTO placement_resends (event_id, placement_id, spec_name, topic,"
-                ' "partition", "offset", key, value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'
-                " ON CONFLICT (event_id) DO NOTHING",
+                "INSERT INTO placement_resends (event_id, provider_id, placement_id, spec_name,"
+                ' topic, "partition", "offset", key, value)'
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                " ON CONFLICT (provider_id, event_id) DO NOTHING",
                 [
-                    (eid, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
-                    for pid, eid, r in self.new_resends
+                    (eid, prov, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
+                    for (prov, pid), eid, r in self.new_resends
                 ],
             )
         self.dirty_participants.clear()

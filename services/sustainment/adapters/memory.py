@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from schemas.common import MilestoneKind
+from services.common.provider_keys import ProviderKey
 from services.runtime.memory import MemoryHold
 from services.sustainment.domain import RecordedMilestone
 from services.sustainment.records import (
@@ -25,15 +26,15 @@ from services.sustainment.records import (
 @dataclass
 class SustainmentStore:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
-    placements: dict[str, PlacementRecord] = field(default_factory=dict)
-    evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
+    evidence: dict[ProviderKey, EvidenceRecord] = field(default_factory=dict)
     milestones: dict[str, dict[MilestoneKind, RecordedMilestone]] = field(
         default_factory=lambda: defaultdict(dict)
     )
-    placements_of: dict[str, dict[str, None]] = field(default_factory=dict)
-    """participant id -> its placement ids, in the order first put (an index)."""
-    evidence_of: dict[str, dict[str, None]] = field(default_factory=dict)
-    """participant id -> its evidence ids, in the order first put (an index)."""
+    placements_of: dict[str, dict[ProviderKey, None]] = field(default_factory=dict)
+    """participant id -> its placements, in the order first put (an index)."""
+    evidence_of: dict[str, dict[ProviderKey, None]] = field(default_factory=dict)
+    """participant id -> its evidence, in the order first put (an index)."""
 
 
 class MemorySustainmentRepository(SustainmentStorage):
@@ -44,21 +45,19 @@ class MemorySustainmentRepository(SustainmentStorage):
 
     def put_placement(self, record: PlacementRecord) -> None:
         super().put_placement(record)
-        self.store.placements_of.setdefault(record.participant_id, {})[
-            record.facts.placement_id
-        ] = None
+        key = (record.provider_id, record.facts.placement_id)
+        self.store.placements_of.setdefault(record.participant_id, {})[key] = None
 
     def put_evidence(self, record: EvidenceRecord) -> None:
         super().put_evidence(record)
-        self.store.evidence_of.setdefault(record.participant_id, {})[record.facts.evidence_id] = (
-            None
-        )
+        key = (record.provider_id, record.facts.evidence_id)
+        self.store.evidence_of.setdefault(record.participant_id, {})[key] = None
 
     async def load(
         self,
         participant_ids: Iterable[str],
-        placement_ids: Iterable[str],
-        evidence_ids: Iterable[str],
+        placements: Iterable[ProviderKey],
+        evidence: Iterable[ProviderKey],
     ) -> None:
         return None
 

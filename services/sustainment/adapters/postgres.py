@@ -16,6 +16,7 @@ from schemas.common import (
 )
 from services.common import db
 from services.common.db import Connection
+from services.common.provider_keys import ProviderKey
 from services.sustainment.domain import (
     EvidenceFacts,
     ParticipantWindow,
@@ -68,7 +69,16 @@ def _evidence_facts(r: Record) -> EvidenceFacts:
     )
 
 
+def _pairs(keys: Iterable[ProviderKey]) -> tuple[list[str], list[str]]:
+    """Keys as two arrays, for ``(provider_id, x) IN (SELECT * FROM unnest($1, $2))``."""
+    ordered = sorted(set(keys))
+    return [p for p, _ in ordered], [i for _, i in ordered]
+
+
 class SustainmentRepository(SustainmentStorage):
+    """Participants by id; placements and evidence by (provider_id, id): placement and
+    evidence ids are the sending provider's own (domain.md v3 §9)."""
+
     def __init__(self, conn: Connection) -> None:
         super().__init__()
         self.conn = conn
@@ -76,8 +86,8 @@ class SustainmentRepository(SustainmentStorage):
     async def load(
         self,
         participant_ids: Iterable[str],
-        placement_ids: Iterable[str],
-        evidence_ids: Iterable[str],
+        placements: Iterable[ProviderKey],
+        evidence: Iterable[ProviderKey],
     ) -> None:
         for row in await self.conn.fetch(
             "SELECT * FROM participants WHERE participant_id = ANY($1::text[])",
@@ -85,9 +95,11 @@ class SustainmentRepository(SustainmentStorage):
         ):
             self.participants[row["participant_id"]] = _participant(row)
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])", list(placement_ids)
+            "SELECT * FROM placements WHERE (provider_id, placement_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(placements),
         ):
-            self.placements[row["placement_id"]] = PlacementRecord(
+            self.placements[(row["provider_id"], row["placement_id"])] = PlacementRecord(
                 _placement_facts(row),
                 row["participant_id"],
                 row["provider_id"],
@@ -95,9 +107,11 @@ class SustainmentRepository(SustainmentStorage):
                 row["withdrawn"],
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
+            "SELECT * FROM evidence WHERE (provider_id, evidence_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(evidence),
         ):
-            self.evidence[row["evidence_id"]] = EvidenceRecord(
+            self.evidence[(row["provider_id"], row["evidence_id"])] = EvidenceRecord(
                 _evidence_facts(row),
                 row["participant_id"],
                 row["provider_id"],
@@ -134,7 +148,7 @@ class SustainmentRepository(SustainmentStorage):
             "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
             " employment_type, pays_llw, end_date, withdrawn)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
+            " ON CONFLICT (provider_id, placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
             " withdrawn = EXCLUDED.withdrawn",
             [
                 (
@@ -147,8 +161,8 @@ class SustainmentRepository(SustainmentStorage):
                     r.end_date,
                     r.withdrawn,
                 )
-                for pid in sorted(self.dirty_placements)
-                for r in [self.placements[pid]]
+                for key in sorted(self.dirty_placements)
+                for r in [self.placements[key]]
             ],
         )
         await self.conn.executemany(
@@ -156,7 +170,7 @@ class SustainmentRepository(SustainmentStorage):
             " version, retracted, kind, period_start, period_end, gross_earnings_pence,"
             " hours_hundredths, reported_on)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            " ON CONFLICT (evidence_id) DO UPDATE SET version = EXCLUDED.version,"
+            " ON CONFLICT (provider_id, evidence_id) DO UPDATE SET version = EXCLUDED.version,"
             " retracted = EXCLUDED.retracted, kind = EXCLUDED.kind,"
             " period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,"
             " gross_earnings_pence = EXCLUDED.gross_earnings_pence,"
@@ -176,8 +190,8 @@ class SustainmentRepository(SustainmentStorage):
                     e.facts.hours_hundredths,
                     e.facts.reported_on,
                 )
-                for eid in sorted(self.dirty_evidence)
-                for e in [self.evidence[eid]]
+                for key in sorted(self.dirty_evidence)
+                for e in [self.evidence[key]]
             ],
         )
         self.dirty_participants.clear()
