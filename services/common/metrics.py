@@ -53,7 +53,9 @@ CONSUMER_LAG = Gauge(
     ["service", "topic"],
 )
 SERVICE_READY = Gauge(
-    "outcomes_service_ready", "1 once the service has its database pool and producer", ["service"]
+    "outcomes_service_ready",
+    "1 while the service can work: runtime up, input topics present and assigned",
+    ["service"],
 )
 RETRIES = Counter(
     "outcomes_batch_retries_total", "Batches retried after a transient error", ["service"]
