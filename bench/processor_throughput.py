@@ -2,7 +2,7 @@
 
 Real PostgreSQL, no Kafka. A synthetic feed (``tools.feed``) is turned into the raw
 records a consumer would receive and handed straight to each service's
-:class:`~services.common.processor.BatchProcessor` in chunks of 1 (the baseline: one
+:class:`~services.runtime.processor.BatchProcessor` in chunks of 1 (the baseline: one
 transaction per event), 100 and 1000 events. Every run gets a fresh, migrated database
 that is dropped afterwards; only the ``process`` calls are timed.
 
@@ -61,12 +61,12 @@ from schemas.topics import (
 )
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.processor import BatchProcessor
 from services.common.reference import load_reference
 from services.common.settings import ServiceSettings
 from services.intake.bootstrap import SERVICE as INTAKE
 from services.placement.bootstrap import SERVICE as PLACEMENT
 from services.runtime.ports import R
+from services.runtime.processor import BatchProcessor
 from services.runtime.service import ServiceDefinition
 from services.sustainment.bootstrap import SERVICE as SUSTAINMENT
 from tools.feed.generate import FeedItem, generate_feed

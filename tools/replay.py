@@ -38,10 +38,10 @@ from schemas.topics import SERVICES, resolve
 from services.common import db
 from services.common.errors import describe
 from services.common.messages import Cut, RawRecord
-from services.common.processor import BatchProcessor
 from services.common.reference import load_reference
 from services.common.settings import ServiceSettings
 from services.runtime.ports import R, Repository
+from services.runtime.processor import BatchProcessor
 from services.runtime.service import ServiceDefinition
 
 ROOT = Path(__file__).resolve().parents[1]

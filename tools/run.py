@@ -32,7 +32,7 @@ import asyncpg
 from deploy.create_topics import delete_topics_where, ensure_topics
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tools import arguments
-from tools.feed.check import check_summary, format_check
+from tools.check import check_summary, format_check
 from tools.feed.expectation import expected_counts
 from tools.feed.generate import generate
 from tools.feed.model import DEVELOPMENT_KEY, expected

@@ -12,8 +12,8 @@ import asyncpg
 
 from schemas.topics import by_name
 from services.common.codec import encode
+from services.common.inbox import Claim
 from services.common.messages import Outgoing, RawRecord
-from services.runtime.ports import Claim
 
 if TYPE_CHECKING:
     from services.common.outcome import Held, Quarantined

@@ -9,7 +9,7 @@ import faust
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+from services.common.local_defaults import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from services.common.reference import REFERENCE_DIR
 
 DEFAULT_METRICS_PORTS = {"intake": 9101, "placement": 9102, "sustainment": 9103, "payments": 9104}

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Generic
 
 from services.common.holds import WaitFor
+from services.common.inbox import Claim
 from services.common.messages import RawRecord
 from services.common.outcome import BatchOutcome, Held
-from services.runtime.ports import Claim, R
+from services.runtime.ports import R
 
 
 @dataclass(frozen=True)

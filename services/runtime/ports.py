@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -17,6 +16,7 @@ from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec
 from services.common.holds import WaitFor
+from services.common.inbox import Claim
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, Held, Masker
 
@@ -68,17 +68,6 @@ class Handler(Protocol[R_contra]):
     def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         """The rejection of an item whose hold time ran out."""
         ...
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The result of claiming ids in the inbox."""
-
-    fresh: set[str]
-    """Ids not seen before, now claimed (with the digest of their first occurrence)."""
-    stored: dict[str, bytes | None]
-    """Ids seen in an earlier transaction, with the digest kept then (None: kept before
-    digests were; such a claim matches any content)."""
 
 
 class UnitOfWork(Protocol[R_co]):

@@ -10,9 +10,10 @@ from typing import Generic
 from services.common import db
 from services.common.errors import is_transient
 from services.common.holds import WaitFor
+from services.common.inbox import Claim
 from services.common.messages import RawRecord
 from services.common.outcome import BatchOutcome, Held
-from services.runtime.ports import Claim, R
+from services.runtime.ports import R
 
 
 class PostgresUnitOfWork(Generic[R]):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.common.app import run_service
+from services.runtime.app import run_service
 from services.sustainment.bootstrap import SERVICE
 
 if __name__ == "__main__":

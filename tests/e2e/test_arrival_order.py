@@ -25,8 +25,8 @@ import pytest
 from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
+from tools.check import check_pipeline
 from tools.feed import Expectation, Feed, PaymentFigures, arrange, expected, generate
-from tools.feed.check import check_pipeline
 from tools.feed.order import Order
 from tools.feed.publish import publish_feed
 from tools.feed.reference import write_reference

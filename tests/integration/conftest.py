@@ -53,7 +53,6 @@ from schemas.topics import ALL_TOPICS, TopicSpec, all_topics, resolve, topic_nam
 from services.common import db
 from services.common.messages import RawRecord
 from services.common.pricing import price_for
-from services.common.processor import BatchProcessor, BatchReport
 from services.common.reference import load_contracts, load_rates
 from services.intake.bootstrap import SERVICE as INTAKE_SERVICE
 from services.intake.handlers import IntakeHandler
@@ -62,6 +61,7 @@ from services.payments.handlers import PaymentsHandler
 from services.placement.bootstrap import SERVICE as PLACEMENT_SERVICE
 from services.placement.handlers import PlacementHandler
 from services.runtime.ports import Handler
+from services.runtime.processor import BatchProcessor, BatchReport
 from services.runtime.service import ServiceDefinition
 from services.sustainment.bootstrap import SERVICE as SUSTAINMENT_SERVICE
 from services.sustainment.handlers import SustainmentHandler

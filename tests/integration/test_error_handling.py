@@ -18,9 +18,9 @@ from schemas.rejections import EventRejected
 from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome
-from services.common.processor import BatchProcessor
 from services.intake.adapters.postgres import IntakeRepository
 from services.intake.handlers import IntakeHandler
+from services.runtime.processor import BatchProcessor
 from tests.integration.conftest import (
     HOLD_SECONDS,
     REFERRAL,
@@ -178,7 +178,7 @@ async def test_a_real_lock_timeout_is_retried_until_the_lock_is_released(
     output = await intake.outbox()
     assert [p.referral_id for p in of_type(output, ParticipantStarted)] == [REFERRAL]
     assert of_type(output, EventRejected) == []
-    warnings = [r.getMessage() for r in caplog.records if r.name == "services.common.processor"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "services.runtime.processor"]
     assert any("LockNotAvailableError [55P03]" in w for w in warnings), warnings
     print(f"lock timeouts retried: {retries() - before:.0f}")
 

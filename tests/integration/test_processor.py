@@ -21,9 +21,9 @@ from schemas.topics import CONSUMERS, PROVIDER_PLACEMENTS, Owner, TopicSpec
 from services.common import masking
 from services.common.messages import Received, bounded_digest
 from services.common.outcome import BatchOutcome
-from services.common.processor import BatchReport
 from services.intake.adapters.postgres import IntakeRepository
 from services.intake.handlers import IntakeHandler
+from services.runtime.processor import BatchReport
 from tests.integration.conftest import (
     HOLD_SECONDS,
     PROVIDER,

@@ -29,7 +29,6 @@ from typing import Any
 from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
 from tools import arguments
-from tools.chaos.infra import PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.reference import write_reference
 from tools.fuzz.pipeline import (
@@ -42,6 +41,7 @@ from tools.fuzz.pipeline import (
     publish,
     say,
 )
+from tools.infra import PrivateInfra
 from tools.quiet import Backlog, wait_until_quiet
 from tools.services import ServiceProcesses, is_ready
 

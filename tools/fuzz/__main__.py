@@ -28,7 +28,6 @@ from pathlib import Path
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
 from tools import arguments
-from tools.chaos.infra import PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.reference import write_reference
 from tools.fuzz.account import (
@@ -58,6 +57,7 @@ from tools.fuzz.pipeline import (
     say,
 )
 from tools.fuzz.topics import rejection_topics
+from tools.infra import PrivateInfra
 from tools.quiet import Backlog, wait_until_quiet
 from tools.run import LOCAL_DATABASE, LOCAL_KAFKA, local_server
 from tools.services import ServiceProcesses

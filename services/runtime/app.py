@@ -24,12 +24,12 @@ from services.common.codec import bounded_record, input_limits
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
-from services.common.processor import BatchProcessor
 from services.common.readiness import not_ready_because
 from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
 from services.runtime.ports import R
+from services.runtime.processor import BatchProcessor
 from services.runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
