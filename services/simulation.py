@@ -35,7 +35,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from schemas.base import Event
 from schemas.common import MilestoneKind, RejectionReason
@@ -55,7 +55,7 @@ from services.payments.handlers import PaymentsHandler
 from services.placement.adapters.memory import MemoryPlacementRepository, PlacementStore
 from services.placement.handlers import PlacementHandler
 from services.runtime.batch import apply_batch, expire_held
-from services.runtime.memory import MemoryNode, MemoryUnitOfWork
+from services.runtime.memory import MemoryHold, MemoryNode, MemoryUnitOfWork
 from services.runtime.ports import Handler, R
 from services.sustainment.adapters.memory import MemorySustainmentRepository, SustainmentStore
 from services.sustainment.handlers import SustainmentHandler
@@ -197,35 +197,93 @@ def simulate(
     else:
         pipeline.result.held = [
             (service, message_id)
-            for service, node in pipeline.nodes.items()
-            for message_id in node.hold.message_ids()
+            for service, simulated in pipeline.services.items()
+            for message_id in simulated.held()
         ]
     return pipeline.result
+
+
+class _Simulated(Protocol):
+    """One service in memory, as the pipeline drives it."""
+
+    def transaction(self, records: Sequence[RawRecord], now: datetime) -> None: ...
+
+    def expire(self, now: datetime) -> list[EventRejected]: ...
+
+    def held(self) -> list[str]: ...
+
+
+class _Node(Generic[R]):
+    """One service in memory: its handler, its memory repository, its inbox and hold,
+    run by the runtime core (``services.runtime.batch``) as the processor runs it."""
+
+    def __init__(
+        self,
+        service: Owner,
+        handler: Handler[R],
+        repository: Callable[[MemoryHold], R],
+        publish: Callable[[BatchOutcome], int],
+    ) -> None:
+        self.service = service
+        self.handler = handler
+        self.node = MemoryNode()
+        self.publish = publish
+        self._repository = repository
+
+    def _unit_of_work(self) -> MemoryUnitOfWork[R]:
+        return MemoryUnitOfWork(self.node, lambda: self._repository(self.node.hold), self.publish)
+
+    def transaction(self, records: Sequence[RawRecord], now: datetime) -> None:
+        outcome = BatchOutcome(self.service, now)
+        uow = self._unit_of_work()
+        _run(apply_batch(uow, self.handler, records, outcome))
+        _run(uow.write(outcome))
+
+    def expire(self, now: datetime) -> list[EventRejected]:
+        """The hold time has passed: every held event is rejected with its reason."""
+        outcome = BatchOutcome(self.service, now)
+        _run(expire_held(self._unit_of_work(), self.handler, outcome, now))
+        return outcome.rejections
+
+    def held(self) -> list[str]:
+        return self.node.hold.message_ids()
 
 
 class _Pipeline:
     def __init__(self, contracts: ContractBook, rates: Rates, key: bytes, now: datetime) -> None:
         self.now = now
-        self.result = Simulation()
-        self.nodes = {service: MemoryNode() for service in SERVICES}
+        self.result = result = Simulation()
+        publish = self._publish
+        self.services: dict[Owner, _Simulated] = {
+            "intake": _Node(
+                "intake",
+                IntakeHandler(contracts, key),
+                lambda hold: MemoryIntakeRepository(result.intake, hold),
+                publish,
+            ),
+            "placement": _Node(
+                "placement",
+                PlacementHandler(rates),
+                lambda hold: MemoryPlacementRepository(result.placement, hold),
+                publish,
+            ),
+            "sustainment": _Node(
+                "sustainment",
+                SustainmentHandler(contracts, rates),
+                lambda hold: MemorySustainmentRepository(result.sustainment, hold),
+                publish,
+            ),
+            "payments": _Node(
+                "payments",
+                PaymentsHandler(),
+                lambda _hold: MemoryPaymentsRepository(result.payments_store),
+                publish,
+            ),
+        }
+        """The services that decide what is rejected, reached and paid; a consumer not
+        here (a read model) is not simulated: its input is not delivered."""
         self._offsets: dict[str, int] = defaultdict(int)
         self._queue: deque[tuple[Owner, list[RawRecord]]] = deque()
-        result = self.result
-        self.intake = _Service(
-            IntakeHandler(contracts, key),
-            lambda: MemoryIntakeRepository(result.intake, self.nodes["intake"].hold),
-        )
-        self.placement = _Service(
-            PlacementHandler(rates),
-            lambda: MemoryPlacementRepository(result.placement, self.nodes["placement"].hold),
-        )
-        self.sustainment = _Service(
-            SustainmentHandler(contracts, rates),
-            lambda: MemorySustainmentRepository(result.sustainment, self.nodes["sustainment"].hold),
-        )
-        self.payments = _Service(
-            PaymentsHandler(), lambda: MemoryPaymentsRepository(result.payments_store)
-        )
 
     def record_of(self, arrival: Arrival) -> RawRecord:
         if isinstance(arrival, tuple):
@@ -249,32 +307,15 @@ class _Pipeline:
         return RawRecord(spec, name, 0, offset, key.encode() if key else None, value)
 
     def deliver(self, records: list[RawRecord]) -> None:
-        """Hand a batch to every service that reads its topics (each the records it
-        reads, in order), then run until quiet."""
+        """Hand a batch to every simulated service that reads its topics (each the
+        records it reads, in order), then run until quiet."""
         for service, inputs in CONSUMERS.items():
             mine = [r for r in records if r.spec in inputs]
-            if mine:
+            if mine and service in self.services:
                 self._queue.append((service, mine))
         while self._queue:
             service, batch = self._queue.popleft()
-            self._transaction(service, batch)
-
-    def _transaction(self, service: Owner, records: Sequence[RawRecord]) -> None:
-        """One transaction of ``service``: the runtime core's, over memory."""
-        if service == "intake":
-            self._apply(service, self.intake, records)
-        elif service == "placement":
-            self._apply(service, self.placement, records)
-        elif service == "sustainment":
-            self._apply(service, self.sustainment, records)
-        else:
-            self._apply(service, self.payments, records)
-
-    def _apply(self, service: Owner, definition: _Service[R], records: Sequence[RawRecord]) -> None:
-        outcome = BatchOutcome(service, self.now)
-        uow = MemoryUnitOfWork(self.nodes[service], definition.repository, self._publish)
-        _run(apply_batch(uow, definition.handler, records, outcome))
-        _run(uow.write(outcome))
+            self.services[service].transaction(batch, self.now)
 
     def _publish(self, outcome: BatchOutcome) -> int:
         self.result.rejections.extend(outcome.rejections)
@@ -286,29 +327,14 @@ class _Pipeline:
             specs[out.spec.name] = out.spec
         for name, records in by_spec.items():
             for service in _consumers(specs[name]):
-                self._queue.append((service, records))
+                if service in self.services:
+                    self._queue.append((service, records))
         return len(outcome.outgoing) + len(outcome.rejections)
 
     def expire(self) -> None:
         """The hold time has passed: every held event is rejected with its reason."""
-        self._expire("intake", self.intake)
-        self._expire("placement", self.placement)
-        self._expire("sustainment", self.sustainment)
-        self._expire("payments", self.payments)
-
-    def _expire(self, service: Owner, definition: _Service[R]) -> None:
-        outcome = BatchOutcome(service, self.now)
-        uow = MemoryUnitOfWork(self.nodes[service], definition.repository, self._publish)
-        _run(expire_held(uow, definition.handler, outcome, self.now))
-        self.result.rejections.extend(outcome.rejections)
-
-
-@dataclass(frozen=True)
-class _Service(Generic[R]):
-    """One service in memory: its handler and how to open its memory repository."""
-
-    handler: Handler[R]
-    repository: Callable[[], R]
+        for simulated in self.services.values():
+            self.result.rejections.extend(simulated.expire(self.now))
 
 
 def _provider_spec(event: Event) -> TopicSpec:
