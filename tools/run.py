@@ -31,6 +31,7 @@ import asyncpg
 
 from deploy.create_topics import delete_topics_where, ensure_topics
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+from services.common.local_defaults import metrics_ports
 from tools import arguments
 from tools.check import check_summary, format_check
 from tools.feed.expectation import expected_counts
@@ -49,7 +50,7 @@ from tools.summary import (
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_KAFKA = LOCAL_KAFKA_BOOTSTRAP
 LOCAL_DATABASE = LOCAL_DATABASE_URL
-RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments": 9114}
+RUN_PORTS = metrics_ports(9110)
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
 HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PATHS)

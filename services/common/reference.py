@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from schemas.common import EligibilityGroup, MilestoneKind, SubRegion
+from services.common.pricing import DEFAULT_PRICE_RULE, PRICE_RULES
 
 REFERENCE_DIR: Path = Path(__file__).resolve().parents[2] / "deploy" / "reference"
 
@@ -67,6 +68,8 @@ class Contract:
     prices: Mapping[MilestoneKind, int]
     group_prices: Mapping[EligibilityGroup, Mapping[MilestoneKind, int]]
     llw_uplift_percent: int
+    price_rule: str = DEFAULT_PRICE_RULE
+    """The function of ``pricing.PRICE_RULES`` that prices its milestones."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ _CONTRACT_FIELDS = {
     "prices",
     "group_prices",
     "llw_uplift_percent",
+    "price_rule",
 }
 
 
@@ -244,6 +248,11 @@ def _contract(reader: _Reader, raw: object, field: str) -> Contract:
     if hundredths is None or hundredths <= 0:
         reader.fail(f"{field}.weekly_hours_min", f"expected hours > 0, got {hours!r}")
     uplift = reader.field(entry, "llw_uplift_percent", f"{field}.llw_uplift_percent")
+    rule = DEFAULT_PRICE_RULE
+    if "price_rule" in entry:
+        rule = reader.text(entry, "price_rule", f"{field}.price_rule")
+        if rule not in PRICE_RULES:
+            reader.fail(f"{field}.price_rule", f"unknown price rule {rule!r}")
     return Contract(
         contract_id=reader.text(entry, "contract_id", f"{field}.contract_id"),
         name=reader.text(entry, "name", f"{field}.name"),
@@ -256,6 +265,7 @@ def _contract(reader: _Reader, raw: object, field: str) -> Contract:
         prices=_prices(reader, entry, "prices", f"{field}.prices", complete=True),
         group_prices=_group_prices(reader, entry, f"{field}.group_prices"),
         llw_uplift_percent=reader.whole(uplift, f"{field}.llw_uplift_percent", minimum=0),
+        price_rule=rule,
     )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
+from services.common.local_defaults import metrics_ports
 from tools import arguments
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.reference import write_reference
@@ -63,7 +64,7 @@ from tools.run import LOCAL_DATABASE, LOCAL_KAFKA, local_server
 from tools.services import ServiceProcesses
 
 ROOT = Path(__file__).resolve().parents[2]
-FUZZ_PORTS = {"intake": 20711, "placement": 20712, "sustainment": 20713, "payments": 20714}
+FUZZ_PORTS = metrics_ports(20710)
 
 
 @dataclass
