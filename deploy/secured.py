@@ -40,7 +40,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, Final
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest_v1, DescribeAclsRequest
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import (
@@ -55,6 +54,7 @@ from aiokafka.protocol.types import (
 )
 
 from deploy.create_topics import ensure_topics
+from deploy.kafka_admin import admin_request
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.topics import (
     CONSUMERS,
@@ -317,14 +317,8 @@ def admin_options(bootstrap: str, password: str) -> dict[str, Any]:
 
 async def upsert_credentials(bootstrap: str, admin_password: str, users: dict[str, str]) -> int:
     """Create or replace the SCRAM credential of every one of ``users`` (as admin)."""
-    admin = AIOKafkaAdminClient(
-        **admin_options(bootstrap, admin_password), request_timeout_ms=30_000
-    )
-    await admin.start()
-    try:
-        response = await admin._send_request(AlterUserScramCredentials(users))
-    finally:
-        await admin.close()
+    options = admin_options(bootstrap, admin_password)
+    response = await admin_request(options, AlterUserScramCredentials(users))
     failures = [f"{user}: {code} {msg}" for user, code, msg, _ in response.results if code]
     if failures:
         raise RuntimeError("SCRAM credentials refused: " + "; ".join(failures))
@@ -333,14 +327,7 @@ async def upsert_credentials(bootstrap: str, admin_password: str, users: dict[st
 
 async def create_acls(bootstrap: str, admin_password: str, acls: Sequence[Acl]) -> int:
     """Create the ACLs (creating an existing one again changes nothing)."""
-    admin = AIOKafkaAdminClient(
-        **admin_options(bootstrap, admin_password), request_timeout_ms=30_000
-    )
-    await admin.start()
-    try:
-        response = await admin._send_request(CreateAcls(acls))
-    finally:
-        await admin.close()
+    response = await admin_request(admin_options(bootstrap, admin_password), CreateAcls(acls))
     failures = [
         f"{acl}: {code} {msg}"
         for acl, (code, msg) in zip(acls, response.creation_responses, strict=True)
@@ -354,16 +341,9 @@ async def create_acls(bootstrap: str, admin_password: str, acls: Sequence[Acl]) 
 
 async def described_acls(bootstrap: str, admin_password: str) -> set[Acl]:
     """Every ALLOW ACL the broker's authorizer holds now."""
-    admin = AIOKafkaAdminClient(
-        **admin_options(bootstrap, admin_password), request_timeout_ms=30_000
-    )
-    await admin.start()
-    try:
-        # any resource type, any name, any pattern, any principal/host/operation/permission
-        request = DescribeAclsRequest(1, None, 1, None, None, 1, 1)
-        response = await admin._send_request(request)
-    finally:
-        await admin.close()
+    # any resource type, any name, any pattern, any principal/host/operation/permission
+    request = DescribeAclsRequest(1, None, 1, None, None, 1, 1)
+    response = await admin_request(admin_options(bootstrap, admin_password), request)
     return {
         Acl(
             principal.removeprefix("User:"),
