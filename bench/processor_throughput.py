@@ -44,10 +44,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 
+from deploy.databases import temporary_database
 from schemas.topics import (
     PARTICIPANTS,
     PLACEMENTS,
@@ -148,20 +148,8 @@ def peak_rss_bytes() -> int:
 @asynccontextmanager
 async def fresh_database(server_url: str) -> AsyncIterator[str]:
     """URL of a new, empty database on the server; dropped on the way out."""
-    name = f"bench_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        admin = await asyncpg.connect(server_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with temporary_database(server_url, f"bench_{uuid.uuid4().hex[:16]}") as url:
+        yield url
 
 
 # -- one run ---------------------------------------------------------------------
