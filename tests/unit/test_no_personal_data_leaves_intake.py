@@ -15,8 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from services.common.codec import Undecodable, decode
+from services.common.messages import RawRecord, Received
 from tests.unit.personal_data_strategies import DATE_SPELLINGS, dates, ninos, spell_nino
-from tests.unit.test_bounds import accepted, rejected
+from tests.unit.test_bounds import accepted, raw, rejected
 from tools.cli.__main__ import app
 
 LEAVING_INTAKE = [
@@ -85,6 +87,15 @@ def test_the_synthetic_feeds_ids_stay_valid(counter: int) -> None:
 def test_the_nino_and_date_of_birth_fields_themselves_stay_accepted() -> None:
     referral = accepted("referral", nino="AB 12 34 56 C", date_of_birth="1990-05-17")
     assert referral.nino == "AB 12 34 56 C"
+
+
+@pytest.mark.parametrize("key", [b"AB123456C", b"born-1990-05-17"])
+def test_a_record_keyed_by_personal_data_is_invalid_schema(key: bytes) -> None:
+    spec, value = raw("job_start")
+    result = decode(RawRecord(spec, spec.name, 0, 0, key, value))
+    assert isinstance(result, Undecodable)
+    assert result.message.startswith("key: must not hold a ")
+    assert isinstance(decode(RawRecord(spec, spec.name, 0, 0, b"plc-5-000019", value)), Received)
 
 
 def test_outcomes_validate_says_so(tmp_path: object) -> None:
