@@ -305,18 +305,33 @@ def _rebuilt(header: tuple[Any, ...], records: list[bytes]) -> bytes:
     return bytes(batch)
 
 
-def _needs_cut(records: memoryview, count: int, limit: int) -> bool:
-    """Whether an uncompressed batch holds a record body over ``limit`` (a scan of the
-    length prefixes only, nothing copied)."""
+def _scan(records: memoryview, count: int, limit: int) -> str:
+    """``ok`` when ``records`` are exactly ``count`` records, none with a body over
+    ``limit``; ``cut`` when one is over it; ``malformed`` otherwise. Reads only the length
+    prefixes; copies nothing."""
+    if len(records) <= limit and count >= 0:
+        return "ok"  # no record can be longer than the whole (aiokafka checks the rest)
     pos = 0
     for _ in range(count):
         length, pos = _varint_at(records, pos)
-        if pos > len(records):
-            return False  # malformed: aiokafka reports it as it always did
-        if length > limit or length < 0:
-            return True
+        if pos > len(records) or length < 0:
+            return "malformed"
+        if length > limit:
+            return "cut"
         pos += length
-    return False
+    return "ok" if pos == len(records) else "malformed"
+
+
+def _inflate_whole(payload: memoryview, limit: int) -> bytes | None:
+    """The whole inflated gzip member, if it is one member of at most ``limit`` bytes."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(payload, limit + 1)
+    except zlib.error:
+        return None
+    if len(out) > limit or not inflater.eof or inflater.unused_data:
+        return None
+    return out
 
 
 def _varint_at(data: memoryview, pos: int) -> tuple[int, int]:
@@ -335,7 +350,7 @@ def _varint_at(data: memoryview, pos: int) -> tuple[int, int]:
 def bound_batches(data: bytes, limits: Limits) -> Bounded:
     """``data`` (the record batches of one partition fetch) with every batch bounded."""
     view = memoryview(data)
-    out: list[bytes] = []
+    out: list[bytes | memoryview] = []
     result = Bounded(data)
     pos = 0
     changed = False
@@ -351,11 +366,17 @@ def bound_batches(data: bytes, limits: Limits) -> Bounded:
             break
         codec = attributes & CODEC_MASK
         records = view[pos + HEADER.size : end]
-        if codec == 0 and not _needs_cut(records, count, limits.max_record_bytes):
-            out.append(bytes(view[pos:end]))
+        if codec == 0 and _scan(records, count, limits.max_record_bytes) != "cut":
+            out.append(view[pos:end])  # (a malformed one: aiokafka reports it)
             pos = end
             continue
         changed = True
+        whole = _inflate_whole(records, limits.max_inflated_batch_bytes) if codec == GZIP else None
+        if whole is not None and _scan(memoryview(whole), count, limits.max_record_bytes) == "ok":
+            result.inflated += len(whole)  # the usual case: one step, nothing to cut
+            out.append(_rebuilt(header, [whole]))
+            pos = end
+            continue
         rewrite = _rewrite(records, codec, count, limits)
         result.inflated += rewrite.source.inflated
         result.cut += rewrite.cut
@@ -364,7 +385,7 @@ def bound_batches(data: bytes, limits: Limits) -> Bounded:
         pos = end
     if not changed:
         return result
-    out.append(bytes(view[pos:]))  # whatever follows, untouched
+    out.append(view[pos:])  # whatever follows, untouched
     result.data = b"".join(out)
     return result
 

@@ -28,6 +28,7 @@ from services.common.readiness import not_ready_because
 from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
+from services.common.watchdog import Liveness
 from services.runtime.ports import R
 from services.runtime.processor import BatchProcessor
 from services.runtime.service import ServiceDefinition
@@ -279,6 +280,9 @@ def run_service(definition: ServiceDefinition[R], service_dir: Path) -> None:
     """Entry point of ``python -m services.<name>``: migrate, serve metrics, run the worker."""
     service = service_dir.name
     logs.configure(service)
+    liveness = Liveness(service)
+    liveness.take_sigterm()  # before any thread starts: SIGTERM goes to its own thread
+    liveness.start()
     try:
         settings = ServiceSettings()
     except ValidationError as exc:
@@ -294,6 +298,7 @@ def run_service(definition: ServiceDefinition[R], service_dir: Path) -> None:
     inflate.install(input_limits().inflate_limits())  # before any consumer fetches
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    loop.set_exception_handler(liveness.handle_loop_error)
     try:
         service_app = ServiceApp(definition, settings)  # intake: needs its key
     except ConfigurationError as exc:
@@ -311,4 +316,10 @@ def run_service(definition: ServiceDefinition[R], service_dir: Path) -> None:
         service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
     )
     worker.spinner = None  # a terminal spinner would put escape codes into the JSON log
+    service_app.app.task(liveness.beat_forever)
+
+    def shut_down() -> None:  # in the SIGTERM thread: hand over to the loop
+        loop.call_soon_threadsafe(worker._on_sigterm)
+
+    liveness.on_sigterm = shut_down
     worker.execute_from_commandline()

@@ -10,10 +10,16 @@ from pydantic_settings import BaseSettings
 
 from services.common.codec import InputLimits
 from services.common.settings import ServiceSettings
+from services.common.watchdog import LivenessSettings
 from services.runtime.app import ConsumerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (ServiceSettings, ConsumerSettings, InputLimits)
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
+    ServiceSettings,
+    ConsumerSettings,
+    InputLimits,
+    LivenessSettings,
+)
 _SCRIPT_DEFAULT = re.compile(r"\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}")
 _PYTHON_DEFAULT = re.compile(r"os\.environ\.get\(\s*\"([A-Z][A-Z0-9_]*)\"(?:\s*,\s*\"([^\"]*)\")?")
 _CELL = re.compile(r"`([^`]*)`")
