@@ -35,7 +35,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from schemas.base import Event
 from schemas.common import MilestoneKind, RejectionReason
@@ -379,7 +379,7 @@ def _batches(records: list[RawRecord], size: int) -> list[list[RawRecord]]:
     return batches
 
 
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+def _run(coroutine: Coroutine[object, None, T]) -> T:
     """Run a handler coroutine that never waits (its storage is in memory)."""
     try:
         coroutine.send(None)

@@ -14,7 +14,7 @@ no effect (a topic may carry events a service does not act on).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from schemas.base import Event
 from services.common.decisions import HeldSubjects
@@ -30,9 +30,7 @@ Rule = Callable[[C, Received[E]], None]
 
 class Rules(Generic[C]):
     def __init__(self) -> None:
-        # The table erases each entry's event type; ``on`` checks it when registering
-        # and ``apply`` looks entries up by the item's own type, so they always agree.
-        self._table: dict[type[Event], Callable[[C, Received[Any]], None]] = {}
+        self._table: dict[type[Event], Rule[C, Event]] = {}
 
     def on(self, kind: type[E]) -> Callable[[Rule[C, E]], Rule[C, E]]:
         """Register the function for events of type ``kind`` (one per type)."""
@@ -40,7 +38,7 @@ class Rules(Generic[C]):
         def register(rule: Rule[C, E]) -> Rule[C, E]:
             if kind in self._table:
                 raise ValueError(f"{kind.__name__} already has a rule")
-            self._table[kind] = rule
+            self._table[kind] = _typed(kind, rule)
             return rule
 
         return register
@@ -53,6 +51,18 @@ class Rules(Generic[C]):
     @property
     def kinds(self) -> frozenset[type[Event]]:
         return frozenset(self._table)
+
+
+def _typed(kind: type[E], rule: Rule[C, E]) -> Rule[C, Event]:
+    """``rule`` over any item: the item handed on as ``Received[kind]`` (checked)."""
+
+    def apply(context: C, item: Received[Event]) -> None:
+        event = item.event
+        if not isinstance(event, kind):
+            raise TypeError(f"a {type(event).__name__} reached the rule for {kind.__name__}")
+        rule(context, Received(item.record, event))
+
+    return apply
 
 
 async def run_round(
