@@ -20,7 +20,7 @@ from deploy.databases import create_database, drop_databases
 from schemas.topics import SERVICES, TopicSpec, topic_name
 from tools.services import ServiceProcesses
 
-PARTICIPANT_KEY = "e2e-test-key"
+PARTICIPANT_KEY = "e2e-test-key-of-the-minimum-32-bytes"  # secured journey: no dev mode
 
 
 def free_port() -> int:
