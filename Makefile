@@ -46,10 +46,11 @@ run: venv kafka-jars ## run end to end, check every payment (ORDER=natural|rever
 test: venv kafka-jars prometheus lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
 	$(PY) -m pytest -q
 
-lint: venv ## ruff check, ruff format --check, mypy --strict
+lint: venv ## ruff check, ruff format --check, mypy --strict, import contracts (pyproject.toml)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy schemas services tools deploy tests bench
+	.venv/bin/lint-imports
 
 prometheus: ## install Prometheus + promtool (Debian package) when missing; never its system service
 	bash deploy/prometheus.sh install

@@ -11,11 +11,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-KAFKA_PORT = int(os.environ.get("KAFKA_PORT") or 19092)
-POSTGRES_PORT = int(os.environ.get("POSTGRES_PORT") or 15432)
+from services.common.local_defaults import (
+    KAFKA_PORT,
+    LOCAL_DATABASE_URL,
+    LOCAL_KAFKA_BOOTSTRAP,
+    POSTGRES_PORT,
+)
 
-LOCAL_KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
-LOCAL_DATABASE_URL = f"postgresql://outcomes:outcomes@127.0.0.1:{POSTGRES_PORT}/outcomes"
+__all__ = [
+    "KAFKA_PORT",
+    "LOCAL_DATABASE_URL",
+    "LOCAL_KAFKA_BOOTSTRAP",
+    "POSTGRES_PORT",
+    "client_security",
+]
 
 
 def client_security() -> dict[str, Any]:
