@@ -1,7 +1,9 @@
 """Create every topic of the registry (``schemas.topics.all_topics()``: internal topics, and
 the per-provider topics of every provider in contracts.json) on the broker.
 
-Idempotent: topics that already exist are left as they are.
+Idempotent: topics that already exist are left as they are. On a cluster of three or more
+brokers every topic has replication factor 3 and ``min.insync.replicas=2`` (with the
+producers' ``acks=all``, a write survives the loss of any one broker); on one broker, 1.
 
     .venv/bin/python -m deploy.create_topics [--namespace PREFIX] [--bootstrap HOST:PORT]
     .venv/bin/python -m deploy.create_topics --wait-only --timeout 5   # readiness probe
@@ -23,7 +25,7 @@ from deploy.local import LOCAL_KAFKA_BOOTSTRAP as LOCAL_BOOTSTRAP
 from deploy.local import client_security
 from schemas.topics import all_topics
 
-REPLICATION_FACTOR = 1
+MAX_REPLICATION_FACTOR = 3
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 NO_ERROR = 0
 VISIBLE_WITHIN_SECONDS = 30.0
@@ -60,6 +62,22 @@ async def wait_for_broker(bootstrap: str, security: Security = None) -> set[str]
             await asyncio.sleep(0.5)
 
 
+def replication(brokers: int) -> tuple[int, dict[str, str]]:
+    """Replication factor and topic configs for a cluster of ``brokers`` brokers."""
+    factor = max(1, min(MAX_REPLICATION_FACTOR, brokers))
+    return factor, {"min.insync.replicas": str(max(1, factor - 1))}
+
+
+async def count_brokers(bootstrap: str, security: Security = None) -> int:
+    admin = _admin(bootstrap, security, 10_000)
+    await admin.start()
+    try:
+        cluster = await admin.describe_cluster()
+    finally:
+        await admin.close()
+    return len(cluster["brokers"])
+
+
 async def _create(bootstrap: str, new_topics: list[NewTopic], security: Security) -> None:
     admin = _admin(bootstrap, security, 30_000)
     await admin.start()
@@ -86,8 +104,14 @@ async def ensure_topics(
     """
     wanted = all_topics(namespace)
     existing = await list_topics(bootstrap, security)
+    factor, configs = replication(await count_brokers(bootstrap, security))
     missing = [
-        NewTopic(name=name, num_partitions=spec.partitions, replication_factor=REPLICATION_FACTOR)
+        NewTopic(
+            name=name,
+            num_partitions=spec.partitions,
+            replication_factor=factor,
+            topic_configs=configs,
+        )
         for name, spec in wanted.items()
         if name not in existing
     ]
