@@ -6,7 +6,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench prometheus fuzz chaos
+.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench bench-replay bench-latency prometheus fuzz chaos
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,3 +72,9 @@ fuzz: venv kafka-jars ## hostile input in a valid feed: all accounted for, payme
 
 chaos: venv kafka-jars ## kill services, broker, PostgreSQL during a feed (private servers; CHAOS_ARGS)
 	$(PY) -m tools.chaos $(CHAOS_ARGS)
+
+bench-replay: venv kafka-jars ## backlog drained by the services vs raw consume->produce; plot (BENCH_ARGS)
+	$(PY) -m bench.replay $(BENCH_ARGS)
+
+bench-latency: venv kafka-jars ## steady 200 events/s, p50/p95/p99 to the payment (BENCH_ARGS, --seconds 30)
+	$(PY) -m bench.latency $(BENCH_ARGS)

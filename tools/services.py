@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the services' metrics ports are base+1..base+4 (default 9100: 9101-9104)",
     )
     args = parser.parse_args(argv)
-    ports = {service: args.metrics_port_base + n for n, service in enumerate(SERVICES, 1)}
+    ports: dict[str, int] = {s: args.metrics_port_base + n for n, s in enumerate(SERVICES, 1)}
     procs = ServiceProcesses(env={}, instances=args.instances, ports=ports)
     if args.command == "start":
         running = [s for s in SERVICES if _running(s)]
