@@ -38,6 +38,7 @@ from bench.pipeline import (
     running_services,
 )
 from bench.plot import plot_run
+from bench.profile import Profiles, top_costs
 from schemas.topics import (
     PROVIDER_EVIDENCE,
     PROVIDER_INTAKE,
@@ -115,7 +116,12 @@ async def drain(target: Target, usage: Usage) -> tuple[float, list[Sample]]:
 
 
 def run_one(
-    servers: tuple[str, str], items: list[FeedItem], participants: int, instances: int, out: Path
+    servers: tuple[str, str],
+    items: list[FeedItem],
+    participants: int,
+    instances: int,
+    out: Path,
+    profile: bool = False,
 ) -> ReplayResult:
     target = fresh_target(*servers, f"replay{instances}")
     published = asyncio.run(publish_feed(target.bootstrap, items, target.namespace))
@@ -127,9 +133,15 @@ def run_one(
     say(f"ceiling: {ceiling.messages:,} messages in {ceiling.seconds:.1f}s")
     with running_services(target, instances) as processes:
         usage = Usage.of(processes)
+        profiles = Profiles(out)
+        if profile:
+            profiles.start({s: pids[0] for s, pids in usage.pids.items()})
         usage.start()
         seconds, samples = asyncio.run(drain(target, usage))
         usage.stop()
+        profiles.stop()
+    for service in profiles.running:
+        print(format_profile(service, profiles.path(service)))
     result = ReplayResult(
         participants=participants,
         instances=instances,
@@ -151,6 +163,13 @@ def run_one(
     )
     say(f"plot: {png}")
     return result
+
+
+def format_profile(service: str, path: Path) -> str:
+    samples, rows = top_costs(path)
+    lines = [f"profile of {service} (instance 1, {samples} samples): inclusive  self  function"]
+    lines += [f"  {incl:6.1%} {own:6.1%}  {name}" for name, incl, own in rows]
+    return "\n".join(lines)
 
 
 def report(results: list[ReplayResult]) -> str:
@@ -182,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=_counts, default=[1], help="e.g. 1,2,4")
     parser.add_argument("--seed", type=arguments.seed, default=42)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy each service during the drain"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     items = list(generate(args.participants, args.seed).items)
