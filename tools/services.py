@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -59,6 +60,8 @@ class ServiceProcesses:
     env_per_service: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Settings of one service only, e.g. its Kafka principal (KAFKA_SASL_USERNAME, ...)."""
     instances: int = 1
+    address_space_bytes: int | None = None
+    """RLIMIT_AS of each service (as a container's memory limit would bound it)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.instances <= MAX_INSTANCES:
@@ -101,8 +104,15 @@ class ServiceProcesses:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    preexec_fn=self._limits if self.address_space_bytes else None,
                 )
             (self.state_dir / f"{name}.pid").write_text(str(self.processes[name].pid))
+
+    def _limits(self) -> None:
+        """In the child, before the service starts: its address-space limit."""
+        assert self.address_space_bytes is not None
+        limit = self.address_space_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until every instance reports ``outcomes_service_ready 1`` on /metrics."""
