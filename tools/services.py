@@ -115,7 +115,7 @@ class ServiceProcesses:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        """Wait until every instance reports ``outcomes_service_ready 1`` on /metrics."""
+        """Wait until every instance answers 200 on ``/ready``."""
         deadline = time.monotonic() + timeout
         pending = set(self.units())
         while pending:
@@ -158,12 +158,12 @@ def pid_files(state_dir: Path, service: str) -> list[Path]:
 
 
 def is_ready(service: str, port: int) -> bool:
+    """Does the service answer ``200`` on ``/ready`` (services/common/endpoint.py)?"""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
-            body: str = response.read().decode()
-    except (urllib.error.URLError, OSError):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):  # HTTPError 503: not ready yet
         return False
-    return f'outcomes_service_ready{{service="{service}"}} 1.0' in body
 
 
 def _read_pid(path: Path) -> int | None:
