@@ -208,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     items = list(generate(args.participants, args.seed).items)
     with local_servers() as servers:
-        results = [run_one(servers, items, args.participants, n, args.out) for n in args.instances]
+        results = [
+            run_one(servers, items, args.participants, n, args.out, args.profile)
+            for n in args.instances
+        ]
     print(report(results))
     stamp = time.strftime("%Y%m%dT%H%M%S")
     figures = args.out / f"replay-{args.participants}p-{stamp}.json"
