@@ -48,9 +48,21 @@ class Profiles:
                 process.kill()
 
 
-def top_costs(path: Path, limit: int = 12) -> tuple[int, list[tuple[str, float, float]]]:
-    """(samples, [(function, inclusive share, self share)]) by inclusive share, for
-    frames of this repository and of the libraries it calls."""
+IDLE = ("EpollSelector.select", "_PollLikeSelector.select")
+PROJECT_DIRS = ("services/", "schemas/")
+
+
+@dataclass(frozen=True)
+class Costs:
+    samples: int
+    own: list[tuple[str, float]]
+    """Functions by share of samples on top of the stack (waiting in select left out)."""
+    project: list[tuple[str, float]]
+    """This repository's functions by share of samples anywhere on the stack."""
+
+
+def top_costs(path: Path, limit: int = 12) -> Costs:
+    """The largest costs in a py-spy raw (collapsed stacks) file."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
@@ -60,19 +72,23 @@ def top_costs(path: Path, limit: int = 12) -> tuple[int, list[tuple[str, float, 
             continue
         n = int(count)
         total += n
-        frames = [_short(f) for f in stack.split(";")]
-        for frame in set(frames):
+        frames = [_parse(f) for f in stack.split(";")]
+        for frame in {name for name, project in frames if project}:
             inclusive[frame] += n
-        own[frames[-1]] += n
+        if frames:
+            own[frames[-1][0]] += n
     if not total:
-        return 0, []
-    rows = [(f, inclusive[f] / total, own[f] / total) for f, _ in inclusive.most_common()]
-    interesting = [r for r in rows if not r[0].startswith(("<module>", "run ", "run_"))]
-    return total, interesting[:limit]
+        return Costs(0, [], [])
+    busy = [(f, n / total) for f, n in own.most_common() if not f.startswith(IDLE)]
+    skip = ("<module>", "run_service")
+    mine = [(f, n / total) for f, n in inclusive.most_common() if not f.startswith(skip)]
+    return Costs(total, busy[:limit], mine[:limit])
 
 
-def _short(frame: str) -> str:
-    """``func (path/to/file.py:12)`` -> ``func (file.py)``: one row per function."""
+def _parse(frame: str) -> tuple[str, bool]:
+    """``func (path/to/file.py:12)`` -> (``func (to/file.py)``, is it this repository's)."""
     name, _, where = frame.partition(" (")
-    file = where.split(":", 1)[0].rsplit("/", 2)
-    return f"{name} ({'/'.join(file[-2:])})"
+    path = where.split(":", 1)[0]
+    project = any(path.startswith(d) or f"/{d}" in path for d in PROJECT_DIRS)
+    parts = path.rsplit("/", 2)
+    return f"{name} ({'/'.join(parts[-2:])})", project

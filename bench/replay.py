@@ -166,9 +166,12 @@ def run_one(
 
 
 def format_profile(service: str, path: Path) -> str:
-    samples, rows = top_costs(path)
-    lines = [f"profile of {service} (instance 1, {samples} samples): inclusive  self  function"]
-    lines += [f"  {incl:6.1%} {own:6.1%}  {name}" for name, incl, own in rows]
+    costs = top_costs(path)
+    lines = [f"profile of {service} (instance 1, {costs.samples} samples)"]
+    lines.append("  on top of the stack (self):")
+    lines += [f"    {share:6.1%}  {name}" for name, share in costs.own]
+    lines.append("  this repository's functions (inclusive):")
+    lines += [f"    {share:6.1%}  {name}" for name, share in costs.project]
     return "\n".join(lines)
 
 
