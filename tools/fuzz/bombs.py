@@ -1,6 +1,6 @@
 """Compression bombs: small compressed record batches that inflate to huge records.
 
-A bomb is one record batch built by hand (message format v2, gzip), sent with a raw
+A bomb is one record batch built by hand (message format v2, gzip or zstd), sent with a raw
 produce request: the value is ``{"event_id": "...", "pad": "AAAA..."}`` of ``length``
 bytes, compressed as a stream, so building a 700 MB bomb never holds 700 MB. Kinds:
 
@@ -8,7 +8,9 @@ bytes, compressed as a stream, so building a 700 MB bomb never holds 700 MB. Kin
 * ``many``: up to 400 records each just under the services' size limit (each is fine
   alone; together the batch inflates past the batch limit);
 * ``tail``: a small valid-looking record, the bomb, then small records behind it in the
-  same batch (they are never read: rejected too).
+  same batch (they are never read: rejected too);
+* ``zstd``: a small record and the bomb compressed with zstd (run-length blocks, built
+  by hand), a codec the services' client cannot read at all: the broker accepts it.
 
 Every record of a bomb must come back as an ``invalid_schema`` rejection at its offset.
 """
@@ -35,6 +37,7 @@ from tools.fuzz.account import Rejected
 from tools.fuzz.pipeline import Position
 
 GZIP = 1
+ZSTD = 4
 MB = 1024 * 1024
 MANY_RECORDS = 400
 """Records of a ``many`` bomb: ~100 MB inflated, ~100 KB compressed (each record costs
@@ -113,6 +116,59 @@ class _GzipStream:
         return bytes(self.out)
 
 
+class _ZstdStream:
+    """A zstd frame of raw blocks and run-length blocks (RFC 8878 §3.1.1.2): a run of
+    ``A`` costs 4 bytes per 128 KiB, about 32,000:1. No zstd library is needed."""
+
+    BLOCK = 128 * 1024
+    RAW, RLE = 0, 1
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[int, int, bytes]] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        for start in range(0, len(data), self.BLOCK):
+            chunk = data[start : start + self.BLOCK]
+            self.blocks.append((self.RAW, len(chunk), chunk))
+        self.size += len(data)
+
+    def write_a(self, count: int) -> None:
+        self.size += count
+        while count > 0:
+            step = min(count, self.BLOCK)
+            self.blocks.append((self.RLE, step, b"A"))
+            count -= step
+
+    def finish(self) -> bytes:
+        # magic; frame header: no content size, no checksum; window 1 MiB (log 20)
+        out = bytearray(b"\x28\xb5\x2f\xfd\x00\x50")
+        for n, (kind, size, content) in enumerate(self.blocks):
+            last = 1 if n == len(self.blocks) - 1 else 0
+            out += (last | kind << 1 | size << 3).to_bytes(3, "little") + content
+        return bytes(out)
+
+
+def zstd_batch(values: Sequence[tuple[int, str]]) -> tuple[bytes, int]:
+    """As :func:`gzip_batch`, compressed with zstd (a codec the services do not read)."""
+    stream = _ZstdStream()
+    for delta, (length, seed) in enumerate(values):
+        head, tail = _record_parts(delta, f"bomb-{delta}".encode(), length)
+        start, pad, end = _value_parts(length, seed)
+        stream.write(head + start)
+        stream.write_a(pad)
+        stream.write(end + tail)
+    return _batch(stream.finish(), ZSTD, len(values)), stream.size
+
+
+def _batch(compressed: bytes, codec: int, count: int) -> bytes:
+    fields = [0, 0, -1, 2, 0, codec, count - 1, 0, 0, -1, -1, -1, count]
+    fields[1] = _HEADER.size - 12 + len(compressed)
+    batch = bytearray(_HEADER.pack(*fields)) + compressed
+    struct.pack_into(">I", batch, 17, calc_crc32c(bytes(batch[21:])))
+    return bytes(batch)
+
+
 def gzip_batch(values: Sequence[tuple[int, str]]) -> tuple[bytes, int]:
     """A gzip batch of records with values of the given (length, seed); also the bytes
     its records inflate to."""
@@ -123,13 +179,7 @@ def gzip_batch(values: Sequence[tuple[int, str]]) -> tuple[bytes, int]:
         stream.write(head + start)
         stream.write_a(pad)
         stream.write(end + tail)
-    compressed = stream.finish()
-    count = len(values)
-    fields = [0, 0, -1, 2, 0, GZIP, count - 1, 0, 0, -1, -1, -1, count]
-    fields[1] = _HEADER.size - 12 + len(compressed)
-    batch = bytearray(_HEADER.pack(*fields)) + compressed
-    struct.pack_into(">I", batch, 17, calc_crc32c(bytes(batch[21:])))
-    return bytes(batch), stream.size
+    return _batch(stream.finish(), GZIP, len(values)), stream.size
 
 
 def make_bombs(
@@ -139,7 +189,7 @@ def make_bombs(
     bombs = []
     n = 0
     for spec in PROVIDER_KINDS:
-        for kind in ("record", "many", "tail"):
+        for kind in ("record", "many", "tail", "zstd"):
             provider = provider_ids[n % len(provider_ids)]
             seed = f"{tag}-{spec.name}-{kind}-{n}"
             if kind == "record":
@@ -148,9 +198,11 @@ def make_bombs(
                 each = record_limit - 1024
                 count = min(max(2, size // each), MANY_RECORDS)
                 values = [(each, f"{seed}-{i}") for i in range(count)]
-            else:
+            elif kind == "tail":
                 values = [(200, f"{seed}-a"), (size, seed), (200, f"{seed}-b"), (200, f"{seed}-c")]
-            batch, inflated = gzip_batch(values)
+            else:
+                values = [(200, f"{seed}-a"), (size, seed)]
+            batch, inflated = zstd_batch(values) if kind == "zstd" else gzip_batch(values)
             bombs.append(Bomb(kind, spec, provider, batch, len(values), inflated))
             n += 1
     return bombs
@@ -202,7 +254,7 @@ class BombAccount:
     def lines(self) -> list[str]:
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.reasons.items())) or "none"
         out = [
-            f"bombs: {self.batches} gzip batches ({self.inflated / MB:,.0f} MB inflated,"
+            f"bombs: {self.batches} batches ({self.inflated / MB:,.0f} MB inflated,"
             f" {self.records:,} records); refused by the broker {self.refused_by_broker};"
             f" rejections: {reasons}; unaccounted {len(self.unaccounted)}"
         ]
