@@ -115,10 +115,14 @@ class ServiceProcesses:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        """Wait until every instance answers 200 on ``/ready``."""
+        """Wait until every service has an instance answering 200 on ``/ready`` and every
+        other instance is ready too or a standby (the group assigned it no partitions:
+        faust assigns partition *p* of every input topic to one member, so a service
+        has work for at most as many instances as its topics have partitions)."""
         deadline = time.monotonic() + timeout
         pending = set(self.units())
-        while pending:
+        ready: set[str] = set()
+        while pending or ready != set(self.services):
             for service, instance in sorted(pending):
                 name = unit(service, instance)
                 process = self.processes.get(name)
@@ -126,11 +130,17 @@ class ServiceProcesses:
                     raise RuntimeError(
                         f"{name} exited with {process.returncode}: {self.tail(name)}"
                     )
-                if is_ready(service, self.port(service, instance)):
+                state = readiness(self.port(service, instance))
+                if state is None:
+                    ready.add(service)
+                if state is None or STANDBY in state:
                     pending.discard((service, instance))
-            if pending and time.monotonic() > deadline:
+            if (pending or ready != set(self.services)) and time.monotonic() > deadline:
                 names = sorted(unit(s, i) for s, i in pending)
-                raise TimeoutError(f"services not ready after {timeout}s: {names}")
+                missing = sorted(set(self.services) - ready)
+                raise TimeoutError(
+                    f"services not ready after {timeout}s: {names}; none ready: {missing}"
+                )
             time.sleep(0.3)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -157,13 +167,25 @@ def pid_files(state_dir: Path, service: str) -> list[Path]:
     return [f for f in files if f.exists()]
 
 
-def is_ready(service: str, port: int) -> bool:
-    """Does the service answer ``200`` on ``/ready`` (services/common/endpoint.py)?"""
+STANDBY = "no partitions assigned"
+"""In /ready's answer of an instance the consumer group gave no work (readiness.py)."""
+
+
+def readiness(port: int) -> str | None:
+    """None when the service on ``port`` answers 200 on ``/ready`` (services/common/
+    endpoint.py), else why not: its 503 answer, or that it does not answer."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):  # HTTPError 503: not ready yet
-        return False
+            return None if response.status == 200 else f"status {response.status}"
+    except urllib.error.HTTPError as exc:
+        return str(exc.read(1000).decode(errors="replace"))
+    except (urllib.error.URLError, OSError) as exc:
+        return f"no answer: {exc}"
+
+
+def is_ready(service: str, port: int) -> bool:
+    """Does the service answer ``200`` on ``/ready``?"""
+    return readiness(port) is None
 
 
 def _read_pid(path: Path) -> int | None:
