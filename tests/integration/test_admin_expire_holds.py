@@ -39,10 +39,13 @@ async def test_expire_holds_rejects_held_inputs_now(
     placement.clock.now = datetime.now(UTC)
     job = job_start()
     assert (await placement.send(job)).held == 1
+    held = await placement.held()
+    assert len(held) == 1
+    assert held[0].endswith(str(job.event_id))
 
     # when the operator expires only holds older than an hour, nothing changes
     assert "rejected 0 held" in admin(fresh_database, "--older-than", "3600")
-    assert await placement.held() == [str(job.event_id)]
+    assert await placement.held() == held
     assert await placement.new_output() == []
 
     # when the operator expires every hold
