@@ -1,7 +1,9 @@
 """Addresses of the local Kafka and PostgreSQL that ``deploy/*.sh`` start.
 
 The same environment variables as ``deploy/env.sh`` (defaults in brackets):
-``KAFKA_PORT`` [19092], ``KAFKA_CONTROLLER_PORT`` [19093], ``POSTGRES_PORT`` [15432].
+``KAFKA_PORT`` [19092], ``KAFKA_CONTROLLER_PORT`` [19093], ``POSTGRES_PORT`` [15432];
+``KAFKA_BROKERS`` [1] and ``KAFKA_PORT_STRIDE`` [10] for a local cluster (node i on
+``KAFKA_PORT + (i-1) * KAFKA_PORT_STRIDE``).
 A second, private pair of servers (another checkout, a chaos run) only needs other ports
 and other state directories (``KAFKA_STATE_DIR``, ``POSTGRES_STATE_DIR``).
 """
@@ -12,17 +14,23 @@ import os
 from typing import Any
 
 from services.common.local_defaults import (
+    KAFKA_BROKERS,
     KAFKA_PORT,
+    KAFKA_PORT_STRIDE,
     LOCAL_DATABASE_URL,
     LOCAL_KAFKA_BOOTSTRAP,
     POSTGRES_PORT,
+    broker_ports,
 )
 
 __all__ = [
+    "KAFKA_BROKERS",
     "KAFKA_PORT",
+    "KAFKA_PORT_STRIDE",
     "LOCAL_DATABASE_URL",
     "LOCAL_KAFKA_BOOTSTRAP",
     "POSTGRES_PORT",
+    "broker_ports",
     "client_security",
 ]
 

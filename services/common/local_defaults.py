@@ -11,9 +11,19 @@ import os
 from schemas.topics import SERVICES
 
 KAFKA_PORT = int(os.environ.get("KAFKA_PORT") or 19092)
+KAFKA_BROKERS = int(os.environ.get("KAFKA_BROKERS") or 1)
+KAFKA_PORT_STRIDE = int(os.environ.get("KAFKA_PORT_STRIDE") or 10)
 POSTGRES_PORT = int(os.environ.get("POSTGRES_PORT") or 15432)
 
-LOCAL_KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
+
+def broker_ports(first: int, brokers: int, stride: int = 10) -> list[int]:
+    """The client ports of a local cluster's nodes (deploy/env.sh: ``broker_port``)."""
+    return [first + node * stride for node in range(brokers)]
+
+
+LOCAL_KAFKA_BOOTSTRAP = ",".join(
+    f"127.0.0.1:{port}" for port in broker_ports(KAFKA_PORT, KAFKA_BROKERS, KAFKA_PORT_STRIDE)
+)
 LOCAL_DATABASE_URL = f"postgresql://outcomes:outcomes@127.0.0.1:{POSTGRES_PORT}/outcomes"
 
 

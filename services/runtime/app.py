@@ -18,12 +18,12 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import all_topics, resolve
-from services.common import db, inflate, logs, observe
+from services.common import db, endpoint, inflate, logs, observe
 from services.common.backoff import Backoff
 from services.common.codec import bounded_record, input_limits
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
-from services.common.metrics import SERVICE_READY, serve_metrics
+from services.common.metrics import SERVICE_READY
 from services.common.readiness import not_ready_because
 from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
@@ -311,7 +311,12 @@ def run_service(definition: ServiceDefinition[R], service_dir: Path) -> None:
     )
     if applied:
         log.info("%s: applied migrations %s", service, applied)
-    serve_metrics(settings.metrics_port_for(service), settings.metrics_host)
+    # /metrics and /ready (endpoint.py): ready once readiness.py finds nothing missing.
+    endpoint.serve(
+        settings.metrics_port_for(service),
+        settings.metrics_host,
+        lambda: service_app.not_ready,
+    )
     worker = faust.Worker(
         service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
     )
