@@ -96,6 +96,7 @@ def test_a_published_file_is_processed_paid_stated_and_reconciled(
         ("net", "400000", "100000", "500000"),
     ]
     assert lines[0]["participant_id"] == rows[0]["participant_id"]
+    assert lines[0]["referral_id"] == "ref-demo-1"  # the provider's own reference (§11)
     assert lines[0]["reached_on"] == "2024-05-31"
     assert "£5,000.00" in stem.with_suffix(".html").read_text()
 
