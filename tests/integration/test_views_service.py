@@ -404,3 +404,18 @@ async def test_a_rejection_that_is_not_json_is_kept_without_ids(views: ServiceHa
     await views.send(on_topic(views, rejected))
     rows = await views.pool.fetch("SELECT reason, referral_id, event_type FROM rejections")
     assert [tuple(r.values()) for r in rows] == [("invalid_schema", None, None)]
+
+
+async def test_the_web_statement_is_the_cli_statement_with_referrals(
+    views: ServiceHarness,
+) -> None:
+    await views.send(*a_journey(views))
+    async with views.pool.acquire() as conn:
+        [august] = await read.statements(conn, CONTRACT, "2024-08", PROVIDER)
+        others = await read.statements(conn, CONTRACT, "2024-08", "prov-whp-west")
+    assert [(p.payment_id, august.referral_of(p)) for p in august.lines] == [
+        ("pay-1", REFERRAL),
+        ("rev-1", REFERRAL),
+    ]
+    assert august.totals().net_pence == 0
+    assert others == []
