@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from schemas.common import EligibilityGroup, EmploymentType, MilestoneKind, RejectionReason
+from schemas.common import EligibilityGroup, RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common.db import Connection
@@ -24,9 +24,10 @@ from services.common.reference import ContractBook, Rates, load_contracts, load_
 from services.common.settings import ServiceSettings
 from services.views import notify
 from services.views.adapters.postgres import Key, ViewsStore
-from services.views.derive import JobFacts, MilestoneOccurrence, counted_milestones, derive
+from services.views.derive import counted_milestones, derive
 from services.views.ingest import Batch, batch_of
-from services.views.projections import OUTCOME_WINDOW_DAYS, Progress, Window
+from services.views.projections import OUTCOME_WINDOW_DAYS, Window
+from services.views.rows import job_facts, latest_ends, nothing_counted, occurrence, progress_of
 
 THRESHOLD_HOURS = 416
 DEFAULT_WEEKLY_HOURS_MIN = Decimal(16)
@@ -118,10 +119,10 @@ class ViewsHandler:
         self, p: Any, by_key: dict[str, dict[Key, list[Any]]], key: Key
     ) -> tuple[tuple[Any, ...], list[tuple[str, str, date | None]]]:
         progress_rows = by_key["progress"].get(key, [])
-        progress = _progress(progress_rows[0]) if progress_rows else _nothing_counted(p)
-        ends = _latest_ends(progress_rows[0]) if progress_rows else {}
-        jobs = [_job(j) for j in by_key["placements"].get(key, [])]
-        occurrences = [_occurrence(m) for m in by_key["milestones"].get(key, [])]
+        progress = progress_of(progress_rows[0]) if progress_rows else nothing_counted(p)
+        ends = latest_ends(progress_rows[0]) if progress_rows else {}
+        jobs = [job_facts(j) for j in by_key["placements"].get(key, [])]
+        occurrences = [occurrence(m) for m in by_key["milestones"].get(key, [])]
         counted = counted_milestones(
             self.contracts.get(p["contract_id"]), EligibilityGroup(p["eligibility_group"])
         )
@@ -146,50 +147,6 @@ def _grouped(rows: Sequence[Any]) -> dict[Key, list[Any]]:
     for r in rows:
         grouped[(r["provider_id"], r["participant_id"])].append(r)
     return grouped
-
-
-def _progress(r: Any) -> Progress:
-    return Progress(
-        earnings_threshold_pence=r["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(r["weekly_hours_min"]),
-        counted_earnings_pence=r["counted_earnings_pence"],
-        latest_employed_evidence_end=r["latest_employed_evidence_end"],
-        in_work_weeks=r["in_work_weeks"],
-        self_employment_days=r["self_employment_days"],
-        latest_self_employment_end=r["latest_self_employment_end"],
-    )
-
-
-def _nothing_counted(p: Any) -> Progress:
-    return Progress(
-        earnings_threshold_pence=p["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(p["weekly_hours_min"]),
-    )
-
-
-def _latest_ends(r: Any) -> dict[str, date]:
-    return dict(zip(r["evidence_placement_ids"], r["evidence_period_ends"], strict=True))
-
-
-def _job(j: Any) -> JobFacts:
-    return JobFacts(
-        placement_id=j["placement_id"],
-        job_start_date=j["job_start_date"],
-        employment_type=EmploymentType(j["employment_type"]),
-        hourly_wage_pence=j["hourly_wage_pence"],
-        weekly_hours=Decimal(j["weekly_hours"]),
-        ended_on=j["ended_on"],
-        withdrawn=j["withdrawn_on"] is not None,
-    )
-
-
-def _occurrence(m: Any) -> MilestoneOccurrence:
-    return MilestoneOccurrence(
-        milestone=MilestoneKind(m["milestone"]),
-        occurrence=m["occurrence"],
-        reached=m["reached_at"] is not None,
-        revoked=m["revoked_at"] is not None,
-    )
 
 
 def make_handler(settings: ServiceSettings) -> ViewsHandler:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from schemas.common import MilestoneKind
@@ -20,7 +19,6 @@ from services.common.db import Connection
 from services.views import timeline as timeline_entries
 from services.views.advice import what_to_do
 from services.views.projections import (
-    Progress,
     Projection,
     Window,
     evidence_due,
@@ -304,21 +302,13 @@ async def participant_timeline(
     window = _window(record)
     projected = projections(
         window,
-        facts.progress or _no_progress(record),
+        facts.progress,
         facts.open_jobs,
         row.milestones_reached,
         [MilestoneKind(m) for m in record["counted_milestones"]],
     )
     shown = tuple(s for p in projected if (s := _shown(p, window, today)) is not None)
     return Timeline(participant=row, entries=facts.entries, projections=shown)
-
-
-def _no_progress(r: Any) -> Progress:
-    """Nothing counted yet: the participant's threshold and weekly minimum, zeros."""
-    return Progress(
-        earnings_threshold_pence=r["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(r["weekly_hours_min"]),
-    )
 
 
 async def funnel_rows(
