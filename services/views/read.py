@@ -68,6 +68,19 @@ _CURRENT_JOB = """
     ) job ON true
 """
 
+_CURRENT_JOBS = """
+    LEFT JOIN (
+        SELECT DISTINCT ON (j.participant_id) j.participant_id AS job_participant_id,
+               j.placement_id, j.employer_name, j.sic_sector, j.employment_type,
+               j.job_start_date, j.hourly_wage_pence, j.weekly_hours, j.pays_llw,
+               j.below_minimum_wage
+        FROM placements j
+        WHERE j.provider_id = $1 AND j.ended_on IS NULL AND j.withdrawn_on IS NULL
+        ORDER BY j.participant_id, j.job_start_date, j.placement_id
+    ) job ON job.job_participant_id = p.participant_id
+"""
+"""The same current job for a whole caseload at once (the export): one pass, hashed."""
+
 _ATTENTION_EXISTS = """
     EXISTS (
         SELECT 1 FROM rejections r
@@ -147,7 +160,9 @@ async def caseload_export(
 ) -> tuple[CaseloadRow, ...]:
     """Every row matching the filters (bounded by MAX_EXPORT_ROWS), for the CSV export."""
     where, args = _where(provider_id, filters, today)
-    return await _caseload_rows(conn, where, args, sort, MAX_EXPORT_ROWS, 0, today)
+    return await _caseload_rows(
+        conn, where, args, sort, MAX_EXPORT_ROWS, 0, today, job_join=_CURRENT_JOBS
+    )
 
 
 async def _caseload_rows(
@@ -158,10 +173,13 @@ async def _caseload_rows(
     limit: int,
     offset: int,
     today: date,
+    job_join: str = _CURRENT_JOB,
 ) -> tuple[CaseloadRow, ...]:
+    """Rows of the caseload query; a page joins each row's current job by index, an
+    export all of them at once (``_CURRENT_JOBS``)."""
     n = len(args)
     records = await conn.fetch(
-        f"SELECT p.*, job.* FROM participants p {_CURRENT_JOB}"
+        f"SELECT p.*, job.* FROM participants p {job_join}"
         f" WHERE {where} ORDER BY {_ORDER[sort]} LIMIT ${n + 1} OFFSET ${n + 2}",
         *args,
         limit,
