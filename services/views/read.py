@@ -4,7 +4,7 @@ Every provider query takes the viewer's ``provider_id`` and returns only that
 provider's participants; a participant of another provider (or an id that does not
 exist) is ``None`` -- the caller answers 404 either way. ``today`` is an argument.
 Connections are asyncpg connections with ``search_path`` set to the ``views`` schema
-(``services.views.connect``).
+(``services.views.create_read_pool``).
 """
 
 from __future__ import annotations
