@@ -53,6 +53,8 @@ async def rewind_group(
 ) -> dict[TopicPartition, int]:
     """Commit the first offset of every input partition for the views consumer group."""
     partitions = await _partitions(settings, input_topic_names(settings.topic_namespace))
+    if not partitions:
+        return {}  # no topics yet: the service will start from the beginning anyway
     deadline = time.monotonic() + give_up_after
     while True:
         consumer = AIOKafkaConsumer(
