@@ -117,6 +117,9 @@ class BatchOutcome:
     holds: list[Held] = field(default_factory=list)
     released: set[str] = field(default_factory=set)
     touched: dict[str, datetime | None] = field(default_factory=dict)
+    touched_by: dict[str, list[str]] = field(default_factory=dict)
+    """The inputs that changed each touched entity (each processed once, so together they
+    name what this transaction derived from them uniquely)."""
     """Entities whose facts changed in this transaction (every round), each with the
     latest ``produced_at`` of the provider events behind the change; decided on once,
     in ``finish`` (sustainment: the participants whose milestones to recompute)."""
@@ -209,10 +212,13 @@ class BatchOutcome:
     def release(self, key: WaitFor) -> None:
         self.released.add(key)
 
-    def touch(self, entity_id: str, source: datetime | None) -> None:
+    def touch(self, entity_id: str, source: datetime | None, cause: str = "") -> None:
+        """Mark ``entity_id`` changed, by the input ``cause`` (its message id), produced
+        by its provider at ``source``."""
         before = self.touched.get(entity_id)
         if before is None or (source is not None and source > before):
             self.touched[entity_id] = source
+        self.touched_by.setdefault(entity_id, []).append(cause)
 
     def take_holds(self) -> list[Held]:
         taken, self.holds = self.holds, []

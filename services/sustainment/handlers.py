@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from functools import wraps
 from typing import TypeVar
 
@@ -21,8 +22,17 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
-from schemas.sustainment import MilestonePrice, MilestoneReached, MilestoneRevoked
-from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
+from schemas.sustainment import (
+    MAX_PLACEMENTS_PER_PARTICIPANT,
+    EvidenceProgress,
+    EvidenceRecorded,
+    EvidenceRemoved,
+    MilestonePrice,
+    MilestoneReached,
+    MilestoneRevoked,
+    PlacementEvidenceEnd,
+)
+from schemas.topics import CONSUMERS, EVIDENCE_LEDGER, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject, wait_for
@@ -48,6 +58,7 @@ from services.sustainment.domain import (
     recorded_after,
     settle,
 )
+from services.sustainment.progress import counted_so_far
 from services.sustainment.records import (
     EvidenceRecord,
     ParticipantHistory,
@@ -84,7 +95,7 @@ def touches(
     def apply(round_: Round, item: Received[E]) -> None:
         participant_id = rule(round_, item)
         if participant_id is not None:
-            round_.outcome.touch(participant_id, _source_produced_at(item.event))
+            round_.outcome.touch(participant_id, _source_produced_at(item.event), item.message_id)
 
     return apply
 
@@ -266,6 +277,11 @@ def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str 
     repo.put_evidence(
         EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
     )
+    outcome.emit(
+        EVIDENCE_LEDGER,
+        placement.participant_id,
+        _evidence_recorded(item, placement.participant_id, outcome),
+    )
     outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
     return placement.participant_id
 
@@ -286,6 +302,17 @@ def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str 
         return None
     current.retracted = True
     repo.put_evidence(current)
+    outcome.emit(
+        EVIDENCE_LEDGER,
+        current.participant_id,
+        EvidenceRemoved(
+            event_id=derived_event_id(item.message_id, "evidence_removed"),
+            produced_at=outcome.now,
+            participant_id=current.participant_id,
+            provider_id=current.provider_id,
+            evidence_id=event.evidence_id,
+        ),
+    )
     return current.participant_id
 
 
@@ -299,8 +326,12 @@ async def announce_milestones(
     histories and announce what changed (§6, §7)."""
     recorded: list[tuple[str, RecordedMilestone]] = []
     for history in await repo.histories(sorted(sources)):
-        source = sources.get(history.participant.participant_id)
-        recorded.extend(_milestone_changes(history, source, outcome, contracts))
+        participant_id = history.participant.participant_id
+        recorded.extend(
+            _milestone_changes(history, sources.get(participant_id), outcome, contracts)
+        )
+        triggers = outcome.touched_by.get(participant_id, [])
+        outcome.emit(EVIDENCE_LEDGER, participant_id, _progress(history, triggers, outcome))
     if recorded:
         await repo.record_milestones(recorded)
 
@@ -368,6 +399,53 @@ def _announcement(
             contract_version=contract.version,
             base_pence=facts.price.base_pence if facts.price else 0,
             uplift_pence=facts.price.uplift_pence if facts.price else 0,
+        ),
+    )
+
+
+def _evidence_recorded(
+    item: Received[EvidenceSubmitted], participant_id: str, outcome: BatchOutcome
+) -> EvidenceRecorded:
+    event = item.event
+    return EvidenceRecorded(
+        event_id=derived_event_id(item.message_id, "evidence_recorded"),
+        produced_at=outcome.now,
+        participant_id=participant_id,
+        provider_id=event.provider_id,
+        placement_id=event.placement_id,
+        evidence_id=event.evidence_id,
+        version=event.version,
+        kind=event.kind,
+        period_start=event.period_start,
+        period_end=event.period_end,
+        gross_earnings_pence=event.gross_earnings_pence,
+        hours_worked=event.hours_worked,
+        reported_on=event.reported_on,
+    )
+
+
+def _progress(
+    history: ParticipantHistory, triggers: Sequence[str], outcome: BatchOutcome
+) -> EvidenceProgress:
+    """What the evidence counts so far (for the views), after this transaction."""
+    p = history.participant
+    counted = counted_so_far(p.window, history.placements, history.evidence)
+    return EvidenceProgress(
+        event_id=derived_event_id(p.participant_id, "evidence_progress", *sorted(triggers)),
+        produced_at=outcome.now,
+        participant_id=p.participant_id,
+        provider_id=p.provider_id,
+        contract_id=p.contract_id,
+        earnings_threshold_pence=p.window.earnings_threshold_pence,
+        weekly_hours_min=Decimal(p.window.weekly_hours_min_hundredths) / 100,
+        counted_earnings_pence=counted.earnings_pence,
+        latest_employed_evidence_end=counted.latest_employed_end,
+        in_work_weeks=counted.in_work_weeks,
+        self_employment_days=counted.self_employment_days,
+        latest_self_employment_end=counted.latest_self_employment_end,
+        placements=tuple(
+            PlacementEvidenceEnd(placement_id=pid, latest_period_end=end)
+            for pid, end in counted.latest_end_by_placement[:MAX_PLACEMENTS_PER_PARTICIPANT]
         ),
     )
 

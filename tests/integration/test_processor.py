@@ -298,6 +298,7 @@ def _expected_confirmation(job: JobStarted) -> dict[str, Any]:
         "pays_llw": True,
         "below_minimum_wage": False,
         "sic_sector": job.sic_sector,
+        "employer_name": job.employer_name,
         "source_produced_at": job.produced_at,
     }
 
