@@ -70,12 +70,12 @@ select_node() {
   if ((KAFKA_BROKERS > 1)); then KSTATE="$KAFKA_STATE_DIR/node-$NODE"; else KSTATE="$KAFKA_STATE_DIR"; fi
   PID_FILE="$KSTATE/kafka.pid"
   PROPS="$KSTATE/server.properties"
-  JAVA=(java -Xms256m -Xmx"${KAFKA_HEAP_MAX:-$DEFAULT_HEAP}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+  JAVA=(java -Xms256m -Xmx"${KAFKA_HEAP_MAX:-2g}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
     -Dkafka.logs.dir="$KSTATE/logs" -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml"
     -Dlog4j2.shutdownHookEnabled=false
     -cp "$LIBS/*")
 }
-if ((KAFKA_BROKERS > 1)); then DEFAULT_HEAP=768m; else DEFAULT_HEAP=2g; fi
+if ((KAFKA_BROKERS > 1)) && [[ -z "${KAFKA_HEAP_MAX:-}" ]]; then KAFKA_HEAP_MAX=768m; fi  # per node of a cluster
 NODES=()
 if [[ -n "$NODE_ONLY" ]]; then NODES=("$NODE_ONLY"); else for ((n = 1; n <= KAFKA_BROKERS; n++)); do NODES+=("$n"); done; fi
 select_node 1

@@ -72,6 +72,7 @@ from services.runtime.processor import BatchProcessor, BatchReport
 from services.runtime.service import ServiceDefinition
 from services.sustainment.bootstrap import SERVICE as SUSTAINMENT_SERVICE
 from services.sustainment.handlers import SustainmentHandler
+from services.views.bootstrap import SERVICE as VIEWS_SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTICIPANT_KEY = b"integration-test-participant-key"
@@ -278,6 +279,7 @@ def postgres_repository(service: str) -> Callable[[db.Connection], Any]:
         "placement": PLACEMENT_SERVICE,
         "sustainment": SUSTAINMENT_SERVICE,
         "payments": PAYMENTS_SERVICE,
+        "views": VIEWS_SERVICE,
     }
     return definitions[service].postgres
 

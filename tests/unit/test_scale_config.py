@@ -8,6 +8,7 @@ import pytest
 
 from deploy.create_topics import replication
 from deploy.local import broker_ports
+from schemas.topics import SERVICES
 from tools.services import ServiceProcesses, pid_files, unit
 
 
@@ -37,7 +38,7 @@ def test_each_instance_has_its_own_port_files_and_static_member_id(
     assert len(set(ids)) == 3
     assert all(i.startswith("intake-") for i in ids)
     assert [unit("intake", i) for i in (1, 2, 3)] == ["intake", "intake-2", "intake-3"]
-    assert len(processes.units()) == 4 * 3
+    assert len(processes.units()) == len(SERVICES) * 3
 
 
 def test_a_static_member_id_given_in_the_environment_gets_the_instance_number(
