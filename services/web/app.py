@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Final
 
 from starlette.applications import Starlette
@@ -27,12 +26,11 @@ from services.web.live import Changes
 from services.web.middleware import BodyLimit, SecurityHeaders, Sessions
 from services.web.pages import AREAS
 from services.web.rendering import Pages
+from services.web.schema import SCHEMA, WEB_DIR, migrate
 from services.web.settings import WebSettings
 from services.web.state import Clock, WebState, state_of
 
-WEB_DIR: Final = Path(__file__).parent
 STATIC_DIR: Final = WEB_DIR / "static"
-SCHEMA: Final = "web"
 ERROR_TITLES: Final = {
     403: "You do not have permission to see this page",
     404: "Page not found",
@@ -42,10 +40,6 @@ ERROR_TITLES: Final = {
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-async def migrate(database_url: str) -> list[str]:
-    return await db.migrate(database_url, SCHEMA, WEB_DIR, common=False)
 
 
 def create_app(
