@@ -60,4 +60,3 @@ async def list_accounts(database_url: str) -> list[User]:
         return await users.list_users(conn)
     finally:
         await conn.close()
-

@@ -55,7 +55,8 @@ def session_of(request: Request) -> Session | None:
 def user_of(request: Request) -> User:
     """The signed-in user of a page of a guarded area (guarded() made sure there is one)."""
     session = session_of(request)
-    assert session is not None and session.user is not None
+    assert session is not None
+    assert session.user is not None
     return session.user
 
 

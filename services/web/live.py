@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Final
 
 import asyncpg
@@ -50,16 +49,16 @@ class Changes:
                 continue  # a refresh is pending already: this change is in it
             queue.put_nowait(payload)
 
-    @contextlib.asynccontextmanager
-    async def subscription(self) -> AsyncIterator[asyncio.Queue[str]]:
+    def subscribe(self) -> asyncio.Queue[str]:
+        """A queue of this page's changes ("" when the app stops); unsubscribe when done."""
         if len(self._queues) >= SUBSCRIBERS_MAX:
             raise TooManySubscribers
         queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_MAX)
         self._queues.add(queue)
-        try:
-            yield queue
-        finally:
-            self._queues.discard(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[str]) -> None:
+        self._queues.discard(queue)
 
     async def _listen(self) -> None:
         backoff = Backoff(0.5, 10.0)
@@ -72,7 +71,7 @@ class Changes:
                 continue
             lost = asyncio.Event()
             try:
-                conn.add_termination_listener(lambda _conn: lost.set())
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._notified)
                 backoff.reset()
                 self.listening.set()
@@ -85,8 +84,8 @@ class Changes:
                     await conn.close()
             await asyncio.sleep(backoff.next())
 
-    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self.publish(payload or "changed")
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        self.publish(str(payload) or "changed")
 
 
 class TooManySubscribers(RuntimeError):

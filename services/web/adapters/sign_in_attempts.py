@@ -36,4 +36,3 @@ async def record_attempt(
         now,
         succeeded,
     )
-

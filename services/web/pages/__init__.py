@@ -9,6 +9,4 @@ from __future__ import annotations
 from services.web.areas import Area
 from services.web.pages import sign_in
 
-AREAS: tuple[Area, ...] = (
-    sign_in.AREA,
-)
+AREAS: tuple[Area, ...] = (sign_in.AREA,)

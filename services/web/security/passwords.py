@@ -22,9 +22,7 @@ class WeakPassword(ValueError):
 
 def check_new_password(password: str) -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise WeakPassword(
-            f"a password has between {PASSWORD_MIN} and {PASSWORD_MAX} characters"
-        )
+        raise WeakPassword(f"a password has between {PASSWORD_MIN} and {PASSWORD_MAX} characters")
 
 
 def hash_password(password: str) -> str:
