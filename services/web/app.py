@@ -31,6 +31,8 @@ from services.web.settings import WebSettings
 from services.web.state import Clock, WebState, state_of
 
 STATIC_DIR: Final = WEB_DIR / "static"
+VIEWS_SCHEMA: Final = "views"
+"""The read model's tables (services/views), which the pages read."""
 ERROR_TITLES: Final = {
     403: "You do not have permission to see this page",
     404: "Page not found",
@@ -58,12 +60,14 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await migrate(settings.database_url)
-        state.pool = await db.create_pool(settings.database_url, SCHEMA, max_size=8)
+        state.pool = await db.create_pool(settings.database_url, SCHEMA, max_size=4)
+        state.views_pool = await db.create_pool(settings.database_url, VIEWS_SCHEMA, max_size=8)
         await state.changes.start()
         try:
             yield
         finally:
             await state.changes.stop()
+            await state.views_pool.close()
             await state.pool.close()
 
     app = Starlette(

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from services.web import formatting
+from services.web.presenters import timeline
 from services.web.areas import Area, navigation, session_of
 
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates"
@@ -32,6 +33,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(formatting.FILTERS)
+    env.filters.update(timeline.FILTERS)
     return env
 
 

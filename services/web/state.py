@@ -25,10 +25,17 @@ class WebState:
     pages: Pages
     changes: Changes
     pool: Pool | None = field(default=None)
+    """The web schema (users, sessions, audit)."""
+    views_pool: Pool | None = field(default=None)
+    """The read model's schema (``views``), read only."""
 
     def db(self) -> Pool:
         assert self.pool is not None, "the pool opens in the app's lifespan"
         return self.pool
+
+    def views(self) -> Pool:
+        assert self.views_pool is not None, "the pool opens in the app's lifespan"
+        return self.views_pool
 
     def today(self) -> date:
         """The date the views are for: WEB_TODAY if set, else today in London."""

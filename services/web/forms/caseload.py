@@ -42,7 +42,6 @@ class CaseloadFilters:
     held: bool = False
     referral_id: str | None = None
     sort: str = "referral"
-    descending: bool = False
     page: int = 1
 
     @property
@@ -63,8 +62,6 @@ class CaseloadFilters:
             pairs.append(("q", filters.referral_id))
         if filters.sort != "referral":
             pairs.append(("sort", filters.sort))
-        if filters.descending:
-            pairs.append(("order", "desc"))
         if filters.page != 1:
             pairs.append(("page", str(filters.page)))
         return urlencode(pairs)
@@ -82,6 +79,5 @@ def read_filters(params: QueryParams) -> CaseloadFilters:
         held=params.get("held") == "1",
         referral_id=search if SEARCH.fullmatch(search) else None,
         sort=sort if sort in SORTS else "referral",
-        descending=params.get("order") == "desc",
         page=min(max(page, 1), PAGE_MAX),
     )

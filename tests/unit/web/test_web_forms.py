@@ -32,7 +32,7 @@ def test_a_long_password_is_cut_before_it_is_hashed() -> None:
 
 def test_caseload_filters_read_from_the_query() -> None:
     filters = read_filters(
-        QueryParams("stage=in_work&due=1&held=1&q=REF-12&sort=projected&order=desc&page=3")
+        QueryParams("stage=in_work&due=1&held=1&q=REF-12&sort=projected&page=3")
     )
     assert filters == CaseloadFilters(
         stage="in_work",
@@ -40,7 +40,6 @@ def test_caseload_filters_read_from_the_query() -> None:
         held=True,
         referral_id="REF-12",
         sort="projected",
-        descending=True,
         page=3,
     )
     assert read_filters(QueryParams(filters.query())) == filters
@@ -49,7 +48,7 @@ def test_caseload_filters_read_from_the_query() -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        "stage=everything&sort=drop table&page=-1&order=sideways",
+        "stage=everything&sort=drop table&page=-1",
         "page=99999999999999999999",
         "q=" + "x" * 65,
         "q=a%20b",
