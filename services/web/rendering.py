@@ -13,8 +13,8 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from services.web import formatting
-from services.web.presenters import timeline
 from services.web.areas import Area, navigation, session_of
+from services.web.presenters import timeline
 
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates"
 SERVICE_NAME: Final = "Employment support outcomes"

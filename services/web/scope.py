@@ -29,15 +29,18 @@ def provider_of(user: User) -> str:
     return provider_id
 
 
+STAGES = {"started": Stage.STARTED, "in_work": Stage.IN_WORK}
+MILESTONES = {m.value: m for m in MilestoneKind}
+
+
 def caseload_query(filters: CaseloadFilters) -> tuple[ViewsFilters, CaseloadSort]:
-    stage = filters.stage
-    milestone = None
-    if stage is not None and stage in {m.value for m in MilestoneKind}:
-        milestone = MilestoneKind(stage)
+    """The read model's filters and sort for the page's (the form's "stage" names a
+    stage, a milestone reached, or "left")."""
+    stage = filters.stage or ""
     return (
         ViewsFilters(
-            stage=Stage.STARTED if stage == "started" else Stage.IN_WORK if stage == "in_work" else None,
-            milestone=milestone,
+            stage=STAGES.get(stage),
+            milestone=MILESTONES.get(stage),
             evidence_due=filters.evidence_due,
             attention=filters.held,
             left=True if stage == "left" else None,

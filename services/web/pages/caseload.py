@@ -13,7 +13,7 @@ from services.views import read
 from services.views.read_model import CaseloadPage, PageRequest
 from services.web.areas import Area, NavItem, user_of
 from services.web.csv_export import csv_response
-from services.web.forms.caseload import PAGE_SIZE, STAGES, SORTS, read_filters
+from services.web.forms.caseload import PAGE_SIZE, SORTS, STAGES, read_filters
 from services.web.presenters.caseload import COLUMNS, caseload_lines
 from services.web.roles import Role
 from services.web.scope import caseload_query, provider_of
@@ -59,9 +59,7 @@ async def caseload_csv(request: Request) -> Response:
     provider_id = provider_of(user_of(request))
     async with state.views().acquire() as conn:
         if request.query_params.get("all") == "1":
-            rows = await read.caseload_export(
-                conn, provider_id, views_filters, sort, state.today()
-            )
+            rows = await read.caseload_export(conn, provider_id, views_filters, sort, state.today())
         else:
             page = await read.caseload(
                 conn,

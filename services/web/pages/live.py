@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from services.web.areas import Area
+from services.views import notify
+from services.web.areas import Area, user_of
 from services.web.live import TooManySubscribers
 from services.web.state import state_of
 
@@ -26,6 +27,7 @@ session is checked again)."""
 
 async def changes(request: Request) -> Response:
     state = state_of(request)
+    provider_id = user_of(request).role.provider_id
     try:
         queue = state.changes.subscribe()
     except TooManySubscribers:
@@ -44,7 +46,8 @@ async def changes(request: Request) -> Response:
                     continue
                 if not payload:
                     return  # the app is stopping
-                yield "event: changed\ndata: {}\n\n"
+                if concerns(payload, provider_id):
+                    yield "event: changed\ndata: {}\n\n"
         finally:
             state.changes.unsubscribe(queue)
 
@@ -53,6 +56,16 @@ async def changes(request: Request) -> Response:
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
+
+
+def concerns(payload: str, provider_id: str | None) -> bool:
+    """Whether a change may show on the pages of a user: an adviser hears only of their
+    own provider's participants (another provider's activity is not theirs to see);
+    anything unreadable, or naming no provider, may concern everyone."""
+    change = notify.parse(payload)
+    if provider_id is None or change is None:
+        return True
+    return change.provider_id == provider_id
 
 
 AREA = Area(

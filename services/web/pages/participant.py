@@ -52,9 +52,7 @@ async def participant(request: Request) -> Response:
 AREA = Area(
     name="participant",
     routes=(
-        Route(
-            "/participants/{participant_id}", participant, methods=["GET"], name="participant"
-        ),
+        Route("/participants/{participant_id}", participant, methods=["GET"], name="participant"),
     ),
     visible_to=is_adviser,
 )

@@ -63,10 +63,8 @@ def stage_text(row: CaseloadRow) -> str:
 def job_text(job: CurrentJob | None) -> str:
     if job is None:
         return ""
-    if job.employment_type == "self_employed":
-        pay = "Self-employed"
-    else:
-        pay = wage(job.hourly_wage_pence)
+    self_employed = job.employment_type == "self_employed"
+    pay = "Self-employed" if self_employed else wage(job.hourly_wage_pence)
     flags = []
     if job.pays_llw:
         flags.append("London Living Wage")
