@@ -36,10 +36,25 @@ assets() {
   log "assets in $STATIC (govuk-frontend $(node -p "require('$ASSETS/node_modules/govuk-frontend/package.json').version"))"
 }
 
+# Development only (OUTCOMES_DEV_MODE=1, as `make up`): when nobody can sign in yet, one
+# adviser per default provider, with a password anyone can read here.
+DEMO_PASSWORD="development-only-password"
+demo_users() {
+  [[ "${OUTCOMES_DEV_MODE:-}" == 1 ]] || return 0
+  [[ -z "$("$ROOT/.venv/bin/outcomes" users list 2>/dev/null)" ]] || return 0
+  local provider
+  for provider in whp-central pioneer-central whp-west; do
+    echo "$DEMO_PASSWORD" | "$ROOT/.venv/bin/outcomes" users add "adviser-$provider" \
+      --role "provider:prov-$provider" --password-stdin >/dev/null
+  done
+  log "development users: adviser-whp-central, adviser-pioneer-central, adviser-whp-west (password: $DEMO_PASSWORD)"
+}
+
 start() {
   need_venv
   if running; then log "already running: http://127.0.0.1:$WEB_PORT/ (pid $(pid))"; return; fi
   [[ -f "$STATIC/govuk-frontend.min.css" ]] || assets
+  demo_users
   mkdir -p "$WSTATE"
   nohup "$PYTHON" -m services.web >>"$LOG" 2>&1 &
   echo $! >"$PIDFILE"

@@ -31,9 +31,7 @@ def test_a_long_password_is_cut_before_it_is_hashed() -> None:
 
 
 def test_caseload_filters_read_from_the_query() -> None:
-    filters = read_filters(
-        QueryParams("stage=in_work&due=1&held=1&q=REF-12&sort=projected&page=3")
-    )
+    filters = read_filters(QueryParams("stage=in_work&due=1&held=1&q=REF-12&sort=projected&page=3"))
     assert filters == CaseloadFilters(
         stage="in_work",
         evidence_due=True,
