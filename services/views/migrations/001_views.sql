@@ -79,6 +79,8 @@ CREATE TABLE progress (
     in_work_weeks                integer NOT NULL,
     self_employment_days         integer NOT NULL,
     latest_self_employment_end   date,
+    evidence_placement_ids       text[] NOT NULL DEFAULT '{}', -- with, index by index,
+    evidence_period_ends         date[] NOT NULL DEFAULT '{}', -- the latest counting end
     produced_at                  timestamptz NOT NULL,
     PRIMARY KEY (provider_id, participant_id)
 );
