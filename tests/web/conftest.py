@@ -21,6 +21,7 @@ from services.web.roles import parse_role
 from services.web.schema import migrate
 from services.web.security.passwords import hash_password
 from services.web.settings import WebSettings
+from tests.integration.conftest import start_service
 
 NOW = datetime(2024, 12, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2024, 12, 2)
@@ -127,6 +128,9 @@ def browser(web_database: str, clock: MovingClock, today: date) -> Iterator[Brow
         base_url="https://testserver",
     ) as client:
         yield Browser(client, clock)
+
+
+__all__ = ["start_service"]  # the integration tests' fixture: a handler on its schema
 
 
 def cookie_attributes(set_cookie: str) -> set[str]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Final
 
-from services.views.handlers import ViewsHandler
-
 from schemas.base import Event
 from schemas.provider import (
     EvidenceRetracted,
@@ -26,6 +24,7 @@ from services.common.reference import load_contracts, load_rates
 from services.payments.handlers import PaymentsHandler
 from services.placement.handlers import PlacementHandler
 from services.sustainment.handlers import SustainmentHandler
+from services.views.handlers import ViewsHandler
 from tests.integration.conftest import (
     OutboxRow,
     ServiceHarness,

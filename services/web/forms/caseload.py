@@ -18,6 +18,7 @@ SEARCH: Final = re.compile(r"[A-Za-z0-9_.:/-]{1,64}")
 STAGES: Final = {
     "started": "Started, not in work",
     "in_work": "In work",
+    "job_start": "Job start",
     "first_earnings": "First earnings",
     "earnings_outcome": "Earnings outcome",
     "self_employment_outcome": "Self-employment outcome",
