@@ -46,11 +46,15 @@ def missing() -> str | None:
 
 
 @contextmanager
-def chromium() -> Iterator[WebDriver]:
+def chromium(*, javascript: bool = True) -> Iterator[WebDriver]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager: never fetch a browser or driver
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)

@@ -11,6 +11,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import PASSWORD, WebApp, check_page
+from tests.browser.pages import column, sign_in, status_of, submit_and_wait, text
 from tests.browser.story import participant_id, payslip_for_a, publish, settle_opening
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.integration]
@@ -20,31 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.integration]
 def app(web_app: WebApp) -> WebApp:
     settle_opening(web_app.pipeline)
     return web_app
-
-
-def sign_in(driver: WebDriver, app: WebApp, username: str, password: str = PASSWORD) -> None:
-    driver.delete_all_cookies()
-    driver.get(app.at("/sign-in"))
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "main form > .govuk-button").click()
-
-
-def text(driver: WebDriver, selector: str) -> str:
-    return " ".join(driver.find_element(By.CSS_SELECTOR, selector).text.split())
-
-
-def column(driver: WebDriver, selector: str) -> list[str]:
-    return [" ".join(e.text.split()) for e in driver.find_elements(By.CSS_SELECTOR, selector)]
-
-
-def status_of(driver: WebDriver, path: str) -> int:
-    status: int = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => done(r.status));",
-        path,
-    )
-    return status
 
 
 def test_a_wrong_password_is_refused(driver: WebDriver, app: WebApp) -> None:
@@ -67,7 +43,7 @@ def test_a_form_without_its_csrf_token_is_refused(driver: WebDriver, app: WebApp
     driver.execute_script("document.querySelector('input[name=csrf_token]').remove()")
     driver.find_element(By.ID, "username").send_keys("adviser")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "main form > .govuk-button").click()
+    submit_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "main form > .govuk-button"))
 
     assert text(driver, "h1") == "You do not have permission to see this page"
     assert text(driver, "main p") == "The form was not sent from this service, or has expired."
@@ -120,7 +96,7 @@ def test_the_timeline_shows_a_reversal_linked_to_its_payment(
     driver: WebDriver, app: WebApp
 ) -> None:
     sign_in(driver, app, "adviser")
-    driver.find_element(By.LINK_TEXT, "REF-C").click()
+    submit_and_wait(driver, driver.find_element(By.LINK_TEXT, "REF-C"))
 
     assert text(driver, "h1") == "Referral REF-C"
     payment = driver.find_element(By.CSS_SELECTOR, "#timeline [data-kind=payment]")
