@@ -9,7 +9,7 @@ held: the read model stores each fact as it comes, whatever order the topics del
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -66,19 +66,25 @@ class ViewsHandler:
     # --------------------------------------------------------------------------- writes
 
     async def _write(self, store: ViewsStore, b: Batch) -> None:
-        await store.participants_started([self._started(e) for e in b.started])
-        await store.participants_left(b.left)
-        await store.placements_confirmed(b.confirmed)
-        await store.placements_ended(b.ended)
-        await store.placements_withdrawn(b.withdrawn)
-        await store.evidence_recorded(b.recorded)
-        await store.evidence_removed(b.removed)
-        await store.progress(list(b.progress.values()))
-        await store.milestones_reached(b.reached)
-        await store.milestones_revoked(b.revoked)
-        await store.milestones_not_paid(b.not_paid)
-        await store.payments(b.payments)
-        await store.rejections(b.rejections)
+        """Kind by kind, creations before updates (ingest.py); empty kinds cost nothing."""
+        writes: list[tuple[Callable[[Any], Awaitable[None]], Sequence[Any]]] = [
+            (store.participants_started, [self._started(e) for e in b.started]),
+            (store.participants_left, b.left),
+            (store.placements_confirmed, b.confirmed),
+            (store.placements_ended, b.ended),
+            (store.placements_withdrawn, b.withdrawn),
+            (store.evidence_recorded, b.recorded),
+            (store.evidence_removed, b.removed),
+            (store.progress, list(b.progress.values())),
+            (store.milestones_reached, b.reached),
+            (store.milestones_revoked, b.revoked),
+            (store.milestones_not_paid, b.not_paid),
+            (store.payments, b.payments),
+            (store.rejections, b.rejections),
+        ]
+        for write, rows in writes:
+            if rows:
+                await write(rows)
 
     def _started(self, e: ParticipantStarted) -> tuple[ParticipantStarted, date, int, str]:
         last_day = e.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)

@@ -43,6 +43,8 @@ PROJECTED_MILESTONES: tuple[MilestoneKind, ...] = (
     *SUSTAINED_WEEKS,
 )
 """The milestones §11 projects, in the order that breaks ties between equal dates."""
+HORIZON_DAYS = 100 * 366
+"""A projection further away than this is no date at all (``None``: never on track)."""
 OUTCOMES = frozenset({MilestoneKind.EARNINGS_OUTCOME, MilestoneKind.SELF_EMPLOYMENT_OUTCOME})
 
 
@@ -150,7 +152,7 @@ def project_earnings_outcome(progress: Progress, jobs: Iterable[OpenJob]) -> dat
         rate = sum((j.daily_pence for j in employed if j.job_start_date <= day), Fraction(0))
         days = math.ceil(need / rate) if rate > 0 else None
         if days is not None and (segment_end is None or (segment_end - day).days >= days):
-            return day + timedelta(days=days - 1)
+            return day + timedelta(days=days - 1) if days <= HORIZON_DAYS else None
         if segment_end is None:
             return None
         need -= rate * (segment_end - day).days

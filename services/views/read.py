@@ -10,16 +10,16 @@ Connections are asyncpg connections with ``search_path`` set to the ``views`` sc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from schemas.common import MilestoneKind
+from schemas.payments import PaymentLineage, ProviderPaymentIssued
 from services.common.db import Connection
 from services.views import timeline as timeline_entries
 from services.views.advice import what_to_do
 from services.views.projections import (
-    OpenJob,
     Progress,
     Projection,
     Window,
@@ -44,6 +44,8 @@ from services.views.read_model import (
     Stage,
     Timeline,
 )
+from services.views.statements import PaymentBook, Statement
+from services.views.statements import statements as monthly_statements
 
 ATTENTION_PER_PARTICIPANT = 5
 
@@ -451,13 +453,62 @@ async def referral_ids(
     return {(r["provider_id"], r["participant_id"]): r["referral_id"] for r in records}
 
 
-__all__ = [
-    "OpenJob",
-    "caseload",
-    "caseload_export",
-    "funnel_rows",
-    "minimum_wage_rows",
-    "participant_timeline",
-    "payment_lines",
-    "referral_ids",
-]
+async def statements(
+    conn: Connection, contract_id: str, month: str, provider_id: str | None = None
+) -> list[Statement]:
+    """The monthly statements of a contract (one per provider; only ``provider_id``'s
+    when given), each line with the provider's referral_id -- the same implementation as
+    ``outcomes statement`` (services/views/statements.py). ``month`` is YYYY-MM."""
+    year, number = (int(part) for part in month.split("-", 1))
+    first = datetime(year, number, 1, tzinfo=UTC)
+    after = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    records = await conn.fetch(
+        """
+        WITH chosen AS (
+            SELECT * FROM payments
+            WHERE contract_id = $1 AND issued_at >= $2 AND issued_at < $3
+              AND ($4::text IS NULL OR provider_id = $4)
+        )
+        SELECT * FROM chosen
+        UNION
+        SELECT y.* FROM payments y JOIN chosen c ON y.payment_id = c.reverses
+        ORDER BY issued_at, payment_id
+        """,
+        contract_id,
+        first,
+        after,
+        provider_id,
+    )
+    book = PaymentBook()
+    for r in records:
+        book.add(_payment_event(r))
+    pairs = sorted({(r["provider_id"], r["participant_id"]) for r in records})
+    return [
+        s
+        for s in monthly_statements(book, contract_id, month, await referral_ids(conn, pairs))
+        if provider_id is None or s.provider_id == provider_id
+    ]
+
+
+def _payment_event(r: Any) -> ProviderPaymentIssued:
+    return ProviderPaymentIssued(
+        event_id=r["event_id"],
+        produced_at=r["issued_at"],
+        payment_id=r["payment_id"],
+        contract_id=r["contract_id"],
+        contract_version=r["contract_version"],
+        provider_id=r["provider_id"],
+        participant_id=r["participant_id"],
+        milestone=MilestoneKind(r["milestone"]),
+        occurrence=r["occurrence"],
+        reached_on=r["reached_on"],
+        amount_pence=r["amount_pence"],
+        base_pence=r["base_pence"],
+        uplift_pence=r["uplift_pence"],
+        lineage=PaymentLineage(
+            milestone_event_id=r["milestone_event_id"],
+            placement_id=r["placement_id"],
+            evidence_ids=tuple(r["evidence_ids"]),
+        ),
+        reverses=r["reverses"],
+    )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from schemas.topics import PROVIDERS, all_topics
@@ -51,7 +52,7 @@ async def rewind_group(
     settings: ServiceSettings, give_up_after: float = REWIND_GIVE_UP_SECONDS
 ) -> dict[TopicPartition, int]:
     """Commit the first offset of every input partition for the views consumer group."""
-    names = set(input_topic_names(settings.topic_namespace))
+    partitions = await _partitions(settings, input_topic_names(settings.topic_namespace))
     deadline = time.monotonic() + give_up_after
     while True:
         consumer = AIOKafkaConsumer(
@@ -61,12 +62,6 @@ async def rewind_group(
         )
         await consumer.start()
         try:
-            await consumer.topics()  # metadata of every topic
-            partitions = [
-                TopicPartition(name, p)
-                for name in sorted(names)
-                for p in sorted(consumer.partitions_for_topic(name) or ())
-            ]
             consumer.assign(partitions)
             first = await consumer.beginning_offsets(partitions)
             await consumer.commit(dict(first))
@@ -78,6 +73,22 @@ async def rewind_group(
         finally:
             await consumer.stop()
         await asyncio.sleep(1.0)
+
+
+async def _partitions(settings: ServiceSettings, names: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the topics ``names`` that exist."""
+    admin = AIOKafkaAdminClient(**settings.kafka_options())
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(names))
+    finally:
+        await admin.close()
+    return sorted(
+        TopicPartition(topic["topic"], p["partition"])
+        for topic in described
+        if topic["error_code"] == 0
+        for p in topic["partitions"]
+    )
 
 
 async def rebuild(settings: ServiceSettings) -> None:

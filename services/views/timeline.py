@@ -12,6 +12,7 @@ from schemas.common import EmploymentType
 from services.common.db import Connection
 from services.views.projections import OpenJob, Progress
 from services.views.read_model import TimelineEntry, TimelineKind
+from services.views.statements import format_pence as pounds
 
 MAX_ENTRIES_PER_KIND = 2000
 """Bounds the timeline of a pathological participant (each kind of fact)."""
@@ -22,12 +23,6 @@ class TimelineFacts:
     entries: tuple[TimelineEntry, ...]
     open_jobs: tuple[OpenJob, ...]
     progress: Progress | None
-
-
-def pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
 
 
 def _day(at: datetime) -> date:
