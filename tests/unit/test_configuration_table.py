@@ -12,6 +12,7 @@ from services.common.codec import InputLimits
 from services.common.settings import ServiceSettings
 from services.common.watchdog import LivenessSettings
 from services.runtime.app import ConsumerSettings
+from services.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
@@ -19,6 +20,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     ConsumerSettings,
     InputLimits,
     LivenessSettings,
+    WebSettings,
 )
 _SCRIPT_DEFAULT = re.compile(r"\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}")
 _PYTHON_DEFAULT = re.compile(r"os\.environ\.get\(\s*\"([A-Z][A-Z0-9_]*)\"(?:\s*,\s*\"([^\"]*)\")?")
