@@ -55,6 +55,7 @@ from services.payments.adapters.memory import MemoryPaymentsRepository, Payments
 from services.payments.handlers import PaymentsHandler
 from services.placement.adapters.memory import MemoryPlacementRepository, PlacementStore
 from services.placement.handlers import PlacementHandler
+from services.simulation_hold import HeldInput, Hold
 from services.sustainment.adapters.memory import MemorySustainmentRepository, SustainmentStore
 from services.sustainment.handlers import SustainmentHandler
 
@@ -186,9 +187,9 @@ def simulate(
         pipeline.expire()
     else:
         pipeline.result.held = [
-            (service, message_id)
+            (service, held.message_id)
             for service, node in pipeline.nodes.items()
-            for message_id, _ in node.held
+            for held in node.held
         ]
     return pipeline.result
 
@@ -199,8 +200,7 @@ class _Node:
 
     handler: Any  # IntakeHandler | PlacementHandler | SustainmentHandler | PaymentsHandler
     seen: dict[str, bytes] = field(default_factory=dict)  # the inbox: id -> content digest
-    held: list[tuple[str, tuple[str, RawRecord, str | None]]] = field(default_factory=list)
-    """(message id, (waiting for, record, subject)), oldest first."""
+    held: Hold = field(default_factory=Hold)
 
 
 class _Pipeline:
@@ -209,15 +209,15 @@ class _Pipeline:
         self.result = Simulation()
         intake = IntakeHandler(contracts, key)
         intake.repository = lambda _conn: MemoryIntakeRepository(
-            self.result.intake, lambda: self._held_of("intake")
+            self.result.intake, lambda subjects: self._held_waiting("intake", subjects)
         )
         placement = PlacementHandler(rates)
         placement.repository = lambda _conn: MemoryPlacementRepository(
-            self.result.placement, lambda: self._held_of("placement")
+            self.result.placement, lambda subjects: self._held_waiting("placement", subjects)
         )
         sustainment = SustainmentHandler(contracts, rates)
         sustainment.repository = lambda _conn: MemorySustainmentRepository(
-            self.result.sustainment, lambda: self._held_of("sustainment")
+            self.result.sustainment, lambda subjects: self._held_waiting("sustainment", subjects)
         )
         payments = PaymentsHandler(contracts)
         payments.repository = lambda _conn: MemoryPaymentsRepository(self.result.payments_store)
@@ -292,10 +292,8 @@ class _Pipeline:
         if items:
             _run(node.handler.handle(None, items, outcome))
             while True:
-                node.held.extend(
-                    (mid, (waiting, r, subject))
-                    for mid, waiting, r, subject in outcome.take_holds()
-                )
+                for mid, waiting, r, subject in outcome.take_holds():
+                    node.held.add(HeldInput(mid, waiting, r, subject))
                 released = self._release(node, set(outcome.take_released()))
                 if not released:
                     break
@@ -306,13 +304,12 @@ class _Pipeline:
     def _release(self, node: _Node, keys: set[str]) -> list[Received]:
         if not keys:
             return []
-        out = [h for h in node.held if h[1][0] in keys]
-        node.held = [h for h in node.held if h[1][0] not in keys]
-        return [d for _, (_, r, _) in out if isinstance(d := decode(r), Received)]
+        out = node.held.release(keys)
+        return [d for h in out if isinstance(d := decode(h.record), Received)]
 
-    def _held_of(self, service: Owner) -> list[tuple[str, str | None]]:
-        """(waiting for, subject) of what ``service`` holds, oldest first."""
-        return [(waiting, subject) for _, (waiting, _, subject) in self.nodes[service].held]
+    def _held_waiting(self, service: Owner, subjects: Iterable[str]) -> dict[str, list[str]]:
+        """Subject -> what ``service``'s held inputs of it wait for, oldest first."""
+        return self.nodes[service].held.waiting(subjects)
 
     def _publish(self, outcome: BatchOutcome) -> None:
         self.result.rejections.extend(outcome.rejections)
@@ -330,12 +327,12 @@ class _Pipeline:
         """The hold time has passed: every held event is rejected with its reason."""
         for service, node in self.nodes.items():
             outcome = BatchOutcome(service, self.now)
-            for _, (_, record, _) in node.held:
-                item = decode(record)
+            for held in node.held:
+                item = decode(held.record)
                 if isinstance(item, Received):
                     reason, message = node.handler.expired(item)
                     outcome.reject(item, reason, message)
-            node.held = []
+            node.held.clear()
             self.result.rejections.extend(outcome.rejections)
 
 

@@ -6,12 +6,13 @@ so ``load`` has nothing to do and ``flush`` only forgets what was dirty.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from services.common.db import Connection, by_subject
+from services.common.db import Connection
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
+from services.simulation_hold import HeldWaiting, no_hold
 
 
 @dataclass
@@ -24,17 +25,17 @@ class MemoryIntakeRepository(IntakeRepository):
     def __init__(
         self,
         store: IntakeStore,
-        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+        held_waiting: HeldWaiting = no_hold,
     ) -> None:
-        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
-        simulator's hold)."""
+        """``held_waiting``: what the held inputs of some subjects wait for (the
+        simulator's hold, asked through its index: never a scan of the whole hold)."""
         super().__init__(cast(Connection, None))
-        self._held = held
+        self._held_waiting = held_waiting
         self.referrals = store.referrals
         self.started_by_participant = store.started_by_participant
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
-        return by_subject(self._held(), subjects)
+        return self._held_waiting(subjects)
 
     async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
         return None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from services.common.db import Connection, by_subject
+from services.common.db import Connection
 from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
 from services.placement.domain import ParticipantOnProgramme
+from services.simulation_hold import HeldWaiting, no_hold
 
 
 @dataclass
@@ -16,24 +18,28 @@ class PlacementStore:
     by_referral: dict[str, ParticipantOnProgramme] = field(default_factory=dict)
     referral_of: dict[str, str] = field(default_factory=dict)
     placements: dict[str, PlacementRecord] = field(default_factory=dict)
+    placements_of: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    """participant_id -> keys in ``placements``, in insertion order (an index, so that
+    ``placements_of`` reads one participant's rows instead of scanning them all)."""
 
 
 class MemoryPlacementRepository(PlacementRepository):
     def __init__(
         self,
         store: PlacementStore,
-        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+        held_waiting: HeldWaiting = no_hold,
     ) -> None:
-        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
-        simulator's hold)."""
+        """``held_waiting``: what the held inputs of some subjects wait for (the
+        simulator's hold, asked through its index: never a scan of the whole hold)."""
         super().__init__(cast(Connection, None))
-        self._held = held
+        self._held_waiting = held_waiting
         self.by_referral = store.by_referral
         self.referral_of = store.referral_of
         self.placements = store.placements
+        self._placements_of = store.placements_of
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
-        return by_subject(self._held(), subjects)
+        return self._held_waiting(subjects)
 
     async def load(
         self,
@@ -42,6 +48,18 @@ class MemoryPlacementRepository(PlacementRepository):
         placement_ids: Iterable[str],
     ) -> None:
         return None
+
+    def put_placement(self, record: PlacementRecord) -> None:
+        super().put_placement(record)
+        self._placements_of[record.participant_id][record.job.placement_id] = None
+
+    def placements_of(self, participant_id: str) -> list[PlacementRecord]:
+        return [
+            p
+            for key in self._placements_of.get(participant_id, {})
+            for p in [self.placements[key]]
+            if p.participant_id == participant_id
+        ]
 
     async def flush(self) -> None:
         self._dirty_participants.clear()

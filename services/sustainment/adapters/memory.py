@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from schemas.common import MilestoneKind
-from services.common.db import Connection, by_subject
+from services.common.db import Connection
+from services.simulation_hold import HeldWaiting, no_hold
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
     ParticipantHistory,
@@ -27,18 +28,23 @@ class SustainmentStore:
     milestones: dict[str, dict[MilestoneKind, RecordedMilestone]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    placements_of: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    """participant_id -> keys in ``placements``, in insertion order (an index, so that
+    ``histories`` reads one participant's rows instead of scanning them all)."""
+    evidence_of: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    """participant_id -> keys in ``evidence``, in insertion order."""
 
 
 class MemorySustainmentRepository(SustainmentRepository):
     def __init__(
         self,
         store: SustainmentStore,
-        held: Callable[[], Iterable[tuple[str, str | None]]] = tuple,
+        held_waiting: HeldWaiting = no_hold,
     ) -> None:
-        """``held``: the (waiting_for, subject) of the held inputs, oldest first (the
-        simulator's hold)."""
+        """``held_waiting``: what the held inputs of some subjects wait for (the
+        simulator's hold, asked through its index: never a scan of the whole hold)."""
         super().__init__(cast(Connection, None))
-        self._held = held
+        self._held_waiting = held_waiting
         self.store = store
         self.participants = store.participants
         self.placements = store.placements
@@ -53,7 +59,15 @@ class MemorySustainmentRepository(SustainmentRepository):
         return None
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
-        return by_subject(self._held(), subjects)
+        return self._held_waiting(subjects)
+
+    def put_placement(self, record: PlacementRecord) -> None:
+        super().put_placement(record)
+        self.store.placements_of[record.participant_id][record.facts.placement_id] = None
+
+    def put_evidence(self, record: EvidenceRecord) -> None:
+        super().put_evidence(record)
+        self.store.evidence_of[record.participant_id][record.facts.evidence_id] = None
 
     async def flush(self) -> None:
         self._dirty_participants.clear()
@@ -69,12 +83,14 @@ class MemorySustainmentRepository(SustainmentRepository):
                 continue
             placements = [
                 r.facts
-                for r in self.placements.values()
+                for key in self.store.placements_of.get(pid, {})
+                for r in [self.placements[key]]
                 if r.participant_id == pid and not r.withdrawn
             ]
             evidence = [
                 r.facts
-                for r in self.evidence.values()
+                for key in self.store.evidence_of.get(pid, {})
+                for r in [self.evidence[key]]
                 if r.participant_id == pid and not r.retracted
             ]
             recorded = dict(self.store.milestones.get(pid, {}))
