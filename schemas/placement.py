@@ -33,6 +33,8 @@ class PlacementConfirmed(Event):
     pays_llw: bool
     below_minimum_wage: bool
     sic_sector: Name | None = None
+    employer_name: Name | None = None
+    """As the provider named it on the job start (version 3, for the views)."""
     source_produced_at: AwareDatetime | None = None
 
 

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from schemas.base import Event
-from schemas.common import EligibilityGroup, MilestoneKind, NonEmptyStr, RejectionReason
+from schemas.bounds import BoundedDate, BoundedPence, Hours, Id, Version
+from schemas.common import (
+    EligibilityGroup,
+    EvidenceKind,
+    MilestoneKind,
+    NonEmptyStr,
+    RejectionReason,
+)
+
+MAX_PROGRESS_PENCE: Final = 10**15
+"""Earnings counted for one participant: many pieces of evidence, each within bounds."""
+MAX_PLACEMENTS_PER_PARTICIPANT: Final = 500
+"""Per-placement facts carried in one progress event (a real participant has a few)."""
 
 
 class MilestoneReached(Event):
@@ -53,3 +65,72 @@ class MilestoneRevoked(Event):
 
 MilestoneEvent = Annotated[MilestoneReached | MilestoneRevoked, Field(discriminator="type")]
 MILESTONE_EVENT: TypeAdapter[MilestoneReached | MilestoneRevoked] = TypeAdapter(MilestoneEvent)
+
+
+class PlacementEvidenceEnd(BaseModel):
+    """The latest period end of one placement's counting evidence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    placement_id: Id
+    latest_period_end: BoundedDate
+
+
+class EvidenceProgress(Event):
+    """What the evidence counted so far for one participant, after each change of it.
+
+    For the views (domain.md §11: projected dates, evidence due), never for money:
+    earnings counted toward the threshold, in-work weeks, self-employment days, and the
+    latest counting evidence's period end (overall and per placement). Emitted by
+    sustainment whenever it recomputes the participant's milestones; the latest one
+    (in topic order, keyed by participant) is the current one.
+    """
+
+    type: Literal["evidence_progress"] = "evidence_progress"
+    participant_id: NonEmptyStr
+    provider_id: NonEmptyStr
+    contract_id: NonEmptyStr
+    earnings_threshold_pence: BoundedPence
+    weekly_hours_min: Hours
+    counted_earnings_pence: Annotated[int, Field(ge=0, le=MAX_PROGRESS_PENCE)]
+    latest_employed_evidence_end: BoundedDate | None = None
+    in_work_weeks: Annotated[int, Field(ge=0, le=1000)]
+    self_employment_days: Annotated[int, Field(ge=0, le=10_000)]
+    latest_self_employment_end: BoundedDate | None = None
+    placements: Annotated[
+        tuple[PlacementEvidenceEnd, ...], Field(max_length=MAX_PLACEMENTS_PER_PARTICIPANT)
+    ] = ()
+
+
+class EvidenceRecorded(Event):
+    """A version of an evidence that sustainment accepted (it replaces lower versions)."""
+
+    type: Literal["evidence_recorded"] = "evidence_recorded"
+    participant_id: NonEmptyStr
+    provider_id: NonEmptyStr
+    placement_id: Id
+    evidence_id: Id
+    version: Version
+    kind: EvidenceKind
+    period_start: BoundedDate
+    period_end: BoundedDate
+    gross_earnings_pence: BoundedPence
+    hours_worked: Hours
+    reported_on: BoundedDate
+
+
+class EvidenceRemoved(Event):
+    """An evidence retracted by its provider: it no longer counts (any version)."""
+
+    type: Literal["evidence_removed"] = "evidence_removed"
+    participant_id: NonEmptyStr
+    provider_id: NonEmptyStr
+    evidence_id: Id
+
+
+EvidenceLedgerEvent = Annotated[
+    EvidenceProgress | EvidenceRecorded | EvidenceRemoved, Field(discriminator="type")
+]
+EVIDENCE_LEDGER_EVENT: TypeAdapter[EvidenceProgress | EvidenceRecorded | EvidenceRemoved] = (
+    TypeAdapter(EvidenceLedgerEvent)
+)

@@ -44,12 +44,21 @@ from schemas.provider import (
     ReferralMade,
 )
 from schemas.rejections import EventRejected
-from schemas.sustainment import MILESTONE_EVENT, MilestoneReached, MilestoneRevoked
+from schemas.sustainment import (
+    EVIDENCE_LEDGER_EVENT,
+    MILESTONE_EVENT,
+    EvidenceProgress,
+    EvidenceRecorded,
+    EvidenceRemoved,
+    MilestoneReached,
+    MilestoneRevoked,
+)
 
-Owner = Literal["providers", "intake", "placement", "sustainment", "payments", "services"]
+Owner = Literal["providers", "intake", "placement", "sustainment", "payments", "views", "services"]
 """Who writes a topic: a service, the provider of a per-provider topic ("providers"), or
 every service that reads that provider's topics ("services": provider rejection topics)."""
-SERVICES: Final[tuple[Owner, ...]] = ("intake", "placement", "sustainment", "payments")
+SERVICES: Final[tuple[Owner, ...]] = ("intake", "placement", "sustainment", "payments", "views")
+"""Every service; ``views`` (the read model for the pages) writes nothing but rejections."""
 
 REFERENCE_DIR: Final = Path(__file__).resolve().parents[1] / "deploy" / "reference"
 PROVIDER_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -129,6 +138,17 @@ MILESTONES = TopicSpec(
     adapter=MILESTONE_EVENT,
     description="Milestones reached and revoked",
 )
+EVIDENCE_LEDGER = TopicSpec(
+    name="sustainment.evidence.v1",
+    owner="sustainment",
+    key_field="participant_id",
+    models=(EvidenceProgress, EvidenceRecorded, EvidenceRemoved),
+    adapter=EVIDENCE_LEDGER_EVENT,
+    description=(
+        "Evidence accepted and retracted, and what it counts so far per participant"
+        " (for the views: projected dates, evidence due)"
+    ),
+)
 PAYMENTS = TopicSpec(
     name="payments.provider-payments.v1",
     owner="payments",
@@ -180,6 +200,7 @@ ALL_TOPICS: Final[tuple[TopicSpec, ...]] = (
     PARTICIPANTS,
     PLACEMENTS,
     MILESTONES,
+    EVIDENCE_LEDGER,
     PAYMENTS,
     *REJECTIONS.values(),
 )
@@ -191,12 +212,21 @@ CONSUMERS: Final[dict[Owner, tuple[TopicSpec, ...]]] = {
     "placement": (PARTICIPANTS, PROVIDER_PLACEMENTS),
     "sustainment": (PARTICIPANTS, PLACEMENTS, PROVIDER_EVIDENCE),
     "payments": (MILESTONES,),
+    "views": (
+        PARTICIPANTS,
+        PLACEMENTS,
+        MILESTONES,
+        EVIDENCE_LEDGER,
+        PAYMENTS,
+        PROVIDER_REJECTIONS,
+        *REJECTIONS.values(),
+    ),
 }
 
 
 # The services that reject a provider's records onto that provider's rejection topic.
 PROVIDER_REJECTION_WRITERS: Final[tuple[Owner, ...]] = tuple(
-    service for service in SERVICES if any(s.per_provider for s in CONSUMERS[service])
+    service for service in SERVICES if any(s in PROVIDER_KINDS for s in CONSUMERS[service])
 )
 
 

@@ -214,6 +214,7 @@ class PlacementHandler:
                 pays_llw=decision.pays_llw,
                 below_minimum_wage=decision.below_minimum_wage,
                 sic_sector=event.sic_sector,
+                employer_name=event.employer_name,
                 source_produced_at=event.produced_at,
             ),
         )

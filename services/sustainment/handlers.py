@@ -12,13 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
-from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
+from schemas.sustainment import (
+    MAX_PLACEMENTS_PER_PARTICIPANT,
+    EvidenceProgress,
+    EvidenceRecorded,
+    EvidenceRemoved,
+    MilestoneReached,
+    MilestoneRevoked,
+    PlacementEvidenceEnd,
+)
+from schemas.topics import CONSUMERS, EVIDENCE_LEDGER, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
@@ -50,6 +59,7 @@ from services.sustainment.domain import (
     recorded_after,
     settle,
 )
+from services.sustainment.progress import counted_so_far
 
 
 @dataclass
@@ -59,11 +69,15 @@ class _Touched:
 
     outcome: BatchOutcome | None = None
     sources: dict[str, datetime | None] = field(default_factory=dict)
+    triggers: dict[str, list[str]] = field(default_factory=dict)
+    """The ids of the inputs that changed each participant's facts (each input is
+    processed once, so they name this transaction's progress event uniquely)."""
 
-    def add(self, participant_id: str, source: datetime | None) -> None:
+    def add(self, participant_id: str, source: datetime | None, event_id: str = "") -> None:
         before = self.sources.get(participant_id)
         if before is None or (source is not None and source > before):
             self.sources[participant_id] = source
+        self.triggers.setdefault(participant_id, []).append(event_id)
 
 
 class SustainmentHandler:
@@ -105,7 +119,7 @@ class SustainmentHandler:
         for item in items:
             participant_id = self._apply(repo, item, outcome, held)
             if participant_id is not None:
-                touched.add(participant_id, _source_produced_at(item.event))
+                touched.add(participant_id, _source_produced_at(item.event), item.event_id)
         await repo.flush()
 
     async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
@@ -114,7 +128,7 @@ class SustainmentHandler:
         self._touched = _Touched()
         if touched.sources:
             repo = self.repository(conn)
-            await self._announce_milestones(repo, touched.sources, outcome)
+            await self._announce_milestones(repo, touched, outcome)
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
         event = item.event
@@ -294,6 +308,11 @@ class SustainmentHandler:
         repo.put_evidence(
             EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
         )
+        outcome.emit(
+            EVIDENCE_LEDGER,
+            placement.participant_id,
+            _evidence_recorded(item, event, placement.participant_id, outcome),
+        )
         outcome.release(f"evidence:{event.evidence_id}")
         return placement.participant_id
 
@@ -317,18 +336,30 @@ class SustainmentHandler:
             return None
         current.retracted = True
         repo.put_evidence(current)
+        outcome.emit(
+            EVIDENCE_LEDGER,
+            current.participant_id,
+            EvidenceRemoved(
+                event_id=derived_event_id(item.event_id, "evidence_removed"),
+                produced_at=outcome.now,
+                participant_id=current.participant_id,
+                provider_id=current.provider_id,
+                evidence_id=event.evidence_id,
+            ),
+        )
         return current.participant_id
 
     async def _announce_milestones(
-        self,
-        repo: SustainmentRepository,
-        sources: dict[str, datetime | None],
-        outcome: BatchOutcome,
+        self, repo: SustainmentRepository, touched: _Touched, outcome: BatchOutcome
     ) -> None:
         recorded: list[tuple[str, RecordedMilestone]] = []
-        for history in await repo.histories(sorted(sources)):
-            source = sources.get(history.participant.participant_id)
-            recorded.extend(self._milestone_changes(history, source, outcome))
+        for history in await repo.histories(sorted(touched.sources)):
+            participant_id = history.participant.participant_id
+            recorded.extend(
+                self._milestone_changes(history, touched.sources.get(participant_id), outcome)
+            )
+            progress = _progress(history, touched.triggers.get(participant_id, []), outcome)
+            outcome.emit(EVIDENCE_LEDGER, participant_id, progress)
         if recorded:
             await repo.record_milestones(recorded)
 
@@ -383,6 +414,52 @@ def _announcement(
         payable=facts.payable,
         not_payable_reason=facts.not_payable_reason,
         source_produced_at=source,
+    )
+
+
+def _evidence_recorded(
+    item: Received, event: EvidenceSubmitted, participant_id: str, outcome: BatchOutcome
+) -> EvidenceRecorded:
+    return EvidenceRecorded(
+        event_id=derived_event_id(item.event_id, "evidence_recorded"),
+        produced_at=outcome.now,
+        participant_id=participant_id,
+        provider_id=event.provider_id,
+        placement_id=event.placement_id,
+        evidence_id=event.evidence_id,
+        version=event.version,
+        kind=event.kind,
+        period_start=event.period_start,
+        period_end=event.period_end,
+        gross_earnings_pence=event.gross_earnings_pence,
+        hours_worked=event.hours_worked,
+        reported_on=event.reported_on,
+    )
+
+
+def _progress(
+    history: ParticipantHistory, triggers: Sequence[str], outcome: BatchOutcome
+) -> EvidenceProgress:
+    """What the evidence counts so far (for the views), after this transaction."""
+    p = history.participant
+    counted = counted_so_far(p.window, history.placements, history.evidence)
+    return EvidenceProgress(
+        event_id=derived_event_id(p.participant_id, "evidence_progress", *sorted(triggers)),
+        produced_at=outcome.now,
+        participant_id=p.participant_id,
+        provider_id=p.provider_id,
+        contract_id=p.contract_id,
+        earnings_threshold_pence=p.window.earnings_threshold_pence,
+        weekly_hours_min=Decimal(p.window.weekly_hours_min_hundredths) / 100,
+        counted_earnings_pence=counted.earnings_pence,
+        latest_employed_evidence_end=counted.latest_employed_end,
+        in_work_weeks=counted.in_work_weeks,
+        self_employment_days=counted.self_employment_days,
+        latest_self_employment_end=counted.latest_self_employment_end,
+        placements=tuple(
+            PlacementEvidenceEnd(placement_id=pid, latest_period_end=end)
+            for pid, end in counted.latest_end_by_placement[:MAX_PLACEMENTS_PER_PARTICIPANT]
+        ),
     )
 
 

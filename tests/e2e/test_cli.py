@@ -1,5 +1,6 @@
-"""The ``outcomes`` CLI against the four services as processes: a provider publishes a
-file and waits for it, finance reads the payments, a statement and the reconciliation."""
+"""The ``outcomes`` CLI against the services as processes: a provider publishes a file
+and waits for it, finance reads the payments, a statement and the reconciliation; the
+read model shows the same participant, payment and rejection."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import asyncio
 import csv
 import json
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from typer.testing import CliRunner, Result
 
+from services.views import create_read_pool, read
+from services.views.read_model import CaseloadFilters, CaseloadSort, PageRequest
 from tests.e2e.conftest import Pipeline
 from tools.cli.__main__ import app
 from tools.quiet import wait_until_quiet
@@ -96,6 +101,7 @@ def test_a_published_file_is_processed_paid_stated_and_reconciled(
         ("net", "400000", "100000", "500000"),
     ]
     assert lines[0]["participant_id"] == rows[0]["participant_id"]
+    assert lines[0]["referral_id"] == "ref-demo-1"  # the provider's own reference (§11)
     assert lines[0]["reached_on"] == "2024-05-31"
     assert "£5,000.00" in stem.with_suffix(".html").read_text()
 
@@ -109,6 +115,41 @@ def test_a_published_file_is_processed_paid_stated_and_reconciled(
     assert rejected["reason"] == "start_before_referral"
     assert rejected["original"]["referral_id"] == "ref-demo-2"
     assert rejected["original"]["start_date"] == "2024-02-20"
+
+    shown = asyncio.run(read_model_rows(pipeline))
+    assert shown["caseload"] == [("ref-demo-1", "in_work", ["job_start", "first_earnings",
+                                  "earnings_outcome"])]  # fmt: skip
+    assert shown["statement"] == [(rows[0]["payment_id"], "ref-demo-1", 500000)]
+    assert shown["attention"] == [("ref-demo-2", "start_before_referral")]
+
+
+async def read_model_rows(pipeline: Pipeline) -> dict[str, list[Any]]:
+    """What the pages would show, from the views service's read model."""
+    pool = await create_read_pool(pipeline.database_url, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            page = await read.caseload(
+                conn, PROVIDER, CaseloadFilters(), CaseloadSort.REFERRAL_ID, PageRequest(),
+                date(2024, 6, 3),
+            )  # fmt: skip
+            [statement] = await read.statements(conn, "whp-central", _this_month(), PROVIDER)
+            rejected = await conn.fetch("SELECT referral_id, reason FROM rejections")
+    finally:
+        await pool.close()
+    return {
+        "caseload": [
+            (r.referral_id, r.stage.value, [m.value for m in r.milestones_reached])
+            for r in page.rows
+        ],
+        "statement": [
+            (p.payment_id, statement.referral_of(p), p.amount_pence) for p in statement.lines
+        ],
+        "attention": [(r["referral_id"], r["reason"]) for r in rejected],
+    }
+
+
+def _this_month() -> str:
+    return datetime.now(UTC).strftime("%Y-%m")
 
 
 def test_reconcile_lists_a_ledger_row_that_is_not_on_the_topic(

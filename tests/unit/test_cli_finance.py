@@ -74,7 +74,8 @@ def test_a_statement_holds_what_was_issued_in_the_month_with_totals() -> None:
         payment("pay-b", 480000, APRIL),
         payment("pay-other", 400000, APRIL, contract="whp-west"),
     )
-    [april] = statements(book, "whp-central", "2024-04")
+    referrals = {("prov-whp-central", "pt-1"): "REF-0001", ("prov-whp-west", "pt-1"): "W-9"}
+    [april] = statements(book, "whp-central", "2024-04", referrals)
 
     # by date, participant, milestone, occurrence: the reversal of #1 before payment #2
     assert [p.payment_id for p in april.lines] == ["rev-a", "pay-b"]
@@ -93,13 +94,24 @@ def test_a_statement_holds_what_was_issued_in_the_month_with_totals() -> None:
         ("net", "-20000", "-£200.00"),
     ]
     assert rows[0]["reverses"] == "pay-a"
+    assert [(r["participant_id"], r["referral_id"]) for r in rows[:2]] == [
+        ("pt-1", "REF-0001"),
+        ("pt-1", "REF-0001"),  # the provider's own reference, not another provider's
+    ]
     assert rows[0]["reversed_payment_paid_on"] == "2024-03-30"
 
     page = statement_html(april)
     assert "£4,800.00" in page
     assert "480000 p" in page
     assert "reverses <code>pay-a</code>, paid 2024-03-30" in page
+    assert page.count("<td>REF-0001</td>") == 2
     assert statements(book, "whp-central", "2024-05") == []
+
+
+def test_a_line_whose_referral_is_unknown_leaves_the_column_empty() -> None:
+    [march] = statements(book_of(payment("pay-a", 500000, MARCH)), "whp-central", "2024-03")
+    [row, *_] = csv.DictReader(io.StringIO(statement_csv(march)))
+    assert (row["participant_id"], row["referral_id"]) == ("pt-1", "")
 
 
 def entry(pid: str, contract: str, amount: int) -> LedgerEntry:

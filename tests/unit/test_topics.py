@@ -85,7 +85,7 @@ def test_resolve_refuses_unknown_names(name: str) -> None:
 def test_every_topic_is_listed_once_per_provider_for_per_provider_kinds() -> None:
     names = all_topics()
     per_provider = [PROVIDER_INTAKE, PROVIDER_PLACEMENTS, PROVIDER_EVIDENCE, PROVIDER_REJECTIONS]
-    internal = 4 + len(REJECTIONS)
+    internal = 5 + len(REJECTIONS)  # participants, placements, milestones, evidence, payments
     assert len(names) == len(per_provider) * len(PROVIDERS) + internal
     for provider in PROVIDERS:
         assert provider_rejections_topic(provider) in names

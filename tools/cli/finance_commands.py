@@ -21,7 +21,7 @@ from tools.cli.finance_format import (
     statement_html,
     statement_summary,
 )
-from tools.cli.finance_io import ledger_entries, read_payments
+from tools.cli.finance_io import ledger_entries, read_payments, read_referrals
 from tools.cli.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -85,13 +85,14 @@ def statement(
     out: Annotated[Path, typer.Option(help="directory for the CSV and HTML files")] = Path("."),
 ) -> None:
     """Monthly statement of a contract, one per provider: every payment and reversal
-    issued in the month (participant, milestone, reached date, base, uplift, amount),
+    issued in the month (the provider's referral id beside the participant id,
+    milestone, reached date, base, uplift, amount),
     with totals, as CSV and as a printable HTML page."""
     if not _MONTH.fullmatch(month):
         raise typer.BadParameter(f"expected YYYY-MM, got {month!r}", param_hint="--month")
     settings = settings_of(ctx)
     book = asyncio.run(read_payments(settings))
-    found = statements(book, contract, month)
+    found = statements(book, contract, month, asyncio.run(read_referrals(settings)))
     if not found:
         err.print(f"no payments for contract {contract} issued in {month}")
     out.mkdir(parents=True, exist_ok=True)

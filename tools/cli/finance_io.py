@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import asyncpg
 
+from schemas.intake import ParticipantStarted
 from schemas.payments import ProviderPaymentIssued
-from schemas.topics import PAYMENTS, qualified
+from schemas.topics import PARTICIPANTS, PAYMENTS, qualified
+from services.views.statements import Referrals
 from tools.cli.kafka_io import read_topics
 from tools.cli.ledger import LedgerEntry, PaymentBook
 from tools.cli.settings import CliSettings
@@ -32,6 +34,20 @@ async def read_payments(
         if isinstance(event, ProviderPaymentIssued) and book.add(event) and on_new is not None:
             on_new(event, book)
     return book
+
+
+async def read_referrals(settings: CliSettings) -> Referrals:
+    """(provider_id, participant_id) -> referral_id, from the participants topic: what
+    names each statement line by the provider's own reference (domain.md §11)."""
+    referrals: dict[tuple[str, str], str] = {}
+    topic = qualified(PARTICIPANTS, settings.topic_namespace)
+    async for record in read_topics(settings, [topic], from_beginning=True, follow=False):
+        if record.value is None:
+            continue
+        event = PARTICIPANTS.adapter.validate_json(record.value)
+        if isinstance(event, ParticipantStarted):
+            referrals[(event.provider_id, event.participant_id)] = event.referral_id
+    return referrals
 
 
 LEDGER_QUERY = """

@@ -1,42 +1,33 @@
-"""Finance's view of the payment stream: de-duplicated by payment_id, reversals linked to
-what they reverse, monthly statements and the reconciliation with the ledger. Pure."""
+"""Finance's view of the payment stream: payment rows and the reconciliation with the
+ledger. Pure. The payment book and the statements are services/views/statements.py (one
+implementation for the CLI and the web app), re-exported here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from schemas.payments import ProviderPaymentIssued
+from services.views.statements import (
+    PaymentBook,
+    Statement,
+    Totals,
+    month_of,
+    paid_on,
+    statements,
+)
 
-
-@dataclass
-class PaymentBook:
-    """Payments in the order first seen; a re-sent payment (same id) is kept once."""
-
-    payments: dict[str, ProviderPaymentIssued] = field(default_factory=dict)
-    reversed_by: dict[str, str] = field(default_factory=dict)
-    duplicates: int = 0
-    conflicts: list[str] = field(default_factory=list)  # same id, other amount
-
-    def add(self, payment: ProviderPaymentIssued) -> bool:
-        """Record ``payment``; False when its payment_id was already seen."""
-        seen = self.payments.get(payment.payment_id)
-        if seen is not None:
-            self.duplicates += 1
-            if (seen.amount_pence, seen.contract_id) != (payment.amount_pence, payment.contract_id):
-                self.conflicts.append(payment.payment_id)
-            return False
-        self.payments[payment.payment_id] = payment
-        if payment.reverses is not None:
-            self.reversed_by[payment.reverses] = payment.payment_id
-        return True
-
-
-def paid_on(payment: ProviderPaymentIssued) -> date:
-    """The date a payment counts in: when the payments service issued it (UTC)."""
-    return payment.produced_at.astimezone(UTC).date()
+__all__ = [
+    "PaymentBook",
+    "Statement",
+    "Totals",
+    "month_of",
+    "paid_on",
+    "payment_row",
+    "reconcile",
+    "statements",
+]
 
 
 PAYMENT_COLUMNS = (
@@ -76,71 +67,6 @@ def payment_row(p: ProviderPaymentIssued, reversed_by: str | None) -> dict[str, 
         "reverses": p.reverses,
         "reversed_by": reversed_by,
     }
-
-
-# ----------------------------------------------------------------------------- statement
-
-
-@dataclass(frozen=True)
-class Totals:
-    payments: int = 0
-    paid_pence: int = 0
-    reversals: int = 0
-    reversed_pence: int = 0
-    base_pence: int = 0
-    uplift_pence: int = 0
-
-    @property
-    def net_pence(self) -> int:
-        return self.paid_pence + self.reversed_pence
-
-
-@dataclass(frozen=True)
-class Statement:
-    contract_id: str
-    provider_id: str
-    month: str  # YYYY-MM
-    lines: tuple[ProviderPaymentIssued, ...]
-    reversed_payments: Mapping[str, ProviderPaymentIssued]  # what the reversals reverse
-
-    def totals(self) -> Totals:
-        payments = [p for p in self.lines if p.reverses is None]
-        reversals = [p for p in self.lines if p.reverses is not None]
-        return Totals(
-            payments=len(payments),
-            paid_pence=sum(p.amount_pence for p in payments),
-            reversals=len(reversals),
-            reversed_pence=sum(p.amount_pence for p in reversals),
-            base_pence=sum(p.base_pence for p in self.lines),
-            uplift_pence=sum(p.uplift_pence for p in self.lines),
-        )
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def statements(book: PaymentBook, contract_id: str, month: str) -> list[Statement]:
-    """One statement per provider of ``contract_id``: the payments and reversals issued in
-    ``month``, in (paid_on, participant, milestone, occurrence, payment_id) order."""
-    chosen = [
-        p
-        for p in book.payments.values()
-        if p.contract_id == contract_id and month_of(paid_on(p)) == month
-    ]
-    out = []
-    for provider in sorted({p.provider_id for p in chosen}):
-        lines = sorted(
-            (p for p in chosen if p.provider_id == provider),
-            key=lambda p: (paid_on(p), p.participant_id, p.milestone, p.occurrence, p.payment_id),
-        )
-        reversed_payments = {
-            p.reverses: book.payments[p.reverses]
-            for p in lines
-            if p.reverses is not None and p.reverses in book.payments
-        }
-        out.append(Statement(contract_id, provider, month, tuple(lines), reversed_payments))
-    return out
 
 
 # ------------------------------------------------------------------------- reconciliation

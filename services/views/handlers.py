@@ -1,0 +1,193 @@
+"""Views use cases: output events in -> read model rows -> ``views_changed``.
+
+``handle`` writes the batch's events (sorted by kind, ingest.py); ``finish`` recomputes
+the derived columns of every participant the transaction touched, from the facts as
+they stand (derive.py), and queues the notifications, delivered at commit. Nothing is
+held: the read model stores each fact as it comes, whatever order the topics deliver in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from schemas.common import EligibilityGroup, EmploymentType, MilestoneKind, RejectionReason
+from schemas.intake import ParticipantStarted
+from schemas.topics import CONSUMERS, Owner, TopicSpec
+from services.common.db import Connection
+from services.common.messages import Received
+from services.common.outcome import BatchOutcome
+from services.common.reference import ContractBook, Rates, load_contracts, load_rates
+from services.common.settings import ServiceSettings
+from services.views import notify
+from services.views.adapters.postgres import Key, ViewsStore
+from services.views.derive import JobFacts, MilestoneOccurrence, counted_milestones, derive
+from services.views.ingest import Batch, batch_of
+from services.views.projections import OUTCOME_WINDOW_DAYS, Progress, Window
+
+THRESHOLD_HOURS = 416
+DEFAULT_WEEKLY_HOURS_MIN = Decimal(16)
+"""For a contract this deployment does not know (its participants still show)."""
+
+
+class ViewsHandler:
+    service: Owner = "views"
+    inputs: tuple[TopicSpec, ...] = CONSUMERS["views"]
+
+    def __init__(self, contracts: ContractBook, rates: Rates) -> None:
+        self.contracts = contracts
+        self.rates = rates
+        self._outcome: BatchOutcome | None = None
+        self._changes: set[notify.Change] = set()
+
+    async def handle(
+        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+    ) -> None:
+        if self._outcome is not outcome:  # a new transaction (a rolled-back one left nothing)
+            self._outcome, self._changes = outcome, set()
+        batch = batch_of(item.event for item in items)
+        await self._write(ViewsStore(conn), batch)
+        self._changes |= batch.changes
+
+    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+        changes = self._changes if self._outcome is outcome else set()
+        self._outcome, self._changes = None, set()
+        keys = sorted({(c.provider_id, c.participant_id) for c in changes if c.participant_id})
+        if keys:
+            await self._refresh(ViewsStore(conn), keys)
+        await notify.send(conn, changes)
+
+    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+        return RejectionReason.PROCESSING_FAILED, "the views service holds nothing"
+
+    # --------------------------------------------------------------------------- writes
+
+    async def _write(self, store: ViewsStore, b: Batch) -> None:
+        await store.participants_started([self._started(e) for e in b.started])
+        await store.participants_left(b.left)
+        await store.placements_confirmed(b.confirmed)
+        await store.placements_ended(b.ended)
+        await store.placements_withdrawn(b.withdrawn)
+        await store.evidence_recorded(b.recorded)
+        await store.evidence_removed(b.removed)
+        await store.progress(list(b.progress.values()))
+        await store.milestones_reached(b.reached)
+        await store.milestones_revoked(b.revoked)
+        await store.milestones_not_paid(b.not_paid)
+        await store.payments(b.payments)
+        await store.rejections(b.rejections)
+
+    def _started(self, e: ParticipantStarted) -> tuple[ParticipantStarted, date, int, str]:
+        last_day = e.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
+        nlw = self.rates.nlw.rate_on(e.start_date) or 0
+        return e, last_day, THRESHOLD_HOURS * nlw, str(self._hours_min(e.contract_id))
+
+    def _hours_min(self, contract_id: str) -> Decimal:
+        contract = self.contracts.get(contract_id)
+        if contract is None:
+            return DEFAULT_WEEKLY_HOURS_MIN
+        return Decimal(contract.weekly_hours_min_hundredths) / 100
+
+    # -------------------------------------------------------------------------- derived
+
+    async def _refresh(self, store: ViewsStore, keys: Sequence[Key]) -> None:
+        facts = await store.facts_of(keys)
+        by_key: dict[str, dict[Key, list[Any]]] = {
+            table: _grouped(rows) for table, rows in facts.items()
+        }
+        derived: list[tuple[Any, ...]] = []
+        latest: list[tuple[str, str, date | None]] = []
+        for participant in facts["participants"]:
+            key = (participant["provider_id"], participant["participant_id"])
+            row, ends = self._derived(participant, by_key, key)
+            derived.append(row)
+            latest += ends
+        await store.write_derived(derived)
+        await store.write_latest_ends(latest)
+
+    def _derived(
+        self, p: Any, by_key: dict[str, dict[Key, list[Any]]], key: Key
+    ) -> tuple[tuple[Any, ...], list[tuple[str, str, date | None]]]:
+        progress_rows = by_key["progress"].get(key, [])
+        progress = _progress(progress_rows[0]) if progress_rows else _nothing_counted(p)
+        ends = _latest_ends(progress_rows[0]) if progress_rows else {}
+        jobs = [_job(j) for j in by_key["placements"].get(key, [])]
+        occurrences = [_occurrence(m) for m in by_key["milestones"].get(key, [])]
+        counted = counted_milestones(
+            self.contracts.get(p["contract_id"]), EligibilityGroup(p["eligibility_group"])
+        )
+        d = derive(
+            Window(p["start_date"], p["left_on"]), jobs, progress, ends, occurrences, counted
+        )
+        row = (
+            *key,
+            d.in_work,
+            [m.value for m in d.milestones_reached],
+            [m.value for m in counted],
+            d.next.milestone.value if d.next else None,
+            d.next.projected_on if d.next else None,
+            d.next.on_track if d.next else None,
+            d.evidence_due_since,
+        )
+        return row, [(key[0], j.placement_id, ends.get(j.placement_id)) for j in jobs]
+
+
+def _grouped(rows: Sequence[Any]) -> dict[Key, list[Any]]:
+    grouped: dict[Key, list[Any]] = defaultdict(list)
+    for r in rows:
+        grouped[(r["provider_id"], r["participant_id"])].append(r)
+    return grouped
+
+
+def _progress(r: Any) -> Progress:
+    return Progress(
+        earnings_threshold_pence=r["earnings_threshold_pence"],
+        weekly_hours_min=Decimal(r["weekly_hours_min"]),
+        counted_earnings_pence=r["counted_earnings_pence"],
+        latest_employed_evidence_end=r["latest_employed_evidence_end"],
+        in_work_weeks=r["in_work_weeks"],
+        self_employment_days=r["self_employment_days"],
+        latest_self_employment_end=r["latest_self_employment_end"],
+    )
+
+
+def _nothing_counted(p: Any) -> Progress:
+    return Progress(
+        earnings_threshold_pence=p["earnings_threshold_pence"],
+        weekly_hours_min=Decimal(p["weekly_hours_min"]),
+    )
+
+
+def _latest_ends(r: Any) -> dict[str, date]:
+    return dict(zip(r["evidence_placement_ids"], r["evidence_period_ends"], strict=True))
+
+
+def _job(j: Any) -> JobFacts:
+    return JobFacts(
+        placement_id=j["placement_id"],
+        job_start_date=j["job_start_date"],
+        employment_type=EmploymentType(j["employment_type"]),
+        hourly_wage_pence=j["hourly_wage_pence"],
+        weekly_hours=Decimal(j["weekly_hours"]),
+        ended_on=j["ended_on"],
+        withdrawn=j["withdrawn_on"] is not None,
+    )
+
+
+def _occurrence(m: Any) -> MilestoneOccurrence:
+    return MilestoneOccurrence(
+        milestone=MilestoneKind(m["milestone"]),
+        occurrence=m["occurrence"],
+        reached=m["reached_at"] is not None,
+        revoked=m["revoked_at"] is not None,
+    )
+
+
+def make_handler(settings: ServiceSettings) -> ViewsHandler:
+    return ViewsHandler(
+        load_contracts(settings.reference_dir / "contracts.json"),
+        load_rates(settings.reference_dir / "rates.json"),
+    )
