@@ -6,16 +6,25 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test lint schemas bench prometheus fuzz chaos
+.PHONY: help venv kafka-jars infra-up infra-down up down run test test-browser lint schemas bench prometheus fuzz chaos web-assets chromium
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-venv: $(VENV_STAMP) ## create .venv and install the project with dev tools
+venv: $(VENV_STAMP) web-assets ## create .venv and install the project with dev tools, build the web assets
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
+
+WEB_ASSETS_STAMP := services/web/static/.built
+web-assets: $(WEB_ASSETS_STAMP) ## GOV.UK Frontend (npm, pinned) and the app's own files into services/web/static/
+$(WEB_ASSETS_STAMP): services/web/assets/package-lock.json $(wildcard services/web/assets/src/*)
+	bash deploy/web.sh assets
+	touch $@
+
+chromium: ## install Debian's chromium + chromium-driver when missing (the browser tests' browser)
+	bash deploy/chromium.sh install
 
 kafka-jars: $(KAFKA_JARS_STAMP) ## resolve the Kafka broker jars from Maven Central into .cache/
 $(KAFKA_JARS_STAMP): deploy/kafka/pom.xml
@@ -30,11 +39,13 @@ infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
 	bash deploy/kafka.sh stop
 	bash deploy/postgres.sh stop
 
-up: infra-up prometheus ## infra-up, then start the four services and Prometheus (:19090)
+up: infra-up prometheus web-assets ## infra-up, then the four services, Prometheus (:19090) and the web app (:18080)
 	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/services.sh start  # development: no real key needed
 	bash deploy/prometheus.sh start
+	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/web.sh start
 
-down: ## stop Prometheus and the services, then the infrastructure
+down: ## stop the web app, Prometheus and the services, then the infrastructure
+	bash deploy/web.sh stop
 	bash deploy/prometheus.sh stop
 	if [ -f deploy/services.sh ]; then bash deploy/services.sh stop; fi
 	$(MAKE) --no-print-directory infra-down
@@ -43,8 +54,11 @@ ORDER ?= natural
 run: venv kafka-jars ## run end to end, check every payment (ORDER=natural|reversed|shuffled, ARGS=...)
 	$(PY) -m tools.run --order $(ORDER) $(ARGS)
 
-test: venv kafka-jars prometheus lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
+test: venv kafka-jars prometheus chromium lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
 	$(PY) -m pytest -q
+
+test-browser: venv kafka-jars chromium ## every browser test (make test runs a reduced set), screenshots in .state/screenshots/
+	BROWSER_TESTS=all $(PY) -m pytest -q -m browser tests/browser
 
 lint: venv ## ruff check, ruff format --check, mypy --strict
 	$(PY) -m ruff check .

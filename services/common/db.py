@@ -41,14 +41,20 @@ async def create_pool(database_url: str, schema: str, *, max_size: int = 4) -> P
     return pool
 
 
-def _migration_files(service_dir: Path) -> list[tuple[str, Path]]:
-    common = [(f"common/{p.name}", p) for p in sorted(COMMON_MIGRATIONS.glob("*.sql"))]
+def _migration_files(service_dir: Path, *, common: bool) -> list[tuple[str, Path]]:
+    shared = sorted(COMMON_MIGRATIONS.glob("*.sql")) if common else []
+    common_files = [(f"common/{p.name}", p) for p in shared]
     own = [(f"service/{p.name}", p) for p in sorted((service_dir / "migrations").glob("*.sql"))]
-    return common + own
+    return common_files + own
 
 
-async def migrate(database_url: str, schema: str, service_dir: Path) -> list[str]:
-    """Apply the numbered SQL files not yet applied to ``schema``; returns their names."""
+async def migrate(
+    database_url: str, schema: str, service_dir: Path, *, common: bool = True
+) -> list[str]:
+    """Apply the numbered SQL files not yet applied to ``schema``; returns their names.
+
+    ``common``: also the shared messaging tables (inbox, outbox, ...) that a consumer of
+    Kafka needs; the web app, which consumes nothing, has only its own."""
     conn = await asyncpg.connect(database_url)
     applied: list[str] = []
     try:
@@ -61,7 +67,7 @@ async def migrate(database_url: str, schema: str, service_dir: Path) -> list[str
             " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
-        for name, path in _migration_files(service_dir):
+        for name, path in _migration_files(service_dir, common=common):
             if name in done:
                 continue
             async with conn.transaction():

@@ -10,7 +10,7 @@ import typer
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from tools.cli import finance_commands, provider_commands
+from tools.cli import finance_commands, provider_commands, user_commands
 from tools.cli.console import err
 from tools.cli.settings import CliSettings
 
@@ -54,6 +54,7 @@ def connection(
 
 provider_commands.register(app)
 finance_commands.register(app)
+user_commands.register(app)
 
 
 def main() -> None:
