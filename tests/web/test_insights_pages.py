@@ -20,8 +20,6 @@ from datetime import date
 import asyncpg
 import pytest
 
-from services.common.reference import load_contracts, load_rates
-from services.views.handlers import ViewsHandler
 from tests.integration.conftest import (
     ServiceStarter,
     evidence,
@@ -30,11 +28,13 @@ from tests.integration.conftest import (
     referral,
 )
 from tests.web.conftest import AddUser, Browser, text_of, texts_of
+from tests.web.insights_fixtures import empty_read_model, signed_in
 from tests.web.pipeline import InProcessPipeline, start_pipeline
 
 pytestmark = pytest.mark.integration
 
 CAMDEN = [f"C{n:02d}" for n in range(1, 13)]
+__all__ = ["empty_read_model"]
 
 
 @pytest.fixture
@@ -70,13 +70,6 @@ async def pipeline(start_service: ServiceStarter) -> InProcessPipeline:
         )
     )
     return pipeline
-
-
-async def signed_in(browser: Browser, add_user: AddUser, role: str) -> Browser:
-    name = role.replace(":", "-")
-    await add_user(name, role)
-    browser.sign_in(name)
-    return browser
 
 
 async def test_the_funnel_counts_each_milestone_and_hides_small_numbers(
@@ -231,11 +224,6 @@ PAGES = ["/outcomes", "/outcomes.csv", "/outcomes/cohorts", "/outcomes/cohorts.c
          "/minimum-wage", "/minimum-wage.csv", "/what-if", "/finance/statements",
          "/finance/statements.csv", "/finance/statements.html", "/finance/reconciliation",
          "/finance/payments", "/ops"]  # fmt: skip
-
-
-@pytest.fixture
-async def empty_read_model(start_service: ServiceStarter) -> None:
-    await start_service(ViewsHandler(load_contracts(), load_rates()))
 
 
 async def test_a_provider_adviser_is_told_these_pages_do_not_exist(
