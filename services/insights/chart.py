@@ -28,15 +28,20 @@ def _y(share: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - share)
 
 
+ORIGIN = CurvePoint(0, 0, 0, 0, 0.0, 0.0, 0.0)
+"""Month 0: nobody has reached anything yet (every curve starts at 0 %)."""
+
+
 def _runs(points: Sequence[CurvePoint]) -> list[list[CurvePoint]]:
-    """Consecutive months that are shown (a suppressed month breaks the line)."""
-    runs: list[list[CurvePoint]] = [[]]
+    """Consecutive months that are shown (a suppressed month breaks the line); the first
+    run starts at the origin when month 1 is shown."""
+    runs: list[list[CurvePoint]] = [[ORIGIN]]
     for p in points:
         if p.suppressed:
             runs.append([])
         else:
             runs[-1].append(p)
-    return [r for r in runs if r]
+    return [r for r in runs if r and r != [ORIGIN]]
 
 
 def _axes(last: int) -> list[str]:
@@ -78,6 +83,12 @@ def _series(curve: Curve, index: int, last: int) -> list[str]:
         parts.append(
             f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"{dashing}/>'
         )
+        parts.extend(
+            f'<circle cx="{_x(p.months, last):.1f}" cy="{_y(p.share or 0):.1f}" r="3" '
+            f'fill="{colour}"/>'
+            for p in run
+            if p is not ORIGIN
+        )
     y = TOP + 20 * index + 8
     x = WIDTH - RIGHT + 16
     dashing = f' stroke-dasharray="{dash}"' if dash else ""
@@ -95,7 +106,8 @@ def cohort_chart_svg(curves: Sequence[Curve], title: str, description: str, iden
     last = max((p.months for c in shown for p in c.points), default=1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" class="app-chart__svg" '
+        f'aria-labelledby="{ident}-title {ident}-desc" '
         'font-family="Arial, sans-serif" font-size="13" fill="#0b0c0c">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(description)}</desc>',

@@ -35,9 +35,11 @@ def test_lines_bands_and_gaps() -> None:
     assert svg.find("svg:desc", NS).text == "Share of starters"  # type: ignore[union-attr]
     lines = svg.findall("svg:polyline", NS)
     bands = svg.findall("svg:polygon", NS)
-    # curve 1: month 1 alone, then months 3-4 (the suppressed month 2 breaks it); curve 2
-    assert [len(p.get("points", "").split()) for p in lines] == [1, 2, 2]
-    assert [len(p.get("points", "").split()) for p in bands] == [2, 4, 4]
+    # curve 1: from the origin to month 1, then months 3-4 (the suppressed month 2 breaks
+    # it); curve 2: the origin and months 1-2. A dot on every month shown.
+    assert [len(p.get("points", "").split()) for p in lines] == [2, 2, 3]
+    assert [len(p.get("points", "").split()) for p in bands] == [4, 4, 6]
+    assert len(svg.findall("svg:circle", NS)) == 5
     labels = [t.text for t in svg.findall("svg:text", NS)]
     assert "2024-01 <Camden & co>"[:22] in labels
     assert lines[0].get("stroke") != lines[2].get("stroke")
