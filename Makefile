@@ -6,7 +6,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test test-browser lint schemas bench prometheus fuzz chaos web-assets chromium
+.PHONY: help venv kafka-jars infra-up infra-down up down run test test-browser lint schemas bench bench-views prometheus fuzz chaos web-assets chromium
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,7 +39,7 @@ infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
 	bash deploy/kafka.sh stop
 	bash deploy/postgres.sh stop
 
-up: infra-up prometheus web-assets ## infra-up, then the four services, Prometheus (:19090) and the web app (:18080)
+up: infra-up prometheus web-assets ## infra-up, then the five services, Prometheus (:19090) and the web app (:18080)
 	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/services.sh start  # development: no real key needed
 	bash deploy/prometheus.sh start
 	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/web.sh start
@@ -74,6 +74,11 @@ schemas: venv ## export the JSON Schemas of the event models
 bench: venv ## processor throughput, batch sizes 1/100/1000 (local PostgreSQL, no Kafka)
 	if [ -z "$${DATABASE_URL:-}" ]; then bash deploy/postgres.sh start; fi
 	$(PY) -m bench.processor_throughput $(BENCH_ARGS)
+
+bench-views: venv kafka-jars ## read model at scale: 50,000 participants, pages p50/p95 vs plain SQL (BENCH_ARGS)
+	if [ -z "$${DATABASE_URL:-}" ]; then bash deploy/postgres.sh start; fi
+	if [ -z "$${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then bash deploy/kafka.sh start; fi
+	$(PY) -m bench.views_scale $(BENCH_ARGS)
 
 fuzz: venv kafka-jars ## hostile input in a valid feed: all accounted for, payments exact (FUZZ_ARGS)
 	$(PY) -m tools.fuzz $(FUZZ_ARGS)

@@ -9,12 +9,12 @@ held: the read model stores each fact as it comes, whatever order the topics del
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from schemas.common import EligibilityGroup, EmploymentType, MilestoneKind, RejectionReason
+from schemas.common import EligibilityGroup, RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common.db import Connection
@@ -24,9 +24,10 @@ from services.common.reference import ContractBook, Rates, load_contracts, load_
 from services.common.settings import ServiceSettings
 from services.views import notify
 from services.views.adapters.postgres import Key, ViewsStore
-from services.views.derive import JobFacts, MilestoneOccurrence, counted_milestones, derive
+from services.views.derive import counted_milestones, derive
 from services.views.ingest import Batch, batch_of
-from services.views.projections import OUTCOME_WINDOW_DAYS, Progress, Window
+from services.views.projections import OUTCOME_WINDOW_DAYS, Window
+from services.views.rows import job_facts, latest_ends, nothing_counted, occurrence, progress_of
 
 THRESHOLD_HOURS = 416
 DEFAULT_WEEKLY_HOURS_MIN = Decimal(16)
@@ -66,19 +67,25 @@ class ViewsHandler:
     # --------------------------------------------------------------------------- writes
 
     async def _write(self, store: ViewsStore, b: Batch) -> None:
-        await store.participants_started([self._started(e) for e in b.started])
-        await store.participants_left(b.left)
-        await store.placements_confirmed(b.confirmed)
-        await store.placements_ended(b.ended)
-        await store.placements_withdrawn(b.withdrawn)
-        await store.evidence_recorded(b.recorded)
-        await store.evidence_removed(b.removed)
-        await store.progress(list(b.progress.values()))
-        await store.milestones_reached(b.reached)
-        await store.milestones_revoked(b.revoked)
-        await store.milestones_not_paid(b.not_paid)
-        await store.payments(b.payments)
-        await store.rejections(b.rejections)
+        """Kind by kind, creations before updates (ingest.py); empty kinds cost nothing."""
+        writes: list[tuple[Callable[[Any], Awaitable[None]], Sequence[Any]]] = [
+            (store.participants_started, [self._started(e) for e in b.started]),
+            (store.participants_left, b.left),
+            (store.placements_confirmed, b.confirmed),
+            (store.placements_ended, b.ended),
+            (store.placements_withdrawn, b.withdrawn),
+            (store.evidence_recorded, b.recorded),
+            (store.evidence_removed, b.removed),
+            (store.progress, list(b.progress.values())),
+            (store.milestones_reached, b.reached),
+            (store.milestones_revoked, b.revoked),
+            (store.milestones_not_paid, b.not_paid),
+            (store.payments, b.payments),
+            (store.rejections, b.rejections),
+        ]
+        for write, rows in writes:
+            if rows:
+                await write(rows)
 
     def _started(self, e: ParticipantStarted) -> tuple[ParticipantStarted, date, int, str]:
         last_day = e.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
@@ -112,10 +119,10 @@ class ViewsHandler:
         self, p: Any, by_key: dict[str, dict[Key, list[Any]]], key: Key
     ) -> tuple[tuple[Any, ...], list[tuple[str, str, date | None]]]:
         progress_rows = by_key["progress"].get(key, [])
-        progress = _progress(progress_rows[0]) if progress_rows else _nothing_counted(p)
-        ends = _latest_ends(progress_rows[0]) if progress_rows else {}
-        jobs = [_job(j) for j in by_key["placements"].get(key, [])]
-        occurrences = [_occurrence(m) for m in by_key["milestones"].get(key, [])]
+        progress = progress_of(progress_rows[0]) if progress_rows else nothing_counted(p)
+        ends = latest_ends(progress_rows[0]) if progress_rows else {}
+        jobs = [job_facts(j) for j in by_key["placements"].get(key, [])]
+        occurrences = [occurrence(m) for m in by_key["milestones"].get(key, [])]
         counted = counted_milestones(
             self.contracts.get(p["contract_id"]), EligibilityGroup(p["eligibility_group"])
         )
@@ -140,50 +147,6 @@ def _grouped(rows: Sequence[Any]) -> dict[Key, list[Any]]:
     for r in rows:
         grouped[(r["provider_id"], r["participant_id"])].append(r)
     return grouped
-
-
-def _progress(r: Any) -> Progress:
-    return Progress(
-        earnings_threshold_pence=r["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(r["weekly_hours_min"]),
-        counted_earnings_pence=r["counted_earnings_pence"],
-        latest_employed_evidence_end=r["latest_employed_evidence_end"],
-        in_work_weeks=r["in_work_weeks"],
-        self_employment_days=r["self_employment_days"],
-        latest_self_employment_end=r["latest_self_employment_end"],
-    )
-
-
-def _nothing_counted(p: Any) -> Progress:
-    return Progress(
-        earnings_threshold_pence=p["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(p["weekly_hours_min"]),
-    )
-
-
-def _latest_ends(r: Any) -> dict[str, date]:
-    return dict(zip(r["evidence_placement_ids"], r["evidence_period_ends"], strict=True))
-
-
-def _job(j: Any) -> JobFacts:
-    return JobFacts(
-        placement_id=j["placement_id"],
-        job_start_date=j["job_start_date"],
-        employment_type=EmploymentType(j["employment_type"]),
-        hourly_wage_pence=j["hourly_wage_pence"],
-        weekly_hours=Decimal(j["weekly_hours"]),
-        ended_on=j["ended_on"],
-        withdrawn=j["withdrawn_on"] is not None,
-    )
-
-
-def _occurrence(m: Any) -> MilestoneOccurrence:
-    return MilestoneOccurrence(
-        milestone=MilestoneKind(m["milestone"]),
-        occurrence=m["occurrence"],
-        reached=m["reached_at"] is not None,
-        revoked=m["revoked_at"] is not None,
-    )
 
 
 def make_handler(settings: ServiceSettings) -> ViewsHandler:

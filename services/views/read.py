@@ -4,14 +4,13 @@ Every provider query takes the viewer's ``provider_id`` and returns only that
 provider's participants; a participant of another provider (or an id that does not
 exist) is ``None`` -- the caller answers 404 either way. ``today`` is an argument.
 Connections are asyncpg connections with ``search_path`` set to the ``views`` schema
-(``services.views.connect``).
+(``services.views.create_read_pool``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from schemas.common import MilestoneKind
@@ -20,7 +19,6 @@ from services.common.db import Connection
 from services.views import timeline as timeline_entries
 from services.views.advice import what_to_do
 from services.views.projections import (
-    Progress,
     Projection,
     Window,
     evidence_due,
@@ -69,6 +67,19 @@ _CURRENT_JOB = """
         LIMIT 1
     ) job ON true
 """
+
+_CURRENT_JOBS = """
+    LEFT JOIN (
+        SELECT DISTINCT ON (j.participant_id) j.participant_id AS job_participant_id,
+               j.placement_id, j.employer_name, j.sic_sector, j.employment_type,
+               j.job_start_date, j.hourly_wage_pence, j.weekly_hours, j.pays_llw,
+               j.below_minimum_wage
+        FROM placements j
+        WHERE j.provider_id = $1 AND j.ended_on IS NULL AND j.withdrawn_on IS NULL
+        ORDER BY j.participant_id, j.job_start_date, j.placement_id
+    ) job ON job.job_participant_id = p.participant_id
+"""
+"""The same current job for a whole caseload at once (the export): one pass, hashed."""
 
 _ATTENTION_EXISTS = """
     EXISTS (
@@ -149,7 +160,9 @@ async def caseload_export(
 ) -> tuple[CaseloadRow, ...]:
     """Every row matching the filters (bounded by MAX_EXPORT_ROWS), for the CSV export."""
     where, args = _where(provider_id, filters, today)
-    return await _caseload_rows(conn, where, args, sort, MAX_EXPORT_ROWS, 0, today)
+    return await _caseload_rows(
+        conn, where, args, sort, MAX_EXPORT_ROWS, 0, today, job_join=_CURRENT_JOBS
+    )
 
 
 async def _caseload_rows(
@@ -160,10 +173,13 @@ async def _caseload_rows(
     limit: int,
     offset: int,
     today: date,
+    job_join: str = _CURRENT_JOB,
 ) -> tuple[CaseloadRow, ...]:
+    """Rows of the caseload query; a page joins each row's current job by index, an
+    export all of them at once (``_CURRENT_JOBS``)."""
     n = len(args)
     records = await conn.fetch(
-        f"SELECT p.*, job.* FROM participants p {_CURRENT_JOB}"
+        f"SELECT p.*, job.* FROM participants p {job_join}"
         f" WHERE {where} ORDER BY {_ORDER[sort]} LIMIT ${n + 1} OFFSET ${n + 2}",
         *args,
         limit,
@@ -304,21 +320,13 @@ async def participant_timeline(
     window = _window(record)
     projected = projections(
         window,
-        facts.progress or _no_progress(record),
+        facts.progress,
         facts.open_jobs,
         row.milestones_reached,
         [MilestoneKind(m) for m in record["counted_milestones"]],
     )
     shown = tuple(s for p in projected if (s := _shown(p, window, today)) is not None)
     return Timeline(participant=row, entries=facts.entries, projections=shown)
-
-
-def _no_progress(r: Any) -> Progress:
-    """Nothing counted yet: the participant's threshold and weekly minimum, zeros."""
-    return Progress(
-        earnings_threshold_pence=r["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(r["weekly_hours_min"]),
-    )
 
 
 async def funnel_rows(

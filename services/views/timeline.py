@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from schemas.common import EmploymentType
 from services.common.db import Connection
+from services.views.derive import open_jobs
 from services.views.projections import OpenJob, Progress
 from services.views.read_model import TimelineEntry, TimelineKind
+from services.views.rows import job_facts, nothing_counted, progress_of
 from services.views.statements import format_pence as pounds
 
 MAX_ENTRIES_PER_KIND = 2000
@@ -22,7 +22,7 @@ MAX_ENTRIES_PER_KIND = 2000
 class TimelineFacts:
     entries: tuple[TimelineEntry, ...]
     open_jobs: tuple[OpenJob, ...]
-    progress: Progress | None
+    progress: Progress
 
 
 def _day(at: datetime) -> date:
@@ -88,36 +88,12 @@ async def load(
         *_rejection_entries(rejections),
     ]
     entries.sort(key=lambda e: (e.on, e.at, e.kind.value, e.ref or ""))
-    return TimelineFacts(tuple(entries), open_jobs(jobs), progress_of(progress))
-
-
-def open_jobs(jobs: Iterable[Any]) -> tuple[OpenJob, ...]:
-    return tuple(
-        OpenJob(
-            placement_id=j["placement_id"],
-            job_start_date=j["job_start_date"],
-            employment_type=EmploymentType(j["employment_type"]),
-            hourly_wage_pence=j["hourly_wage_pence"],
-            weekly_hours=Decimal(j["weekly_hours"]),
-            latest_evidence_end=j["latest_evidence_end"],
-        )
-        for j in jobs
-        if j["ended_on"] is None and j["withdrawn_on"] is None
+    current = open_jobs(
+        [job_facts(j) for j in jobs],
+        {j["placement_id"]: j["latest_evidence_end"] for j in jobs if j["latest_evidence_end"]},
     )
-
-
-def progress_of(r: Any | None) -> Progress | None:
-    if r is None:
-        return None
-    return Progress(
-        earnings_threshold_pence=r["earnings_threshold_pence"],
-        weekly_hours_min=Decimal(r["weekly_hours_min"]),
-        counted_earnings_pence=r["counted_earnings_pence"],
-        latest_employed_evidence_end=r["latest_employed_evidence_end"],
-        in_work_weeks=r["in_work_weeks"],
-        self_employment_days=r["self_employment_days"],
-        latest_self_employment_end=r["latest_self_employment_end"],
-    )
+    counted = progress_of(progress) if progress is not None else nothing_counted(participant)
+    return TimelineFacts(tuple(entries), current, counted)
 
 
 def _participant_entries(p: Any) -> list[TimelineEntry]:

@@ -49,7 +49,14 @@ from schemas.provider import (
 )
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import ALL_TOPICS, TopicSpec, all_topics, resolve, topic_name
+from schemas.topics import (
+    ALL_TOPICS,
+    EVIDENCE_LEDGER,
+    TopicSpec,
+    all_topics,
+    resolve,
+    topic_name,
+)
 from services.common import db
 from services.common.messages import RawRecord
 from services.common.processor import BatchProcessor, BatchReport, Handler
@@ -199,14 +206,20 @@ class ServiceHarness:
         rows = await self.pool.fetch("SELECT * FROM outbox ORDER BY id")
         return [decode_outbox_row(r, self.namespace) for r in rows]
 
-    async def new_output(self) -> list[OutboxRow]:
-        """The outbox rows written since the last call."""
+    async def new_output(self, *, evidence_ledger: bool = False) -> list[OutboxRow]:
+        """The outbox rows written since the last call; sustainment's evidence ledger
+        (for the read model: sustainment.evidence.v1) only when asked for."""
         rows = await self.pool.fetch(
             "SELECT * FROM outbox WHERE id > $1 ORDER BY id", self._read_up_to
         )
         if rows:
             self._read_up_to = max(r["id"] for r in rows)
-        return [decode_outbox_row(r, self.namespace) for r in rows]
+        decoded = [decode_outbox_row(r, self.namespace) for r in rows]
+        return [
+            r
+            for r in decoded
+            if evidence_ledger or r.topic != topic_name(EVIDENCE_LEDGER, self.namespace)
+        ]
 
     async def held(self) -> list[str]:
         """The message ids in the hold, oldest first."""

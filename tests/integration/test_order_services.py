@@ -91,7 +91,7 @@ class Pipeline:
         for topic, events in by_topic.items():
             spec = by_name(topic)
             for consumer, inputs in CONSUMERS.items():
-                if spec in inputs:
+                if spec in inputs and consumer in self.services:  # not the read model
                     queue.append((consumer, events))
 
     async def expire(self) -> None:

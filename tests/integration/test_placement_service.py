@@ -80,6 +80,7 @@ async def test_confirmed_placement_carries_llw_and_minimum_wage_flags(
             "pays_llw": pays_llw,
             "below_minimum_wage": below_minimum_wage,
             "sic_sector": "retail",
+            "employer_name": "Camden Market Ltd",
             "source_produced_at": job.produced_at,
         }
     ]
