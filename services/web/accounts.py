@@ -20,6 +20,8 @@ from services.web.security.tokens import new_token
 
 FORM_SESSION_LIFETIME: Final = timedelta(hours=1)
 """A session before sign-in only carries the sign-in form's CSRF token."""
+KEEP_ATTEMPTS: Final = timedelta(days=1)
+"""Sign-in attempts are kept this long (or the rate limit's window, if longer)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ async def sign_in(
         return Refused()
     if previous is not None:
         await sessions.close_session(conn, previous.token)
+    await sessions.delete_expired(conn, now)
+    await sign_in_attempts.forget_before(conn, now - max(limits.window, KEEP_ATTEMPTS))
     session = await sessions.open_session(
         conn, new_token(), secrets.token_urlsafe(32), user, now, now + lifetime
     )

@@ -217,3 +217,18 @@ async def test_the_web_schema_holds_no_nino_or_date_of_birth(web_database: str) 
     names = {r["column_name"] for r in columns}
     assert names
     assert not {n for n in names if "nino" in n or "birth" in n or n == "dob"}
+
+
+async def test_odd_cookies_and_tokens_are_refused_not_errors(
+    browser: Browser, add_user: AddUser
+) -> None:
+    await add_user("ada", "ops")
+    odd_cookie = f"{SESSION_COOKIE}=abc.\u00e9\u00e9".encode("latin-1")
+    page = browser.client.get("/sign-in", headers=[(b"cookie", odd_cookie)])
+    assert page.status_code == 200
+
+    response = browser.client.post(
+        "/sign-in", data={"username": "ada", "password": PASSWORD, "csrf_token": "\u00e9" * 40}
+    )
+
+    assert response.status_code == 403

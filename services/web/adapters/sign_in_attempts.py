@@ -36,3 +36,9 @@ async def record_attempt(
         now,
         succeeded,
     )
+
+
+async def forget_before(conn: Connection, before: datetime) -> int:
+    """Drop attempts older than any window that counts them (the table stays small)."""
+    status = await conn.execute("DELETE FROM sign_in_attempts WHERE attempted_at < $1", before)
+    return int(status.split()[-1])

@@ -33,14 +33,14 @@ def signed(token: str, key: bytes) -> str:
 
 def unsigned(cookie: str, key: bytes) -> str | None:
     """The token of a cookie this service signed; None for anything else."""
-    if len(cookie) > COOKIE_MAX:
+    if len(cookie) > COOKIE_MAX or not cookie.isascii():
         return None
     token, _, signature = cookie.rpartition(".")
-    if not token or not hmac.compare_digest(signature, _signature(token, key)):
+    if not token or not hmac.compare_digest(signature.encode(), _signature(token, key).encode()):
         return None
     return token
 
 
 def same_secret(given: str, expected: str) -> bool:
     """Constant-time comparison of two secrets (CSRF tokens)."""
-    return hmac.compare_digest(given.encode(), expected.encode())
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
