@@ -4,12 +4,13 @@ legends filled from labels, errors kept, rejections over time aligned on steps."
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from deploy.prometheus.expressions import PanelQuery
 from services.insights.ops import PanelLine, legend_of, over_time, panels, shown_value
 
 
-def vector(*series: tuple[dict[str, str], str]) -> dict[str, object]:
+def vector(*series: tuple[dict[str, str], str]) -> dict[str, Any]:
     return {
         "status": "success",
         "data": {
@@ -26,7 +27,7 @@ def test_panels_group_targets_by_title_with_their_legends() -> None:
         PanelQuery("Relay failures and dead letters", "dead letters {{service}}", "b"),
         PanelQuery("Consumer lag (records)", "{{service}} {{topic}}", "c"),
     ]
-    answers = [
+    answers: list[dict[str, Any]] = [
         vector(({"service": "intake"}, "1"), ({"service": "payments"}, "0")),
         vector(({"service": "relay"}, "2")),
         vector(),
