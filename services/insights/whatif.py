@@ -119,7 +119,7 @@ class Totals:
     as_is: Mapping[str, int]
     what_if: Mapping[str, int]
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return sorted(set(self.as_is) | set(self.what_if))
 
     def difference(self, key: str) -> int:

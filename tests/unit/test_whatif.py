@@ -67,7 +67,7 @@ def test_group_overrides_and_weekly_hours_change_who_is_paid() -> None:
     )
     assert changes["b"][1][M.JOB_START] == 80_000
     assert result.by_group.difference("long_term_unemployed") == 30_000
-    assert result.by_provider.keys() == ["prov-pioneer-central"]
+    assert result.by_provider.names() == ["prov-pioneer-central"]
 
 
 def test_edits_out_of_bounds_are_refused() -> None:
