@@ -8,6 +8,7 @@ middleware, static assets (built by ``make web-assets``), the database pool, the
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Final
@@ -33,6 +34,7 @@ from services.web.state import Clock, WebState, state_of
 STATIC_DIR: Final = WEB_DIR / "static"
 VIEWS_SCHEMA: Final = "views"
 """The read model's tables (services/views), which the pages read."""
+log = logging.getLogger(__name__)
 ERROR_TITLES: Final = {
     403: "You do not have permission to see this page",
     404: "Page not found",
@@ -80,7 +82,7 @@ def create_app(
             Middleware(BodyLimit),
             Middleware(Sessions, pool=state.db, key=state.key, clock=clock),
         ],
-        exception_handlers={HTTPException: error_page},
+        exception_handlers={HTTPException: error_page, Exception: server_error_page},
         lifespan=lifespan,
     )
     app.state.web = state
@@ -95,4 +97,15 @@ async def error_page(request: Request, exc: Exception) -> Response:
     detail = exc.detail if status == 403 and exc.detail != "Forbidden" else None
     return state_of(request).pages.render(
         request, "views/error.html", {"title": title, "detail": detail}, status_code=status
+    )
+
+
+async def server_error_page(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: logged with its traceback, and a page that says so (500)."""
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return state_of(request).pages.render(
+        request,
+        "views/error.html",
+        {"title": "Sorry, there is a problem with the service", "detail": "Try again later."},
+        status_code=500,
     )

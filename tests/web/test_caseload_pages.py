@@ -259,3 +259,28 @@ async def test_no_page_names_a_nino_or_a_date_of_birth(adviser: Browser) -> None
         assert NINO_A not in text
         assert "1990-05-17" not in text
         assert "17 May 1990" not in text
+
+
+async def test_a_rejected_event_shows_with_its_reason_and_masked_original(
+    adviser: Browser, pipeline: InProcessPipeline
+) -> None:
+    # A job that starts before the programme start: placement_outside_window (§9 Dates).
+    await pipeline.publish(
+        job_start("PLC-EARLY", referral_id="REF-B", job_start_date=date(2024, 3, 1))
+    )
+
+    _, caseload = adviser.get("/caseload?held=1")
+    status, page = adviser.get(f"/participants/{ID_B}")
+
+    assert texts_of(caseload, "table.app-caseload tbody th") == ["REF-B"]
+    assert rows_of(caseload)[0].endswith(
+        "Placement outside window: A job must start within 456 days of the start."
+    )
+    assert status == 200
+    rejected = page.select_one("#timeline [data-kind=rejected]")
+    assert rejected is not None
+    original = rejected.select_one("code.app-original")
+    assert original is not None
+    assert '"placement_id":"PLC-EARLY"' in original.get_text()
+    assert '"job_start_date":"2024-03-01"' in original.get_text()
+    assert text_of(page, "#attention").startswith("Placement outside window")

@@ -16,7 +16,7 @@ from services.web.adapters.audit import record_participant_view
 from services.web.areas import Area, user_of
 from services.web.pages.caseload import is_adviser
 from services.web.presenters.caseload import caseload_line
-from services.web.presenters.timeline import timeline_sections
+from services.web.presenters.timeline import ORIGINAL_SHOWN, timeline_sections
 from services.web.scope import provider_of
 from services.web.state import state_of
 
@@ -44,6 +44,7 @@ async def participant(request: Request) -> Response:
             "timeline": timeline,
             "line": caseload_line(timeline.participant),
             "sections": timeline_sections(timeline),
+            "original_label": ORIGINAL_SHOWN,
             "today": state.today(),
         },
     )

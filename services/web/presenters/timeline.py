@@ -4,7 +4,10 @@ reversal, a milestone to its evidence). Pure."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,9 +34,34 @@ def anchor(ref: str) -> str:
     return "entry-" + NOT_ANCHOR.sub("-", ref)
 
 
+ORIGINAL_DETAIL: Final = "Original (masked, first bytes)"
+"""The read model's detail holding a rejected event's masked original, in base64."""
+ORIGINAL_SHOWN: Final = "Original as received (personal data masked)"
+ORIGINAL_CHARS: Final = 2000
+
+
+def readable_original(b64: str) -> str:
+    """A rejected event's masked original as text (what the provider sent, cut short);
+    the base64 itself when it does not decode."""
+    try:
+        raw = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        return b64[:ORIGINAL_CHARS]
+    return raw.decode("utf-8", errors="replace")[:ORIGINAL_CHARS]
+
+
+def readable_details(details: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (ORIGINAL_SHOWN, readable_original(value)) if name == ORIGINAL_DETAIL else (name, value)
+        for name, value in details
+    )
+
+
 @dataclass(frozen=True)
 class EntryView:
     entry: TimelineEntry
+    details: tuple[tuple[str, str], ...]
+    """The entry's details as a person reads them (a masked original decoded)."""
     anchor: str | None
     links: tuple[tuple[str, str], ...]
     """(text, href) of the entries this one names, those on the page only."""
@@ -73,6 +101,7 @@ def timeline_sections(timeline: Timeline) -> list[MonthSection]:
         current.append(
             EntryView(
                 entry,
+                readable_details(entry.details),
                 anchor(entry.ref) if entry.ref else None,
                 tuple((ref, "#" + anchor(ref)) for ref in entry.links if ref in refs),
                 "money" if entry.kind in MONEY else "problem" if entry.kind in PROBLEMS else "",
