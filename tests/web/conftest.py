@@ -5,16 +5,20 @@ with BeautifulSoup and tests assert the text a person reads (``text_of``)."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from pathlib import Path
+from typing import Final, Protocol
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 from bs4 import BeautifulSoup, Tag
 from starlette.testclient import TestClient
 
+from services.common import db
 from services.web.adapters import users
 from services.web.app import create_app
 from services.web.roles import parse_role
@@ -23,6 +27,7 @@ from services.web.security.passwords import hash_password
 from services.web.settings import WebSettings
 from tests.integration.conftest import start_service
 
+ROOT: Final = Path(__file__).resolve().parents[2]
 NOW = datetime(2024, 12, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2024, 12, 2)
 PASSWORD = "correct horse battery staple"
@@ -83,9 +88,51 @@ class Browser:
         return response.status_code, BeautifulSoup(response.text, "html.parser")
 
 
+SERVICE_SCHEMAS: Final = ("intake", "placement", "sustainment", "payments", "views")
+
+
+@pytest.fixture(scope="session")
+async def migrated_template(database_url: str) -> AsyncIterator[str]:
+    """A database with every schema migrated, cloned for each test (CREATE DATABASE ...
+    TEMPLATE): a test starts on an empty read model without migrating six schemas."""
+    name = f"webtmpl_{uuid.uuid4().hex[:12]}"
+    url = await _create(database_url, name)
+    for schema in SERVICE_SCHEMAS:
+        await db.migrate(url, schema, ROOT / "services" / schema)
+    await migrate(url)
+    yield name
+    await _drop(database_url, name)
+
+
 @pytest.fixture
-async def web_database(fresh_database: str) -> str:
-    await migrate(fresh_database)
+async def fresh_database(database_url: str, migrated_template: str) -> AsyncIterator[str]:
+    """This test's own database, a copy of the migrated template; dropped after it."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    url = await _create(database_url, name, template=migrated_template)
+    yield url
+    await _drop(database_url, name)
+
+
+async def _create(admin_url: str, name: str, *, template: str | None = None) -> str:
+    admin = await asyncpg.connect(admin_url)
+    try:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{clause}')
+    finally:
+        await admin.close()
+    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+
+
+async def _drop(admin_url: str, name: str) -> None:
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def web_database(fresh_database: str) -> str:
     return fresh_database
 
 

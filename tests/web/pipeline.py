@@ -67,7 +67,7 @@ class InProcessPipeline:
             owner, batch = queue.popleft()
             await self.services[owner].send(*batch)
             by_topic: dict[str, list[OutboxRow]] = defaultdict(list)
-            for row in await self.services[owner].new_output():
+            for row in await self.services[owner].new_output(evidence_ledger=True):
                 by_topic[row.topic].append(row)
             for topic, rows in by_topic.items():
                 spec, provider_id = resolve(topic)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
@@ -27,6 +28,11 @@ async def test_an_unexpected_error_is_a_page_that_says_so(
     web_database: str, add_user: AddUser, clock: MovingClock
 ) -> None:
     # No read model in this database: the caseload's query fails.
+    conn = await asyncpg.connect(web_database)
+    try:
+        await conn.execute("DROP SCHEMA views CASCADE")
+    finally:
+        await conn.close()
     await add_user("ada", "provider:prov-whp-central")
     app = create_app(web_settings(web_database), clock=clock)
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:

@@ -7,45 +7,10 @@ from decimal import Decimal
 
 from schemas.common import MilestoneKind
 from services.views.projections import Outlook
-from services.views.read_model import Attention, CaseloadRow, CurrentJob, NextMilestone, Stage
+from services.views.read_model import Attention, CurrentJob, NextMilestone, Stage
 from services.web.csv_export import csv_text, safe_cell
 from services.web.presenters.caseload import COLUMNS, caseload_line
-
-
-def row(**changes: object) -> CaseloadRow:
-    values: dict[str, object] = {
-        "participant_id": "p" * 64,
-        "referral_id": "REF-1",
-        "contract_id": "whp-central",
-        "borough": "Camden",
-        "eligibility_group": "long_term_unemployed",
-        "age_band": "25-49",
-        "referral_source": "jobcentre",
-        "start_date": date(2024, 4, 1),
-        "left_on": None,
-        "leaver_reason": None,
-        "stage": Stage.IN_WORK,
-        "milestones_reached": (MilestoneKind.JOB_START, MilestoneKind.FIRST_EARNINGS),
-        "current_job": CurrentJob(
-            placement_id="plc-1",
-            employer_name=None,
-            sic_sector=None,
-            employment_type="employed",
-            job_start_date=date(2024, 5, 1),
-            hourly_wage_pence=1500,
-            weekly_hours=Decimal("37.50"),
-            pays_llw=True,
-            below_minimum_wage=False,
-        ),
-        "next_milestone": NextMilestone(
-            MilestoneKind.EARNINGS_OUTCOME, date(2025, 1, 13), Outlook.PROJECTED
-        ),
-        "window_days_left": 120,
-        "evidence_due_since": None,
-        "attention": (),
-    }
-    values.update(changes)
-    return CaseloadRow(**values)  # type: ignore[arg-type]
+from tests.unit.web.builders import row
 
 
 def test_a_participant_in_work_reads_as_the_adviser_sees_it() -> None:
