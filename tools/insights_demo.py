@@ -4,7 +4,7 @@ minimum-wage feed of the borough with the most lines, and a what-if (a contract'
 uplift changed) are printed -- the figures the pages show for the same events.
 
     python -m tools.insights_demo --participants 3000 --seed 42 --today 2025-06-30 \\
-        [--contract whp-central --uplift 40] [--out docs/screenshots]
+        [--contract whp-central --uplift 40] [--chart insights-synthetic-cohorts.svg]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from services.insights.adapters.simulation import accepted_histories, below_mini
 from services.insights.chart import cohort_chart_svg
 from services.insights.cohorts import CURVE_STAGES, curves_by
 from services.insights.dimensions import Dimension
-from services.insights.export import curves_csv, funnel_csv
 from services.insights.funnel import Stage, funnel
 from services.insights.minimum_wage import Finding, feed_lines
 from services.insights.suppression import SUPPRESSED, shown_count, shown_percent
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--today", type=arguments.iso_date, default=date(2025, 6, 30))
     parser.add_argument("--contract", default="whp-central")
     parser.add_argument("--uplift", type=int, default=40, help="the what-if LLW uplift, percent")
-    parser.add_argument("--out", type=Path, help="write the cohort chart (SVG) and CSVs here")
+    parser.add_argument("--chart", type=Path, help="write the cohort chart (SVG) to this file")
     args = parser.parse_args(argv)
     sim = simulate(item.event for item in generate_feed(args.participants, args.seed))
     people = starters(sim)
@@ -101,10 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         changes = {k: format_pence(totals.difference(k)) for k in totals.names()}
         print(f"  change by {name}: {changes}")
 
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        every = [c for s in CURVE_STAGES for c in curves_by(people, s, args.today)]
-        (args.out / "insights-synthetic-cohorts.svg").write_text(
+    if args.chart is not None:
+        args.chart.write_text(
             cohort_chart_svg(
                 list(curves.values()),
                 "Synthetic feed: share of starters by months since start",
@@ -113,8 +110,6 @@ def main(argv: list[str] | None = None) -> None:
                 "synthetic",
             )
         )
-        (args.out / "insights-synthetic-cohorts.csv").write_text(curves_csv(every))
-        (args.out / "insights-synthetic-funnel.csv").write_text(funnel_csv(result))
 
 
 if __name__ == "__main__":

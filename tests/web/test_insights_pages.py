@@ -7,8 +7,9 @@ Hackney (H01 aged 19, H02 aged 33). C01-C10 start a job on 15 April 2024 at £14
 hour (above the London Living Wage, 1315p) and each sends one payslip of £4,800 for 15
 April to 19 May: an earnings outcome reached on 19 May, paid £4,000 + 25% uplift. H01 and
 H02 start jobs at £10.00 an hour, below the NLW: a case to check (H01, 16-24) and a breach
-(H02, 25-49, employer "Corner Shop Ltd"). Payments are issued on 2 December 2024 (the
-services' clock). Today is 30 June 2025.
+(H02, 25-49, employer "Corner Shop Ltd"). W01 starts on whp-west in Brent (another
+sub-region: a central commissioner never counts it, a London one does). Payments are
+issued on 2 December 2024 (the services' clock). Today is 30 June 2025.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ async def pipeline(start_service: ServiceStarter) -> InProcessPipeline:
         referral("H02", nino="CE000002A", borough="Hackney", date_of_birth=date(1991, 1, 1)),
     ]
     await pipeline.publish(*people, *(programme_start(p.referral_id) for p in people))
+    west = "prov-whp-west"
+    await pipeline.publish(
+        referral(
+            "W01", nino="JK000001A", borough="Brent", provider_id=west, contract_id="whp-west"
+        ),
+        programme_start("W01", provider_id=west),
+    )
     jobs = [job_start(f"J-{ref}", referral_id=ref) for ref in CAMDEN[:10]]
     jobs.append(
         job_start("J-H01", referral_id="H01", hourly_wage_pence=1000, sic_sector="hospitality")
@@ -108,12 +116,12 @@ async def test_cohort_curves_pool_cohorts_old_enough_with_a_table_under_each_cha
     ]  # fmt: skip
     assert len(page.select(".app-chart svg[role=img] polyline")) == 2  # no sustained weeks
     in_work = texts_of(page, "#chart-in_work-table tbody tr")
-    assert in_work[0] == "All starters 1 1 14 12 85.7% 60.1% to 96.0%"
+    assert in_work[0] == "All starters 1 1 15 12 80.0% 54.8% to 93.0%"  # W01 counts for London
     assert len(in_work) == 14  # the April 2024 cohort is 14 whole months old on 30 June 2025
     earnings = texts_of(page, "#chart-earnings_outcome-table tbody tr")
     assert earnings[:2] == [
-        "All starters 1 1 14 <10 <10",  # nobody within a month: below 10, suppressed
-        "All starters 2 1 14 10 71.4% 45.4% to 88.3%",
+        "All starters 1 1 15 <10 <10",  # nobody within a month: below 10, suppressed
+        "All starters 2 1 15 10 66.7% 41.7% to 84.8%",
     ]
 
 
