@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.chart is not None:
         args.chart.write_text(
             cohort_chart_svg(
-                list(curves.values()),
+                [replace(c, label=stage.label) for stage, c in curves.items()],
                 "Synthetic feed: share of starters by months since start",
                 "Ever in work, earnings outcome and sustained 13 weeks, pooled over cohorts"
                 " old enough; shaded: 95% confidence interval.",
