@@ -5,6 +5,7 @@ borough's enforcement team."""
 from __future__ import annotations
 
 import functools
+import re
 from typing import Final
 
 from starlette.requests import Request
@@ -69,7 +70,7 @@ async def minimum_wage(request: Request) -> Response:
 
 async def minimum_wage_download(request: Request) -> Response:
     lines, borough, _, _ = await _lines(request)
-    name = (borough or "all").lower().replace(" ", "-")
+    name = re.sub(r"[^a-z0-9]+", "-", (borough or "all").lower()).strip("-") or "all"
     return csv_download(f"minimum-wage-{name}.csv", minimum_wage_csv(lines))
 
 
