@@ -12,13 +12,18 @@ money, §10). Pure: nothing is published, stored or paid.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from schemas.common import EligibilityGroup, MilestoneKind
 from services.common.reference import Contract, Rates
-from services.sustainment.facts import EvidenceFacts, ParticipantWindow, PlacementFacts
+from services.sustainment.facts import (
+    EvidenceFacts,
+    MilestoneFacts,
+    ParticipantWindow,
+    PlacementFacts,
+)
 from services.sustainment.milestones import compute_milestones
 from services.sustainment.money import settle
 
@@ -81,22 +86,24 @@ def edited(contract: Contract, edit: ContractEdit) -> Contract:
 
 
 def amounts_due(
-    history: AcceptedHistory, contract: Contract, rates: Rates
-) -> dict[MilestoneKind, int]:
-    """Milestone -> pence due under ``contract`` on this history (standing milestones
-    whose amount is not 0)."""
+    history: AcceptedHistory, contracts: Sequence[Contract], rates: Rates
+) -> list[dict[MilestoneKind, int]]:
+    """For each contract, milestone -> pence due on this history (standing milestones
+    whose amount is not 0). What is reached depends on the contract only through
+    ``weekly_hours_min``: the milestones are computed once per distinct value of it."""
     nlw = rates.nlw.rate_on(history.start_date)
     if nlw is None:  # intake accepts no start without a rate (§3); nothing is due
-        return {}
-    window = ParticipantWindow(
-        start_date=history.start_date,
-        leaver_date=history.leaver_date,
-        nlw_pence_at_start=nlw,
-        weekly_hours_min_hundredths=contract.weekly_hours_min_hundredths,
-    )
-    milestones = compute_milestones(window, history.placements, history.evidence)
-    settled = settle(milestones, contract, history.eligibility_group)
-    return {kind: f.amount_due_pence for kind, f in settled.items() if f.amount_due_pence}
+        return [{} for _ in contracts]
+    reached: dict[int, dict[MilestoneKind, MilestoneFacts]] = {}
+    due = []
+    for contract in contracts:
+        hours = contract.weekly_hours_min_hundredths
+        if hours not in reached:
+            window = ParticipantWindow(history.start_date, history.leaver_date, nlw, hours)
+            reached[hours] = compute_milestones(window, history.placements, history.evidence)
+        settled = settle(reached[hours], contract, history.eligibility_group)
+        due.append({kind: f.amount_due_pence for kind, f in settled.items() if f.amount_due_pence})
+    return due
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,7 @@ def what_if(
         if h.contract_id != contract.contract_id:
             continue
         count += 1
-        before, after = amounts_due(h, contract, rates), amounts_due(h, copy, rates)
+        before, after = amounts_due(h, (contract, copy), rates)
         for side, due in (("as_is", before), ("what_if", after)):
             for kind, pence in due.items():
                 totals["milestone"][side][kind.value] += pence
