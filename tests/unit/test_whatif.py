@@ -103,7 +103,7 @@ def net_by_participant(
 def test_the_what_if_pays_what_the_whole_pipeline_would_under_the_edited_contract(
     contract_id: str, edit: ContractEdit
 ) -> None:
-    events = [item.event for item in generate_feed(400, 11)]
+    events = [item.event for item in generate_feed(200, 11)]
     contract = CONTRACTS.contracts[contract_id]
     real = simulate(events)
     book = ContractBook(
