@@ -8,7 +8,6 @@ service's ``quarantine`` table in the same transaction (:class:`Quarantined`).
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -104,7 +103,8 @@ class BatchOutcome:
     """Named in the derivation of rejection ids (a replay's rejection is a new event)."""
     keep_personal_data: bool = False
     """True only for intake: its quarantine keeps originals unmasked (its schema is where
-    the NINO and date of birth live); any other service quarantines the masked original."""
+    the NINO and date of birth live); any other service quarantines the masked original
+    (its key and value)."""
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -129,7 +129,7 @@ class BatchOutcome:
     ) -> None:
         if record.provider_id is not None:
             provider_id = record.provider_id  # the topic says who sent it, not the JSON
-        digest = hashlib.sha256(record.value).hexdigest()
+        digest = record.sha256().hex()
         rejected = EventRejected(
             event_id=derived_event_id(
                 "rejected", self.service, record_id(record), *filter(None, [self.rejection_salt])
@@ -146,7 +146,7 @@ class BatchOutcome:
             original_prefix_b64=base64.b64encode(
                 masked_prefix(record.value, self.mask_original)
             ).decode(),
-            original_length=len(record.value),
+            original_length=record.length,
             original_sha256=digest,
         )
         size = len(rejected.model_dump_json().encode())
@@ -154,7 +154,13 @@ class BatchOutcome:
         self.rejections.append(rejected)
         kept = record
         if not self.keep_personal_data and self.mask_original is not identity:
-            kept = replace(record, value=_masked_or_nothing(record.value, self.mask_original))
+            kept = replace(
+                record,
+                key=None
+                if record.key is None
+                else _masked_or_nothing(record.key, self.mask_original),
+                value=_masked_or_nothing(record.value, self.mask_original),
+            )
         self.quarantined.append(
             Quarantined(
                 message_id=source_event_id or record_id(record),
@@ -169,7 +175,7 @@ class BatchOutcome:
         """Hold ``item`` until ``waiting_for`` is released. ``subject`` (e.g.
         ``evidence:<id>``) names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
-        self.holds.append((item.event_id, waiting_for, item.record, subject))
+        self.holds.append((item.message_id, waiting_for, item.record, subject))
 
     def release(self, key: str) -> None:
         self.released.add(key)

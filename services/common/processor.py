@@ -22,7 +22,7 @@ from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
 from services.common.backoff import Backoff
-from services.common.codec import Undecodable, content_digest, decode
+from services.common.codec import Undecodable, bounded_record, content_digest, decode
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, Masker, identity, record_id
@@ -36,8 +36,9 @@ Prepare = Callable[[db.Connection], Awaitable[None]]
 
 
 def message_id(item: Received | Undecodable) -> str:
-    """The inbox id of an input: its event_id, or its position when it has none."""
-    return item.event_id if isinstance(item, Received) else record_id(item.record)
+    """The inbox id of an input: its event_id scoped by the provider of its topic
+    (:attr:`Received.message_id`), or its position when it has none."""
+    return item.message_id if isinstance(item, Received) else record_id(item.record)
 
 
 class Handler(Protocol):
@@ -116,6 +117,7 @@ class BatchProcessor:
         halves until the records at fault are alone; each of those is rejected
         ``processing_failed`` and the rest are processed as usual, in order.
         """
+        records = [bounded_record(r) for r in records]  # over-large values: a prefix only
         async with self._lock:
             return await self._process_bisecting(records)
 
@@ -127,6 +129,7 @@ class BatchProcessor:
         transaction rolls back — nothing changes — and the error is raised. A new
         rejection gets a new event id (the replay is named in its derivation).
         """
+        record = bounded_record(record)
         decoded = decode(record)
         claimed = message_id(decoded)
         digest = content_digest(decoded)
@@ -352,8 +355,9 @@ class BatchProcessor:
             claim = await db.claim(conn, [claimed], [content_digest(decoded)])
             if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)
+            source = decoded.event_id if isinstance(decoded, Received) else claimed
             outcome.reject_record(
-                record, RejectionReason.PROCESSING_FAILED, _failure_text(exc), claimed
+                record, RejectionReason.PROCESSING_FAILED, _failure_text(exc), source
             )
             published = await self._write(conn, outcome)
         self._count([record], outcome, 0, 0.0)

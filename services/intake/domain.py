@@ -16,6 +16,7 @@ from schemas.common import AgeBand, EligibilityGroup, RejectionReason
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from services.common.boroughs import locate_borough, normalise_place_name
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
+from services.common.provider_keys import ProviderKey, release_key
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
 
@@ -208,7 +209,7 @@ def decide_referral(
 def decide_start(
     start: ProgrammeStarted,
     stored: ReferralState | None,
-    started_under: str | None,
+    started_under: ProviderKey | None,
     contracts: ContractBook,
     *,
     held_before: Sequence[str] = (),
@@ -217,16 +218,19 @@ def decide_start(
 
     An earlier start or leaver of the referral held for it: held behind it (arrival
     order within the referral, :func:`behind_held`; ``held_before`` is what those wait
-    for). The referral unknown: held until ``referral:<id>``. Then ``provider_mismatch``;
-    ``already_started`` (this referral started on another date, or the same person --
-    ``started_under`` is the referral their start is recorded under -- under another
-    referral); the same start again is ignored; then :func:`check_start`.
+    for). The referral unknown: held until ``referral:<provider_id>:<id>`` (ids are the
+    provider's own, §9: another provider's referral of that id is not this one). Then
+    ``provider_mismatch``; ``already_started`` (this referral started on another date, or
+    the same person -- ``started_under`` is the (provider, referral) their start is
+    recorded under -- under another referral); the same start again is ignored; then
+    :func:`check_start`.
     """
-    behind = behind_held(held_before, releases=f"started:{start.referral_id}")
+    own = (start.provider_id, start.referral_id)
+    behind = behind_held(held_before, releases=release_key("started", *own))
     if behind is not None:
         return behind
     if stored is None:
-        return Hold(f"referral:{start.referral_id}")
+        return Hold(release_key("referral", *own))
     referral = stored.referral
     if referral.provider_id != start.provider_id:
         return Rejection(
@@ -240,10 +244,11 @@ def decide_start(
             RejectionReason.ALREADY_STARTED,
             f"referral {start.referral_id!r} already started on {stored.start_date}",
         )
-    if started_under is not None and started_under != start.referral_id:
+    if started_under is not None and started_under != own:
         return Rejection(
             RejectionReason.ALREADY_STARTED,
-            f"this person already started the programme under referral {started_under!r}",
+            "this person already started the programme under another referral"
+            + (f" ({started_under[1]!r})" if started_under[0] == start.provider_id else ""),
         )
     contract = contracts.get(referral.contract_id)
     if contract is None:
@@ -270,7 +275,7 @@ def decide_end(
     if behind is not None:
         return behind
     if stored is None or stored.start_date is None:
-        return Hold(f"started:{end.referral_id}")
+        return Hold(release_key("started", end.provider_id, end.referral_id))
     if stored.referral.provider_id != end.provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,

@@ -18,6 +18,7 @@ from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import ContractBook, load_contracts
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
@@ -57,7 +58,7 @@ class IntakeHandler:
     ) -> None:
         repo = self.repository(conn)
         await repo.load(
-            {i.event.referral_id for i in items},
+            {(i.event.provider_id, i.event.referral_id) for i in items},
             {pid for i in items if (pid := self._participant_id(i.event)) is not None},
         )
         held = HeldSubjects(
@@ -96,14 +97,14 @@ class IntakeHandler:
     def _on_referral(
         self, repo: IntakeRepository, item: Received, event: ReferralMade, outcome: BatchOutcome
     ) -> None:
-        existing = repo.referrals.get(event.referral_id)
+        existing = repo.referrals.get((event.provider_id, event.referral_id))
         decision = decide_referral(event, existing.referral if existing else None, self.contracts)
         if not _settled(decision, item, outcome):
             return
         nino = normalise_nino(event.nino)
         assert nino is not None  # decide_referral rejected invalid NINOs
         repo.add(ReferralRecord(event, participant_id_for(nino, self.key), nino))
-        outcome.release(f"referral:{event.referral_id}")
+        outcome.release(release_key("referral", event.provider_id, event.referral_id))
 
     def _on_start(
         self,
@@ -113,7 +114,8 @@ class IntakeHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        record = repo.referrals.get(event.referral_id)
+        own = (event.provider_id, event.referral_id)
+        record = repo.referrals.get(own)
         started_under = repo.started_by_participant.get(record.participant_id) if record else None
         key = subject(event.provider_id, event.referral_id)
         decision = decide_start(
@@ -123,14 +125,14 @@ class IntakeHandler:
             return
         referral = record.referral
         record.start_date = event.start_date
-        repo.started_by_participant[record.participant_id] = event.referral_id
-        repo.changed(event.referral_id)
+        repo.started_by_participant[record.participant_id] = own
+        repo.changed(own)
         sub_region, borough = locate_borough(referral.borough)
         outcome.emit(
             PARTICIPANTS,
             record.participant_id,
             ParticipantStarted(
-                event_id=derived_event_id(item.event_id, "participant_started"),
+                event_id=derived_event_id(item.message_id, "participant_started"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 referral_id=referral.referral_id,
@@ -145,7 +147,7 @@ class IntakeHandler:
                 start_date=event.start_date,
             ),
         )
-        outcome.release(f"started:{event.referral_id}")
+        outcome.release(release_key("started", *own))
 
     def _on_end(
         self,
@@ -155,18 +157,19 @@ class IntakeHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        record = repo.referrals.get(event.referral_id)
+        own = (event.provider_id, event.referral_id)
+        record = repo.referrals.get(own)
         key = subject(event.provider_id, event.referral_id)
         decision = decide_end(event, _state(record), held_before=held.before(key))
         if not _settled(decision, item, outcome, held, key) or record is None:
             return
         record.end_date, record.end_reason = event.end_date, event.reason
-        repo.changed(event.referral_id)
+        repo.changed(own)
         outcome.emit(
             PARTICIPANTS,
             record.participant_id,
             ParticipantLeft(
-                event_id=derived_event_id(item.event_id, "participant_left"),
+                event_id=derived_event_id(item.message_id, "participant_left"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 referral_id=event.referral_id,

@@ -18,8 +18,9 @@ from schemas.topics import (
 from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold
-from services.common.messages import Received, ids_named
+from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import Rates, load_rates
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
@@ -50,8 +51,8 @@ class PlacementHandler:
         repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
-            referral_ids=ids_named(items, "referral_id"),
-            placement_ids=ids_named(items, "placement_id"),
+            referrals=keys_named(items, "referral_id"),
+            placements=keys_named(items, "placement_id"),
         )
         held = HeldSubjects(
             await repo.held_waiting(
@@ -93,7 +94,7 @@ class PlacementHandler:
     ) -> None:
         if repo.participant(event.participant_id) is None:
             repo.put_participant(
-                event.referral_id,
+                (event.provider_id, event.referral_id),
                 ParticipantOnProgramme(
                     participant_id=event.participant_id,
                     provider_id=event.provider_id,
@@ -102,7 +103,7 @@ class PlacementHandler:
                     leaver_date=None,
                 ),
             )
-        outcome.release(f"referral:{event.referral_id}")
+        outcome.release(release_key("referral", event.provider_id, event.referral_id))
         outcome.release(f"participant:{event.participant_id}")
 
     def _on_participant_left(
@@ -116,10 +117,14 @@ class PlacementHandler:
         if participant is None:
             outcome.hold(item, f"participant:{event.participant_id}")
             return
-        repo.put_participant(event.referral_id, replace(participant, leaver_date=event.end_date))
-        stored = {p.job.placement_id: p for p in repo.placements_of(event.participant_id)}
+        repo.put_participant(
+            (event.provider_id, event.referral_id), replace(participant, leaver_date=event.end_date)
+        )
+        stored = {p.key: p for p in repo.placements_of(event.participant_id)}
         for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
-            self._withdraw(repo, stored[job.job.placement_id], event, outcome)
+            self._withdraw(
+                repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome
+            )
 
     def _withdraw(
         self,
@@ -137,7 +142,7 @@ class PlacementHandler:
             PLACEMENTS,
             record.participant_id,
             PlacementWithdrawn(
-                event_id=derived_event_id(job.placement_id, "placement_withdrawn"),
+                event_id=derived_event_id(job.provider_id, job.placement_id, "placement_withdrawn"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 placement_id=job.placement_id,
@@ -165,8 +170,8 @@ class PlacementHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        participant = repo.by_referral.get(event.referral_id)
-        existing = repo.placements.get(event.placement_id)
+        participant = repo.by_referral.get((event.provider_id, event.referral_id))
+        existing = repo.placements.get((event.provider_id, event.placement_id))
         key = subject(event.provider_id, event.placement_id)
         decision = decide_job_start(
             event,
@@ -184,7 +189,7 @@ class PlacementHandler:
             return
         if not isinstance(decision, JobAssessment) or participant is None:
             if existing is not None:  # a re-send of the same job start: no effect, but kept
-                repo.add_resend(event.placement_id, item.event_id, item.record)
+                repo.add_resend(existing.key, item.event_id, item.record)
             return
         repo.put_placement(
             PlacementRecord(
@@ -200,7 +205,7 @@ class PlacementHandler:
             PLACEMENTS,
             participant.participant_id,
             PlacementConfirmed(
-                event_id=derived_event_id(item.event_id, "placement_confirmed"),
+                event_id=derived_event_id(item.message_id, "placement_confirmed"),
                 produced_at=outcome.now,
                 participant_id=participant.participant_id,
                 placement_id=event.placement_id,
@@ -218,7 +223,7 @@ class PlacementHandler:
                 source_produced_at=event.produced_at,
             ),
         )
-        outcome.release(f"placement:{event.placement_id}")
+        outcome.release(release_key("placement", event.provider_id, event.placement_id))
 
     def _on_job_ended(
         self,
@@ -228,7 +233,7 @@ class PlacementHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        record = repo.placements.get(event.placement_id)
+        record = repo.placements.get((event.provider_id, event.placement_id))
         key = subject(event.provider_id, event.placement_id)
         decision = decide_job_end(
             event.placement_id,
@@ -253,7 +258,7 @@ class PlacementHandler:
             PLACEMENTS,
             record.participant_id,
             PlacementEnded(
-                event_id=derived_event_id(item.event_id, "placement_ended"),
+                event_id=derived_event_id(item.message_id, "placement_ended"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 placement_id=event.placement_id,

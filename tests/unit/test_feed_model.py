@@ -103,6 +103,7 @@ def evidence(
     days: int = 28,
     reported: date | None = None,
     contract: str = "whp-central",
+    hours: Decimal = Decimal("150"),
 ) -> EvidenceSubmitted:
     end = begin + timedelta(days=days - 1)
     return EvidenceSubmitted(
@@ -115,7 +116,7 @@ def evidence(
         period_start=begin,
         period_end=end,
         gross_earnings_pence=gross,
-        hours_worked=Decimal("150"),
+        hours_worked=hours,
         reported_on=reported or end + timedelta(days=2),
     )
 
@@ -216,6 +217,7 @@ def test_self_employment_claim_late_and_made_payable_by_an_earlier_report() -> N
             days=2,
             kind=EvidenceKind.SELF_EMPLOYMENT,
             reported=day182 + timedelta(days=90),
+            hours=Decimal("16"),
         )
     )
     assert due(events) == {key(SE): 400_000}
@@ -324,7 +326,7 @@ def hard_feed() -> Any:
 
 def test_the_generated_feed_exercises_every_hard_path(hard_feed: Any) -> None:
     events = [item.event for item in hard_feed.items]
-    result = expected(events)
+    result = expected(item.as_sent() for item in hard_feed.items)
     assert result.unresolved == 0  # nothing waits for the hold time
     types = Counter(e.type for e in events)
     assert types["evidence_retraction"] > 0
@@ -374,7 +376,7 @@ def test_orders_keep_each_topic_in_order_and_lose_nothing(hard_feed: Any) -> Non
     assert arrange(items, "shuffled", seed=3) != items
     assert arrange(items, "shuffled", seed=3) == arrange(items, "shuffled", seed=3)
     # The expectation is a function of the set of events: every order agrees.
-    want = expected(i.event for i in items)
+    want = expected(i.as_sent() for i in items)
     assert expected(i.event for i in reversed_).due == want.due
 
 
@@ -522,3 +524,14 @@ def test_check_summary_reports_what_the_topics_lack() -> None:
     text = format_check("natural", check, expectation)
     assert "£4,000.00" in text
     assert "differences                 0" in text
+
+
+def test_evidence_hours_are_at_most_24_a_day_of_the_period() -> None:
+    week = evidence("e1", "p1", date(2024, 2, 1), 500_000, days=7)
+    events = [*BASE, job("p1", date(2024, 2, 1), wage=1200)]
+    most = week.model_copy(update={"hours_worked": Decimal("168.00")})
+    assert expected([*events, most]).rejections == {}
+    assert due([*events, most]) == {key(EO): 400_000}
+    over = week.model_copy(update={"hours_worked": Decimal("168.01")})
+    assert expected([*events, over]).rejections == {"invalid_evidence": 1}
+    assert due([*events, over]) == {}

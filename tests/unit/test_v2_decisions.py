@@ -149,7 +149,7 @@ def evidence_decision(
 
 
 def test_evidence_for_an_unknown_placement_is_held_only_once_its_own_checks_pass() -> None:
-    assert evidence_decision(placement=None) == Hold("placement:p1")
+    assert evidence_decision(placement=None) == Hold("placement:prov-a:p1")
     bad = replace(EV, period_start=date(2024, 6, 1))
     assert reason(evidence_decision(bad, placement=None)) is R.INVALID_PERIOD
     late = replace(EV, reported_on=date(2024, 5, 30))
@@ -174,7 +174,7 @@ def test_versions_and_retractions() -> None:
     assert evidence_decision(owner=owner, version=2) == IGNORE
     assert evidence_decision(owner=owner, version=3) == ACCEPT
     assert evidence_decision(owner=replace(owner, retracted=True), version=9) == IGNORE
-    assert decide_retraction("e1", "prov-a", None) == Hold("evidence:e1")
+    assert decide_retraction("e1", "prov-a", None) == Hold("evidence:prov-a:e1")
     assert reason(decide_retraction("e1", "prov-b", owner)) is R.PROVIDER_MISMATCH
     assert decide_retraction("e1", "prov-a", replace(owner, retracted=True)) == IGNORE
 
@@ -202,7 +202,7 @@ PERSON = ParticipantOnProgramme("pp", "prov-a", "whp-central", date(2024, 4, 1),
 
 
 def test_a_job_start_is_checked_before_it_waits_for_its_participant() -> None:
-    assert decide_job_start(job(), None, None, RATES) == Hold("referral:ref-1")
+    assert decide_job_start(job(), None, None, RATES) == Hold("referral:prov-a:ref-1")
     assert reason(decide_job_start(job(weekly_hours=Decimal("1.005")), None, None, RATES)) is (
         R.INVALID_JOB
     )
@@ -241,7 +241,9 @@ def test_which_placements_a_leaver_withdraws() -> None:
 
 def test_job_end_decisions() -> None:
     stored = StoredJob(job(), "pp")
-    assert decide_job_end("pl-1", "prov-a", date(2024, 7, 1), None, None) == Hold("placement:pl-1")
+    assert decide_job_end("pl-1", "prov-a", date(2024, 7, 1), None, None) == Hold(
+        "placement:prov-a:pl-1"
+    )
     assert reason(decide_job_end("pl-1", "prov-b", date(2024, 7, 1), stored, None)) is (
         R.PROVIDER_MISMATCH
     )
@@ -301,17 +303,31 @@ def test_referral_decisions() -> None:
 @pytest.mark.parametrize(
     ("event", "state", "started_under", "expected"),
     [
-        (start(), None, None, Hold("referral:ref-1")),
+        (start(), None, None, Hold("referral:prov-whp-central:ref-1")),
         (start(provider="prov-whp-west"), STATE, None, R.PROVIDER_MISMATCH),
-        (start(), replace(STATE, start_date=date(2024, 4, 1)), "ref-1", IGNORE),
-        (start(), replace(STATE, start_date=date(2024, 4, 2)), "ref-1", R.ALREADY_STARTED),
-        (start(), STATE, "ref-0", R.ALREADY_STARTED),
+        (
+            start(),
+            replace(STATE, start_date=date(2024, 4, 1)),
+            ("prov-whp-central", "ref-1"),
+            IGNORE,
+        ),
+        (
+            start(),
+            replace(STATE, start_date=date(2024, 4, 2)),
+            ("prov-whp-central", "ref-1"),
+            R.ALREADY_STARTED,
+        ),
+        (start(), STATE, ("prov-whp-central", "ref-0"), R.ALREADY_STARTED),
+        (start(), STATE, ("prov-whp-west", "ref-1"), R.ALREADY_STARTED),
         (start(date(2024, 3, 1)), STATE, None, R.START_BEFORE_REFERRAL),
         (start(), STATE, None, ACCEPT),
     ],
 )
 def test_start_decisions(
-    event: ProgrammeStarted, state: ReferralState | None, started_under: str | None, expected: Any
+    event: ProgrammeStarted,
+    state: ReferralState | None,
+    started_under: tuple[str, str] | None,
+    expected: Any,
 ) -> None:
     decision = decide_start(event, state, started_under, CONTRACTS)
     assert (reason(decision) if isinstance(expected, R) else decision) == expected
@@ -320,7 +336,7 @@ def test_start_decisions(
 @pytest.mark.parametrize(
     ("event", "state", "expected"),
     [
-        (end(date(2024, 6, 1)), STATE, Hold("started:ref-1")),
+        (end(date(2024, 6, 1)), STATE, Hold("started:prov-whp-central:ref-1")),
         (
             end(date(2024, 6, 1), "prov-whp-west"),
             replace(STATE, start_date=date(2024, 4, 1)),

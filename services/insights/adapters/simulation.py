@@ -49,7 +49,7 @@ def started(sim: Simulation) -> dict[str, ParticipantStarted]:
     return {
         e.participant_id: e
         for e in sim.of_type(ParticipantStarted)
-        if standing.get(e.participant_id) == e.referral_id
+        if standing.get(e.participant_id) == (e.provider_id, e.referral_id)
     }
 
 

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from services.common.db import Connection
+from services.common.provider_keys import ProviderKey
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 from services.simulation_hold import HeldWaiting, no_hold
 
 
 @dataclass
 class IntakeStore:
-    referrals: dict[str, ReferralRecord] = field(default_factory=dict)
-    started_by_participant: dict[str, str] = field(default_factory=dict)
+    referrals: dict[ProviderKey, ReferralRecord] = field(default_factory=dict)
+    started_by_participant: dict[str, ProviderKey] = field(default_factory=dict)
 
 
 class MemoryIntakeRepository(IntakeRepository):
@@ -37,7 +38,7 @@ class MemoryIntakeRepository(IntakeRepository):
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         return self._held_waiting(subjects)
 
-    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
         return None
 
     async def flush(self) -> None:

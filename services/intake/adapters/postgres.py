@@ -9,6 +9,7 @@ from datetime import date
 from schemas.provider import ReferralMade
 from services.common import db
 from services.common.db import Connection
+from services.common.provider_keys import ProviderKey
 
 
 @dataclass
@@ -22,24 +23,32 @@ class ReferralRecord:
 
 
 class IntakeRepository:
-    """Referrals of one batch, loaded in one query per key set and flushed in one go."""
+    """Referrals of one batch, loaded in one query per key set and flushed in one go.
+
+    A referral is its provider's (domain.md v3 §9): keyed by (provider_id, referral_id).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.referrals: dict[str, ReferralRecord] = {}
-        self.started_by_participant: dict[str, str] = {}
-        self._dirty: set[str] = set()
+        self.referrals: dict[ProviderKey, ReferralRecord] = {}
+        self.started_by_participant: dict[str, ProviderKey] = {}
+        """participant_id -> the referral their start is recorded under."""
+        self._dirty: set[ProviderKey] = set()
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
         return await db.held_waiting(self.conn, subjects)
 
-    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
+        keys = sorted(set(referrals))
         rows = await self.conn.fetch(
-            "SELECT * FROM referrals WHERE referral_id = ANY($1::text[])", list(referral_ids)
+            "SELECT * FROM referrals WHERE (provider_id, referral_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [p for p, _ in keys],
+            [r for _, r in keys],
         )
         for row in rows:
-            self.referrals[row["referral_id"]] = ReferralRecord(
+            self.referrals[(row["provider_id"], row["referral_id"])] = ReferralRecord(
                 referral=ReferralMade.model_validate_json(row["content"]),
                 participant_id=row["participant_id"],
                 nino=row["nino"],
@@ -49,27 +58,30 @@ class IntakeRepository:
             )
         wanted = set(participant_ids) | {r.participant_id for r in self.referrals.values()}
         started = await self.conn.fetch(
-            "SELECT participant_id, referral_id FROM referrals"
+            "SELECT participant_id, provider_id, referral_id FROM referrals"
             " WHERE participant_id = ANY($1::text[]) AND start_date IS NOT NULL",
             sorted(wanted),
         )
-        self.started_by_participant.update({r["participant_id"]: r["referral_id"] for r in started})
+        self.started_by_participant.update(
+            {r["participant_id"]: (r["provider_id"], r["referral_id"]) for r in started}
+        )
 
     def add(self, record: ReferralRecord) -> None:
-        self.referrals[record.referral.referral_id] = record
-        self._dirty.add(record.referral.referral_id)
+        key = (record.referral.provider_id, record.referral.referral_id)
+        self.referrals[key] = record
+        self._dirty.add(key)
 
-    def changed(self, referral_id: str) -> None:
-        self._dirty.add(referral_id)
+    def changed(self, key: ProviderKey) -> None:
+        self._dirty.add(key)
 
     async def flush(self) -> None:
         rows = []
-        for referral_id in sorted(self._dirty):
-            r = self.referrals[referral_id]
+        for key in sorted(self._dirty):
+            r = self.referrals[key]
             ref = r.referral
             rows.append(
                 (
-                    referral_id,
+                    ref.referral_id,
                     ref.provider_id,
                     ref.contract_id,
                     r.participant_id,
@@ -87,8 +99,9 @@ class IntakeRepository:
                 "INSERT INTO referrals (referral_id, provider_id, contract_id, participant_id,"
                 " nino, date_of_birth, referral_date, content, start_date, end_date, end_reason)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)"
-                " ON CONFLICT (referral_id) DO UPDATE SET start_date = EXCLUDED.start_date,"
-                " end_date = EXCLUDED.end_date, end_reason = EXCLUDED.end_reason",
+                " ON CONFLICT (provider_id, referral_id)"
+                " DO UPDATE SET start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,"
+                " end_reason = EXCLUDED.end_reason",
                 rows,
             )
         self._dirty.clear()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from services.common.db import Connection
+from services.common.provider_keys import ProviderKey
 from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
 from services.placement.domain import ParticipantOnProgramme
 from services.simulation_hold import HeldWaiting, no_hold
@@ -15,10 +16,12 @@ from services.simulation_hold import HeldWaiting, no_hold
 
 @dataclass
 class PlacementStore:
-    by_referral: dict[str, ParticipantOnProgramme] = field(default_factory=dict)
-    referral_of: dict[str, str] = field(default_factory=dict)
-    placements: dict[str, PlacementRecord] = field(default_factory=dict)
-    placements_of: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    by_referral: dict[ProviderKey, ParticipantOnProgramme] = field(default_factory=dict)
+    referral_of: dict[str, ProviderKey] = field(default_factory=dict)
+    placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
+    placements_of: dict[str, dict[ProviderKey, None]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
     """participant_id -> keys in ``placements``, in insertion order (an index, so that
     ``placements_of`` reads one participant's rows instead of scanning them all)."""
 
@@ -44,14 +47,14 @@ class MemoryPlacementRepository(PlacementRepository):
     async def load(
         self,
         participant_ids: Iterable[str],
-        referral_ids: Iterable[str],
-        placement_ids: Iterable[str],
+        referrals: Iterable[ProviderKey],
+        placements: Iterable[ProviderKey],
     ) -> None:
         return None
 
     def put_placement(self, record: PlacementRecord) -> None:
         super().put_placement(record)
-        self._placements_of[record.participant_id][record.job.placement_id] = None
+        self._placements_of[record.participant_id][record.key] = None
 
     def placements_of(self, participant_id: str) -> list[PlacementRecord]:
         return [

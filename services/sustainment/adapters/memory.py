@@ -9,6 +9,7 @@ from typing import cast
 
 from schemas.common import MilestoneKind
 from services.common.db import Connection
+from services.common.provider_keys import ProviderKey
 from services.simulation_hold import HeldWaiting, no_hold
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
@@ -23,15 +24,19 @@ from services.sustainment.domain import RecordedMilestone
 @dataclass
 class SustainmentStore:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
-    placements: dict[str, PlacementRecord] = field(default_factory=dict)
-    evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
+    evidence: dict[ProviderKey, EvidenceRecord] = field(default_factory=dict)
     milestones: dict[str, dict[MilestoneKind, RecordedMilestone]] = field(
         default_factory=lambda: defaultdict(dict)
     )
-    placements_of: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    placements_of: dict[str, dict[ProviderKey, None]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
     """participant_id -> keys in ``placements``, in insertion order (an index, so that
     ``histories`` reads one participant's rows instead of scanning them all)."""
-    evidence_of: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    evidence_of: dict[str, dict[ProviderKey, None]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
     """participant_id -> keys in ``evidence``, in insertion order."""
 
 
@@ -53,8 +58,8 @@ class MemorySustainmentRepository(SustainmentRepository):
     async def load(
         self,
         participant_ids: Iterable[str],
-        placement_ids: Iterable[str],
-        evidence_ids: Iterable[str],
+        placements: Iterable[ProviderKey],
+        evidence: Iterable[ProviderKey],
     ) -> None:
         return None
 
@@ -63,11 +68,13 @@ class MemorySustainmentRepository(SustainmentRepository):
 
     def put_placement(self, record: PlacementRecord) -> None:
         super().put_placement(record)
-        self.store.placements_of[record.participant_id][record.facts.placement_id] = None
+        key = (record.provider_id, record.facts.placement_id)
+        self.store.placements_of[record.participant_id][key] = None
 
     def put_evidence(self, record: EvidenceRecord) -> None:
         super().put_evidence(record)
-        self.store.evidence_of[record.participant_id][record.facts.evidence_id] = None
+        key = (record.provider_id, record.facts.evidence_id)
+        self.store.evidence_of[record.participant_id][key] = None
 
     async def flush(self) -> None:
         self._dirty_participants.clear()
