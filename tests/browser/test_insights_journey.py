@@ -72,7 +72,7 @@ def story() -> list[object]:
 @pytest.fixture(scope="module")
 def prometheus(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Prometheus scraping the pipeline's services; the web app is told where it is
-    (PROMETHEUS_URL, read when the web app starts after this fixture)."""
+    (PROMETHEUS_PORT, read by the web app started after this fixture)."""
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.fail("prometheus not found: make prometheus")
@@ -87,16 +87,16 @@ def prometheus(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> 
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    before = os.environ.get("PROMETHEUS_URL")
-    os.environ["PROMETHEUS_URL"] = url
+    before = os.environ.get("PROMETHEUS_PORT")
+    os.environ["PROMETHEUS_PORT"] = str(port)
     try:
         _wait_for_scrapes(url, len(targets))
         yield url
     finally:
         if before is None:
-            os.environ.pop("PROMETHEUS_URL", None)
+            os.environ.pop("PROMETHEUS_PORT", None)
         else:
-            os.environ["PROMETHEUS_URL"] = before
+            os.environ["PROMETHEUS_PORT"] = before
         process.terminate()
         process.wait(timeout=30)
 

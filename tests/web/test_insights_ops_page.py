@@ -80,7 +80,7 @@ async def test_the_ops_page_shows_the_dashboard_from_prometheus(
     prometheus: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PROMETHEUS_URL", prometheus)
+    monkeypatch.setenv("PROMETHEUS_PORT", prometheus.rsplit(":", 1)[1])
     browser.clock.now = datetime.now(UTC)
     ops = await signed_in(browser, add_user, "ops")
 
@@ -101,7 +101,7 @@ async def test_the_ops_page_shows_the_dashboard_from_prometheus(
 async def test_the_ops_page_says_when_prometheus_does_not_answer(
     browser: Browser, add_user: AddUser, empty_read_model: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PROMETHEUS_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("PROMETHEUS_PORT", str(free_port()))
     ops = await signed_in(browser, add_user, "ops")
 
     _, page = ops.get("/ops")

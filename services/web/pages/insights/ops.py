@@ -1,6 +1,6 @@
 """Ops: what the Grafana dashboard shows, for people without Grafana -- every panel's
 current values and rejections by reason over the last hour, read from the running
-Prometheus through its HTTP API (``PROMETHEUS_URL``, default the local one)."""
+Prometheus through its HTTP API (the local one, on ``PROMETHEUS_PORT``)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,12 @@ from services.web.pages.insights import access
 from services.web.state import state_of
 
 PATH: Final = "/ops"
-DEFAULT_PROMETHEUS_PORT = 19090
 
 
 def prometheus_url() -> str:
-    """``PROMETHEUS_URL``, else the local Prometheus on ``PROMETHEUS_PORT``."""
-    explicit = os.environ.get("PROMETHEUS_URL")
-    if explicit:
-        return explicit.rstrip("/")
-    port = os.environ.get("PROMETHEUS_PORT", str(DEFAULT_PROMETHEUS_PORT))
-    return f"http://127.0.0.1:{int(port)}"
+    """The local Prometheus on ``PROMETHEUS_PORT`` (as deploy/prometheus.sh starts it)."""
+    port = int(os.environ.get("PROMETHEUS_PORT", "19090"))
+    return f"http://127.0.0.1:{port}"
 
 
 @functools.cache
