@@ -6,7 +6,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 KAFKA_JARS_STAMP := .cache/kafka/.resolved
 
-.PHONY: help venv kafka-jars infra-up infra-down up down run test test-browser lint schemas bench bench-views prometheus fuzz chaos web-assets chromium
+.PHONY: help venv kafka-jars infra-up infra-down up down run test test-browser lint schemas bench bench-replay bench-latency bench-views prometheus fuzz chaos web-assets chromium
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,24 +30,30 @@ kafka-jars: $(KAFKA_JARS_STAMP) ## resolve the Kafka broker jars from Maven Cent
 $(KAFKA_JARS_STAMP): deploy/kafka/pom.xml
 	bash deploy/kafka.sh jars
 
-infra-up: venv kafka-jars ## start PostgreSQL (:15432) and Kafka (:19092), create the topics
-	bash deploy/postgres.sh start
-	bash deploy/kafka.sh start
-	$(PY) -m deploy.create_topics
+# BROKERS=3: a three-node KRaft cluster (19092, 19102, 19112; replication factor 3,
+# min.insync.replicas=2). INSTANCES=N: N processes of each service (metrics 9101, 9201, ...).
+BROKERS ?= 1
+INSTANCES ?= 1
+CLUSTER := KAFKA_BROKERS=$(BROKERS)
 
-infra-down: ## stop Kafka and PostgreSQL (data stays in .state/)
-	bash deploy/kafka.sh stop
+infra-up: venv kafka-jars ## start PostgreSQL (:15432) and Kafka (:19092; BROKERS=3: a cluster), create the topics
+	bash deploy/postgres.sh start
+	$(CLUSTER) bash deploy/kafka.sh start
+	$(CLUSTER) $(PY) -m deploy.create_topics
+
+infra-down: ## stop Kafka (BROKERS=3: the cluster) and PostgreSQL (data stays in .state/)
+	$(CLUSTER) bash deploy/kafka.sh stop
 	bash deploy/postgres.sh stop
 
-up: infra-up prometheus web-assets ## infra-up, then the five services, Prometheus (:19090) and the web app (:18080)
-	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/services.sh start  # development: no real key needed
+up: infra-up prometheus web-assets ## infra-up, the five services (INSTANCES=N of each), Prometheus (:19090) and the web app (:18080)
+	$(CLUSTER) OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/services.sh start --instances $(INSTANCES)  # development: no real key needed
 	bash deploy/prometheus.sh start
 	OUTCOMES_DEV_MODE=$${OUTCOMES_DEV_MODE:-1} bash deploy/web.sh start
 
 down: ## stop the web app, Prometheus and the services, then the infrastructure
 	bash deploy/web.sh stop
 	bash deploy/prometheus.sh stop
-	if [ -f deploy/services.sh ]; then bash deploy/services.sh stop; fi
+	if [ -f deploy/services.sh ]; then bash deploy/services.sh stop; fi  # every instance
 	$(MAKE) --no-print-directory infra-down
 
 ORDER ?= natural
@@ -60,10 +66,11 @@ test: venv kafka-jars prometheus chromium lint ## lint, then every test (they st
 test-browser: venv kafka-jars chromium ## every browser test (make test runs a reduced set), screenshots in .state/screenshots/
 	BROWSER_TESTS=all $(PY) -m pytest -q -m browser tests/browser
 
-lint: venv ## ruff check, ruff format --check, mypy --strict
+lint: venv ## ruff check, ruff format --check, mypy --strict, import contracts (pyproject.toml)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy schemas services tools deploy tests bench
+	.venv/bin/lint-imports
 
 prometheus: ## install Prometheus + promtool (Debian package) when missing; never its system service
 	bash deploy/prometheus.sh install
@@ -85,3 +92,9 @@ fuzz: venv kafka-jars ## hostile input in a valid feed: all accounted for, payme
 
 chaos: venv kafka-jars ## kill services, broker, PostgreSQL during a feed (private servers; CHAOS_ARGS)
 	$(PY) -m tools.chaos $(CHAOS_ARGS)
+
+bench-replay: venv kafka-jars ## backlog drained by the services vs raw consume->produce; plot (BENCH_ARGS)
+	$(PY) -m bench.replay $(BENCH_ARGS)
+
+bench-latency: venv kafka-jars ## steady 200 events/s, p50/p95/p99 to the payment (BENCH_ARGS, --seconds 30)
+	$(PY) -m bench.latency $(BENCH_ARGS)

@@ -2,7 +2,7 @@
 
 Real PostgreSQL, no Kafka. A synthetic feed (``tools.feed``) is turned into the raw
 records a consumer would receive and handed straight to each service's
-:class:`~services.common.processor.BatchProcessor` in chunks of 1 (the baseline: one
+:class:`~services.runtime.processor.BatchProcessor` in chunks of 1 (the baseline: one
 transaction per event), 100 and 1000 events. Every run gets a fresh, migrated database
 that is dropped afterwards; only the ``process`` calls are timed.
 
@@ -38,16 +38,16 @@ import time
 import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 
+from deploy.databases import temporary_database
 from schemas.topics import (
     PARTICIPANTS,
     PLACEMENTS,
@@ -61,11 +61,14 @@ from schemas.topics import (
 )
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.processor import BatchProcessor, Handler
+from services.common.reference import load_reference
 from services.common.settings import ServiceSettings
-from services.intake.handlers import make_handler as intake_handler
-from services.placement.handlers import make_handler as placement_handler
-from services.sustainment.handlers import make_handler as sustainment_handler
+from services.intake.bootstrap import SERVICE as INTAKE
+from services.placement.bootstrap import SERVICE as PLACEMENT
+from services.runtime.ports import R
+from services.runtime.processor import BatchProcessor
+from services.runtime.service import ServiceDefinition
+from services.sustainment.bootstrap import SERVICE as SUSTAINMENT
 from tools.feed.generate import FeedItem, generate_feed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,11 +78,22 @@ BATCH_SIZES = (BASELINE, 100, 1000)
 SETUP_BATCH = 1000
 MIB = 1024 * 1024
 
-HANDLERS: dict[Owner, Callable[[ServiceSettings], Handler]] = {
-    "intake": intake_handler,
-    "placement": placement_handler,
-    "sustainment": sustainment_handler,
-}
+
+def _processor(service: Owner, settings: ServiceSettings, pool: db.Pool) -> BatchProcessor[Any]:
+    """The processor of ``service`` as the service runs it (its definition's handler
+    and PostgreSQL repository)."""
+    if service == "intake":
+        return _on(INTAKE, settings, pool)
+    if service == "placement":
+        return _on(PLACEMENT, settings, pool)
+    return _on(SUSTAINMENT, settings, pool)
+
+
+def _on(
+    definition: ServiceDefinition[R], settings: ServiceSettings, pool: db.Pool
+) -> BatchProcessor[R]:
+    handler = definition.make_handler(settings, load_reference(settings.reference_dir))
+    return BatchProcessor(handler, pool, definition.postgres, hold_seconds=settings.hold_seconds)
 
 
 # -- records ---------------------------------------------------------------------
@@ -134,20 +148,8 @@ def peak_rss_bytes() -> int:
 @asynccontextmanager
 async def fresh_database(server_url: str) -> AsyncIterator[str]:
     """URL of a new, empty database on the server; dropped on the way out."""
-    name = f"bench_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        admin = await asyncpg.connect(server_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with temporary_database(server_url, f"bench_{uuid.uuid4().hex[:16]}") as url:
+        yield url
 
 
 # -- one run ---------------------------------------------------------------------
@@ -190,9 +192,7 @@ async def run_once(
         await db.migrate(url, service, ROOT / "services" / service)
         pool = await db.create_pool(url, service)
         try:
-            processor = BatchProcessor(
-                HANDLERS[service](settings), pool, hold_seconds=settings.hold_seconds
-            )
+            processor = _processor(service, settings, pool)
             chunks = [records[i : i + batch_size] for i in range(0, len(records), batch_size)]
             gc.collect()
             reset_peak_rss()

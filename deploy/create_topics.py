@@ -4,6 +4,10 @@ the per-provider topics of every provider in contracts.json) on the broker.
 Idempotent: topics that already exist keep their partitions; a provider topic whose
 size settings differ from :func:`topic_configs` gets them (AlterConfigs).
 
+On a cluster of three or more brokers every topic is created with replication factor 3
+and ``min.insync.replicas=2`` (with the producers' ``acks=all``, a write survives the
+loss of any one broker); on one broker, 1.
+
 Provider topics carry ``max.message.bytes`` (2 x MAX_MESSAGE_BYTES: the broker refuses a
 larger batch at once) and ``compression.type=producer``. The broker checks its limit
 against a batch as sent, compressed; a broker setting that recompresses
@@ -36,7 +40,7 @@ from deploy.local import client_security
 from schemas.bounds import MAX_MESSAGE_BYTES
 from schemas.topics import TopicSpec, all_topics
 
-REPLICATION_FACTOR = 1
+MAX_REPLICATION_FACTOR = 3
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 NO_ERROR = 0
 VISIBLE_WITHIN_SECONDS = 30.0
@@ -85,6 +89,22 @@ async def wait_for_broker(bootstrap: str, security: Security = None) -> set[str]
             await asyncio.sleep(0.5)
 
 
+def replication(brokers: int) -> tuple[int, dict[str, str]]:
+    """Replication factor and topic configs for a cluster of ``brokers`` brokers."""
+    factor = max(1, min(MAX_REPLICATION_FACTOR, brokers))
+    return factor, {"min.insync.replicas": str(max(1, factor - 1))}
+
+
+async def count_brokers(bootstrap: str, security: Security = None) -> int:
+    admin = _admin(bootstrap, security, 10_000)
+    await admin.start()
+    try:
+        cluster = await admin.describe_cluster()
+    finally:
+        await admin.close()
+    return len(cluster["brokers"])
+
+
 async def _create(bootstrap: str, new_topics: list[NewTopic], security: Security) -> set[str]:
     """Create ``new_topics``; return the names that existed already (created meanwhile)."""
     admin = _admin(bootstrap, security, 30_000)
@@ -113,12 +133,13 @@ async def ensure_topics(
     """
     wanted = all_topics(namespace)
     existing = await list_topics(bootstrap, security)
+    factor, configs = replication(await count_brokers(bootstrap, security))
     missing = [
         NewTopic(
             name=name,
             num_partitions=spec.partitions,
-            replication_factor=REPLICATION_FACTOR,
-            topic_configs=topic_configs(spec),
+            replication_factor=factor,
+            topic_configs=configs | topic_configs(spec),
         )
         for name, spec in wanted.items()
         if name not in existing

@@ -18,7 +18,18 @@ if [[ -n "$KAFKA_SECURED" ]]; then
 fi
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
-KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-.state/kafka}"
+# KAFKA_BROKERS=3 (deploy/kafka.sh start --brokers 3, make up BROKERS=3): a cluster of
+# three KRaft nodes; node i (1..N) listens on KAFKA_PORT + (i-1) * KAFKA_PORT_STRIDE
+# (controller: KAFKA_CONTROLLER_PORT + the same), state in KAFKA_STATE_DIR/node-i.
+KAFKA_BROKERS="${KAFKA_BROKERS:-1}"
+KAFKA_PORT_STRIDE="${KAFKA_PORT_STRIDE:-10}"
+[[ "$KAFKA_BROKERS" =~ ^[1-5]$ ]] || { echo "KAFKA_BROKERS must be 1-5, not '$KAFKA_BROKERS'" >&2; exit 2; }
+[[ "$KAFKA_PORT_STRIDE" =~ ^[1-9][0-9]*$ ]] || { echo "KAFKA_PORT_STRIDE must be a positive number" >&2; exit 2; }
+if ((KAFKA_BROKERS > 1)); then
+  KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-.state/kafka-cluster}"
+else
+  KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-.state/kafka}"
+fi
 KAFKA_SECRETS_FILE="${KAFKA_SECRETS_FILE:-.state/secrets/kafka-users.json}"
 [[ "$KAFKA_SECRETS_FILE" == /* ]] || KAFKA_SECRETS_FILE="$ROOT/$KAFKA_SECRETS_FILE"
 export KAFKA_SECRETS_FILE
@@ -26,9 +37,14 @@ POSTGRES_PORT="${POSTGRES_PORT:-15432}"
 POSTGRES_STATE_DIR="${POSTGRES_STATE_DIR:-.state/postgres}"
 [[ "$KAFKA_STATE_DIR" == /* ]] || KAFKA_STATE_DIR="$ROOT/$KAFKA_STATE_DIR"
 [[ "$POSTGRES_STATE_DIR" == /* ]] || POSTGRES_STATE_DIR="$ROOT/$POSTGRES_STATE_DIR"
-export KAFKA_PORT POSTGRES_PORT  # deploy/local.py derives the same addresses
+export KAFKA_PORT KAFKA_BROKERS KAFKA_PORT_STRIDE POSTGRES_PORT  # deploy/local.py derives the same addresses
 
+broker_port() { echo $((KAFKA_PORT + ($1 - 1) * KAFKA_PORT_STRIDE)); }
+controller_port() { echo $((KAFKA_CONTROLLER_PORT + ($1 - 1) * KAFKA_PORT_STRIDE)); }
 LOCAL_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+for ((node = 2; node <= KAFKA_BROKERS; node++)); do
+  LOCAL_KAFKA_BOOTSTRAP+=",127.0.0.1:$(broker_port "$node")"
+done
 LOCAL_DATABASE_URL="postgresql://outcomes:outcomes@127.0.0.1:$POSTGRES_PORT/outcomes"
 
 KAFKA_EXTERNAL=""

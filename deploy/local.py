@@ -1,7 +1,9 @@
 """Addresses of the local Kafka and PostgreSQL that ``deploy/*.sh`` start.
 
 The same environment variables as ``deploy/env.sh`` (defaults in brackets):
-``KAFKA_PORT`` [19092], ``KAFKA_CONTROLLER_PORT`` [19093], ``POSTGRES_PORT`` [15432].
+``KAFKA_PORT`` [19092], ``KAFKA_CONTROLLER_PORT`` [19093], ``POSTGRES_PORT`` [15432];
+``KAFKA_BROKERS`` [1] and ``KAFKA_PORT_STRIDE`` [10] for a local cluster (node i on
+``KAFKA_PORT + (i-1) * KAFKA_PORT_STRIDE``).
 A second, private pair of servers (another checkout, a chaos run) only needs other ports
 and other state directories (``KAFKA_STATE_DIR``, ``POSTGRES_STATE_DIR``).
 """
@@ -11,11 +13,26 @@ from __future__ import annotations
 import os
 from typing import Any
 
-KAFKA_PORT = int(os.environ.get("KAFKA_PORT") or 19092)
-POSTGRES_PORT = int(os.environ.get("POSTGRES_PORT") or 15432)
+from services.common.local_defaults import (
+    KAFKA_BROKERS,
+    KAFKA_PORT,
+    KAFKA_PORT_STRIDE,
+    LOCAL_DATABASE_URL,
+    LOCAL_KAFKA_BOOTSTRAP,
+    POSTGRES_PORT,
+    broker_ports,
+)
 
-LOCAL_KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
-LOCAL_DATABASE_URL = f"postgresql://outcomes:outcomes@127.0.0.1:{POSTGRES_PORT}/outcomes"
+__all__ = [
+    "KAFKA_BROKERS",
+    "KAFKA_PORT",
+    "KAFKA_PORT_STRIDE",
+    "LOCAL_DATABASE_URL",
+    "LOCAL_KAFKA_BOOTSTRAP",
+    "POSTGRES_PORT",
+    "broker_ports",
+    "client_security",
+]
 
 
 def client_security() -> dict[str, Any]:

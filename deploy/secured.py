@@ -40,7 +40,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, Final
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest_v1, DescribeAclsRequest
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import (
@@ -55,15 +54,16 @@ from aiokafka.protocol.types import (
 )
 
 from deploy.create_topics import ensure_topics
+from deploy.kafka_admin import admin_request
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.topics import (
     CONSUMERS,
     PAYMENTS,
     PROVIDER_KINDS,
     PROVIDER_REJECTION_WRITERS,
-    PROVIDERS,
     SERVICES,
     all_topics,
+    configured_providers,
     provider_rejections_topic,
     provider_topic,
     qualified,
@@ -138,13 +138,19 @@ def provider_group(provider_id: str, namespace: str = "") -> str:
     return f"{namespace}provider-{provider_id}"
 
 
-def principals(providers: Iterable[str] = PROVIDERS) -> list[str]:
+def principals(providers: Iterable[str] | None = None) -> list[str]:
     """Every principal of the platform (the broker's credentials are made for these)."""
-    return [ADMIN, *SERVICES, *providers, FINANCE, OPS]
+    return [ADMIN, *SERVICES, *_providers(providers), FINANCE, OPS]
 
 
-def acl_bindings(namespace: str = "", providers: Sequence[str] = PROVIDERS) -> list[Acl]:
+def _providers(providers: Iterable[str] | None) -> tuple[str, ...]:
+    """``providers``, or when None those of the reference data."""
+    return configured_providers() if providers is None else tuple(providers)
+
+
+def acl_bindings(namespace: str = "", providers: Sequence[str] | None = None) -> list[Acl]:
     """The ACLs of every principal but admin (a super user), derived from the registry."""
+    providers = _providers(providers)
     topic, group = ResourceType.TOPIC, ResourceType.GROUP
     read, write = Operation.READ, Operation.WRITE
     acls: list[Acl] = []
@@ -184,7 +190,9 @@ def secrets_file() -> Path:
     return Path(os.environ.get("KAFKA_SECRETS_FILE") or DEFAULT_SECRETS_FILE)
 
 
-def load_secrets(path: Path | None = None, providers: Iterable[str] = PROVIDERS) -> dict[str, str]:
+def load_secrets(
+    path: Path | None = None, providers: Iterable[str] | None = None
+) -> dict[str, str]:
     """principal -> password; creates the file, or adds principals it lacks (mode 600)."""
     path = path or secrets_file()
     users: dict[str, str] = {}
@@ -309,14 +317,8 @@ def admin_options(bootstrap: str, password: str) -> dict[str, Any]:
 
 async def upsert_credentials(bootstrap: str, admin_password: str, users: dict[str, str]) -> int:
     """Create or replace the SCRAM credential of every one of ``users`` (as admin)."""
-    admin = AIOKafkaAdminClient(
-        **admin_options(bootstrap, admin_password), request_timeout_ms=30_000
-    )
-    await admin.start()
-    try:
-        response = await admin._send_request(AlterUserScramCredentials(users))
-    finally:
-        await admin.close()
+    options = admin_options(bootstrap, admin_password)
+    response = await admin_request(options, AlterUserScramCredentials(users))
     failures = [f"{user}: {code} {msg}" for user, code, msg, _ in response.results if code]
     if failures:
         raise RuntimeError("SCRAM credentials refused: " + "; ".join(failures))
@@ -325,14 +327,7 @@ async def upsert_credentials(bootstrap: str, admin_password: str, users: dict[st
 
 async def create_acls(bootstrap: str, admin_password: str, acls: Sequence[Acl]) -> int:
     """Create the ACLs (creating an existing one again changes nothing)."""
-    admin = AIOKafkaAdminClient(
-        **admin_options(bootstrap, admin_password), request_timeout_ms=30_000
-    )
-    await admin.start()
-    try:
-        response = await admin._send_request(CreateAcls(acls))
-    finally:
-        await admin.close()
+    response = await admin_request(admin_options(bootstrap, admin_password), CreateAcls(acls))
     failures = [
         f"{acl}: {code} {msg}"
         for acl, (code, msg) in zip(acls, response.creation_responses, strict=True)
@@ -346,16 +341,9 @@ async def create_acls(bootstrap: str, admin_password: str, acls: Sequence[Acl]) 
 
 async def described_acls(bootstrap: str, admin_password: str) -> set[Acl]:
     """Every ALLOW ACL the broker's authorizer holds now."""
-    admin = AIOKafkaAdminClient(
-        **admin_options(bootstrap, admin_password), request_timeout_ms=30_000
-    )
-    await admin.start()
-    try:
-        # any resource type, any name, any pattern, any principal/host/operation/permission
-        request = DescribeAclsRequest(1, None, 1, None, None, 1, 1)
-        response = await admin._send_request(request)
-    finally:
-        await admin.close()
+    # any resource type, any name, any pattern, any principal/host/operation/permission
+    request = DescribeAclsRequest(1, None, 1, None, None, 1, 1)
+    response = await admin_request(admin_options(bootstrap, admin_password), request)
     return {
         Acl(
             principal.removeprefix("User:"),
@@ -384,7 +372,7 @@ async def wait_for_acls(
 async def apply(
     bootstrap: str,
     namespace: str = "",
-    providers: Sequence[str] = PROVIDERS,
+    providers: Sequence[str] | None = None,
     path: Path | None = None,
 ) -> tuple[int, int, int]:
     """Credentials of every principal, the registry's topics and their ACLs, as admin."""

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/env.sh
-exec .venv/bin/python -m tools.services "${1:-status}"
+#   deploy/services.sh start --instances 3   (N processes of each service; see tools/services.py)
+exec .venv/bin/python -m tools.services "${1:-status}" "${@:2}"

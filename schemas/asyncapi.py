@@ -14,7 +14,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from schemas.topics import ALL_TOPICS, CONSUMERS, PROVIDER_PREFIX, PROVIDERS, TopicSpec
+from schemas.topics import ALL_TOPICS, CONSUMERS, PROVIDER_PREFIX, TopicSpec, configured_providers
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 DOCUMENT_VERSION: Final = "1.0.0"
@@ -57,7 +57,7 @@ def _channel(spec: TopicSpec) -> dict[str, Any]:
         channel["parameters"] = {
             "provider_id": {
                 "description": "A provider of contracts.json (one topic each)",
-                "enum": list(PROVIDERS),
+                "enum": list(configured_providers()),
             }
         }
     return channel

@@ -111,7 +111,22 @@ def render_events_doc() -> str:
         ]
         for model in spec.models:
             lines += _model_section(model)
+    lines += ["", "## Changes to the services' own events", "", *CHANGES]
     return "\n".join(lines) + "\n"
+
+
+CHANGES = (
+    "Compatible changes (a field added with a default; JSON Schemas in `schemas/json/`):",
+    "",
+    "- `sustainment.milestones.v1`, `milestone_reached`: new field `price`"
+    " (`contract_version`, `base_pence`, `uplift_pence`), what the milestone is worth"
+    " under the participant's contract, decided once by sustainment beside `payable`"
+    " (`services/sustainment/money.py`). Payments pays that price as given and no longer"
+    " reads the contracts; a reversal names the contract version of the payment it"
+    " reverses. Both 0: the contract pays nothing for the milestone. An announcement"
+    " without `price` (written before the field existed) is rejected by payments as"
+    " `processing_failed` and can be replayed through sustainment.",
+)
 
 
 def _model_section(model: type[BaseModel]) -> list[str]:

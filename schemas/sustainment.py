@@ -22,6 +22,27 @@ MAX_PROGRESS_PENCE: Final = 10**15
 MAX_PLACEMENTS_PER_PARTICIPANT: Final = 500
 """Per-placement facts carried in one progress event (a real participant has a few)."""
 
+NonNegativePence = Annotated[int, Field(ge=0, description="Money in integer pence")]
+
+
+class MilestonePrice(BaseModel):
+    """What a milestone is worth under its contract, as sustainment decided it (§7, §9).
+
+    ``base_pence`` is the contract (or group) price, ``uplift_pence`` the LLW uplift; both
+    0 when the contract does not pay for the milestone. ``contract_version``: the version
+    of the contract the price was read from.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    contract_version: NonEmptyStr
+    base_pence: NonNegativePence
+    uplift_pence: NonNegativePence
+
+    @property
+    def amount_pence(self) -> int:
+        return self.base_pence + self.uplift_pence
+
 
 class MilestoneReached(Event):
     """A participant reached a milestone (its ``occurrence``-th time, counting revocations).
@@ -34,6 +55,9 @@ class MilestoneReached(Event):
     or the LLW flag change the amount due, the milestone is revoked and reached again
     as a new occurrence (domain.md §7). ``source_produced_at``: when the provider
     produced the latest event that led to this announcement (for payment latency).
+    ``price``: what the milestone is worth under the contract, decided once by
+    sustainment (with ``payable``) and paid as given by payments; None only on an
+    announcement written before the field existed.
     """
 
     type: Literal["milestone_reached"] = "milestone_reached"
@@ -50,6 +74,7 @@ class MilestoneReached(Event):
     payable: bool = True
     not_payable_reason: RejectionReason | None = None
     source_produced_at: AwareDatetime | None = None
+    price: MilestonePrice | None = None
 
 
 class MilestoneRevoked(Event):

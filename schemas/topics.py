@@ -5,7 +5,8 @@ from here. Keys are entity ids so that events about one entity stay in order.
 
 Provider topics are per provider: a *kind* (``PROVIDER_INTAKE``, ``PROVIDER_PLACEMENTS``,
 ``PROVIDER_EVIDENCE``, ``PROVIDER_REJECTIONS``) times each provider configured in
-``contracts.json`` (``PROVIDERS``) gives ``provider.<provider_id>.intake.v1`` and so on,
+``contracts.json`` (``configured_providers()``: read when asked, never at import) gives
+``provider.<provider_id>.intake.v1`` and so on,
 so that the broker, not the JSON, says who sent an event. Internal and finance topics
 have one name each. Services subscribe to the names listed here when they start: adding
 a provider is a change of data (contracts.json) and a restart, not a change of code.
@@ -254,8 +255,9 @@ def check_provider_id(provider_id: str) -> str:
     return provider_id
 
 
-PROVIDERS: Final[tuple[str, ...]] = configured_providers()
-"""The configured providers, read once at start: a new provider needs a restart."""
+def _or_configured(providers: Iterable[str] | None) -> tuple[str, ...]:
+    """``providers``, or when None those of the reference data (read now, not at import)."""
+    return configured_providers() if providers is None else tuple(providers)
 
 
 def by_name(name: str) -> TopicSpec:
@@ -345,26 +347,29 @@ def provider_of(spec: TopicSpec, topic_name: str) -> str | None:
 
 
 def concrete_topics(
-    spec: TopicSpec, namespace: str = "", providers: Iterable[str] = PROVIDERS
+    spec: TopicSpec, namespace: str = "", providers: Iterable[str] | None = None
 ) -> list[str]:
     """Broker names of ``spec``: one per provider for a per-provider kind, else one."""
     if spec.per_provider:
-        return [provider_topic(spec, p, namespace) for p in providers]
+        return [provider_topic(spec, p, namespace) for p in _or_configured(providers)]
     return [qualified(spec, namespace)]
 
 
 def all_topics(
     namespace: str = "",
-    providers: Iterable[str] = PROVIDERS,
+    providers: Iterable[str] | None = None,
     specs: Iterable[TopicSpec] = ALL_TOPICS,
 ) -> dict[str, TopicSpec]:
-    """Every broker topic of ``specs`` (default: the registry), name -> spec."""
-    providers = tuple(providers)
+    """Every broker topic of ``specs`` (default: the registry), name -> spec.
+
+    ``providers``: those the service was started with; None reads the reference data.
+    """
+    providers = _or_configured(providers)
     return {name: spec for spec in specs for name in concrete_topics(spec, namespace, providers)}
 
 
 def input_topics(
-    service: Owner, namespace: str = "", providers: Iterable[str] = PROVIDERS
+    service: Owner, namespace: str = "", providers: Iterable[str] | None = None
 ) -> list[str]:
     """What a service subscribes to at start: its inputs, per-provider ones for each provider."""
     return list(all_topics(namespace, providers, CONSUMERS[service]))

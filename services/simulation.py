@@ -32,10 +32,10 @@ with its ``unknown_*`` reason. Participant ids are the HMAC of the NINO under
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from schemas.base import Event
 from schemas.common import MilestoneKind, RejectionReason
@@ -44,10 +44,9 @@ from schemas.placement import PlacementWithdrawn
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import ALL_TOPICS, CONSUMERS, SERVICES, Owner, TopicSpec, provider_topic
-from services.common.codec import Undecodable, content_digest, decode, encode
-from services.common.messages import RawRecord, Received
-from services.common.outcome import BatchOutcome, record_id
-from services.common.provenance import provider_mismatch
+from services.common.codec import encode
+from services.common.messages import RawRecord
+from services.common.outcome import BatchOutcome
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
 from services.intake.adapters.memory import IntakeStore, MemoryIntakeRepository
 from services.intake.handlers import IntakeHandler
@@ -55,7 +54,9 @@ from services.payments.adapters.memory import MemoryPaymentsRepository, Payments
 from services.payments.handlers import PaymentsHandler
 from services.placement.adapters.memory import MemoryPlacementRepository, PlacementStore
 from services.placement.handlers import PlacementHandler
-from services.simulation_hold import HeldInput, Hold
+from services.runtime.batch import apply_batch, expire_held
+from services.runtime.memory import MemoryHold, MemoryNode, MemoryUnitOfWork
+from services.runtime.ports import Handler, R
 from services.sustainment.adapters.memory import MemorySustainmentRepository, SustainmentStore
 from services.sustainment.handlers import SustainmentHandler
 
@@ -195,48 +196,92 @@ def simulate(
         pipeline.expire()
     else:
         pipeline.result.held = [
-            (service, held.message_id)
-            for service, node in pipeline.nodes.items()
-            for held in node.held
+            (service, message_id)
+            for service, simulated in pipeline.services.items()
+            for message_id in simulated.held()
         ]
     return pipeline.result
 
 
-@dataclass
-class _Node:
-    """One service: its handler over memory storage, its inbox and its hold."""
+class _Simulated(Protocol):
+    """One service in memory, as the pipeline drives it."""
 
-    handler: Any  # IntakeHandler | PlacementHandler | SustainmentHandler | PaymentsHandler
-    seen: dict[str, bytes] = field(default_factory=dict)  # the inbox: id -> content digest
-    held: Hold = field(default_factory=Hold)
+    def transaction(self, records: Sequence[RawRecord], now: datetime) -> None: ...
+
+    def expire(self, now: datetime) -> list[EventRejected]: ...
+
+    def held(self) -> list[str]: ...
+
+
+class _Node(Generic[R]):
+    """One service in memory: its handler, its memory repository, its inbox and hold,
+    run by the runtime core (``services.runtime.batch``) as the processor runs it."""
+
+    def __init__(
+        self,
+        service: Owner,
+        handler: Handler[R],
+        repository: Callable[[MemoryHold], R],
+        publish: Callable[[BatchOutcome], int],
+    ) -> None:
+        self.service = service
+        self.handler = handler
+        self.node = MemoryNode()
+        self.publish = publish
+        self._repository = repository
+
+    def _unit_of_work(self) -> MemoryUnitOfWork[R]:
+        return MemoryUnitOfWork(self.node, lambda: self._repository(self.node.hold), self.publish)
+
+    def transaction(self, records: Sequence[RawRecord], now: datetime) -> None:
+        outcome = BatchOutcome(self.service, now)
+        uow = self._unit_of_work()
+        _run(apply_batch(uow, self.handler, records, outcome))
+        _run(uow.write(outcome))
+
+    def expire(self, now: datetime) -> list[EventRejected]:
+        """The hold time has passed: every held event is rejected with its reason."""
+        outcome = BatchOutcome(self.service, now)
+        _run(expire_held(self._unit_of_work(), self.handler, outcome, now))
+        return outcome.rejections
+
+    def held(self) -> list[str]:
+        return self.node.hold.message_ids()
 
 
 class _Pipeline:
     def __init__(self, contracts: ContractBook, rates: Rates, key: bytes, now: datetime) -> None:
         self.now = now
-        self.result = Simulation()
-        intake = IntakeHandler(contracts, key)
-        intake.repository = lambda _conn: MemoryIntakeRepository(
-            self.result.intake, lambda subjects: self._held_waiting("intake", subjects)
-        )
-        placement = PlacementHandler(rates)
-        placement.repository = lambda _conn: MemoryPlacementRepository(
-            self.result.placement, lambda subjects: self._held_waiting("placement", subjects)
-        )
-        sustainment = SustainmentHandler(contracts, rates)
-        sustainment.repository = lambda _conn: MemorySustainmentRepository(
-            self.result.sustainment, lambda subjects: self._held_waiting("sustainment", subjects)
-        )
-        payments = PaymentsHandler(contracts)
-        payments.repository = lambda _conn: MemoryPaymentsRepository(self.result.payments_store)
-        handlers: dict[Owner, Any] = {
-            "intake": intake,
-            "placement": placement,
-            "sustainment": sustainment,
-            "payments": payments,
+        self.result = result = Simulation()
+        publish = self._publish
+        self.services: dict[Owner, _Simulated] = {
+            "intake": _Node(
+                "intake",
+                IntakeHandler(contracts, key),
+                lambda hold: MemoryIntakeRepository(result.intake, hold),
+                publish,
+            ),
+            "placement": _Node(
+                "placement",
+                PlacementHandler(rates),
+                lambda hold: MemoryPlacementRepository(result.placement, hold),
+                publish,
+            ),
+            "sustainment": _Node(
+                "sustainment",
+                SustainmentHandler(contracts, rates),
+                lambda hold: MemorySustainmentRepository(result.sustainment, hold),
+                publish,
+            ),
+            "payments": _Node(
+                "payments",
+                PaymentsHandler(),
+                lambda _hold: MemoryPaymentsRepository(result.payments_store),
+                publish,
+            ),
         }
-        # The services that decide money; the read model (views) is not simulated.
-        self.nodes = {service: _Node(handlers[service]) for service in handlers}
+        """The services that decide what is rejected, reached and paid; a consumer not
+        here (a read model) is not simulated: its input is not delivered."""
         self._offsets: dict[str, int] = defaultdict(int)
         self._queue: deque[tuple[Owner, list[RawRecord]]] = deque()
 
@@ -262,67 +307,17 @@ class _Pipeline:
         return RawRecord(spec, name, 0, offset, key.encode() if key else None, value)
 
     def deliver(self, records: list[RawRecord]) -> None:
-        """Hand a batch to every service that reads its topics (each the records it
-        reads, in order), then run until quiet."""
+        """Hand a batch to every simulated service that reads its topics (each the
+        records it reads, in order), then run until quiet."""
         for service, inputs in CONSUMERS.items():
-            if service not in self.nodes:
-                continue
             mine = [r for r in records if r.spec in inputs]
-            if mine:
+            if mine and service in self.services:
                 self._queue.append((service, mine))
         while self._queue:
             service, batch = self._queue.popleft()
-            self._transaction(service, batch)
+            self.services[service].transaction(batch, self.now)
 
-    def _transaction(self, service: Owner, records: Sequence[RawRecord]) -> None:
-        node = self.nodes[service]
-        outcome = BatchOutcome(service, self.now)
-        items: list[Received] = []
-        for record in records:
-            decoded = decode(record)
-            message_id = (  # as the processor's inbox: per provider for provider topics
-                decoded.message_id if isinstance(decoded, Received) else record_id(decoded.record)
-            )
-            digest = content_digest(decoded)
-            earlier = node.seen.get(message_id)
-            if earlier is not None:  # the inbox: processed before
-                if earlier != digest and isinstance(decoded, Received):
-                    outcome.reject(
-                        decoded,
-                        RejectionReason.DUPLICATE_EVENT_ID,
-                        f"event_id {message_id} was already received with other content",
-                    )
-                continue
-            node.seen[message_id] = digest
-            if isinstance(decoded, Undecodable):
-                outcome.reject_record(record, RejectionReason.INVALID_SCHEMA, decoded.message)
-            elif mismatch := provider_mismatch(decoded):  # as the processor does
-                outcome.reject(decoded, RejectionReason.PROVIDER_MISMATCH, mismatch)
-            else:
-                items.append(decoded)
-        if items:
-            _run(node.handler.handle(None, items, outcome))
-            while True:
-                for mid, waiting, r, subject in outcome.take_holds():
-                    node.held.add(HeldInput(mid, waiting, r, subject))
-                released = self._release(node, set(outcome.take_released()))
-                if not released:
-                    break
-                _run(node.handler.handle(None, released, outcome))
-            _run(node.handler.finish(None, outcome))
-        self._publish(outcome)
-
-    def _release(self, node: _Node, keys: set[str]) -> list[Received]:
-        if not keys:
-            return []
-        out = node.held.release(keys)
-        return [d for h in out if isinstance(d := decode(h.record), Received)]
-
-    def _held_waiting(self, service: Owner, subjects: Iterable[str]) -> dict[str, list[str]]:
-        """Subject -> what ``service``'s held inputs of it wait for, oldest first."""
-        return self.nodes[service].held.waiting(subjects)
-
-    def _publish(self, outcome: BatchOutcome) -> None:
+    def _publish(self, outcome: BatchOutcome) -> int:
         self.result.rejections.extend(outcome.rejections)
         by_spec: dict[str, list[RawRecord]] = defaultdict(list)
         specs: dict[str, TopicSpec] = {}
@@ -332,20 +327,14 @@ class _Pipeline:
             specs[out.spec.name] = out.spec
         for name, records in by_spec.items():
             for service in _consumers(specs[name]):
-                if service in self.nodes:
+                if service in self.services:
                     self._queue.append((service, records))
+        return len(outcome.outgoing) + len(outcome.rejections)
 
     def expire(self) -> None:
         """The hold time has passed: every held event is rejected with its reason."""
-        for service, node in self.nodes.items():
-            outcome = BatchOutcome(service, self.now)
-            for held in node.held:
-                item = decode(held.record)
-                if isinstance(item, Received):
-                    reason, message = node.handler.expired(item)
-                    outcome.reject(item, reason, message)
-            node.held.clear()
-            self.result.rejections.extend(outcome.rejections)
+        for simulated in self.services.values():
+            self.result.rejections.extend(simulated.expire(self.now))
 
 
 def _provider_spec(event: Event) -> TopicSpec:
@@ -390,7 +379,7 @@ def _batches(records: list[RawRecord], size: int) -> list[list[RawRecord]]:
     return batches
 
 
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+def _run(coroutine: Coroutine[object, None, T]) -> T:
     """Run a handler coroutine that never waits (its storage is in memory)."""
     try:
         coroutine.send(None)

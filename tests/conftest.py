@@ -12,11 +12,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
+from deploy.databases import temporary_database
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
 from tests.secured import SecuredKafka
 from tests.secured import secured_kafka as start_secured_kafka
@@ -81,18 +80,8 @@ def database_url(infrastructure: Infrastructure) -> str:
 @pytest.fixture
 async def fresh_database(database_url: str) -> AsyncIterator[str]:
     """URL of a new, empty database on the server; dropped after the test."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with temporary_database(database_url, f"test_{uuid.uuid4().hex[:16]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

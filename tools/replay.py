@@ -38,8 +38,11 @@ from schemas.topics import SERVICES, resolve
 from services.common import db
 from services.common.errors import describe
 from services.common.messages import Cut, RawRecord
-from services.common.processor import BatchProcessor, Handler
+from services.common.reference import load_reference
 from services.common.settings import ServiceSettings
+from services.runtime.ports import R, Repository
+from services.runtime.processor import BatchProcessor
+from services.runtime.service import ServiceDefinition
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_REPLAYABLE = frozenset({RejectionReason.DUPLICATE_EVENT_ID})
@@ -84,7 +87,7 @@ async def pending(pool: db.Pool, reason: str, limit: int | None = None) -> list[
 
 
 async def replay_quarantined(
-    processor: BatchProcessor,
+    processor: BatchProcessor[R],
     *,
     reason: str = RejectionReason.PROCESSING_FAILED.value,
     dry_run: bool = False,
@@ -123,10 +126,12 @@ async def replay_quarantined(
     return summary
 
 
-def make_handler(service: str, settings: ServiceSettings) -> Handler:
-    module = importlib.import_module(f"services.{service}.handlers")
-    handler: Handler = module.make_handler(settings)
-    return handler
+def definition_of(service: str) -> ServiceDefinition[Repository]:
+    """The service's definition (its package's ``bootstrap.SERVICE``)."""
+    definition: ServiceDefinition[Repository] = importlib.import_module(
+        f"services.{service}.bootstrap"
+    ).SERVICE
+    return definition
 
 
 async def run(service: str, reason: str, dry_run: bool, limit: int | None) -> int:
@@ -134,9 +139,11 @@ async def run(service: str, reason: str, dry_run: bool, limit: int | None) -> in
     await db.migrate(settings.database_url, service, ROOT / "services" / service)
     pool = await db.create_pool(settings.database_url, service)
     try:
+        definition = definition_of(service)
         processor = BatchProcessor(
-            make_handler(service, settings),
+            definition.make_handler(settings, load_reference(settings.reference_dir)),
             pool,
+            definition.postgres,
             namespace=settings.topic_namespace,
             hold_seconds=settings.hold_seconds,
         )

@@ -25,14 +25,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import asyncpg
 
 from deploy.create_topics import delete_topics_where, ensure_topics
+from deploy.databases import create_database, databases_like, drop_databases
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+from services.common.local_defaults import metrics_ports
 from tools import arguments
-from tools.feed.check import check_summary, format_check
+from tools.check import check_summary, format_check
 from tools.feed.expectation import expected_counts
 from tools.feed.generate import generate
 from tools.feed.model import DEVELOPMENT_KEY, expected
@@ -49,7 +48,7 @@ from tools.summary import (
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_KAFKA = LOCAL_KAFKA_BOOTSTRAP
 LOCAL_DATABASE = LOCAL_DATABASE_URL
-RUN_PORTS = {"intake": 9111, "placement": 9112, "sustainment": 9113, "payments": 9114}
+RUN_PORTS = metrics_ports(9110)
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
 HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PATHS)
@@ -112,21 +111,13 @@ def _stale(name: str, prefix: str, now: float, separator: str = ".") -> bool:
 
 async def fresh_run_database(database_url: str, stamp: int) -> str:
     """Create this run's database (dropping runs' databases older than STALE_AFTER)."""
-    name = f"{RUN_DATABASE}_{stamp}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        rows = await admin.fetch(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'outcomes_run%'"
-        )
-        for row in rows:
-            old = str(row["datname"])
-            if old == RUN_DATABASE or _stale(old, f"{RUN_DATABASE}_", stamp, "\x00"):
-                await admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return urlsplit(database_url)._replace(path=f"/{name}").geturl()
+    old = [
+        name
+        for name in await databases_like(database_url, "outcomes_run%")
+        if name == RUN_DATABASE or _stale(name, f"{RUN_DATABASE}_", stamp, "\x00")
+    ]
+    await drop_databases(database_url, *old)
+    return await create_database(database_url, f"{RUN_DATABASE}_{stamp}", replace=True)
 
 
 async def drop_previous_run_topics(bootstrap: str, stamp: int) -> int:

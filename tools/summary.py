@@ -17,14 +17,12 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from aiokafka.protocol.metadata import MetadataRequest
 from pydantic import ValidationError
 
+from deploy.kafka_admin import existing_partitions
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.common import MilestoneKind
 from schemas.intake import ParticipantLeft, ParticipantStarted
@@ -161,22 +159,7 @@ async def topic_partitions(bootstrap: str, names: Iterable[str]) -> dict[str, li
     One metadata request for exactly these topics (a shared broker may hold thousands),
     which never auto-creates one.
     """
-    wanted = set(names)
-    if not wanted:
-        return {}  # an empty request would ask about every topic
-    admin = AIOKafkaAdminClient(**client_options(bootstrap), request_timeout_ms=30_000)
-    await admin.start()
-    try:
-        request = MetadataRequest(sorted(wanted), allow_auto_topic_creation=False)
-        response = await admin._send_request(request)
-        described: list[dict[str, Any]] = response.to_object()["topics"]
-    finally:
-        await admin.close()
-    return {
-        entry["topic"]: sorted(p["partition"] for p in entry["partitions"])
-        for entry in described
-        if entry["topic"] in wanted and entry["error_code"] == 0 and entry["partitions"]
-    }
+    return await existing_partitions(client_options(bootstrap), names)
 
 
 async def read_summary(

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.base import Event
 from schemas.bounds import (
     ID_PATTERN,
     MAX_INFLATED_BATCH_BYTES,
@@ -125,7 +126,7 @@ def personal_key(key: bytes | None) -> str | None:
     return f"key: must not hold {shape} (NINO- or date-shaped): keys are ids, never personal"
 
 
-def decode(record: RawRecord, max_bytes: int | None = None) -> Received | Undecodable:
+def decode(record: RawRecord, max_bytes: int | None = None) -> Received[Event] | Undecodable:
     """Validate the value against the topic's models; explain the first errors if invalid.
 
     Provider input is bounded first (size, then members) and its key checked (no personal
@@ -182,7 +183,7 @@ def encode(event: BaseModel) -> bytes:
     return event.model_dump_json().encode()
 
 
-def content_digest(item: Received | Undecodable) -> bytes:
+def content_digest(item: Received[Event] | Undecodable) -> bytes:
     """SHA-256 of an input's content, kept in the inbox next to its id.
 
     For an event: its canonical JSON (the validated model dumped again, every field

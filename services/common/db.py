@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -13,10 +12,11 @@ import asyncpg
 
 from schemas.topics import by_name
 from services.common.codec import encode
+from services.common.inbox import Claim
 from services.common.messages import Outgoing, RawRecord
 
 if TYPE_CHECKING:
-    from services.common.outcome import Quarantined
+    from services.common.outcome import Held, Quarantined
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -80,17 +80,6 @@ async def migrate(
     return applied
 
 
-@dataclass(frozen=True)
-class Claim:
-    """The result of claiming ids in the inbox."""
-
-    fresh: set[str]
-    """Ids not seen before, now claimed (with the digest of their first occurrence)."""
-    stored: dict[str, bytes | None]
-    """Ids seen in an earlier transaction, with the digest kept then (None: kept before
-    digests were; such a claim matches any content)."""
-
-
 async def claim(conn: Connection, message_ids: Sequence[str], digests: Sequence[bytes]) -> Claim:
     """Record ids in the inbox with their content digests; report new and known ones."""
     if not message_ids:
@@ -113,11 +102,6 @@ async def claim(conn: Connection, message_ids: Sequence[str], digests: Sequence[
         ):
             stored[r["message_id"]] = None if r["digest"] is None else bytes(r["digest"])
     return Claim(fresh, stored)
-
-
-async def claim_new(conn: Connection, message_ids: Sequence[str]) -> set[str]:
-    """Record ids in the inbox (no digest); return those not seen before."""
-    return (await claim(conn, message_ids, [b"" for _ in message_ids])).fresh
 
 
 async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace: str) -> int:
@@ -168,11 +152,7 @@ async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime
     )
 
 
-async def hold(
-    conn: Connection,
-    held: Sequence[tuple[str, str, RawRecord, str | None]],
-    held_at: datetime,
-) -> None:
+async def hold(conn: Connection, held: Sequence[Held], held_at: datetime) -> None:
     """Keep records (message_id, waiting_for, record, subject) until what they wait for
     arrives."""
     if not held:

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from services.common.holds import Subject, WaitFor, first_blocker
 from services.common.rejection import Rejection
 
 
 @dataclass(frozen=True)
 class Hold:
-    """Keep the event until ``waiting_for`` (e.g. ``placement:<id>``) is released."""
+    """Keep the event until ``waiting_for`` (``holds.wait_for``) is released."""
 
-    waiting_for: str
+    waiting_for: WaitFor
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,18 @@ ACCEPT: Final = Accept()
 Decision = Rejection | Hold | Ignore | Accept
 
 
-def behind_held(held_before: Sequence[str], releases: str | None = None) -> Hold | None:
+def behind_held(held_before: Sequence[str], releases: WaitFor | None = None) -> Hold | None:
     """Hold an event behind the held inputs of its own subject (arrival order within a
-    key, domain.md §9 "Re-sends", §10), or None when nothing holds it back.
-
-    ``held_before`` is what those inputs wait for, oldest first. Inputs waiting for what
-    this event itself releases (``releases``, e.g. ``started:<referral_id>`` for a
-    programme start) wait for it, so they hold nothing back; any other does, and the
-    event waits for the same thing, so one release hands them over in arrival order.
-    """
-    waiting = next((w for w in held_before if w != releases), None)
+    key, domain.md §9 "Re-sends", "Evidence versions", §10), or None when nothing holds
+    it back (:func:`services.common.holds.first_blocker`; ``releases``: what the event
+    itself releases, e.g. a programme start its referral's ``started`` key)."""
+    waiting = first_blocker(held_before, releases)
     return None if waiting is None else Hold(waiting)
 
 
 @dataclass
 class HeldSubjects:
-    """Per subject (e.g. ``referral:<id>``): what its held inputs wait for, oldest first.
+    """Per subject (``holds.subject``): what its held inputs wait for, oldest first.
 
     Loaded once per batch from the hold (``db.held_waiting``), then kept up to date by
     the handler as it holds more, so later inputs of the batch see them too.
@@ -62,8 +59,8 @@ class HeldSubjects:
 
     waiting: dict[str, list[str]] = field(default_factory=dict)
 
-    def before(self, subject: str) -> Sequence[str]:
+    def before(self, subject: Subject) -> Sequence[str]:
         return self.waiting.get(subject, ())
 
-    def add(self, subject: str, waiting_for: str) -> None:
+    def add(self, subject: Subject, waiting_for: WaitFor) -> None:
         self.waiting.setdefault(subject, []).append(waiting_for)

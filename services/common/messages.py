@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from schemas.base import Event
 from schemas.topics import TopicSpec, provider_of, topic_name
@@ -72,12 +72,16 @@ class RawRecord:
         return provider_of(self.spec, self.topic)
 
 
+E_co = TypeVar("E_co", bound=Event, covariant=True)
+
+
 @dataclass(frozen=True)
-class Received:
-    """A record whose value decoded into its topic's event model."""
+class Received(Generic[E_co]):
+    """A record whose value decoded into its topic's event model (``E_co``: which one,
+    once a service's rules table has dispatched on it; ``Event`` before)."""
 
     record: RawRecord
-    event: Any  # one of record.spec.models
+    event: E_co
 
     @property
     def event_id(self) -> str:
@@ -106,12 +110,12 @@ class Outgoing:
         return topic_name(self.spec, namespace, self.provider_id)
 
 
-def ids_named(items: Iterable[Received], field: str) -> set[str]:
+def ids_named(items: Iterable[Received[Event]], field: str) -> set[str]:
     """The values of ``field`` over the items whose events have it (e.g. "placement_id")."""
     return {getattr(i.event, field) for i in items if hasattr(i.event, field)}
 
 
-def keys_named(items: Iterable[Received], field: str) -> set[tuple[str, str]]:
+def keys_named(items: Iterable[Received[Event]], field: str) -> set[tuple[str, str]]:
     """(provider_id, value of ``field``) over the items whose events have both: a
     referral, placement or evidence id is its provider's own (domain.md v3 §9)."""
     return {

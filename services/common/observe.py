@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from aiokafka.errors import KafkaError
@@ -29,7 +28,7 @@ from schemas.topics import ALL_TOPICS, kind_name
 from services.common import db, metrics
 from services.common.errors import describe, is_transient
 from services.common.messages import Outgoing
-from services.common.reference import load_contracts
+from services.common.reference import ContractBook, load_contracts
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ HELD_COUNT_SQL = "SELECT count(*) FROM held"
 
 
 def service_started(
-    service: str, input_topics: Iterable[str], reference_dir: Path | None = None
+    service: str, input_topics: Iterable[str], contracts: ContractBook | None = None
 ) -> None:
     """Export the service's series at 0 from the start.
 
@@ -71,7 +70,7 @@ def service_started(
             metrics.EVENTS_REJECTED.labels(service, topic, reason)
     if service not in ("payments", "sustainment"):
         return
-    book = load_contracts(reference_dir / "contracts.json" if reference_dir else None)
+    book = contracts or load_contracts()
     for contract in book.contracts:
         if service == "payments":
             for kind in ("payment", "reversal"):

@@ -24,13 +24,19 @@ from schemas.rejections import (
     EventRejected,
 )
 from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
+from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.holds import Subject, WaitFor
 from services.common.messages import Outgoing, RawRecord, Received
+from services.common.rejection import Rejection
 
 log = logging.getLogger(__name__)
 
 EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
 
 QUARANTINE_MESSAGE_MAX = 10_000
+
+Held = tuple[str, str, RawRecord, str | None]
+"""An input to hold: (message id, what it waits for, its record, its subject)."""
 
 Masker = Callable[[bytes], bytes]
 """Hides personal data in an original before any of it goes on a topic (intake's masks
@@ -108,14 +114,20 @@ class BatchOutcome:
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
-    holds: list[tuple[str, str, RawRecord, str | None]] = field(default_factory=list)
-    """(message id, waiting for, record, subject) of the inputs to hold."""
+    holds: list[Held] = field(default_factory=list)
     released: set[str] = field(default_factory=set)
+    touched: dict[str, datetime | None] = field(default_factory=dict)
+    touched_by: dict[str, list[str]] = field(default_factory=dict)
+    """The inputs that changed each touched entity (each processed once, so together they
+    name what this transaction derived from them uniquely)."""
+    """Entities whose facts changed in this transaction (every round), each with the
+    latest ``produced_at`` of the provider events behind the change; decided on once,
+    in ``finish`` (sustainment: the participants whose milestones to recompute)."""
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
         self.outgoing.append(Outgoing(spec, key, event))
 
-    def reject(self, item: Received, reason: RejectionReason, message: str) -> None:
+    def reject(self, item: Received[Event], reason: RejectionReason, message: str) -> None:
         provider = item.record.provider_id or getattr(item.event, "provider_id", None)
         self.reject_record(item.record, reason, message, item.event_id, provider)
 
@@ -171,16 +183,44 @@ class BatchOutcome:
             )
         )
 
-    def hold(self, item: Received, waiting_for: str, subject: str | None = None) -> None:
-        """Hold ``item`` until ``waiting_for`` is released. ``subject`` (e.g.
-        ``evidence:<id>``) names what its arrival order matters for: the handler holds
+    def hold(
+        self, item: Received[Event], waiting_for: WaitFor, subject: Subject | None = None
+    ) -> None:
+        """Hold ``item`` until ``waiting_for`` is released. ``subject`` (``holds.subject``)
+        names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
         self.holds.append((item.message_id, waiting_for, item.record, subject))
 
-    def release(self, key: str) -> None:
+    def carry_out(
+        self,
+        decision: Rejection | Hold | Ignore | Accept,
+        item: Received[Event],
+        held: HeldSubjects | None = None,
+        subject: Subject | None = None,
+    ) -> bool:
+        """Carry out a rule's rejection or hold of ``item``; True only when it is to be
+        applied (accepted). A hold under ``subject`` is noted in ``held``, so that later
+        inputs of the subject in this transaction wait behind it."""
+        if isinstance(decision, Rejection):
+            self.reject(item, decision.reason, decision.message)
+        elif isinstance(decision, Hold):
+            self.hold(item, decision.waiting_for, subject)
+            if held is not None and subject is not None:
+                held.add(subject, decision.waiting_for)
+        return isinstance(decision, Accept)
+
+    def release(self, key: WaitFor) -> None:
         self.released.add(key)
 
-    def take_holds(self) -> list[tuple[str, str, RawRecord, str | None]]:
+    def touch(self, entity_id: str, source: datetime | None, cause: str = "") -> None:
+        """Mark ``entity_id`` changed, by the input ``cause`` (its message id), produced
+        by its provider at ``source``."""
+        before = self.touched.get(entity_id)
+        if before is None or (source is not None and source > before):
+            self.touched[entity_id] = source
+        self.touched_by.setdefault(entity_id, []).append(cause)
+
+    def take_holds(self) -> list[Held]:
         taken, self.holds = self.holds, []
         return taken
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from schemas.base import Event
 from services.common.messages import Received
 
 
-def provider_mismatch(item: Received) -> str | None:
+def provider_mismatch(item: Received[Event]) -> str | None:
     """Why ``item`` is ``provider_mismatch``, or None when its claim matches its topic.
 
     A record from ``provider.X.*`` must say ``provider_id`` X; records of internal topics

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from services.common.holds import Entity, WaitFor, provider_wait_for
+
 ProviderKey = tuple[str, str]
 """(provider_id, referral_id | placement_id | evidence_id)."""
 
 ReleaseKind = Literal["referral", "started", "placement", "evidence"]
 
 
-def release_key(kind: ReleaseKind, provider_id: str, entity_id: str) -> str:
+def release_key(kind: ReleaseKind, provider_id: str, entity_id: str) -> WaitFor:
     """What an input held for a provider's entity waits for, e.g.
     ``placement:prov-a:plc-1`` (released when that placement of that provider is known)."""
-    return f"{kind}:{provider_id}:{entity_id}"
+    return provider_wait_for(Entity(kind), provider_id, entity_id)

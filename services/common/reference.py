@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from schemas.common import EligibilityGroup, MilestoneKind, SubRegion
+from services.common.pricing import DEFAULT_PRICE_RULE, PRICE_RULES
 
 REFERENCE_DIR: Path = Path(__file__).resolve().parents[2] / "deploy" / "reference"
 
@@ -67,6 +68,8 @@ class Contract:
     prices: Mapping[MilestoneKind, int]
     group_prices: Mapping[EligibilityGroup, Mapping[MilestoneKind, int]]
     llw_uplift_percent: int
+    price_rule: str = DEFAULT_PRICE_RULE
+    """The function of ``pricing.PRICE_RULES`` that prices its milestones."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,27 @@ def load_rates(path: Path | None = None) -> Rates:
     return Rates(
         nlw=_rate_table(reader, document, "nlw"),
         llw=_rate_table(reader, document, "llw"),
+    )
+
+
+@dataclass(frozen=True)
+class Reference:
+    """All the reference data a service runs with: read once, at start, by its app."""
+
+    contracts: ContractBook
+    rates: Rates
+
+    @property
+    def provider_ids(self) -> tuple[str, ...]:
+        """The providers holding a contract, in the book's order, each once."""
+        return tuple(dict.fromkeys(c.provider_id for c in self.contracts.contracts.values()))
+
+
+def load_reference(directory: Path | None = None) -> Reference:
+    """The contract book and rate tables of ``directory`` (default ``deploy/reference``)."""
+    directory = directory or REFERENCE_DIR
+    return Reference(
+        load_contracts(directory / "contracts.json"), load_rates(directory / "rates.json")
     )
 
 
@@ -205,6 +229,7 @@ _CONTRACT_FIELDS = {
     "prices",
     "group_prices",
     "llw_uplift_percent",
+    "price_rule",
 }
 
 
@@ -223,6 +248,11 @@ def _contract(reader: _Reader, raw: object, field: str) -> Contract:
     if hundredths is None or hundredths <= 0:
         reader.fail(f"{field}.weekly_hours_min", f"expected hours > 0, got {hours!r}")
     uplift = reader.field(entry, "llw_uplift_percent", f"{field}.llw_uplift_percent")
+    rule = DEFAULT_PRICE_RULE
+    if "price_rule" in entry:
+        rule = reader.text(entry, "price_rule", f"{field}.price_rule")
+        if rule not in PRICE_RULES:
+            reader.fail(f"{field}.price_rule", f"unknown price rule {rule!r}")
     return Contract(
         contract_id=reader.text(entry, "contract_id", f"{field}.contract_id"),
         name=reader.text(entry, "name", f"{field}.name"),
@@ -235,6 +265,7 @@ def _contract(reader: _Reader, raw: object, field: str) -> Contract:
         prices=_prices(reader, entry, "prices", f"{field}.prices", complete=True),
         group_prices=_group_prices(reader, entry, f"{field}.group_prices"),
         llw_uplift_percent=reader.whole(uplift, f"{field}.llw_uplift_percent", minimum=0),
+        price_rule=rule,
     )
 
 

@@ -16,7 +16,10 @@ The relay never blocks the line:
   rows in the outbox and back off exponentially (``backoff_initial_seconds`` ..
   ``backoff_max_seconds``);
 * rows the broker acknowledged are remembered until their delete commits, so a database
-  failure after a publish does not publish them again.
+  failure after a publish does not publish them again;
+* one relay of a service publishes at a time: a round holds the service's relay lock
+  (a PostgreSQL session advisory lock, released at the end of the round or with its
+  connection), so N instances of a service never send the same rows N times.
 """
 
 from __future__ import annotations
@@ -213,6 +216,18 @@ class OutboxRelay:
         return (await self.publish_round()).delivered
 
     async def publish_round(self) -> RoundResult:
+        """One round under the service's relay lock; nothing when another instance's relay
+        holds it (that relay publishes the rows, and deletes them before it lets go)."""
+        async with self.pool.acquire() as conn:
+            key = f"outbox-relay:{self.service}"
+            if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+                return RoundResult(read=0)
+            try:
+                return await self._publish_round()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
+
+    async def _publish_round(self) -> RoundResult:
         if self._delivered_not_deleted:
             await self._delete(sorted(self._delivered_not_deleted))
         records = await self.pool.fetch(

@@ -9,16 +9,14 @@ import faust
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
+from services.common.local_defaults import (
+    LOCAL_DATABASE_URL,
+    LOCAL_KAFKA_BOOTSTRAP,
+    metrics_ports,
+)
 from services.common.reference import REFERENCE_DIR
 
-DEFAULT_METRICS_PORTS = {
-    "intake": 9101,
-    "placement": 9102,
-    "sustainment": 9103,
-    "payments": 9104,
-    "views": 9105,
-}
+DEFAULT_METRICS_PORTS = metrics_ports(9100)
 
 DEVELOPMENT_PARTICIPANT_KEY = "local-development-key-change-me"
 """Only with ``OUTCOMES_DEV_MODE=1``: anyone can read it here, so its ids protect nobody."""

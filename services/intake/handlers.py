@@ -1,28 +1,28 @@
 """Intake use cases: referrals, programme starts and leavers -> participants.
 
-Downstream events carry the pseudonymous ``participant_id`` only, never the NINO or
-the date of birth.
+``RULES`` is the table of what intake does with each event type. Downstream events carry
+the pseudonymous ``participant_id`` only, never the NINO or the date of birth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
-from services.common import masking
+from services.common import holds, masking
 from services.common.boroughs import locate_borough
-from services.common.db import Connection
-from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.decisions import HeldSubjects
+from services.common.holds import Entity, Subject
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
-from services.common.provider_keys import release_key
-from services.common.reference import ContractBook, load_contracts
-from services.common.rejection import Rejection
+from services.common.provider_keys import ProviderKey, release_key
+from services.common.reference import ContractBook, Reference
 from services.common.settings import ServiceSettings
-from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 from services.intake.domain import (
     ReferralState,
     age_band,
@@ -33,20 +33,35 @@ from services.intake.domain import (
     normalise_nino,
     participant_id_for,
 )
+from services.intake.records import IntakeStorage, ReferralRecord
+from services.runtime.rules import Rules, run_round
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of an intake transaction: storage, decisions, held subjects, and what
+    the rules need (the contract book and the participant-id key)."""
+
+    repo: IntakeStorage
+    outcome: BatchOutcome
+    held: HeldSubjects
+    contracts: ContractBook
+    key: bytes
+
+
+RULES: Rules[Round] = Rules()
 
 
 class IntakeHandler:
     service: Owner = "intake"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["intake"]
 
-    def __init__(self, contracts: ContractBook, participant_key: bytes) -> None:
-        self.repository: Callable[[Connection], IntakeRepository] = IntakeRepository
-        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
-        self.contracts = contracts
-        self.key = participant_key
-
     keeps_personal_data = True
     """Intake's quarantine keeps rejected referrals unmasked (its own schema only)."""
+
+    def __init__(self, contracts: ContractBook, participant_key: bytes) -> None:
+        self.contracts = contracts
+        self.key = participant_key
 
     def mask_original(self, value: bytes) -> bytes:
         """The runtime's hook for rejected originals: NINO and date of birth masked
@@ -54,131 +69,129 @@ class IntakeHandler:
         return masking.mask_original(value)
 
     async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+        self, repo: IntakeStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
-        repo = self.repository(conn)
-        await repo.load(
-            {(i.event.provider_id, i.event.referral_id) for i in items},
-            {pid for i in items if (pid := self._participant_id(i.event)) is not None},
+        referrals = {r for i in items if (r := _referral_of(i.event)) is not None}
+        participant_ids = {p for i in items if (p := self._participant_id(i.event)) is not None}
+        await run_round(
+            repo,
+            repo.load(referrals, participant_ids),
+            items,
+            RULES,
+            lambda held: Round(repo, outcome, held, self.contracts, self.key),
+            _subject_of,
         )
-        held = HeldSubjects(
-            await repo.held_waiting(
-                subject(i.event.provider_id, i.event.referral_id)
-                for i in items
-                if isinstance(i.event, ProgrammeStarted | ProgrammeEnded)
-            )
-        )
-        for item in items:
-            event = item.event
-            if isinstance(event, ReferralMade):
-                self._on_referral(repo, item, event, outcome)
-            elif isinstance(event, ProgrammeStarted):
-                self._on_start(repo, item, event, outcome, held)
-            elif isinstance(event, ProgrammeEnded):
-                self._on_end(repo, item, event, outcome, held)
-        await repo.flush()
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
+        event = item.event
+        assert isinstance(event, ReferralMade | ProgrammeStarted | ProgrammeEnded)
         return (
             RejectionReason.UNKNOWN_PARTICIPANT,
-            f"{item.event.type} names referral_id {item.event.referral_id!r},"
+            f"{event.type} names referral_id {event.referral_id!r},"
             " which has no accepted referral/start after the hold time",
         )
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+    async def finish(self, repo: IntakeStorage, outcome: BatchOutcome) -> None:
         """Nothing to decide once per transaction: each event is decided as it comes."""
 
-    def _participant_id(self, event: object) -> str | None:
+    def _participant_id(self, event: Event) -> str | None:
         if not isinstance(event, ReferralMade):
             return None
         nino = normalise_nino(event.nino)
         return participant_id_for(nino, self.key) if nino else None
 
-    def _on_referral(
-        self, repo: IntakeRepository, item: Received, event: ReferralMade, outcome: BatchOutcome
-    ) -> None:
-        existing = repo.referrals.get((event.provider_id, event.referral_id))
-        decision = decide_referral(event, existing.referral if existing else None, self.contracts)
-        if not _settled(decision, item, outcome):
-            return
-        nino = normalise_nino(event.nino)
-        assert nino is not None  # decide_referral rejected invalid NINOs
-        repo.add(ReferralRecord(event, participant_id_for(nino, self.key), nino))
-        outcome.release(release_key("referral", event.provider_id, event.referral_id))
 
-    def _on_start(
-        self,
-        repo: IntakeRepository,
-        item: Received,
-        event: ProgrammeStarted,
-        outcome: BatchOutcome,
-        held: HeldSubjects,
-    ) -> None:
-        own = (event.provider_id, event.referral_id)
-        record = repo.referrals.get(own)
-        started_under = repo.started_by_participant.get(record.participant_id) if record else None
-        key = subject(event.provider_id, event.referral_id)
-        decision = decide_start(
-            event, _state(record), started_under, self.contracts, held_before=held.before(key)
-        )
-        if not _settled(decision, item, outcome, held, key) or record is None:
-            return
-        referral = record.referral
-        record.start_date = event.start_date
-        repo.started_by_participant[record.participant_id] = own
-        repo.changed(own)
-        sub_region, borough = locate_borough(referral.borough)
-        outcome.emit(
-            PARTICIPANTS,
-            record.participant_id,
-            ParticipantStarted(
-                event_id=derived_event_id(item.message_id, "participant_started"),
-                produced_at=outcome.now,
-                participant_id=record.participant_id,
-                referral_id=referral.referral_id,
-                provider_id=referral.provider_id,
-                contract_id=referral.contract_id,
-                sub_region=sub_region,
-                borough=borough,
-                eligibility_group=referral.eligibility_group,
-                eligibility_subgroup=referral.eligibility_subgroup,
-                referral_source=referral.referral_source,
-                age_band=age_band(age_on(referral.date_of_birth, referral.referral_date)),
-                start_date=event.start_date,
-            ),
-        )
-        outcome.release(release_key("started", *own))
+@RULES.on(ReferralMade)
+def referral_made(round_: Round, item: Received[ReferralMade]) -> None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    existing = repo.referrals.get((event.provider_id, event.referral_id))
+    decision = decide_referral(event, existing.referral if existing else None, round_.contracts)
+    if not outcome.carry_out(decision, item):
+        return
+    nino = normalise_nino(event.nino)
+    assert nino is not None  # decide_referral rejected invalid NINOs
+    repo.add(ReferralRecord(event, participant_id_for(nino, round_.key), nino))
+    outcome.release(release_key("referral", event.provider_id, event.referral_id))
 
-    def _on_end(
-        self,
-        repo: IntakeRepository,
-        item: Received,
-        event: ProgrammeEnded,
-        outcome: BatchOutcome,
-        held: HeldSubjects,
-    ) -> None:
-        own = (event.provider_id, event.referral_id)
-        record = repo.referrals.get(own)
-        key = subject(event.provider_id, event.referral_id)
-        decision = decide_end(event, _state(record), held_before=held.before(key))
-        if not _settled(decision, item, outcome, held, key) or record is None:
-            return
-        record.end_date, record.end_reason = event.end_date, event.reason
-        repo.changed(own)
-        outcome.emit(
-            PARTICIPANTS,
-            record.participant_id,
-            ParticipantLeft(
-                event_id=derived_event_id(item.message_id, "participant_left"),
-                produced_at=outcome.now,
-                participant_id=record.participant_id,
-                referral_id=event.referral_id,
-                provider_id=event.provider_id,
-                contract_id=record.referral.contract_id,
-                end_date=event.end_date,
-                reason=event.reason,
-            ),
-        )
+
+@RULES.on(ProgrammeStarted)
+def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
+    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    own = (event.provider_id, event.referral_id)
+    record = repo.referrals.get(own)
+    started_under = repo.started_by_participant.get(record.participant_id) if record else None
+    key = subject(event.provider_id, event.referral_id)
+    decision = decide_start(
+        event, _state(record), started_under, round_.contracts, held_before=held.before(key)
+    )
+    if not outcome.carry_out(decision, item, held, key) or record is None:
+        return
+    referral = record.referral
+    record.start_date = event.start_date
+    repo.started_by_participant[record.participant_id] = own
+    repo.changed(own)
+    sub_region, borough = locate_borough(referral.borough)
+    outcome.emit(
+        PARTICIPANTS,
+        record.participant_id,
+        ParticipantStarted(
+            event_id=derived_event_id(item.message_id, "participant_started"),
+            produced_at=outcome.now,
+            participant_id=record.participant_id,
+            referral_id=referral.referral_id,
+            provider_id=referral.provider_id,
+            contract_id=referral.contract_id,
+            sub_region=sub_region,
+            borough=borough,
+            eligibility_group=referral.eligibility_group,
+            eligibility_subgroup=referral.eligibility_subgroup,
+            referral_source=referral.referral_source,
+            age_band=age_band(age_on(referral.date_of_birth, referral.referral_date)),
+            start_date=event.start_date,
+        ),
+    )
+    outcome.release(release_key("started", *own))
+
+
+@RULES.on(ProgrammeEnded)
+def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
+    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    own = (event.provider_id, event.referral_id)
+    record = repo.referrals.get(own)
+    key = subject(event.provider_id, event.referral_id)
+    decision = decide_end(event, _state(record), held_before=held.before(key))
+    if not outcome.carry_out(decision, item, held, key) or record is None:
+        return
+    record.end_date, record.end_reason = event.end_date, event.reason
+    repo.changed(own)
+    outcome.emit(
+        PARTICIPANTS,
+        record.participant_id,
+        ParticipantLeft(
+            event_id=derived_event_id(item.message_id, "participant_left"),
+            produced_at=outcome.now,
+            participant_id=record.participant_id,
+            referral_id=event.referral_id,
+            provider_id=event.provider_id,
+            contract_id=record.referral.contract_id,
+            end_date=event.end_date,
+            reason=event.reason,
+        ),
+    )
+
+
+def _referral_of(event: Event) -> ProviderKey | None:
+    """The referral an intake event names: the sender's own (ids are per provider, §9)."""
+    if isinstance(event, ReferralMade | ProgrammeStarted | ProgrammeEnded):
+        return (event.provider_id, event.referral_id)
+    return None
+
+
+def _subject_of(event: Event) -> Subject | None:
+    """Starts and leavers keep their arrival order per referral."""
+    if isinstance(event, ProgrammeStarted | ProgrammeEnded):
+        return subject(event.provider_id, event.referral_id)
+    return None
 
 
 def _state(record: ReferralRecord | None) -> ReferralState | None:
@@ -187,31 +200,10 @@ def _state(record: ReferralRecord | None) -> ReferralState | None:
     return ReferralState(record.referral, record.participant_id, record.start_date, record.end_date)
 
 
-def subject(provider_id: str, referral_id: str) -> str:
-    """The subject of a referral's starts and leavers: their arrival order matters.
-    Per provider: order exists only within a provider's topic, and another provider's
-    held input must not hold a provider's back."""
-    return f"referral:{provider_id}:{referral_id}"
+def subject(provider_id: str, referral_id: str) -> Subject:
+    """The subject of a referral's starts and leavers: their arrival order matters."""
+    return holds.subject(Entity.REFERRAL, provider_id, referral_id)
 
 
-def _settled(
-    decision: Rejection | Hold | Ignore | Accept,
-    item: Received,
-    outcome: BatchOutcome,
-    held: HeldSubjects | None = None,
-    key: str | None = None,
-) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied.
-    A hold under ``key`` is noted in ``held``: later inputs of it wait behind it."""
-    if isinstance(decision, Rejection):
-        outcome.reject(item, decision.reason, decision.message)
-    elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for, key)
-        if held is not None and key is not None:
-            held.add(key, decision.waiting_for)
-    return isinstance(decision, Accept)
-
-
-def make_handler(settings: ServiceSettings) -> IntakeHandler:
-    contracts = load_contracts(settings.reference_dir / "contracts.json")
-    return IntakeHandler(contracts, settings.participant_key())
+def make_handler(settings: ServiceSettings, reference: Reference) -> IntakeHandler:
+    return IntakeHandler(reference.contracts, settings.participant_key())

@@ -1,6 +1,8 @@
-"""Payment rules (domain.md §7, §9): prices, payment ids, pay / not pay / reverse.
+"""Payment rules (domain.md §7, §9): payment ids, pay / not pay / reverse.
 
-Pure functions: no I/O, no clock. Money is integer pence.
+Pure functions: no I/O, no clock. Money is integer pence. The price of a milestone is
+not decided here: sustainment decides it (``services/sustainment/money.settle``) and
+carries it on ``MilestoneReached``; payments pays it as given.
 """
 
 from __future__ import annotations
@@ -11,18 +13,10 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 from uuid import UUID, uuid5
 
-from schemas.common import EligibilityGroup, MilestoneKind, RejectionReason
-from services.common.pricing import (
-    OUTCOME_MILESTONES,
-    UPLIFTED_MILESTONES,
-    Price,
-    price_for,
-)
-from services.common.reference import Contract
+from schemas.common import MilestoneKind, RejectionReason
+from services.common.pricing import Price
 
 __all__ = [
-    "OUTCOME_MILESTONES",
-    "UPLIFTED_MILESTONES",
     "LedgerEntry",
     "NotPayableDecision",
     "PayDecision",
@@ -31,7 +25,6 @@ __all__ = [
     "decide_reached",
     "decide_revoked",
     "payment_id_for",
-    "price_for",
 ]
 
 PAYMENT_ID_NAMESPACE = UUID("1449e323-f9d7-456e-9a94-a2f5ac8b134f")
@@ -85,19 +78,18 @@ class ReverseDecision:
 def decide_reached(
     ledger: Sequence[LedgerEntry],
     *,
-    contract: Contract,
+    contract_id: str,
     participant_id: str,
-    group: EligibilityGroup,
     milestone: MilestoneKind,
     occurrence: int,
-    job_pays_llw: bool,
+    price: Price | None,
     payable: bool,
     not_payable_reason: RejectionReason | None,
 ) -> PayDecision | NotPayableDecision | None:
-    """What to do when ``milestone`` (its ``occurrence``-th time) is reached.
+    """What to do when ``milestone`` (its ``occurrence``-th time) is reached at ``price``.
 
     In order:
-    1. price 0 -> None (nothing to do);
+    1. no price (the contract pays 0) -> None (nothing to do);
     2. this payment is already in the ledger, or an unreversed payment for the same
        milestone exists -> None (an idempotent re-send; one payment per milestone);
     3. ``payable`` False -> not payable for ``not_payable_reason`` (``claim_late``,
@@ -107,12 +99,9 @@ def decide_reached(
     The same kind reached again after a revocation is paid again (a new occurrence);
     that is also how a changed amount is paid (sustainment revokes and reaches again).
     """
-    price = price_for(contract, group, milestone, job_pays_llw)
     if price is None:
         return None
-    payment_id = payment_id_for(
-        contract.contract_id, participant_id, milestone, occurrence, reversal=False
-    )
+    payment_id = payment_id_for(contract_id, participant_id, milestone, occurrence, reversal=False)
     if any(_blocks_payment(entry, payment_id, milestone) for entry in ledger):
         return None
     if not payable:

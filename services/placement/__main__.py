@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from services.common.app import run_service
-from services.placement.handlers import make_handler
+from services.placement.bootstrap import SERVICE
+from services.runtime.app import run_service
 
 if __name__ == "__main__":
-    run_service(make_handler, Path(__file__).parent)
+    run_service(SERVICE, Path(__file__).parent)

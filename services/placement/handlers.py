@@ -1,30 +1,28 @@
-"""Placement use cases: job starts and ends -> confirmed placements with wage flags."""
+"""Placement use cases: job starts and ends -> confirmed placements with wage flags.
+
+``RULES`` is the table of what placement does with each event type.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
+from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import JobEnded, JobStarted
-from schemas.topics import (
-    CONSUMERS,
-    PLACEMENTS,
-    Owner,
-    TopicSpec,
-)
-from services.common import masking
-from services.common.db import Connection
-from services.common.decisions import Accept, HeldSubjects, Hold
+from schemas.topics import CONSUMERS, PLACEMENTS, Owner, TopicSpec
+from services.common import holds, masking
+from services.common.decisions import HeldSubjects, Hold
+from services.common.holds import Entity, Subject, wait_for
 from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.provider_keys import release_key
-from services.common.reference import Rates, load_rates
+from services.common.reference import Rates, Reference
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
-from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
 from services.placement.domain import (
     JobAssessment,
     ParticipantOnProgramme,
@@ -33,47 +31,50 @@ from services.placement.domain import (
     to_withdraw,
     withdrawal_message,
 )
+from services.placement.records import PlacementRecord, PlacementStorage
+from services.runtime.rules import Rules, run_round
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of a placement transaction: storage, decisions, held subjects, rates."""
+
+    repo: PlacementStorage
+    outcome: BatchOutcome
+    held: HeldSubjects
+    rates: Rates
+
+
+RULES: Rules[Round] = Rules()
 
 
 class PlacementHandler:
     service: Owner = "placement"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["placement"]
     mask_original = staticmethod(masking.mask_original)  # a referral on a wrong topic
+    keeps_personal_data = False
 
     def __init__(self, rates: Rates) -> None:
-        self.repository: Callable[[Connection], PlacementRepository] = PlacementRepository
-        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.rates = rates
 
     async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+        self, repo: PlacementStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
-        repo = self.repository(conn)
-        await repo.load(
+        loaded = repo.load(
             participant_ids=ids_named(items, "participant_id"),
             referrals=keys_named(items, "referral_id"),
             placements=keys_named(items, "placement_id"),
         )
-        held = HeldSubjects(
-            await repo.held_waiting(
-                subject(i.event.provider_id, i.event.placement_id)
-                for i in items
-                if isinstance(i.event, JobStarted | JobEnded)
-            )
+        await run_round(
+            repo,
+            loaded,
+            items,
+            RULES,
+            lambda held: Round(repo, outcome, held, self.rates),
+            _subject_of,
         )
-        for item in items:
-            event = item.event
-            if isinstance(event, ParticipantStarted):
-                self._on_participant_started(repo, event, outcome)
-            elif isinstance(event, ParticipantLeft):
-                self._on_participant_left(repo, item, event, outcome)
-            elif isinstance(event, JobStarted):
-                self._on_job_started(repo, item, event, outcome, held)
-            elif isinstance(event, JobEnded):
-                self._on_job_ended(repo, item, event, outcome, held)
-        await repo.flush()
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         event = item.event
         if isinstance(event, JobEnded):
             return (
@@ -83,197 +84,177 @@ class PlacementHandler:
         ref = getattr(event, "referral_id", getattr(event, "participant_id", "?"))
         return (
             RejectionReason.UNKNOWN_PARTICIPANT,
-            f"{event.type} names {ref!r}, which has not started the programme after the hold time",
+            f"{getattr(event, 'type', '?')} names {ref!r},"
+            " which has not started the programme after the hold time",
         )
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+    async def finish(self, repo: PlacementStorage, outcome: BatchOutcome) -> None:
         """Nothing to decide once per transaction: each event is decided as it comes."""
 
-    def _on_participant_started(
-        self, repo: PlacementRepository, event: ParticipantStarted, outcome: BatchOutcome
-    ) -> None:
-        if repo.participant(event.participant_id) is None:
-            repo.put_participant(
-                (event.provider_id, event.referral_id),
-                ParticipantOnProgramme(
-                    participant_id=event.participant_id,
-                    provider_id=event.provider_id,
-                    contract_id=event.contract_id,
-                    start_date=event.start_date,
-                    leaver_date=None,
-                ),
-            )
-        outcome.release(release_key("referral", event.provider_id, event.referral_id))
-        outcome.release(f"participant:{event.participant_id}")
 
-    def _on_participant_left(
-        self,
-        repo: PlacementRepository,
-        item: Received,
-        event: ParticipantLeft,
-        outcome: BatchOutcome,
-    ) -> None:
-        participant = repo.participant(event.participant_id)
-        if participant is None:
-            outcome.hold(item, f"participant:{event.participant_id}")
-            return
+@RULES.on(ParticipantStarted)
+def participant_started(round_: Round, item: Received[ParticipantStarted]) -> None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    if repo.participant(event.participant_id) is None:
         repo.put_participant(
-            (event.provider_id, event.referral_id), replace(participant, leaver_date=event.end_date)
-        )
-        stored = {p.key: p for p in repo.placements_of(event.participant_id)}
-        for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
-            self._withdraw(
-                repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome
-            )
-
-    def _withdraw(
-        self,
-        repo: PlacementRepository,
-        record: PlacementRecord,
-        left: ParticipantLeft,
-        outcome: BatchOutcome,
-    ) -> None:
-        """§5: the job starts after a leaver date that arrived later -- withdraw it, and
-        tell the provider with a rejection of the original job start."""
-        record.withdrawn = True
-        repo.put_placement(record)
-        job = record.job
-        outcome.emit(
-            PLACEMENTS,
-            record.participant_id,
-            PlacementWithdrawn(
-                event_id=derived_event_id(job.provider_id, job.placement_id, "placement_withdrawn"),
-                produced_at=outcome.now,
-                participant_id=record.participant_id,
-                placement_id=job.placement_id,
-                provider_id=job.provider_id,
-                job_start_event_id=record.source_event_id or str(job.event_id),
-                job_start_date=job.job_start_date,
-                leaver_date=left.end_date,
+            (event.provider_id, event.referral_id),
+            ParticipantOnProgramme(
+                participant_id=event.participant_id,
+                provider_id=event.provider_id,
+                contract_id=event.contract_id,
+                start_date=event.start_date,
+                leaver_date=None,
             ),
         )
-        sources = [(record.source_event_id, record.source)] if record.source else []
-        for event_id, source in [*sources, *record.resends]:
-            outcome.reject_record(
-                source,
-                RejectionReason.AFTER_PROGRAMME_END,
-                withdrawal_message(job, left.end_date),
-                event_id,
-                job.provider_id,
-            )
+    outcome.release(release_key("referral", event.provider_id, event.referral_id))
+    outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
 
-    def _on_job_started(
-        self,
-        repo: PlacementRepository,
-        item: Received,
-        event: JobStarted,
-        outcome: BatchOutcome,
-        held: HeldSubjects,
-    ) -> None:
-        participant = repo.by_referral.get((event.provider_id, event.referral_id))
-        existing = repo.placements.get((event.provider_id, event.placement_id))
-        key = subject(event.provider_id, event.placement_id)
-        decision = decide_job_start(
+
+@RULES.on(ParticipantLeft)
+def participant_left(round_: Round, item: Received[ParticipantLeft]) -> None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    participant = repo.participant(event.participant_id)
+    if participant is None:
+        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
+        return
+    repo.put_participant(
+        (event.provider_id, event.referral_id), replace(participant, leaver_date=event.end_date)
+    )
+    stored = {p.key: p for p in repo.placements_of(event.participant_id)}
+    for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
+        _withdraw(repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome)
+
+
+def _withdraw(
+    repo: PlacementStorage, record: PlacementRecord, left: ParticipantLeft, outcome: BatchOutcome
+) -> None:
+    """§5: the job starts after a leaver date that arrived later -- withdraw it, and
+    tell the provider with a rejection of the original job start."""
+    record.withdrawn = True
+    repo.put_placement(record)
+    job = record.job
+    outcome.emit(
+        PLACEMENTS,
+        record.participant_id,
+        PlacementWithdrawn(
+            event_id=derived_event_id(job.provider_id, job.placement_id, "placement_withdrawn"),
+            produced_at=outcome.now,
+            participant_id=record.participant_id,
+            placement_id=job.placement_id,
+            provider_id=job.provider_id,
+            job_start_event_id=record.source_event_id or str(job.event_id),
+            job_start_date=job.job_start_date,
+            leaver_date=left.end_date,
+        ),
+    )
+    sources = [(record.source_event_id, record.source)] if record.source else []
+    for event_id, source in [*sources, *record.resends]:
+        outcome.reject_record(
+            source,
+            RejectionReason.AFTER_PROGRAMME_END,
+            withdrawal_message(job, left.end_date),
+            event_id,
+            job.provider_id,
+        )
+
+
+@RULES.on(JobStarted)
+def job_started(round_: Round, item: Received[JobStarted]) -> None:
+    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    participant = repo.by_referral.get((event.provider_id, event.referral_id))
+    existing = repo.placements.get((event.provider_id, event.placement_id))
+    key = subject(event.provider_id, event.placement_id)
+    decision = decide_job_start(
+        event,
+        existing.stored if existing else None,
+        participant,
+        round_.rates,
+        held_before=held.before(key),
+    )
+    if isinstance(decision, Rejection | Hold):
+        outcome.carry_out(decision, item, held, key)
+        return
+    if not isinstance(decision, JobAssessment) or participant is None:
+        if existing is not None:  # a re-send of the same job start: no effect, but kept
+            repo.add_resend(existing.key, item.event_id, item.record)
+        return
+    repo.put_placement(
+        PlacementRecord(
             event,
-            existing.stored if existing else None,
-            participant,
-            self.rates,
-            held_before=held.before(key),
-        )
-        if isinstance(decision, Rejection):
-            outcome.reject(item, decision.reason, decision.message)
-            return
-        if isinstance(decision, Hold):
-            outcome.hold(item, decision.waiting_for, key)
-            held.add(key, decision.waiting_for)
-            return
-        if not isinstance(decision, JobAssessment) or participant is None:
-            if existing is not None:  # a re-send of the same job start: no effect, but kept
-                repo.add_resend(existing.key, item.event_id, item.record)
-            return
-        repo.put_placement(
-            PlacementRecord(
-                event,
-                participant.participant_id,
-                decision.pays_llw,
-                decision.below_minimum_wage,
-                source=item.record,
-                source_event_id=item.event_id,
-            )
-        )
-        outcome.emit(
-            PLACEMENTS,
             participant.participant_id,
-            PlacementConfirmed(
-                event_id=derived_event_id(item.message_id, "placement_confirmed"),
-                produced_at=outcome.now,
-                participant_id=participant.participant_id,
-                placement_id=event.placement_id,
-                referral_id=event.referral_id,
-                provider_id=event.provider_id,
-                contract_id=participant.contract_id,
-                job_start_date=event.job_start_date,
-                employment_type=event.employment_type,
-                hourly_wage_pence=event.hourly_wage_pence,
-                weekly_hours=event.weekly_hours,
-                pays_llw=decision.pays_llw,
-                below_minimum_wage=decision.below_minimum_wage,
-                sic_sector=event.sic_sector,
-                employer_name=event.employer_name,
-                source_produced_at=event.produced_at,
-            ),
+            decision.pays_llw,
+            decision.below_minimum_wage,
+            source=item.record,
+            source_event_id=item.event_id,
         )
-        outcome.release(release_key("placement", event.provider_id, event.placement_id))
-
-    def _on_job_ended(
-        self,
-        repo: PlacementRepository,
-        item: Received,
-        event: JobEnded,
-        outcome: BatchOutcome,
-        held: HeldSubjects,
-    ) -> None:
-        record = repo.placements.get((event.provider_id, event.placement_id))
-        key = subject(event.provider_id, event.placement_id)
-        decision = decide_job_end(
-            event.placement_id,
-            event.provider_id,
-            event.end_date,
-            record.stored if record else None,
-            record.end_date if record else None,
-            held_before=held.before(key),
-        )
-        if isinstance(decision, Rejection):
-            outcome.reject(item, decision.reason, decision.message)
-            return
-        if isinstance(decision, Hold):
-            outcome.hold(item, decision.waiting_for, key)
-            held.add(key, decision.waiting_for)
-            return
-        if not isinstance(decision, Accept) or record is None:
-            return
-        record.end_date = event.end_date
-        repo.put_placement(record)
-        outcome.emit(
-            PLACEMENTS,
-            record.participant_id,
-            PlacementEnded(
-                event_id=derived_event_id(item.message_id, "placement_ended"),
-                produced_at=outcome.now,
-                participant_id=record.participant_id,
-                placement_id=event.placement_id,
-                provider_id=event.provider_id,
-                end_date=event.end_date,
-            ),
-        )
+    )
+    outcome.emit(
+        PLACEMENTS,
+        participant.participant_id,
+        PlacementConfirmed(
+            event_id=derived_event_id(item.message_id, "placement_confirmed"),
+            produced_at=outcome.now,
+            participant_id=participant.participant_id,
+            placement_id=event.placement_id,
+            referral_id=event.referral_id,
+            provider_id=event.provider_id,
+            contract_id=participant.contract_id,
+            job_start_date=event.job_start_date,
+            employment_type=event.employment_type,
+            hourly_wage_pence=event.hourly_wage_pence,
+            weekly_hours=event.weekly_hours,
+            pays_llw=decision.pays_llw,
+            below_minimum_wage=decision.below_minimum_wage,
+            sic_sector=event.sic_sector,
+            employer_name=event.employer_name,
+            source_produced_at=event.produced_at,
+        ),
+    )
+    outcome.release(release_key("placement", event.provider_id, event.placement_id))
 
 
-def subject(provider_id: str, placement_id: str) -> str:
-    """The subject of a placement id's job starts and ends: their arrival order matters.
-    Per provider: order exists only within a provider's topic, and another provider's
-    held input must not hold a provider's back."""
-    return f"placement:{provider_id}:{placement_id}"
+@RULES.on(JobEnded)
+def job_ended(round_: Round, item: Received[JobEnded]) -> None:
+    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    record = repo.placements.get((event.provider_id, event.placement_id))
+    key = subject(event.provider_id, event.placement_id)
+    decision = decide_job_end(
+        event.placement_id,
+        event.provider_id,
+        event.end_date,
+        record.stored if record else None,
+        record.end_date if record else None,
+        held_before=held.before(key),
+    )
+    if not outcome.carry_out(decision, item, held, key) or record is None:
+        return
+    record.end_date = event.end_date
+    repo.put_placement(record)
+    outcome.emit(
+        PLACEMENTS,
+        record.participant_id,
+        PlacementEnded(
+            event_id=derived_event_id(item.message_id, "placement_ended"),
+            produced_at=outcome.now,
+            participant_id=record.participant_id,
+            placement_id=event.placement_id,
+            provider_id=event.provider_id,
+            end_date=event.end_date,
+        ),
+    )
 
 
-def make_handler(settings: ServiceSettings) -> PlacementHandler:
-    return PlacementHandler(load_rates(settings.reference_dir / "rates.json"))
+def _subject_of(event: Event) -> Subject | None:
+    """Job starts and ends keep their arrival order per placement id."""
+    if isinstance(event, JobStarted | JobEnded):
+        return subject(event.provider_id, event.placement_id)
+    return None
+
+
+def subject(provider_id: str, placement_id: str) -> Subject:
+    """The subject of a placement id's job starts and ends: their arrival order matters."""
+    return holds.subject(Entity.PLACEMENT, provider_id, placement_id)
+
+
+def make_handler(settings: ServiceSettings, reference: Reference) -> PlacementHandler:
+    return PlacementHandler(reference.rates)

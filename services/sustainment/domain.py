@@ -19,7 +19,6 @@ from .evidence_rules import (
     decide_retraction,
     evidence_facts,
     evidence_subject,
-    held_predecessor,
     hours_to_hundredths,
 )
 from .facts import (
@@ -73,7 +72,6 @@ __all__ = [
     "evidence_subject",
     "first_earnings",
     "first_placement",
-    "held_predecessor",
     "hours_to_hundredths",
     "in_work_weeks",
     "job_start",

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import EvidenceSubmitted
-from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
+from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
+from services.common.holds import Entity, Subject, subject
 from services.common.provider_keys import release_key
 from services.common.rejection import Rejection
 
@@ -155,7 +156,7 @@ def decide_evidence(
        accepted one is ``invalid_evidence`` (the stored owner is all it needs);
     3. an earlier input of the same evidence id is held (for its placement): held
        behind it, so that they are applied in arrival order -- the first of two equal
-       versions stands, and a held first version owns its id (:func:`held_predecessor`);
+       versions stands, and a held first version owns its id (:func:`behind_held`);
        the placement unknown (or withdrawn): held until ``placement:<provider_id>:<id>``
        (the sender's own placement of that id: ids are per provider, v3 §9);
     4. kind against the placement (``invalid_evidence``), then ``provider_mismatch``
@@ -171,9 +172,10 @@ def decide_evidence(
             f"evidence_id {ev.evidence_id} belongs to placement {owner.placement_id}, "
             f"not {ev.placement_id}",
         )
-    predecessor = held_predecessor(sender_provider_id, ev.evidence_id, held_before)
-    if predecessor is not None:
-        return Hold(predecessor)
+    own = release_key("evidence", sender_provider_id, ev.evidence_id)  # an accepted version's
+    behind = behind_held(held_before, releases=own)
+    if behind is not None:
+        return behind
     if placement is None:
         return Hold(release_key("placement", sender_provider_id, ev.placement_id))
     rejection = _check_against_placement(ev, placement, sender_provider_id)
@@ -197,15 +199,16 @@ def decide_retraction(
     held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
     """A version of the evidence held for its placement: held behind it (arrival order,
-    :func:`held_predecessor`); unknown evidence is held until
+    :func:`behind_held`); unknown evidence is held until
     ``evidence:<provider_id>:<id>`` (the sender's own evidence of that id); another
     provider's is ``provider_mismatch``; a second retraction is ignored (a retraction is
     final)."""
-    predecessor = held_predecessor(sender_provider_id, evidence_id, held_before)
-    if predecessor is not None:
-        return Hold(predecessor)
+    own = release_key("evidence", sender_provider_id, evidence_id)
+    behind = behind_held(held_before, releases=own)
+    if behind is not None:
+        return behind
     if owner is None:
-        return Hold(release_key("evidence", sender_provider_id, evidence_id))
+        return Hold(own)
     if owner.provider_id != sender_provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,
@@ -214,25 +217,9 @@ def decide_retraction(
     return IGNORE if owner.retracted else ACCEPT
 
 
-def evidence_subject(provider_id: str, evidence_id: str) -> str:
-    """The subject of evidence versions and retractions: their arrival order matters.
-
-    Per provider: arrival order exists only within a provider's topic (keyed by
-    evidence_id), and another provider's held input must not hold a provider's back."""
-    return f"evidence:{provider_id}:{evidence_id}"
-
-
-def held_predecessor(provider_id: str, evidence_id: str, held_before: Sequence[str]) -> str | None:
-    """What the next input of ``evidence_id`` must wait for to stay behind the held ones.
-
-    ``held_before`` is what the held inputs of this evidence id wait for, oldest first.
-    Retractions waiting for the evidence itself (``evidence:<provider_id>:<id>``) wait for
-    a version to be accepted, so they hold nothing back; any other held input (a version waiting
-    for its placement, or one held behind it) does: its ``waiting_for`` is returned, so
-    one release lets them all out, in arrival order (domain.md §9 "Evidence versions").
-    """
-    own = release_key("evidence", provider_id, evidence_id)  # what an accepted version releases
-    return next((w for w in held_before if w != own), None)
+def evidence_subject(provider_id: str, evidence_id: str) -> Subject:
+    """The subject of evidence versions and retractions: their arrival order matters."""
+    return subject(Entity.EVIDENCE, provider_id, evidence_id)
 
 
 def _period_rule(ev: EvidenceFacts) -> Rejection | None:

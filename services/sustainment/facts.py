@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from schemas.common import EmploymentType, EvidenceKind, MilestoneKind, RejectionReason
+from services.common.pricing import Price
 
 OUTCOME_WINDOW_DAYS = 638
 """456 days on programme + 182 days of in-work support."""
@@ -82,7 +83,8 @@ class MilestoneFacts:
 
     ``evidence_ids`` are sorted by plain string comparison. ``payable``,
     ``not_payable_reason`` and ``amount_due_pence`` are the money the milestone is due
-    under its contract (``money.settle``; 0 until settled).
+    under its contract (``money.settle``; 0 until settled); ``price`` is what the
+    contract pays for it (None: nothing), decided there too and carried to payments.
     """
 
     milestone: MilestoneKind
@@ -93,6 +95,7 @@ class MilestoneFacts:
     payable: bool = True
     not_payable_reason: RejectionReason | None = None
     amount_due_pence: int = 0
+    price: Price | None = None
 
     @property
     def money(self) -> tuple[int, bool, RejectionReason | None]:

@@ -1,19 +1,23 @@
 """Sustainment use cases: participants, placements and evidence -> milestone changes.
 
-``handle`` only applies items to the facts (every round of a transaction: the batch and
-what it releases); ``finish`` then recomputes the milestones of every participant those
-rounds touched, from each one's whole history, once per transaction (domain.md §6). So
-arrival order never changes the result, and a milestone reached and revoked within one
-transaction is never announced.
+``RULES`` is the table of what sustainment does with each event type: each use case only
+applies its item to the facts and marks the participant whose facts changed
+(``outcome.touch``), every round of a transaction (the batch and what it releases);
+``finish`` then recomputes the milestones of every touched participant, from each one's
+whole history, once per transaction (domain.md §6). So arrival order never changes the
+result, and a milestone reached and revoked within one transaction is never announced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import wraps
+from typing import TypeVar
 
+from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
@@ -23,27 +27,21 @@ from schemas.sustainment import (
     EvidenceProgress,
     EvidenceRecorded,
     EvidenceRemoved,
+    MilestonePrice,
     MilestoneReached,
     MilestoneRevoked,
     PlacementEvidenceEnd,
 )
 from schemas.topics import CONSUMERS, EVIDENCE_LEDGER, MILESTONES, Owner, TopicSpec
 from services.common import masking
-from services.common.db import Connection
-from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.decisions import HeldSubjects
+from services.common.holds import Entity, Subject, wait_for
 from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.provider_keys import release_key
-from services.common.reference import ContractBook, Rates, load_contracts, load_rates
-from services.common.rejection import Rejection
+from services.common.reference import Contract, ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
-from services.sustainment.adapters.postgres import (
-    EvidenceRecord,
-    ParticipantHistory,
-    ParticipantRecord,
-    PlacementRecord,
-    SustainmentRepository,
-)
+from services.runtime.rules import Rules, run_round
 from services.sustainment.domain import (
     EvidenceOwner,
     KnownPlacement,
@@ -61,77 +59,80 @@ from services.sustainment.domain import (
     settle,
 )
 from services.sustainment.progress import counted_so_far
+from services.sustainment.records import (
+    EvidenceRecord,
+    ParticipantHistory,
+    ParticipantRecord,
+    PlacementRecord,
+    SustainmentStorage,
+)
 
 
-@dataclass
-class _Touched:
-    """The participants whose facts changed in one transaction, and for each the latest
-    ``produced_at`` of the provider events behind the change (for payment latency)."""
+@dataclass(frozen=True)
+class Round:
+    """One round of a sustainment transaction: storage, decisions, held subjects, and
+    the reference data the rules need."""
 
-    outcome: BatchOutcome | None = None
-    sources: dict[str, datetime | None] = field(default_factory=dict)
-    triggers: dict[str, list[str]] = field(default_factory=dict)
-    """The ids of the inputs that changed each participant's facts (each input is
-    processed once, so they name this transaction's progress event uniquely)."""
+    repo: SustainmentStorage
+    outcome: BatchOutcome
+    held: HeldSubjects
+    contracts: ContractBook
+    rates: Rates
 
-    def add(self, participant_id: str, source: datetime | None, event_id: str = "") -> None:
-        before = self.sources.get(participant_id)
-        if before is None or (source is not None and source > before):
-            self.sources[participant_id] = source
-        self.triggers.setdefault(participant_id, []).append(event_id)
+
+RULES: Rules[Round] = Rules()
+
+E = TypeVar("E", bound=Event)
+
+
+def touches(
+    rule: Callable[[Round, Received[E]], str | None],
+) -> Callable[[Round, Received[E]], None]:
+    """A use case that returns the participant whose facts it changed: marked touched
+    with when the provider produced the event behind it (for payment latency)."""
+
+    @wraps(rule)
+    def apply(round_: Round, item: Received[E]) -> None:
+        participant_id = rule(round_, item)
+        if participant_id is not None:
+            round_.outcome.touch(participant_id, _source_produced_at(item.event), item.message_id)
+
+    return apply
 
 
 class SustainmentHandler:
     service: Owner = "sustainment"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
     mask_original = staticmethod(masking.mask_original)  # a referral on a wrong topic
+    keeps_personal_data = False
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
-        self.repository: Callable[[Connection], SustainmentRepository] = SustainmentRepository
-        """Storage per transaction; the simulator swaps in memory (adapters/memory.py)."""
         self.contracts = contracts
         self.rates = rates
-        self._touched = _Touched()
-
-    def _touched_in(self, outcome: BatchOutcome) -> _Touched:
-        """The touched set of the transaction ``outcome`` belongs to (a new one resets it:
-        a transaction rolled back before ``finish`` leaves nothing behind)."""
-        if self._touched.outcome is not outcome:
-            self._touched = _Touched(outcome)
-        return self._touched
 
     async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+        self, repo: SustainmentStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
-        touched = self._touched_in(outcome)
-        repo = self.repository(conn)
-        await repo.load(
+        loaded = repo.load(
             participant_ids=ids_named(items, "participant_id"),
             placements=keys_named(items, "placement_id"),
             evidence=keys_named(items, "evidence_id"),
         )
-        held = HeldSubjects(
-            await repo.held_waiting(
-                evidence_subject(i.event.provider_id, i.event.evidence_id)
-                for i in items
-                if isinstance(i.event, EvidenceSubmitted | EvidenceRetracted)
-            )
+        await run_round(
+            repo,
+            loaded,
+            items,
+            RULES,
+            lambda held: Round(repo, outcome, held, self.contracts, self.rates),
+            _subject_of,
         )
-        for item in items:
-            participant_id = self._apply(repo, item, outcome, held)
-            if participant_id is not None:
-                touched.add(participant_id, _source_produced_at(item.event), item.event_id)
-        await repo.flush()
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+    async def finish(self, repo: SustainmentStorage, outcome: BatchOutcome) -> None:
         """Decide milestones once, after every round of the transaction (§6)."""
-        touched = self._touched_in(outcome)
-        self._touched = _Touched()
-        if touched.sources:
-            repo = self.repository(conn)
-            await self._announce_milestones(repo, touched, outcome)
+        if outcome.touched:
+            await announce_milestones(repo, outcome.touched, outcome, self.contracts)
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         event = item.event
         if isinstance(event, EvidenceSubmitted):
             return (
@@ -149,242 +150,221 @@ class SustainmentHandler:
                 RejectionReason.UNKNOWN_PLACEMENT,
                 f"{event.type} names {event.placement_id!r}, unknown after the hold time",
             )
+        assert isinstance(event, ParticipantLeft | PlacementConfirmed)
         return (
             RejectionReason.UNKNOWN_PARTICIPANT,
             f"{event.type} names participant {event.participant_id!r}, unknown after the hold time",
         )
 
-    def _apply(
-        self, repo: SustainmentRepository, item: Received, outcome: BatchOutcome, held: HeldSubjects
-    ) -> str | None:
-        """Apply one item to the facts; return the participant whose facts changed."""
-        event = item.event
-        if isinstance(event, ParticipantStarted):
-            return self._on_participant_started(repo, item, event, outcome)
-        if isinstance(event, ParticipantLeft):
-            return self._on_participant_left(repo, item, event, outcome)
-        if isinstance(event, PlacementConfirmed):
-            return self._on_placement_confirmed(repo, item, event, outcome)
-        if isinstance(event, PlacementEnded):
-            return self._on_placement_ended(repo, item, event, outcome)
-        if isinstance(event, PlacementWithdrawn):
-            return self._on_placement_withdrawn(repo, item, event, outcome)
-        if isinstance(event, EvidenceSubmitted):
-            return self._on_evidence(repo, item, event, outcome, held)
-        if isinstance(event, EvidenceRetracted):
-            return self._on_retraction(repo, item, event, outcome, held)
+
+@RULES.on(ParticipantStarted)
+@touches
+def participant_started(round_: Round, item: Received[ParticipantStarted]) -> str | None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    if event.participant_id in repo.participants:
         return None
-
-    def _on_participant_started(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: ParticipantStarted,
-        outcome: BatchOutcome,
-    ) -> str | None:
-        if event.participant_id in repo.participants:
-            return None
-        contract = self.contracts.get(event.contract_id)
-        nlw = self.rates.nlw.rate_on(event.start_date)
-        if contract is None or nlw is None:
-            outcome.reject(
-                item,
-                RejectionReason.START_OUTSIDE_CONTRACT,
-                f"no contract {event.contract_id!r} or no NLW rate on {event.start_date}",
-            )
-            return None
-        repo.put_participant(
-            ParticipantRecord(
-                participant_id=event.participant_id,
-                provider_id=event.provider_id,
-                contract_id=event.contract_id,
-                eligibility_group=event.eligibility_group,
-                window=ParticipantWindow(
-                    start_date=event.start_date,
-                    leaver_date=None,
-                    nlw_pence_at_start=nlw,
-                    weekly_hours_min_hundredths=contract.weekly_hours_min_hundredths,
-                ),
-            )
+    contract = round_.contracts.get(event.contract_id)
+    nlw = round_.rates.nlw.rate_on(event.start_date)
+    if contract is None or nlw is None:
+        outcome.reject(
+            item,
+            RejectionReason.START_OUTSIDE_CONTRACT,
+            f"no contract {event.contract_id!r} or no NLW rate on {event.start_date}",
         )
-        outcome.release(f"participant:{event.participant_id}")
-        return event.participant_id
-
-    def _on_participant_left(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: ParticipantLeft,
-        outcome: BatchOutcome,
-    ) -> str | None:
-        record = repo.participants.get(event.participant_id)
-        if record is None:
-            outcome.hold(item, f"participant:{event.participant_id}")
-            return None
-        record.window = replace(record.window, leaver_date=event.end_date)
-        repo.put_participant(record)
-        return event.participant_id
-
-    def _on_placement_confirmed(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: PlacementConfirmed,
-        outcome: BatchOutcome,
-    ) -> str | None:
-        if event.participant_id not in repo.participants:
-            outcome.hold(item, f"participant:{event.participant_id}")
-            return None
-        if (event.provider_id, event.placement_id) in repo.placements:
-            return None
-        facts = PlacementFacts(
-            placement_id=event.placement_id,
-            job_start_date=event.job_start_date,
-            employment_type=event.employment_type,
-            pays_llw=event.pays_llw,
-        )
-        repo.put_placement(PlacementRecord(facts, event.participant_id, event.provider_id))
-        outcome.release(release_key("placement", event.provider_id, event.placement_id))
-        return event.participant_id
-
-    def _on_placement_ended(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: PlacementEnded,
-        outcome: BatchOutcome,
-    ) -> str | None:
-        record = repo.placements.get((event.provider_id, event.placement_id))
-        if record is None:
-            outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
-            return None
-        record.end_date = event.end_date
-        repo.put_placement(record)
-        return None  # a job end has no effect on milestones
-
-    def _on_placement_withdrawn(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: PlacementWithdrawn,
-        outcome: BatchOutcome,
-    ) -> str | None:
-        record = repo.placements.get((event.provider_id, event.placement_id))
-        if record is None:
-            outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
-            return None
-        if record.withdrawn:
-            return None
-        record.withdrawn = True
-        repo.put_placement(record)
-        return record.participant_id
-
-    def _on_evidence(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: EvidenceSubmitted,
-        outcome: BatchOutcome,
-        held: HeldSubjects,
-    ) -> str | None:
-        facts, bad_hours = evidence_facts(event)
-        placement = repo.placements.get((event.provider_id, event.placement_id))
-        if placement is not None and placement.withdrawn:
-            placement = None  # withdrawn: as if it had never been confirmed (§5)
-        current = repo.evidence.get((event.provider_id, event.evidence_id))
-        key = evidence_subject(event.provider_id, event.evidence_id)
-        decision = decide_evidence(
-            facts,
-            event.version,
-            event.provider_id,
-            _owner(current),
-            None
-            if placement is None
-            else KnownPlacement(placement.facts.employment_type, placement.provider_id),
-            hours_worked=bad_hours,
-            held_before=held.before(key),
-        )
-        if not _settled(decision, item, outcome, held, key) or placement is None:
-            return None
-        repo.put_evidence(
-            EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
-        )
-        outcome.emit(
-            EVIDENCE_LEDGER,
-            placement.participant_id,
-            _evidence_recorded(item, event, placement.participant_id, outcome),
-        )
-        outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
-        return placement.participant_id
-
-    def _on_retraction(
-        self,
-        repo: SustainmentRepository,
-        item: Received,
-        event: EvidenceRetracted,
-        outcome: BatchOutcome,
-        held: HeldSubjects,
-    ) -> str | None:
-        current = repo.evidence.get((event.provider_id, event.evidence_id))
-        key = evidence_subject(event.provider_id, event.evidence_id)
-        decision = decide_retraction(
-            event.evidence_id,
-            event.provider_id,
-            _owner(current),
-            held_before=held.before(key),
-        )
-        if not _settled(decision, item, outcome, held, key) or current is None:
-            return None
-        current.retracted = True
-        repo.put_evidence(current)
-        outcome.emit(
-            EVIDENCE_LEDGER,
-            current.participant_id,
-            EvidenceRemoved(
-                event_id=derived_event_id(item.event_id, "evidence_removed"),
-                produced_at=outcome.now,
-                participant_id=current.participant_id,
-                provider_id=current.provider_id,
-                evidence_id=event.evidence_id,
+        return None
+    repo.put_participant(
+        ParticipantRecord(
+            participant_id=event.participant_id,
+            provider_id=event.provider_id,
+            contract_id=event.contract_id,
+            eligibility_group=event.eligibility_group,
+            window=ParticipantWindow(
+                start_date=event.start_date,
+                leaver_date=None,
+                nlw_pence_at_start=nlw,
+                weekly_hours_min_hundredths=contract.weekly_hours_min_hundredths,
             ),
         )
-        return current.participant_id
+    )
+    outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
+    return event.participant_id
 
-    async def _announce_milestones(
-        self, repo: SustainmentRepository, touched: _Touched, outcome: BatchOutcome
-    ) -> None:
-        recorded: list[tuple[str, RecordedMilestone]] = []
-        for history in await repo.histories(sorted(touched.sources)):
-            participant_id = history.participant.participant_id
-            recorded.extend(
-                self._milestone_changes(history, touched.sources.get(participant_id), outcome)
-            )
-            progress = _progress(history, touched.triggers.get(participant_id, []), outcome)
-            outcome.emit(EVIDENCE_LEDGER, participant_id, progress)
-        if recorded:
-            await repo.record_milestones(recorded)
 
-    def _milestone_changes(
-        self, history: ParticipantHistory, source: datetime | None, outcome: BatchOutcome
-    ) -> list[tuple[str, RecordedMilestone]]:
-        p = history.participant
-        contract = self.contracts.get(p.contract_id)
-        assert contract is not None  # participants are accepted against a known contract
-        current = settle(
-            compute_milestones(p.window, history.placements, history.evidence),
-            contract,
-            p.eligibility_group,
+@RULES.on(ParticipantLeft)
+@touches
+def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    record = repo.participants.get(event.participant_id)
+    if record is None:
+        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
+        return None
+    record.window = replace(record.window, leaver_date=event.end_date)
+    repo.put_participant(record)
+    return event.participant_id
+
+
+@RULES.on(PlacementConfirmed)
+@touches
+def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> str | None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    if event.participant_id not in repo.participants:
+        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
+        return None
+    if (event.provider_id, event.placement_id) in repo.placements:
+        return None
+    facts = PlacementFacts(
+        placement_id=event.placement_id,
+        job_start_date=event.job_start_date,
+        employment_type=event.employment_type,
+        pays_llw=event.pays_llw,
+    )
+    repo.put_placement(PlacementRecord(facts, event.participant_id, event.provider_id))
+    outcome.release(release_key("placement", event.provider_id, event.placement_id))
+    return event.participant_id
+
+
+@RULES.on(PlacementEnded)
+@touches
+def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    record = repo.placements.get((event.provider_id, event.placement_id))
+    if record is None:
+        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
+        return None
+    record.end_date = event.end_date
+    repo.put_placement(record)
+    return None  # a job end has no effect on milestones
+
+
+@RULES.on(PlacementWithdrawn)
+@touches
+def placement_withdrawn(round_: Round, item: Received[PlacementWithdrawn]) -> str | None:
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    record = repo.placements.get((event.provider_id, event.placement_id))
+    if record is None:
+        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
+        return None
+    if record.withdrawn:
+        return None
+    record.withdrawn = True
+    repo.put_placement(record)
+    return record.participant_id
+
+
+@RULES.on(EvidenceSubmitted)
+@touches
+def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str | None:
+    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    facts, bad_hours = evidence_facts(event)
+    placement = repo.placements.get((event.provider_id, event.placement_id))
+    if placement is not None and placement.withdrawn:
+        placement = None  # withdrawn: as if it had never been confirmed (§5)
+    current = repo.evidence.get((event.provider_id, event.evidence_id))
+    key = evidence_subject(event.provider_id, event.evidence_id)
+    decision = decide_evidence(
+        facts,
+        event.version,
+        event.provider_id,
+        _owner(current),
+        None
+        if placement is None
+        else KnownPlacement(placement.facts.employment_type, placement.provider_id),
+        hours_worked=bad_hours,
+        held_before=held.before(key),
+    )
+    if not outcome.carry_out(decision, item, held, key) or placement is None:
+        return None
+    repo.put_evidence(
+        EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
+    )
+    outcome.emit(
+        EVIDENCE_LEDGER,
+        placement.participant_id,
+        _evidence_recorded(item, placement.participant_id, outcome),
+    )
+    outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
+    return placement.participant_id
+
+
+@RULES.on(EvidenceRetracted)
+@touches
+def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str | None:
+    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    current = repo.evidence.get((event.provider_id, event.evidence_id))
+    key = evidence_subject(event.provider_id, event.evidence_id)
+    decision = decide_retraction(
+        event.evidence_id,
+        event.provider_id,
+        _owner(current),
+        held_before=held.before(key),
+    )
+    if not outcome.carry_out(decision, item, held, key) or current is None:
+        return None
+    current.retracted = True
+    repo.put_evidence(current)
+    outcome.emit(
+        EVIDENCE_LEDGER,
+        current.participant_id,
+        EvidenceRemoved(
+            event_id=derived_event_id(item.message_id, "evidence_removed"),
+            produced_at=outcome.now,
+            participant_id=current.participant_id,
+            provider_id=current.provider_id,
+            evidence_id=event.evidence_id,
+        ),
+    )
+    return current.participant_id
+
+
+async def announce_milestones(
+    repo: SustainmentStorage,
+    sources: dict[str, datetime | None],
+    outcome: BatchOutcome,
+    contracts: ContractBook,
+) -> None:
+    """Recompute the milestones of the participants in ``sources`` from their whole
+    histories and announce what changed (§6, §7)."""
+    recorded: list[tuple[str, RecordedMilestone]] = []
+    for history in await repo.histories(sorted(sources)):
+        participant_id = history.participant.participant_id
+        recorded.extend(
+            _milestone_changes(history, sources.get(participant_id), outcome, contracts)
         )
-        updates: list[tuple[str, RecordedMilestone]] = []
-        for change in reconcile(history.recorded, current):
-            before = history.recorded.get(change.milestone)
-            updates.append((p.participant_id, recorded_after(change, before)))
-            outcome.emit(MILESTONES, p.participant_id, _announcement(p, change, source, outcome))
-        return updates
+        triggers = outcome.touched_by.get(participant_id, [])
+        outcome.emit(EVIDENCE_LEDGER, participant_id, _progress(history, triggers, outcome))
+    if recorded:
+        await repo.record_milestones(recorded)
+
+
+def _milestone_changes(
+    history: ParticipantHistory,
+    source: datetime | None,
+    outcome: BatchOutcome,
+    contracts: ContractBook,
+) -> list[tuple[str, RecordedMilestone]]:
+    p = history.participant
+    contract = contracts.get(p.contract_id)
+    assert contract is not None  # participants are accepted against a known contract
+    current = settle(
+        compute_milestones(p.window, history.placements, history.evidence),
+        contract,
+        p.eligibility_group,
+    )
+    updates: list[tuple[str, RecordedMilestone]] = []
+    for change in reconcile(history.recorded, current):
+        before = history.recorded.get(change.milestone)
+        updates.append((p.participant_id, recorded_after(change, before)))
+        announcement = _announcement(p, contract, change, source, outcome)
+        outcome.emit(MILESTONES, p.participant_id, announcement)
+    return updates
 
 
 def _announcement(
-    p: ParticipantRecord, change: MilestoneChange, source: datetime | None, outcome: BatchOutcome
+    p: ParticipantRecord,
+    contract: Contract,
+    change: MilestoneChange,
+    source: datetime | None,
+    outcome: BatchOutcome,
 ) -> MilestoneReached | MilestoneRevoked:
     event_id = derived_event_id(p.participant_id, change.milestone, change.occurrence, change.kind)
     if change.kind == "revoked":
@@ -415,14 +395,20 @@ def _announcement(
         payable=facts.payable,
         not_payable_reason=facts.not_payable_reason,
         source_produced_at=source,
+        price=MilestonePrice(
+            contract_version=contract.version,
+            base_pence=facts.price.base_pence if facts.price else 0,
+            uplift_pence=facts.price.uplift_pence if facts.price else 0,
+        ),
     )
 
 
 def _evidence_recorded(
-    item: Received, event: EvidenceSubmitted, participant_id: str, outcome: BatchOutcome
+    item: Received[EvidenceSubmitted], participant_id: str, outcome: BatchOutcome
 ) -> EvidenceRecorded:
+    event = item.event
     return EvidenceRecorded(
-        event_id=derived_event_id(item.event_id, "evidence_recorded"),
+        event_id=derived_event_id(item.message_id, "evidence_recorded"),
         produced_at=outcome.now,
         participant_id=participant_id,
         provider_id=event.provider_id,
@@ -464,31 +450,19 @@ def _progress(
     )
 
 
+def _subject_of(event: Event) -> Subject | None:
+    """Versions and retractions of an evidence id keep their arrival order."""
+    if isinstance(event, EvidenceSubmitted | EvidenceRetracted):
+        return evidence_subject(event.provider_id, event.evidence_id)
+    return None
+
+
 def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:
     if record is None:
         return None
     return EvidenceOwner(
         record.facts.placement_id, record.provider_id, record.version, record.retracted
     )
-
-
-def _settled(
-    decision: Rejection | Hold | Ignore | Accept,
-    item: Received,
-    outcome: BatchOutcome,
-    held: HeldSubjects,
-    key: str,
-) -> bool:
-    """Carry out a rejection or a hold; True only when the event is to be applied.
-
-    A hold is kept under the evidence's subject ``key`` and noted in ``held``, so that
-    later inputs of the same evidence id in this batch are held behind it."""
-    if isinstance(decision, Rejection):
-        outcome.reject(item, decision.reason, decision.message)
-    elif isinstance(decision, Hold):
-        outcome.hold(item, decision.waiting_for, key)
-        held.add(key, decision.waiting_for)
-    return isinstance(decision, Accept)
 
 
 def _source_produced_at(event: object) -> datetime | None:
@@ -501,8 +475,5 @@ def _source_produced_at(event: object) -> datetime | None:
     return None
 
 
-def make_handler(settings: ServiceSettings) -> SustainmentHandler:
-    return SustainmentHandler(
-        load_contracts(settings.reference_dir / "contracts.json"),
-        load_rates(settings.reference_dir / "rates.json"),
-    )
+def make_handler(settings: ServiceSettings, reference: Reference) -> SustainmentHandler:
+    return SustainmentHandler(reference.contracts, reference.rates)

@@ -23,7 +23,8 @@ def settle(
     contract: Contract,
     group: EligibilityGroup,
 ) -> dict[MilestoneKind, MilestoneFacts]:
-    """The milestones with ``payable``, ``not_payable_reason`` and ``amount_due_pence`` set.
+    """The milestones with ``payable``, ``not_payable_reason``, ``amount_due_pence`` and
+    ``price`` set (the one place a milestone's price is decided).
 
     Of ``earnings_outcome`` and ``self_employment_outcome``, compared between those that
     would otherwise be paid (price > 0 and payable), the one reached first is paid
@@ -47,9 +48,10 @@ def settle(
                 payable=False,
                 not_payable_reason=RejectionReason.SUPERSEDED,
                 amount_due_pence=0,
+                price=prices[kind],
             )
             continue
         price = prices[kind]
         due = price.amount_pence if price is not None and facts.payable else 0
-        settled[kind] = replace(facts, amount_due_pence=due)
+        settled[kind] = replace(facts, amount_due_pence=due, price=price)
     return settled

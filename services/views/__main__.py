@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 
 from services.common import logs
-from services.common.app import run_service
 from services.common.settings import ServiceSettings
-from services.views.handlers import make_handler
+from services.runtime.app import run_service
+from services.views.bootstrap import SERVICE
 from services.views.rebuild import rebuild
 
 if __name__ == "__main__":
     if "--rebuild" in sys.argv[1:]:
         logs.configure("views")
         asyncio.run(rebuild(ServiceSettings()))
-    run_service(make_handler, Path(__file__).parent)
+    run_service(SERVICE, Path(__file__).parent)

@@ -9,18 +9,19 @@ held: the read model stores each fact as it comes, whatever order the topics del
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from schemas.base import Event
 from schemas.common import EligibilityGroup, RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
-from services.common.outcome import BatchOutcome
-from services.common.reference import ContractBook, Rates, load_contracts, load_rates
+from services.common.outcome import BatchOutcome, Masker, identity
+from services.common.reference import ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
 from services.views import notify
 from services.views.adapters.postgres import Key, ViewsStore
@@ -34,9 +35,26 @@ DEFAULT_WEEKLY_HOURS_MIN = Decimal(16)
 """For a contract this deployment does not know (its participants still show)."""
 
 
+class ViewsRepository:
+    """The read model's storage on one connection in a transaction (the runtime core's
+    repository port): it holds nothing, so nothing waits."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.store = ViewsStore(conn)
+
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        return {}
+
+    async def flush(self) -> None:
+        """Every write goes straight to its table."""
+
+
 class ViewsHandler:
     service: Owner = "views"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["views"]
+    mask_original: Masker = staticmethod(identity)
+    keeps_personal_data = False
 
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
@@ -45,23 +63,23 @@ class ViewsHandler:
         self._changes: set[notify.Change] = set()
 
     async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+        self, repo: ViewsRepository, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
         if self._outcome is not outcome:  # a new transaction (a rolled-back one left nothing)
             self._outcome, self._changes = outcome, set()
         batch = batch_of(item.event for item in items)
-        await self._write(ViewsStore(conn), batch)
+        await self._write(repo.store, batch)
         self._changes |= batch.changes
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
+    async def finish(self, repo: ViewsRepository, outcome: BatchOutcome) -> None:
         changes = self._changes if self._outcome is outcome else set()
         self._outcome, self._changes = None, set()
         keys = sorted({(c.provider_id, c.participant_id) for c in changes if c.participant_id})
         if keys:
-            await self._refresh(ViewsStore(conn), keys)
-        await notify.send(conn, changes)
+            await self._refresh(repo.store, keys)
+        await notify.send(repo.conn, changes)
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         return RejectionReason.PROCESSING_FAILED, "the views service holds nothing"
 
     # --------------------------------------------------------------------------- writes
@@ -149,8 +167,5 @@ def _grouped(rows: Sequence[Any]) -> dict[Key, list[Any]]:
     return grouped
 
 
-def make_handler(settings: ServiceSettings) -> ViewsHandler:
-    return ViewsHandler(
-        load_contracts(settings.reference_dir / "contracts.json"),
-        load_rates(settings.reference_dir / "rates.json"),
-    )
+def make_handler(settings: ServiceSettings, reference: Reference) -> ViewsHandler:
+    return ViewsHandler(reference.contracts, reference.rates)

@@ -4,17 +4,17 @@ Every provider query takes the viewer's ``provider_id`` and returns only that
 provider's participants; a participant of another provider (or an id that does not
 exist) is ``None`` -- the caller answers 404 either way. ``today`` is an argument.
 Connections are asyncpg connections with ``search_path`` set to the ``views`` schema
-(``services.views.create_read_pool``).
+(``services.views.create_read_pool``). The commissioners' and finance's reads live in
+read_commissioner.py and read_finance.py and are importable from here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from schemas.common import MilestoneKind
-from schemas.payments import PaymentLineage, ProviderPaymentIssued
 from services.common.db import Connection
 from services.views import timeline as timeline_entries
 from services.views.advice import what_to_do
@@ -25,6 +25,8 @@ from services.views.projections import (
     outlook,
     projections,
 )
+from services.views.read_commissioner import funnel_rows, minimum_wage_rows
+from services.views.read_finance import payment_lines, referral_ids, statements
 from services.views.read_model import (
     MAX_EXPORT_ROWS,
     MAX_SEARCH,
@@ -34,16 +36,11 @@ from services.views.read_model import (
     CaseloadRow,
     CaseloadSort,
     CurrentJob,
-    FunnelRow,
-    MinimumWageRow,
     NextMilestone,
     PageRequest,
-    PaymentLine,
     Stage,
     Timeline,
 )
-from services.views.statements import PaymentBook, Statement
-from services.views.statements import statements as monthly_statements
 
 ATTENTION_PER_PARTICIPANT = 5
 
@@ -329,194 +326,13 @@ async def participant_timeline(
     return Timeline(participant=row, entries=facts.entries, projections=shown)
 
 
-async def funnel_rows(
-    conn: Connection,
-    sub_regions: Sequence[str] | None = None,
-    started_from: date | None = None,
-    started_until: date | None = None,
-) -> list[FunnelRow]:
-    """Every participant (of the sub-regions given; all when None) who started in the
-    period (both ends inclusive), with ever-in-work and standing milestones."""
-    records = await conn.fetch(
-        """
-        SELECT p.participant_id, p.provider_id, p.contract_id, p.sub_region, p.borough,
-               p.eligibility_group, p.age_band, p.referral_source, p.start_date, p.in_work,
-               coalesce((
-                   SELECT array_agg(m.milestone || ' ' || m.reached_on ORDER BY m.milestone)
-                   FROM milestones m
-                   WHERE m.provider_id = p.provider_id AND m.participant_id = p.participant_id
-                     AND m.milestone = ANY(p.milestones_reached)
-                     AND m.revoked_at IS NULL AND m.reached_on IS NOT NULL
-               ), '{}') AS reached
-        FROM participants p
-        WHERE ($1::text[] IS NULL OR p.sub_region = ANY($1::text[]))
-          AND ($2::date IS NULL OR p.start_date >= $2)
-          AND ($3::date IS NULL OR p.start_date <= $3)
-        ORDER BY p.start_date, p.provider_id, p.participant_id
-        """,
-        list(sub_regions) if sub_regions is not None else None,
-        started_from,
-        started_until,
-    )
-    return [
-        FunnelRow(
-            participant_id=r["participant_id"],
-            provider_id=r["provider_id"],
-            contract_id=r["contract_id"],
-            sub_region=r["sub_region"],
-            borough=r["borough"],
-            eligibility_group=r["eligibility_group"],
-            age_band=r["age_band"],
-            referral_source=r["referral_source"],
-            start_date=r["start_date"],
-            ever_in_work=r["in_work"],
-            milestones=_first_reached(r["reached"]),
-        )
-        for r in records
-    ]
-
-
-def _first_reached(pairs: Sequence[str]) -> tuple[tuple[MilestoneKind, date], ...]:
-    first: dict[MilestoneKind, date] = {}
-    for pair in pairs:
-        kind, _, day = pair.partition(" ")
-        when = date.fromisoformat(day)
-        milestone = MilestoneKind(kind)
-        first[milestone] = min(when, first.get(milestone, when))
-    return tuple(sorted(first.items(), key=lambda kv: list(MilestoneKind).index(kv[0])))
-
-
-async def minimum_wage_rows(
-    conn: Connection,
-    sub_regions: Sequence[str] | None = None,
-    started_from: date | None = None,
-    started_until: date | None = None,
-) -> list[MinimumWageRow]:
-    """Confirmed employed placements, not withdrawn, flagged ``below_minimum_wage``, by
-    job start date (both ends inclusive)."""
-    records = await conn.fetch(
-        """
-        SELECT j.provider_id, j.placement_id, j.participant_id, p.sub_region, p.borough,
-               p.age_band, j.employer_name, j.sic_sector, j.job_start_date,
-               j.hourly_wage_pence, j.weekly_hours
-        FROM placements j
-        JOIN participants p ON p.provider_id = j.provider_id
-                           AND p.participant_id = j.participant_id
-        WHERE j.below_minimum_wage AND j.employment_type = 'employed'
-          AND j.withdrawn_on IS NULL
-          AND ($1::text[] IS NULL OR p.sub_region = ANY($1::text[]))
-          AND ($2::date IS NULL OR j.job_start_date >= $2)
-          AND ($3::date IS NULL OR j.job_start_date <= $3)
-        ORDER BY j.job_start_date, j.provider_id, j.placement_id
-        """,
-        list(sub_regions) if sub_regions is not None else None,
-        started_from,
-        started_until,
-    )
-    return [MinimumWageRow(**dict(r)) for r in records]
-
-
-async def payment_lines(
-    conn: Connection,
-    contract_id: str,
-    issued_from: datetime,
-    issued_before: datetime,
-    provider_id: str | None = None,
-) -> list[PaymentLine]:
-    """Payments and reversals of a contract issued in ``[issued_from, issued_before)``,
-    each with the provider's referral_id (for statements, §11)."""
-    records = await conn.fetch(
-        """
-        SELECT y.payment_id, y.provider_id, y.contract_id, y.contract_version,
-               y.participant_id, p.referral_id, y.milestone, y.occurrence, y.reached_on,
-               y.amount_pence, y.base_pence, y.uplift_pence, y.reverses, y.issued_at
-        FROM payments y
-        LEFT JOIN participants p ON p.provider_id = y.provider_id
-                                AND p.participant_id = y.participant_id
-        WHERE y.contract_id = $1 AND y.issued_at >= $2 AND y.issued_at < $3
-          AND ($4::text IS NULL OR y.provider_id = $4)
-        ORDER BY y.issued_at, y.payment_id
-        """,
-        contract_id,
-        issued_from,
-        issued_before,
-        provider_id,
-    )
-    return [PaymentLine(**{**dict(r), "milestone": MilestoneKind(r["milestone"])}) for r in records]
-
-
-async def referral_ids(
-    conn: Connection, pairs: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], str]:
-    """(provider_id, participant_id) -> referral_id, for the pairs known to the read model."""
-    if not pairs:
-        return {}
-    records = await conn.fetch(
-        "SELECT p.provider_id, p.participant_id, p.referral_id FROM participants p"
-        " JOIN unnest($1::text[], $2::text[]) AS q(provider_id, participant_id)"
-        " USING (provider_id, participant_id)",
-        [a for a, _ in pairs],
-        [b for _, b in pairs],
-    )
-    return {(r["provider_id"], r["participant_id"]): r["referral_id"] for r in records}
-
-
-async def statements(
-    conn: Connection, contract_id: str, month: str, provider_id: str | None = None
-) -> list[Statement]:
-    """The monthly statements of a contract (one per provider; only ``provider_id``'s
-    when given), each line with the provider's referral_id -- the same implementation as
-    ``outcomes statement`` (services/views/statements.py). ``month`` is YYYY-MM."""
-    year, number = (int(part) for part in month.split("-", 1))
-    first = datetime(year, number, 1, tzinfo=UTC)
-    after = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
-    records = await conn.fetch(
-        """
-        WITH chosen AS (
-            SELECT * FROM payments
-            WHERE contract_id = $1 AND issued_at >= $2 AND issued_at < $3
-              AND ($4::text IS NULL OR provider_id = $4)
-        )
-        SELECT * FROM chosen
-        UNION
-        SELECT y.* FROM payments y JOIN chosen c ON y.payment_id = c.reverses
-        ORDER BY issued_at, payment_id
-        """,
-        contract_id,
-        first,
-        after,
-        provider_id,
-    )
-    book = PaymentBook()
-    for r in records:
-        book.add(_payment_event(r))
-    pairs = sorted({(r["provider_id"], r["participant_id"]) for r in records})
-    return [
-        s
-        for s in monthly_statements(book, contract_id, month, await referral_ids(conn, pairs))
-        if provider_id is None or s.provider_id == provider_id
-    ]
-
-
-def _payment_event(r: Any) -> ProviderPaymentIssued:
-    return ProviderPaymentIssued(
-        event_id=r["event_id"],
-        produced_at=r["issued_at"],
-        payment_id=r["payment_id"],
-        contract_id=r["contract_id"],
-        contract_version=r["contract_version"],
-        provider_id=r["provider_id"],
-        participant_id=r["participant_id"],
-        milestone=MilestoneKind(r["milestone"]),
-        occurrence=r["occurrence"],
-        reached_on=r["reached_on"],
-        amount_pence=r["amount_pence"],
-        base_pence=r["base_pence"],
-        uplift_pence=r["uplift_pence"],
-        lineage=PaymentLineage(
-            milestone_event_id=r["milestone_event_id"],
-            placement_id=r["placement_id"],
-            evidence_ids=tuple(r["evidence_ids"]),
-        ),
-        reverses=r["reverses"],
-    )
+__all__ = [
+    "caseload",
+    "caseload_export",
+    "funnel_rows",
+    "minimum_wage_rows",
+    "participant_timeline",
+    "payment_lines",
+    "referral_ids",
+    "statements",
+]

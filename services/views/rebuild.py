@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from schemas.topics import PROVIDERS, all_topics
+from schemas.topics import all_topics
 from services.common import db
 from services.common.settings import ServiceSettings
 from services.views import SCHEMA
@@ -44,7 +44,7 @@ async def reset_schema(database_url: str) -> list[str]:
     return await db.migrate(database_url, SCHEMA, SERVICE_DIR)
 
 
-def input_topic_names(namespace: str, providers: Sequence[str] = PROVIDERS) -> list[str]:
+def input_topic_names(namespace: str, providers: Sequence[str] | None = None) -> list[str]:
     return sorted(all_topics(namespace, providers, ViewsHandler.inputs))
 
 
@@ -53,6 +53,8 @@ async def rewind_group(
 ) -> dict[TopicPartition, int]:
     """Commit the first offset of every input partition for the views consumer group."""
     partitions = await _partitions(settings, input_topic_names(settings.topic_namespace))
+    if not partitions:
+        return {}  # no topics yet: the service will start from the beginning anyway
     deadline = time.monotonic() + give_up_after
     while True:
         consumer = AIOKafkaConsumer(

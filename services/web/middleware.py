@@ -16,6 +16,8 @@ from services.web.adapters.sessions import find_session
 from services.web.security.tokens import unsigned
 
 SESSION_COOKIE: Final = "outcomes_session"
+STATIC_PREFIX: Final = "/assets/"
+"""GOV.UK Frontend's files and the app's own: public, never a session to look up."""
 BODY_MAX: Final = 16 * 1024
 """Bytes of a request body: the largest form here (sign in) is far smaller."""
 
@@ -83,7 +85,8 @@ class Sessions:
         if scope["type"] == "http":
             state = scope.setdefault("state", {})
             state["session"] = None
-            token = _session_token(scope, self.key)
+            static = scope["path"].startswith(STATIC_PREFIX)
+            token = None if static else _session_token(scope, self.key)
             if token is not None:
                 async with self.pool().acquire() as conn:
                     state["session"] = await find_session(conn, token, self.clock())
@@ -117,7 +120,7 @@ class SecurityHeaders:
             return
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        static = scope["path"].startswith("/assets/")
+        static = scope["path"].startswith(STATIC_PREFIX)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -8,7 +8,7 @@ from typing import Final
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from deploy.local import LOCAL_DATABASE_URL
+from services.common.local_defaults import LOCAL_DATABASE_URL
 from services.common.settings import ConfigurationError
 from services.web.security.rate_limit import SignInLimits
 

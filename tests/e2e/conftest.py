@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
+from deploy.databases import create_database, drop_databases
 from schemas.topics import SERVICES, TopicSpec, topic_name
 from tools.services import ServiceProcesses
 
@@ -113,19 +114,11 @@ def pipeline(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> 
 
 
 async def _create_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await create_database(admin_url, name)
 
 
 async def _drop_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_databases(admin_url, name)
 
 
 @pytest.fixture

@@ -17,16 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
+from deploy.databases import create_database, drop_databases
 from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
+from tools.check import check_pipeline
 from tools.feed import Expectation, Feed, PaymentFigures, arrange, expected, generate
-from tools.feed.check import check_pipeline
 from tools.feed.order import Order
 from tools.feed.publish import publish_feed
 from tools.feed.reference import write_reference
@@ -76,8 +75,7 @@ def outcomes(
         for order in ORDERS:
             namespace = f"e2e-order-{tag}-{order}."
             database = f"e2e_order_{tag}_{order}"
-            asyncio.run(_database(database_url, f'CREATE DATABASE "{database}"'))
-            url = urlsplit(database_url)._replace(path=f"/{database}").geturl()
+            url = asyncio.run(create_database(database_url, database))
             asyncio.run(ensure_topics(kafka_bootstrap, namespace))
             processes = ServiceProcesses(
                 env={
@@ -100,18 +98,8 @@ def outcomes(
     finally:
         for order, (namespace, _, processes) in pipelines.items():
             processes.stop()
-            asyncio.run(
-                _database(database_url, f'DROP DATABASE IF EXISTS "e2e_order_{tag}_{order}"')
-            )
+            asyncio.run(drop_databases(database_url, f"e2e_order_{tag}_{order}"))
             asyncio.run(delete_namespace_topics(kafka_bootstrap, namespace))
-
-
-async def _database(admin_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(statement + (" WITH (FORCE)" if statement.startswith("DROP") else ""))
-    finally:
-        await conn.close()
 
 
 async def _run_both(

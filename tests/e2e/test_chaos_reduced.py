@@ -13,7 +13,7 @@ import pytest
 from schemas.topics import SERVICES
 from tests.e2e.conftest import free_port
 from tools.chaos.__main__ import chaos
-from tools.chaos.infra import ROOT, SHARED_PORTS, PrivateInfra
+from tools.infra import ROOT, SHARED_PORTS, PrivateInfra
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

@@ -168,6 +168,7 @@ def test_every_service_is_scraped(after_a_feed: str) -> None:
         "placement": "up",
         "sustainment": "up",
         "payments": "up",
+        "views": "up",
     }
 
 

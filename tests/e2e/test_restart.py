@@ -12,13 +12,13 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from deploy.create_topics import ensure_topics
+from deploy.databases import temporary_database
 from schemas.base import ProviderEvent
 from schemas.topics import PROVIDER_INTAKE, provider_topic
 from tests.e2e.conftest import PARTICIPANT_KEY, free_port
@@ -69,14 +69,8 @@ async def until_consumed(database_url: str, event_ids: list[str], deadline: floa
 
 @pytest.fixture
 async def database(database_url: str) -> Any:
-    name = f"e2e_restart_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    async with temporary_database(database_url, f"e2e_restart_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 async def test_a_sigkilled_service_consumes_again_soon_after_restart(

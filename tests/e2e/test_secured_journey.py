@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from deploy.databases import create_database, drop_databases
 from schemas.payments import ProviderPaymentIssued
 from schemas.topics import (
     PAYMENTS,
@@ -45,7 +45,7 @@ def secured_services(
     secured_kafka: SecuredKafka, database_url: str, tmp_path_factory: Any
 ) -> Iterator[ServiceProcesses]:
     database = f"e2e_secured_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_sql(database_url, f'CREATE DATABASE "{database}"'))
+    asyncio.run(create_database(database_url, database))
     processes = ServiceProcesses(
         env={
             "DATABASE_URL": urlsplit(database_url)._replace(path=f"/{database}").geturl(),
@@ -63,15 +63,7 @@ def secured_services(
         yield processes
     finally:
         processes.stop()
-        asyncio.run(_sql(database_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-
-async def _sql(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+        asyncio.run(drop_databases(database_url, database))
 
 
 async def _publish_as_provider(kafka: SecuredKafka, run: str) -> None:

@@ -48,7 +48,7 @@ from schemas.provider import (
     ReferralMade,
 )
 from schemas.rejections import EventRejected
-from schemas.sustainment import MilestoneReached, MilestoneRevoked
+from schemas.sustainment import MilestonePrice, MilestoneReached, MilestoneRevoked
 from schemas.topics import (
     ALL_TOPICS,
     EVIDENCE_LEDGER,
@@ -59,12 +59,20 @@ from schemas.topics import (
 )
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.processor import BatchProcessor, BatchReport, Handler
+from services.common.pricing import price_for
 from services.common.reference import load_contracts, load_rates
+from services.intake.bootstrap import SERVICE as INTAKE_SERVICE
 from services.intake.handlers import IntakeHandler
+from services.payments.bootstrap import SERVICE as PAYMENTS_SERVICE
 from services.payments.handlers import PaymentsHandler
+from services.placement.bootstrap import SERVICE as PLACEMENT_SERVICE
 from services.placement.handlers import PlacementHandler
+from services.runtime.ports import Handler
+from services.runtime.processor import BatchProcessor, BatchReport
+from services.runtime.service import ServiceDefinition
+from services.sustainment.bootstrap import SERVICE as SUSTAINMENT_SERVICE
 from services.sustainment.handlers import SustainmentHandler
+from services.views.bootstrap import SERVICE as VIEWS_SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTICIPANT_KEY = b"integration-test-participant-key"
@@ -78,6 +86,7 @@ PARTICIPANT = "participant-1"
 REFERRAL = "ref-1"
 PLACEMENT = "plc-1"
 PROGRAMME_START = date(2024, 4, 1)
+CONTRACTS = load_contracts()
 """A Monday; the NLW in force is 1144 pence, so the earnings threshold is 475,904."""
 
 E = TypeVar("E", bound=BaseModel)
@@ -182,9 +191,9 @@ def meaningful(event: BaseModel, *also_ignored: str) -> dict[str, Any]:
 
 @dataclass
 class ServiceHarness:
-    handler: Handler
+    handler: Handler[Any]
     pool: db.Pool
-    processor: BatchProcessor
+    processor: BatchProcessor[Any]
     clock: FakeClock
     feed: RecordFeed
     namespace: str = ""
@@ -240,7 +249,8 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
     """Start a handler on its migrated schema in this test's fresh database."""
     pools: list[db.Pool] = []
 
-    async def start(handler: Handler, *, namespace: str = "") -> ServiceHarness:
+    async def start(handler: Handler[Any], *, namespace: str = "") -> ServiceHarness:
+        """``handler`` on its service's PostgreSQL repository (its ``bootstrap.SERVICE``)."""
         service_dir = ROOT / "services" / handler.service
         await db.migrate(fresh_database, handler.service, service_dir)
         pool = await db.create_pool(fresh_database, handler.service)
@@ -249,6 +259,7 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
         processor = BatchProcessor(
             handler,
             pool,
+            postgres_repository(handler.service),
             namespace=namespace,
             hold_seconds=HOLD_SECONDS,
             clock=clock,
@@ -259,6 +270,18 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
     yield start
     for pool in pools:
         await pool.close()
+
+
+def postgres_repository(service: str) -> Callable[[db.Connection], Any]:
+    """The PostgreSQL repository of ``service``, as its composition root gives it."""
+    definitions: dict[str, ServiceDefinition[Any]] = {
+        "intake": INTAKE_SERVICE,
+        "placement": PLACEMENT_SERVICE,
+        "sustainment": SUSTAINMENT_SERVICE,
+        "payments": PAYMENTS_SERVICE,
+        "views": VIEWS_SERVICE,
+    }
+    return definitions[service].postgres
 
 
 def intake_handler() -> IntakeHandler:
@@ -282,7 +305,7 @@ async def sustainment(start_service: ServiceStarter) -> ServiceHarness:
 
 @pytest.fixture
 async def payments(start_service: ServiceStarter) -> ServiceHarness:
-    return await start_service(PaymentsHandler(load_contracts()))
+    return await start_service(PaymentsHandler())
 
 
 # -- event builders ----------------------------------------------------------------
@@ -498,6 +521,10 @@ def milestone_reached(
     not_payable_reason: RejectionReason | None = None,
     event_id: uuid.UUID | None = None,
 ) -> MilestoneReached:
+    """A milestone as sustainment announces it: priced under the contract book."""
+    contract = CONTRACTS.get(contract_id)
+    assert contract is not None, contract_id
+    price = price_for(contract, eligibility_group, milestone, job_pays_llw)
     return MilestoneReached(
         event_id=event_id or new_id(),
         produced_at=PRODUCED_AT,
@@ -513,6 +540,11 @@ def milestone_reached(
         evidence_ids=("ev-1", "ev-2", "ev-3"),
         payable=payable,
         not_payable_reason=not_payable_reason,
+        price=MilestonePrice(
+            contract_version=contract.version,
+            base_pence=price.base_pence if price else 0,
+            uplift_pence=price.uplift_pence if price else 0,
+        ),
     )
 
 

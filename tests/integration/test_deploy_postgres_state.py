@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import free_port
-from tools.chaos.infra import PG_BIN
+from tools.infra import PG_BIN
 
 pytestmark = [
     pytest.mark.integration,

@@ -11,15 +11,16 @@ import asyncpg.exceptions as pg
 import pytest
 from prometheus_client import REGISTRY
 
+from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.rejections import EventRejected
 from schemas.topics import CONSUMERS, PROVIDER_INTAKE, Owner, TopicSpec
-from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome
-from services.common.processor import BatchProcessor
+from services.intake.adapters.postgres import IntakeRepository
 from services.intake.handlers import IntakeHandler
+from services.runtime.processor import BatchProcessor
 from tests.integration.conftest import (
     HOLD_SECONDS,
     REFERRAL,
@@ -53,15 +54,15 @@ class FailingIntake:
         self.raised = 0
 
     async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+        self, repo: IntakeRepository, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
         poisoned = any(getattr(i.event, "referral_id", None) == self.poison for i in items)
         if poisoned and (self.times is None or self.raised < self.times):
             self.raised += 1
             raise self.error
-        await self.inner.handle(conn, items, outcome)
+        await self.inner.handle(repo, items, outcome)
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
     keeps_personal_data = True  # as intake
@@ -69,8 +70,8 @@ class FailingIntake:
     def mask_original(self, value: bytes) -> bytes:
         return self.inner.mask_original(value)
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
-        await self.inner.finish(conn, outcome)
+    async def finish(self, repo: IntakeRepository, outcome: BatchOutcome) -> None:
+        await self.inner.finish(repo, outcome)
 
 
 def retries(service: str = "intake") -> float:
@@ -145,6 +146,7 @@ async def test_a_real_lock_timeout_is_retried_until_the_lock_is_released(
     processor = BatchProcessor(
         intake.handler,
         pool,
+        IntakeRepository,
         hold_seconds=HOLD_SECONDS,
         clock=intake.clock,
         retry_delay_seconds=0.05,
@@ -176,7 +178,7 @@ async def test_a_real_lock_timeout_is_retried_until_the_lock_is_released(
     output = await intake.outbox()
     assert [p.referral_id for p in of_type(output, ParticipantStarted)] == [REFERRAL]
     assert of_type(output, EventRejected) == []
-    warnings = [r.getMessage() for r in caplog.records if r.name == "services.common.processor"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "services.runtime.processor"]
     assert any("LockNotAvailableError [55P03]" in w for w in warnings), warnings
     print(f"lock timeouts retried: {retries() - before:.0f}")
 
@@ -199,7 +201,11 @@ async def test_a_fixed_bug_is_replayed_from_the_quarantine(
 
     # when the bug is fixed and the quarantine listed, then replayed
     fixed = BatchProcessor(
-        intake_handler(), service.pool, hold_seconds=HOLD_SECONDS, clock=service.clock
+        intake_handler(),
+        service.pool,
+        IntakeRepository,
+        hold_seconds=HOLD_SECONDS,
+        clock=service.clock,
     )
     listed = await replay_quarantined(fixed, dry_run=True, out=lines.append)
     state_after_dry_run = await service.table("inbox")

@@ -117,7 +117,7 @@ async def run(start_service: ServiceStarter, events: list[Event], batch_size: in
             "intake": await start_service(intake_handler()),
             "placement": await start_service(PlacementHandler(rates)),
             "sustainment": await start_service(SustainmentHandler(contracts, rates)),
-            "payments": await start_service(PaymentsHandler(contracts)),
+            "payments": await start_service(PaymentsHandler()),
         }
     )
     batch: list[Event] = []

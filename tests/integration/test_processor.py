@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.placement import PlacementConfirmed
@@ -18,11 +19,11 @@ from schemas.provider import JobStarted, ProgrammeStarted
 from schemas.rejections import MAX_REJECTION_BYTES, ORIGINAL_PREFIX_BYTES, EventRejected
 from schemas.topics import CONSUMERS, PROVIDER_PLACEMENTS, Owner, TopicSpec
 from services.common import masking
-from services.common.db import Connection
 from services.common.messages import Received, bounded_digest
 from services.common.outcome import BatchOutcome
-from services.common.processor import BatchReport
+from services.intake.adapters.postgres import IntakeRepository
 from services.intake.handlers import IntakeHandler
+from services.runtime.processor import BatchReport
 from tests.integration.conftest import (
     HOLD_SECONDS,
     PROVIDER,
@@ -169,21 +170,23 @@ class ExplodingIntake:
         self.inner = inner
         self.poison = poison_referral_id
 
-    async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
-    ) -> None:
-        if any(i.event.referral_id == self.poison for i in items):
-            raise RuntimeError(f"cannot handle {self.poison}")
-        await self.inner.handle(conn, items, outcome)
+    keeps_personal_data = True  # as intake
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    async def handle(
+        self, repo: IntakeRepository, items: Sequence[Received[Event]], outcome: BatchOutcome
+    ) -> None:
+        if any(getattr(i.event, "referral_id", None) == self.poison for i in items):
+            raise RuntimeError(f"cannot handle {self.poison}")
+        await self.inner.handle(repo, items, outcome)
+
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
     def mask_original(self, value: bytes) -> bytes:
         return self.inner.mask_original(value)
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
-        await self.inner.finish(conn, outcome)
+    async def finish(self, repo: IntakeRepository, outcome: BatchOutcome) -> None:
+        await self.inner.finish(repo, outcome)
 
 
 async def test_a_record_that_makes_the_handler_fail_is_rejected_and_the_rest_processed(
@@ -228,21 +231,26 @@ class FailsOnceReferralKnown:
     def __init__(self, inner: IntakeHandler) -> None:
         self.inner = inner
 
+    keeps_personal_data = True  # as intake
+
+    def mask_original(self, value: bytes) -> bytes:
+        return self.inner.mask_original(value)
+
     async def handle(
-        self, conn: Connection, items: Sequence[Received], outcome: BatchOutcome
+        self, repo: IntakeRepository, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
         for item in items:
-            if isinstance(item.event, ProgrammeStarted) and await conn.fetchval(
+            if isinstance(item.event, ProgrammeStarted) and await repo.conn.fetchval(
                 "SELECT count(*) FROM referrals WHERE referral_id = $1", item.event.referral_id
             ):
                 raise RuntimeError(f"cannot start {item.event.referral_id}")
-        await self.inner.handle(conn, items, outcome)
+        await self.inner.handle(repo, items, outcome)
 
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
+    def expired(self, item: Received[Event]) -> tuple[RejectionReason, str]:
         return self.inner.expired(item)
 
-    async def finish(self, conn: Connection, outcome: BatchOutcome) -> None:
-        await self.inner.finish(conn, outcome)
+    async def finish(self, repo: IntakeRepository, outcome: BatchOutcome) -> None:
+        await self.inner.finish(repo, outcome)
 
 
 async def test_a_released_record_that_fails_is_rejected_not_the_record_releasing_it(
@@ -290,6 +298,7 @@ def _expected_confirmation(job: JobStarted) -> dict[str, Any]:
         "pays_llw": True,
         "below_minimum_wage": False,
         "sic_sector": job.sic_sector,
+        "employer_name": job.employer_name,
         "source_produced_at": job.produced_at,
     }
 

@@ -247,3 +247,51 @@ async def test_an_unreachable_broker_is_retried_with_backoff_and_loses_nothing(
     assert [r["id"] for r in await intake.pool.fetch("SELECT id FROM outbox ORDER BY id")] == ids
     assert await intake.pool.fetchval("SELECT count(*) FROM dead_letters") == 0
     assert dead_letters_counted(service) == 0
+
+
+async def test_the_relays_of_two_instances_publish_each_row_once(
+    start_service: ServiceStarter, kafka_bootstrap: str, namespace: str
+) -> None:
+    # given intake's outbox holds many rows and two instances' relays share it
+    intake = await start_service(intake_handler(), namespace=namespace)
+    await intake.send(
+        *(
+            item
+            for n in range(40)
+            for item in (
+                referral(f"ref-{n}", nino=f"AB{n:06d}C"),
+                programme_start(f"ref-{n}"),
+            )
+        )
+    )
+    expected = await raw_outbox(intake.pool)
+    assert sum(len(rows) for rows in expected.values()) == 40
+    relays = [
+        OutboxRelay(
+            intake.pool,
+            lambda: make_producer(kafka_bootstrap),
+            "intake",
+            namespace=namespace,
+            batch_size=7,
+        )
+        for _ in range(2)
+    ]
+
+    async def drain(relay: OutboxRelay) -> int:
+        total = 0
+        while await intake.outbox():
+            total += await relay.publish_once()
+            await asyncio.sleep(0)
+        return total
+
+    try:
+        # when both publish at the same time until the outbox is empty
+        counts = await asyncio.gather(*(drain(r) for r in relays))
+    finally:
+        for relay in relays:
+            await relay.stop()
+
+    # then every row is on its topic exactly once, whichever relay sent it
+    read = await read_topics(kafka_bootstrap, [PARTICIPANTS], namespace)
+    assert {topic: sorted(records) for topic, records in read.items() if records} == expected
+    assert sum(counts) == 40

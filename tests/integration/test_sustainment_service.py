@@ -58,7 +58,19 @@ def reached(
         "evidence_ids": evidence_ids,
         "payable": True,
         "not_payable_reason": None,
+        "price": PRICES[milestone],
     }
+
+
+PRICES = {  # whp-central (version 2024-01), the job paying the LLW: 25 % uplift
+    "job_start": {"contract_version": "2024-01", "base_pence": 0, "uplift_pence": 0},
+    "first_earnings": {"contract_version": "2024-01", "base_pence": 0, "uplift_pence": 0},
+    "earnings_outcome": {
+        "contract_version": "2024-01",
+        "base_pence": 400000,
+        "uplift_pence": 100000,
+    },
+}
 
 
 def announced(event: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from deploy.create_topics import (
     delete_namespace_topics,
     ensure_topics,
 )
-from schemas.topics import PROVIDER_INTAKE, PROVIDERS, provider_topic
+from schemas.topics import PROVIDER_INTAKE, configured_providers, provider_topic
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +37,7 @@ async def test_provider_topics_are_created_size_bounded_and_refuse_larger_batche
     try:
         names = await ensure_topics(kafka_bootstrap, namespace)
         configs = await current_configs(kafka_bootstrap, names, KEYS)
-        intake = provider_topic(PROVIDER_INTAKE, PROVIDERS[0], namespace)
+        intake = provider_topic(PROVIDER_INTAKE, configured_providers()[0], namespace)
         assert configs[intake] == WANTED
         internal = f"{namespace}intake.participants.v1"
         assert configs[internal]["max.message.bytes"] != WANTED["max.message.bytes"]
@@ -61,7 +61,7 @@ async def test_provider_topics_are_created_size_bounded_and_refuse_larger_batche
 
 async def test_an_existing_provider_topic_gets_the_limits(kafka_bootstrap: str) -> None:
     namespace = f"limits-{uuid.uuid4().hex[:8]}."
-    intake = provider_topic(PROVIDER_INTAKE, PROVIDERS[0], namespace)
+    intake = provider_topic(PROVIDER_INTAKE, configured_providers()[0], namespace)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
     try:

@@ -13,11 +13,11 @@ from schemas.base import Event
 from schemas.topics import resolve
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.processor import BatchProcessor
 from services.common.reference import load_contracts, load_rates
 from services.common.settings import ServiceSettings
+from services.runtime.processor import BatchProcessor
 from services.views import SCHEMA
-from services.views.handlers import ViewsHandler
+from services.views.handlers import ViewsHandler, ViewsRepository
 from services.views.rebuild import input_topic_names, rebuild, reset_schema
 from tests.integration.conftest import (
     milestone_reached,
@@ -65,7 +65,7 @@ async def publish(bootstrap: str, namespace: str, events: list[Event]) -> None:
         await producer.stop()
 
 
-async def consume_all(settings: ServiceSettings, processor: BatchProcessor) -> int:
+async def consume_all(settings: ServiceSettings, processor: BatchProcessor[ViewsRepository]) -> int:
     """Consume the views inputs as the service's group until the end offsets, committing
     after each processed batch (as the service does); returns the records processed."""
     consumer = AIOKafkaConsumer(
@@ -116,7 +116,9 @@ async def snapshot(pool: db.Pool) -> dict[str, list[tuple[Any, ...]]]:
 async def run_views(settings: ServiceSettings) -> tuple[int, dict[str, list[tuple[Any, ...]]]]:
     pool = await db.create_pool(settings.database_url, SCHEMA)
     try:
-        processor = BatchProcessor(ViewsHandler(load_contracts(), load_rates()), pool)
+        processor = BatchProcessor(
+            ViewsHandler(load_contracts(), load_rates()), pool, ViewsRepository
+        )
         consumed = await consume_all(settings, processor)
         return consumed, await snapshot(pool)
     finally:

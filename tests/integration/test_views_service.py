@@ -13,9 +13,9 @@ import asyncpg
 import pytest
 
 from schemas.base import Event
-from schemas.common import EvidenceKind, MilestoneKind, RejectionReason
+from schemas.common import EvidenceKind, MilestoneKind, RejectionReason, SubRegion
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
-from schemas.placement import PlacementEnded
+from schemas.placement import PlacementEnded, PlacementWithdrawn
 from schemas.rejections import EventRejected
 from schemas.sustainment import EvidenceProgress, EvidenceRecorded, PlacementEvidenceEnd
 from schemas.topics import PROVIDER_REJECTIONS, provider_rejections_topic
@@ -419,3 +419,75 @@ async def test_the_web_statement_is_the_cli_statement_with_referrals(
     ]
     assert august.totals().net_pence == 0
     assert others == []
+
+
+async def test_funnel_rows_give_each_start_its_work_and_standing_milestones(
+    views: ServiceHarness,
+) -> None:
+    other = participant_started("participant-2", referral_id="ref-2", start_date=date(2024, 5, 2))
+    west = participant_started(
+        "participant-3",
+        referral_id="ref-3",
+        provider_id="prov-whp-west",
+        contract_id="whp-west",
+        sub_region=SubRegion.WEST,
+        borough="Brent",
+    )
+    await views.send(
+        *a_journey(views),
+        other,
+        west,
+        milestone_reached(MilestoneKind.EARNINGS_OUTCOME, reached_on=date(2024, 7, 14)),
+        milestone_reached(MilestoneKind.FIRST_EARNINGS, reached_on=date(2024, 5, 12)),
+        milestone_revoked(MilestoneKind.FIRST_EARNINGS),
+    )
+    async with views.pool.acquire() as conn:
+        central = await read.funnel_rows(conn, ["central"], date(2024, 4, 1), date(2024, 4, 30))
+        everyone = await read.funnel_rows(conn)
+    assert [(r.participant_id, r.ever_in_work, r.milestones) for r in central] == [
+        (
+            PARTICIPANT,
+            True,
+            (
+                (MilestoneKind.JOB_START, JOB_START),
+                (MilestoneKind.EARNINGS_OUTCOME, date(2024, 7, 14)),
+            ),
+        )
+    ]
+    assert sorted(r.participant_id for r in everyone) == [
+        PARTICIPANT,
+        "participant-2",
+        "participant-3",
+    ]
+
+
+async def test_the_minimum_wage_feed_holds_flagged_employed_jobs_not_withdrawn(
+    views: ServiceHarness,
+) -> None:
+    low = placement_confirmed("plc-low").model_copy(
+        update={"below_minimum_wage": True, "hourly_wage_pence": 1000}
+    )
+    withdrawn = placement_confirmed("plc-gone").model_copy(update={"below_minimum_wage": True})
+    await views.send(
+        participant_started(),
+        low,
+        withdrawn,
+        placement_confirmed("plc-fair"),
+        PlacementWithdrawn(
+            event_id=new_id(),
+            produced_at=PRODUCED_AT,
+            participant_id=PARTICIPANT,
+            placement_id="plc-gone",
+            provider_id=PROVIDER,
+            job_start_event_id=str(new_id()),
+            job_start_date=date(2024, 4, 15),
+            leaver_date=date(2024, 4, 10),
+        ),
+    )
+    async with views.pool.acquire() as conn:
+        rows = await read.minimum_wage_rows(conn, ["central"])
+        none_west = await read.minimum_wage_rows(conn, ["west"])
+    assert [(r.placement_id, r.hourly_wage_pence, r.borough, r.age_band) for r in rows] == [
+        ("plc-low", 1000, "Camden", "25-49")
+    ]
+    assert none_west == []

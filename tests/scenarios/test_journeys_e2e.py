@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
+from deploy.databases import create_database, drop_databases
 from schemas.rejections import EventRejected
 from schemas.topics import (
     PAYMENTS,
     PROVIDER_REJECTIONS,
-    PROVIDERS,
     SERVICES,
+    configured_providers,
     provider_rejections_topic,
     provider_topic,
 )
@@ -103,7 +103,7 @@ def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> I
         state_dir=Path(tmp_path_factory.mktemp("scenario-services")),
         ports={service: free_port() for service in SERVICES},
     )
-    asyncio.run(_sql(database_url, f'CREATE DATABASE "{database}"'))
+    asyncio.run(create_database(database_url, database))
     try:
         asyncio.run(ensure_topics(kafka_bootstrap, namespace))
         processes.start()
@@ -111,16 +111,8 @@ def outcome(kafka_bootstrap: str, database_url: str, tmp_path_factory: Any) -> I
         yield asyncio.run(_publish_and_read(kafka_bootstrap, url, namespace))
     finally:
         processes.stop()
-        asyncio.run(_sql(database_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(drop_databases(database_url, database))
         asyncio.run(delete_namespace_topics(kafka_bootstrap, namespace))
-
-
-async def _sql(admin_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def _publish_and_read(bootstrap: str, database_url: str, namespace: str) -> Outcome:
@@ -139,7 +131,7 @@ async def _publish_and_read(bootstrap: str, database_url: str, namespace: str) -
     net: dict[tuple[str, str, str], int] = defaultdict(int)
     for p in summary.payment_events:
         net[(p.contract_id, p.participant_id, str(p.milestone))] += p.amount_pence
-    topics = [provider_rejections_topic(p, namespace) for p in PROVIDERS]
+    topics = [provider_rejections_topic(p, namespace) for p in configured_providers()]
     rejections = await read_to_end(bootstrap, topics)
     paid = {key: pence for key, pence in net.items() if pence}
     return Outcome(paid, [PROVIDER_REJECTIONS.adapter.validate_json(v) for v in rejections])

@@ -16,7 +16,7 @@ from deploy.secured import (
     broker_properties,
     principals,
 )
-from schemas.topics import PROVIDERS, SERVICES, all_topics, provider_rejections_topic
+from schemas.topics import SERVICES, all_topics, configured_providers, provider_rejections_topic
 
 NS = "ns."
 
@@ -46,7 +46,7 @@ def test_a_service_writes_only_what_it_owns_and_reads_its_inputs_in_its_group() 
     for service in SERVICES:
         writes = {name for op, kind, name in GRANTS[service] if op == "WRITE"}
         owned = {n for n, s in topics.items() if s.owner == service}
-        rejections = {provider_rejections_topic(p, NS) for p in PROVIDERS}
+        rejections = {provider_rejections_topic(p, NS) for p in configured_providers()}
         assert writes - owned <= rejections, service
         groups = {name for _, kind, name in GRANTS[service] if kind == "GROUP"}
         assert groups == {f"ns.outcomes-{service}"}
@@ -76,11 +76,11 @@ def test_no_acl_for_admin_nor_any_prefix_nor_any_deny() -> None:
 
 
 def test_a_new_provider_gets_its_topics_and_the_services_may_use_them() -> None:
-    grants = by_principal(acl_bindings("", [*PROVIDERS, "prov-new"]))
+    grants = by_principal(acl_bindings("", [*configured_providers(), "prov-new"]))
     assert ("WRITE", "TOPIC", "provider.prov-new.evidence.v1") in grants["prov-new"]
     assert ("READ", "TOPIC", "provider.prov-new.evidence.v1") in grants["sustainment"]
     assert ("WRITE", "TOPIC", "provider.prov-new.rejections.v1") in grants["sustainment"]
-    assert "prov-new" in principals([*PROVIDERS, "prov-new"])
+    assert "prov-new" in principals([*configured_providers(), "prov-new"])
 
 
 def test_the_broker_authorizes_and_trusts_only_admin() -> None:

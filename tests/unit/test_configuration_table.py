@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-from services.common.app import ConsumerSettings
 from services.common.codec import InputLimits
 from services.common.settings import ServiceSettings
 from services.common.watchdog import LivenessSettings
+from services.runtime.app import ConsumerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (

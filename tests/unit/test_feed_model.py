@@ -499,7 +499,7 @@ def test_self_employment_claims_end_on_programme_day_700(reported_day: int, paya
 
 
 def test_check_summary_reports_what_the_topics_lack() -> None:
-    from tools.feed.check import check_summary, format_check
+    from tools.check import check_summary, format_check
     from tools.summary import Summary
 
     events = [*BASE, job("p1", date(2024, 2, 1)), evidence("e1", "p1", date(2024, 2, 1), 500_000)]

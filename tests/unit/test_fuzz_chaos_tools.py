@@ -10,7 +10,6 @@ import pytest
 from schemas.provider import ReferralMade
 from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, SERVICES
 from tools.chaos.__main__ import schedule
-from tools.chaos.infra import SHARED_PORTS, PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.fuzz.account import Rejected, ServiceState, account
 from tools.fuzz.hostile import (
@@ -22,6 +21,7 @@ from tools.fuzz.hostile import (
     interleave,
 )
 from tools.fuzz.pipeline import Position, feed_message, providers
+from tools.infra import SHARED_PORTS, PrivateInfra
 
 LIMIT = 4096
 

@@ -21,6 +21,7 @@ from schemas.common import RejectionReason as R
 from schemas.intake import ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded
 from services.common.decisions import Accept, Hold
+from services.common.holds import WaitFor
 from services.simulation import Arrival, Simulation, simulate
 from services.sustainment.domain import (
     EvidenceFacts,
@@ -104,12 +105,14 @@ def test_the_domain_holds_behind_a_held_predecessor() -> None:
         reported_on=END,
     )
     # the placement unknown: v1 waits for it
-    assert decide_evidence(facts, 1, "prov-a", None, None) == Hold("placement:prov-a:plc-1")
+    assert decide_evidence(facts, 1, "prov-a", None, None) == Hold(
+        WaitFor("placement:prov-a:plc-1")
+    )
     placement = KnownPlacement(EmploymentType.EMPLOYED, "prov-a")
     # the placement is known now, but an earlier input of the id still waits for it
     held = ["evidence:prov-a:ev-1", "placement:prov-a:plc-1"]
     assert decide_evidence(facts, 2, "prov-a", None, placement, held_before=held) == Hold(
-        "placement:prov-a:plc-1"
+        WaitFor("placement:prov-a:plc-1")
     )
     # a retraction waiting for the evidence itself holds nothing back
     assert isinstance(
@@ -118,9 +121,9 @@ def test_the_domain_holds_behind_a_held_predecessor() -> None:
     )
     owner = EvidenceOwner("plc-1", "prov-a", 1)
     assert decide_retraction("ev-1", "prov-a", owner, held_before=held) == Hold(
-        "placement:prov-a:plc-1"
+        WaitFor("placement:prov-a:plc-1")
     )
-    assert decide_retraction("ev-1", "prov-a", None) == Hold("evidence:prov-a:ev-1")
+    assert decide_retraction("ev-1", "prov-a", None) == Hold(WaitFor("evidence:prov-a:ev-1"))
 
 
 def test_another_providers_held_input_does_not_hold_a_providers_evidence_back() -> None:

@@ -10,17 +10,16 @@ from uuid import UUID
 import pytest
 
 from schemas.common import EligibilityGroup, MilestoneKind, RejectionReason
+from services.common.pricing import Price, price_for
 from services.common.reference import Contract, load_contracts
 from services.payments.domain import (
     LedgerEntry,
     NotPayableDecision,
     PayDecision,
-    Price,
     ReverseDecision,
     decide_reached,
     decide_revoked,
     payment_id_for,
-    price_for,
 )
 
 BOOK = load_contracts()
@@ -148,6 +147,7 @@ def test_payment_ids_cannot_collide_through_separators() -> None:
 
 
 def reached(ledger: list[LedgerEntry], **changes: Any) -> object:
+    """``decide_reached`` at the price sustainment announces (``price_for`` the contract)."""
     arguments: dict[str, Any] = {
         "contract": WHP_CENTRAL,
         "participant_id": "p-1",
@@ -159,7 +159,11 @@ def reached(ledger: list[LedgerEntry], **changes: Any) -> object:
         "not_payable_reason": None,
     }
     arguments.update(changes)
-    return decide_reached(ledger, **arguments)
+    contract: Contract = arguments.pop("contract")
+    price = price_for(
+        contract, arguments.pop("group"), arguments["milestone"], arguments.pop("job_pays_llw")
+    )
+    return decide_reached(ledger, contract_id=contract.contract_id, price=price, **arguments)
 
 
 def pid(milestone: MilestoneKind = EO, occurrence: int = 1, reversal: bool = False) -> str:

@@ -16,7 +16,6 @@ from schemas.topics import (
     PROVIDER_PLACEMENTS,
     PROVIDER_REJECTION_WRITERS,
     PROVIDER_REJECTIONS,
-    PROVIDERS,
     REJECTIONS,
     RegistryError,
     all_topics,
@@ -30,6 +29,8 @@ from schemas.topics import (
     resolve,
 )
 from tests.integration.conftest import referral
+
+PROVIDERS = configured_providers()
 
 
 def test_providers_come_from_the_contracts_data() -> None:

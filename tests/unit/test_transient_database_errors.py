@@ -15,7 +15,8 @@ from typing import Any
 import asyncpg.exceptions as pg
 import pytest
 
-from services.common import app, observe
+from services.common import observe
+from services.runtime import app
 
 
 class Sleeps:

@@ -93,7 +93,7 @@ async def start_pipeline(start_service: ServiceStarter) -> InProcessPipeline:
             "intake": await start_service(intake_handler()),
             "placement": await start_service(PlacementHandler(rates)),
             "sustainment": await start_service(SustainmentHandler(contracts, rates)),
-            "payments": await start_service(PaymentsHandler(contracts)),
+            "payments": await start_service(PaymentsHandler()),
             "views": await start_service(ViewsHandler(contracts, rates)),
         }
     )

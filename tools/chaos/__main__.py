@@ -28,8 +28,8 @@ from typing import Any
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
+from services.common.local_defaults import metrics_ports
 from tools import arguments
-from tools.chaos.infra import PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.reference import write_reference
 from tools.fuzz.pipeline import (
@@ -42,11 +42,12 @@ from tools.fuzz.pipeline import (
     publish,
     say,
 )
+from tools.infra import PrivateInfra
 from tools.quiet import Backlog, wait_until_quiet
 from tools.services import ServiceProcesses, is_ready
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAOS_PORTS = {"intake": 20721, "placement": 20722, "sustainment": 20723, "payments": 20724}
+CHAOS_PORTS = metrics_ports(20720)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.protocol.metadata import MetadataRequest
 
+from deploy.kafka_admin import existing_partitions as partitions_of
 from tools.cli.settings import CliSettings
 
 
@@ -37,22 +37,8 @@ def producer(settings: CliSettings) -> AIOKafkaProducer:
 
 async def existing_partitions(settings: CliSettings, names: Iterable[str]) -> list[TopicPartition]:
     """Partitions of those of ``names`` that exist (asking never creates a topic)."""
-    wanted = set(names)
-    admin = AIOKafkaAdminClient(**settings.kafka_options(), request_timeout_ms=30_000)
-    await admin.start()
-    try:
-        # Only the named topics (a broker may hold thousands), and never auto-created.
-        request = MetadataRequest(sorted(wanted), allow_auto_topic_creation=False)
-        response = await admin._send_request(request)
-        described: list[dict[str, Any]] = response.to_object()["topics"]
-    finally:
-        await admin.close()
-    return sorted(
-        TopicPartition(entry["topic"], p["partition"])
-        for entry in described
-        if entry["topic"] in wanted and entry["error_code"] == 0
-        for p in entry["partitions"]
-    )
+    found = await partitions_of(settings.kafka_options(), names)
+    return sorted(TopicPartition(topic, p) for topic, ids in found.items() for p in ids)
 
 
 async def end_offsets(settings: CliSettings, partitions: list[TopicPartition]) -> dict[Any, int]:

@@ -11,7 +11,7 @@ Public API (used by ``make run``, the e2e order test, and ``make chaos`` / ``mak
   from the feed's own reading of domain.md (no ``services`` import).
 - ``compare(expectation, payments, rejections) -> (PaymentFigures, Differences)``.
 - ``publish_feed(bootstrap, items, namespace)`` (tools.feed.publish): send items in order.
-- ``check_pipeline(bootstrap, namespace, expectation) -> Check`` (tools.feed.check): read
+- ``check_pipeline(bootstrap, namespace, expectation) -> Check`` (tools.check): read
   the topics once the pipeline is quiet and compare payments, standing milestones and
   rejections; ``format_check`` prints the figures.
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
+from services.common.local_defaults import metrics_ports
 from tools import arguments
-from tools.chaos.infra import PrivateInfra
 from tools.feed.generate import FeedItem, generate_feed
 from tools.feed.reference import write_reference
 from tools.fuzz.account import (
@@ -67,12 +67,13 @@ from tools.fuzz.pipeline import (
 from tools.fuzz.resources import Usage
 from tools.fuzz.resources import usage as resource_usage
 from tools.fuzz.topics import rejection_topics
+from tools.infra import PrivateInfra
 from tools.quiet import Backlog, wait_until_quiet
 from tools.run import LOCAL_DATABASE, LOCAL_KAFKA, local_server
 from tools.services import ServiceProcesses
 
 ROOT = Path(__file__).resolve().parents[2]
-FUZZ_PORTS = {"intake": 20711, "placement": 20712, "sustainment": 20713, "payments": 20714}
+FUZZ_PORTS = metrics_ports(20710)
 MAX_STALL_SECONDS = 5.0
 
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from deploy.databases import create_database, drop_databases
 from schemas.common import MilestoneKind
 from schemas.payments import ProviderPaymentIssued
 from schemas.provider import ReferralMade
@@ -217,21 +217,13 @@ async def _admin_connection(admin_url: str) -> asyncpg.Connection:
 
 async def fresh_database(admin_url: str, name: str) -> str:
     """Drop and create database ``name`` on the server; return its URL."""
-    conn = await _admin_connection(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    await (await _admin_connection(admin_url)).close()  # the server answers (it may be starting)
+    return await create_database(admin_url, name, replace=True)
 
 
 async def drop_database(admin_url: str, name: str) -> None:
-    conn = await _admin_connection(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await (await _admin_connection(admin_url)).close()  # the server answers (it may be starting)
+    await drop_databases(admin_url, name)
 
 
 # ------------------------------------------------------------------------------ services

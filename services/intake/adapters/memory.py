@@ -1,19 +1,17 @@
 """Intake storage in memory, for the pure simulator (``services/simulation.py``).
 
-The same interface as :class:`IntakeRepository`; every transaction shares one store,
-so ``load`` has nothing to do and ``flush`` only forgets what was dirty.
+Every transaction shares one store, so ``load`` has nothing to do and ``flush`` only
+forgets what was dirty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import cast
 
-from services.common.db import Connection
 from services.common.provider_keys import ProviderKey
-from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
-from services.simulation_hold import HeldWaiting, no_hold
+from services.intake.records import IntakeStorage, ReferralRecord
+from services.runtime.memory import MemoryHold
 
 
 @dataclass
@@ -22,24 +20,16 @@ class IntakeStore:
     started_by_participant: dict[str, ProviderKey] = field(default_factory=dict)
 
 
-class MemoryIntakeRepository(IntakeRepository):
-    def __init__(
-        self,
-        store: IntakeStore,
-        held_waiting: HeldWaiting = no_hold,
-    ) -> None:
-        """``held_waiting``: what the held inputs of some subjects wait for (the
-        simulator's hold, asked through its index: never a scan of the whole hold)."""
-        super().__init__(cast(Connection, None))
-        self._held_waiting = held_waiting
-        self.referrals = store.referrals
-        self.started_by_participant = store.started_by_participant
+class MemoryIntakeRepository(IntakeStorage):
+    def __init__(self, store: IntakeStore, hold: MemoryHold | None = None) -> None:
+        super().__init__(store.referrals, store.started_by_participant)
+        self.hold = hold or MemoryHold()
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
-        return self._held_waiting(subjects)
+        return self.hold.waiting(subjects)
 
     async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
         return None
 
     async def flush(self) -> None:
-        self._dirty.clear()
+        self.dirty.clear()

@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 
 from schemas.provider import ReferralMade
 from services.common import db
 from services.common.db import Connection
 from services.common.provider_keys import ProviderKey
+from services.intake.records import IntakeStorage, ReferralRecord
 
 
-@dataclass
-class ReferralRecord:
-    referral: ReferralMade
-    participant_id: str
-    nino: str
-    start_date: date | None = None
-    end_date: date | None = None
-    end_reason: str | None = None
-
-
-class IntakeRepository:
+class IntakeRepository(IntakeStorage):
     """Referrals of one batch, loaded in one query per key set and flushed in one go.
 
     A referral is its provider's (domain.md v3 §9): keyed by (provider_id, referral_id).
     """
 
     def __init__(self, conn: Connection) -> None:
+        super().__init__()
         self.conn = conn
-        self.referrals: dict[ProviderKey, ReferralRecord] = {}
-        self.started_by_participant: dict[str, ProviderKey] = {}
-        """participant_id -> the referral their start is recorded under."""
-        self._dirty: set[ProviderKey] = set()
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
@@ -66,17 +52,9 @@ class IntakeRepository:
             {r["participant_id"]: (r["provider_id"], r["referral_id"]) for r in started}
         )
 
-    def add(self, record: ReferralRecord) -> None:
-        key = (record.referral.provider_id, record.referral.referral_id)
-        self.referrals[key] = record
-        self._dirty.add(key)
-
-    def changed(self, key: ProviderKey) -> None:
-        self._dirty.add(key)
-
     async def flush(self) -> None:
         rows = []
-        for key in sorted(self._dirty):
+        for key in sorted(self.dirty):
             r = self.referrals[key]
             ref = r.referral
             rows.append(
@@ -104,4 +82,4 @@ class IntakeRepository:
                 " end_reason = EXCLUDED.end_reason",
                 rows,
             )
-        self._dirty.clear()
+        self.dirty.clear()

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
 
-from services.common.db import Connection
-from services.payments.adapters.postgres import (
-    Account,
-    NotPaidKey,
-    PaymentComponents,
-    PaymentsRepository,
-)
+from schemas.base import Event
+from services.common.messages import Received
 from services.payments.domain import LedgerEntry
+from services.payments.records import Account, NotPaidKey, PaymentComponents, PaymentsStorage
 
 
 @dataclass
@@ -24,16 +19,18 @@ class PaymentsStore:
     not_paid_keys: set[NotPaidKey] = field(default_factory=set)
 
 
-class MemoryPaymentsRepository(PaymentsRepository):
-    def __init__(self, store: PaymentsStore) -> None:
-        super().__init__(cast(Connection, None))
-        self.ledgers = store.ledgers
-        self.components = store.components
-        self.not_paid_keys = store.not_paid_keys
+class MemoryPaymentsRepository(PaymentsStorage):
+    """Every transaction shares one store: nothing to load, nothing to write."""
 
-    async def load(self, accounts: Iterable[Account]) -> None:
+    def __init__(self, store: PaymentsStore) -> None:
+        super().__init__(store.ledgers, store.components, store.not_paid_keys)
+
+    async def load(self, items: Sequence[Received[Event]]) -> None:
         return None
 
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
+        return {}  # payments never holds
+
     async def flush(self) -> None:
-        self._new_payments.clear()
-        self._not_paid.clear()
+        self.new_payments.clear()
+        self.new_not_paid.clear()

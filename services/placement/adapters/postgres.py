@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
 
 from asyncpg import Record
 
@@ -14,31 +12,8 @@ from services.common import db
 from services.common.db import Connection
 from services.common.messages import RawRecord
 from services.common.provider_keys import ProviderKey
-from services.placement.domain import ParticipantOnProgramme, StoredJob
-
-
-@dataclass
-class PlacementRecord:
-    job: JobStarted
-    participant_id: str
-    pays_llw: bool
-    below_minimum_wage: bool
-    end_date: date | None = None
-    withdrawn: bool = False
-    source: RawRecord | None = None
-    """The job start record as received, to reject it if the placement is withdrawn."""
-    source_event_id: str | None = None
-    resends: list[tuple[str, RawRecord]] = field(default_factory=list)
-    """(event id, record) of each re-send of the same job start, for a withdrawal."""
-
-    @property
-    def stored(self) -> StoredJob:
-        return StoredJob(self.job, self.participant_id, self.withdrawn)
-
-    @property
-    def key(self) -> ProviderKey:
-        """(provider_id, placement_id): a placement id is its provider's own (v3 §9)."""
-        return (self.job.provider_id, self.job.placement_id)
+from services.placement.domain import ParticipantOnProgramme
+from services.placement.records import PlacementRecord, PlacementStorage
 
 
 def _source(row: Record) -> RawRecord | None:
@@ -60,18 +35,13 @@ def _pairs(keys: Iterable[ProviderKey]) -> tuple[list[str], list[str]]:
     return [p for p, _ in ordered], [i for _, i in ordered]
 
 
-class PlacementRepository:
+class PlacementRepository(PlacementStorage):
     """Participants by referral and placements, each keyed by (provider_id, id): referral
     and placement ids are the sending provider's own (domain.md v3 §9)."""
 
     def __init__(self, conn: Connection) -> None:
+        super().__init__()
         self.conn = conn
-        self.by_referral: dict[ProviderKey, ParticipantOnProgramme] = {}
-        self.referral_of: dict[str, ProviderKey] = {}
-        self.placements: dict[ProviderKey, PlacementRecord] = {}
-        self._dirty_participants: set[ProviderKey] = set()
-        self._dirty_placements: set[ProviderKey] = set()
-        self._new_resends: list[tuple[ProviderKey, str, RawRecord]] = []
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
@@ -108,15 +78,17 @@ class PlacementRepository:
             *_pairs(placements),
             sorted(self.referral_of),
         ):
-            self.placements[(row["provider_id"], row["placement_id"])] = PlacementRecord(
-                job=JobStarted.model_validate_json(row["content"]),
-                participant_id=row["participant_id"],
-                pays_llw=row["pays_llw"],
-                below_minimum_wage=row["below_minimum_wage"],
-                end_date=row["end_date"],
-                withdrawn=row["withdrawn"],
-                source=_source(row),
-                source_event_id=row["source_event_id"],
+            self.keep_placement(
+                PlacementRecord(
+                    job=JobStarted.model_validate_json(row["content"]),
+                    participant_id=row["participant_id"],
+                    pays_llw=row["pays_llw"],
+                    below_minimum_wage=row["below_minimum_wage"],
+                    end_date=row["end_date"],
+                    withdrawn=row["withdrawn"],
+                    source=_source(row),
+                    source_event_id=row["source_event_id"],
+                )
             )
         for row in await self.conn.fetch(
             "SELECT * FROM placement_resends WHERE (provider_id, placement_id) IN"
@@ -134,33 +106,10 @@ class PlacementRepository:
             key = (row["provider_id"], row["placement_id"])
             self.placements[key].resends.append((row["event_id"], record))
 
-    def put_participant(
-        self, referral: ProviderKey, participant: ParticipantOnProgramme, *, dirty: bool = True
-    ) -> None:
-        self.by_referral[referral] = participant
-        self.referral_of[participant.participant_id] = referral
-        if dirty:
-            self._dirty_participants.add(referral)
-
-    def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
-        referral = self.referral_of.get(participant_id)
-        return self.by_referral.get(referral) if referral else None
-
-    def add_resend(self, placement: ProviderKey, event_id: str, record: RawRecord) -> None:
-        self.placements[placement].resends.append((event_id, record))
-        self._new_resends.append((placement, event_id, record))
-
-    def placements_of(self, participant_id: str) -> list[PlacementRecord]:
-        return [p for p in self.placements.values() if p.participant_id == participant_id]
-
-    def put_placement(self, record: PlacementRecord) -> None:
-        self.placements[record.key] = record
-        self._dirty_placements.add(record.key)
-
     async def flush(self) -> None:
         participants = [
             (p.participant_id, ref[1], p.provider_id, p.contract_id, p.start_date, p.leaver_date)
-            for ref in sorted(self._dirty_participants)
+            for ref in sorted(self.dirty_participants)
             for p in [self.by_referral[ref]]
         ]
         if participants:
@@ -189,7 +138,7 @@ class PlacementRepository:
                 r.source.key if r.source else None,
                 r.source.value if r.source else None,
             )
-            for key in sorted(self._dirty_placements)
+            for key in sorted(self.dirty_placements)
             for r in [self.placements[key]]
         ]
         if placements:
@@ -204,7 +153,7 @@ class PlacementRepository:
                 " DO UPDATE SET end_date = EXCLUDED.end_date, withdrawn = EXCLUDED.withdrawn",
                 placements,
             )
-        if self._new_resends:
+        if self.new_resends:
             await self.conn.executemany(
                 "INSERT INTO placement_resends (event_id, provider_id, placement_id, spec_name,"
                 ' topic, "partition", "offset", key, value)'
@@ -212,9 +161,9 @@ class PlacementRepository:
                 " ON CONFLICT (provider_id, event_id) DO NOTHING",
                 [
                     (eid, prov, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
-                    for (prov, pid), eid, r in self._new_resends
+                    for (prov, pid), eid, r in self.new_resends
                 ],
             )
-        self._dirty_participants.clear()
-        self._dirty_placements.clear()
-        self._new_resends.clear()
+        self.dirty_participants.clear()
+        self.dirty_placements.clear()
+        self.new_resends.clear()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
 
 from asyncpg import Record
 
@@ -25,43 +23,13 @@ from services.sustainment.domain import (
     PlacementFacts,
     RecordedMilestone,
 )
-
-
-@dataclass
-class ParticipantRecord:
-    participant_id: str
-    provider_id: str
-    contract_id: str
-    eligibility_group: EligibilityGroup
-    window: ParticipantWindow
-
-
-@dataclass
-class PlacementRecord:
-    facts: PlacementFacts
-    participant_id: str
-    provider_id: str
-    end_date: date | None = None
-    withdrawn: bool = False
-
-
-@dataclass
-class EvidenceRecord:
-    facts: EvidenceFacts
-    participant_id: str
-    provider_id: str
-    version: int
-    retracted: bool = False
-
-
-@dataclass(frozen=True)
-class ParticipantHistory:
-    """Everything the milestone rules need about one participant."""
-
-    participant: ParticipantRecord
-    placements: list[PlacementFacts]
-    evidence: list[EvidenceFacts]
-    recorded: dict[MilestoneKind, RecordedMilestone]
+from services.sustainment.records import (
+    EvidenceRecord,
+    ParticipantHistory,
+    ParticipantRecord,
+    PlacementRecord,
+    SustainmentStorage,
+)
 
 
 def _participant(r: Record) -> ParticipantRecord:
@@ -107,18 +75,13 @@ def _pairs(keys: Iterable[ProviderKey]) -> tuple[list[str], list[str]]:
     return [p for p, _ in ordered], [i for _, i in ordered]
 
 
-class SustainmentRepository:
+class SustainmentRepository(SustainmentStorage):
     """Participants by id; placements and evidence by (provider_id, id): placement and
     evidence ids are the sending provider's own (domain.md v3 §9)."""
 
     def __init__(self, conn: Connection) -> None:
+        super().__init__()
         self.conn = conn
-        self.participants: dict[str, ParticipantRecord] = {}
-        self.placements: dict[ProviderKey, PlacementRecord] = {}
-        self.evidence: dict[ProviderKey, EvidenceRecord] = {}
-        self._dirty_participants: set[str] = set()
-        self._dirty_placements: set[ProviderKey] = set()
-        self._dirty_evidence: set[ProviderKey] = set()
 
     async def load(
         self,
@@ -160,20 +123,6 @@ class SustainmentRepository:
         """What the held inputs of these subjects wait for (one query for a batch)."""
         return await db.held_waiting(self.conn, subjects)
 
-    def put_participant(self, record: ParticipantRecord) -> None:
-        self.participants[record.participant_id] = record
-        self._dirty_participants.add(record.participant_id)
-
-    def put_placement(self, record: PlacementRecord) -> None:
-        key = (record.provider_id, record.facts.placement_id)
-        self.placements[key] = record
-        self._dirty_placements.add(key)
-
-    def put_evidence(self, record: EvidenceRecord) -> None:
-        key = (record.provider_id, record.facts.evidence_id)
-        self.evidence[key] = record
-        self._dirty_evidence.add(key)
-
     async def flush(self) -> None:
         await self.conn.executemany(
             "INSERT INTO participants (participant_id, provider_id, contract_id,"
@@ -191,7 +140,7 @@ class SustainmentRepository:
                     p.window.nlw_pence_at_start,
                     p.window.weekly_hours_min_hundredths,
                 )
-                for pid in sorted(self._dirty_participants)
+                for pid in sorted(self.dirty_participants)
                 for p in [self.participants[pid]]
             ],
         )
@@ -212,7 +161,7 @@ class SustainmentRepository:
                     r.end_date,
                     r.withdrawn,
                 )
-                for key in sorted(self._dirty_placements)
+                for key in sorted(self.dirty_placements)
                 for r in [self.placements[key]]
             ],
         )
@@ -241,13 +190,13 @@ class SustainmentRepository:
                     e.facts.hours_hundredths,
                     e.facts.reported_on,
                 )
-                for key in sorted(self._dirty_evidence)
+                for key in sorted(self.dirty_evidence)
                 for e in [self.evidence[key]]
             ],
         )
-        self._dirty_participants.clear()
-        self._dirty_placements.clear()
-        self._dirty_evidence.clear()
+        self.dirty_participants.clear()
+        self.dirty_placements.clear()
+        self.dirty_evidence.clear()
 
     async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
         """Load whole histories (after flush) for the participants whose facts changed."""

@@ -15,6 +15,7 @@ from schemas.common import EligibilityGroup, EmploymentType, MilestoneKind
 from schemas.common import RejectionReason as R
 from schemas.provider import JobStarted, ProgrammeEnded, ProgrammeStarted
 from services.common.decisions import ACCEPT, IGNORE, Hold
+from services.common.holds import WaitFor
 from services.common.reference import load_contracts, load_rates
 from services.common.rejection import Rejection
 from services.intake.domain import ReferralState, decide_end, decide_referral, decide_start
@@ -149,7 +150,7 @@ def evidence_decision(
 
 
 def test_evidence_for_an_unknown_placement_is_held_only_once_its_own_checks_pass() -> None:
-    assert evidence_decision(placement=None) == Hold("placement:prov-a:p1")
+    assert evidence_decision(placement=None) == Hold(WaitFor("placement:prov-a:p1"))
     bad = replace(EV, period_start=date(2024, 6, 1))
     assert reason(evidence_decision(bad, placement=None)) is R.INVALID_PERIOD
     late = replace(EV, reported_on=date(2024, 5, 30))
@@ -174,7 +175,7 @@ def test_versions_and_retractions() -> None:
     assert evidence_decision(owner=owner, version=2) == IGNORE
     assert evidence_decision(owner=owner, version=3) == ACCEPT
     assert evidence_decision(owner=replace(owner, retracted=True), version=9) == IGNORE
-    assert decide_retraction("e1", "prov-a", None) == Hold("evidence:prov-a:e1")
+    assert decide_retraction("e1", "prov-a", None) == Hold(WaitFor("evidence:prov-a:e1"))
     assert reason(decide_retraction("e1", "prov-b", owner)) is R.PROVIDER_MISMATCH
     assert decide_retraction("e1", "prov-a", replace(owner, retracted=True)) == IGNORE
 
@@ -202,7 +203,7 @@ PERSON = ParticipantOnProgramme("pp", "prov-a", "whp-central", date(2024, 4, 1),
 
 
 def test_a_job_start_is_checked_before_it_waits_for_its_participant() -> None:
-    assert decide_job_start(job(), None, None, RATES) == Hold("referral:prov-a:ref-1")
+    assert decide_job_start(job(), None, None, RATES) == Hold(WaitFor("referral:prov-a:ref-1"))
     assert reason(decide_job_start(job(weekly_hours=Decimal("1.005")), None, None, RATES)) is (
         R.INVALID_JOB
     )
@@ -242,7 +243,7 @@ def test_which_placements_a_leaver_withdraws() -> None:
 def test_job_end_decisions() -> None:
     stored = StoredJob(job(), "pp")
     assert decide_job_end("pl-1", "prov-a", date(2024, 7, 1), None, None) == Hold(
-        "placement:prov-a:pl-1"
+        WaitFor("placement:prov-a:pl-1")
     )
     assert reason(decide_job_end("pl-1", "prov-b", date(2024, 7, 1), stored, None)) is (
         R.PROVIDER_MISMATCH
@@ -303,7 +304,7 @@ def test_referral_decisions() -> None:
 @pytest.mark.parametrize(
     ("event", "state", "started_under", "expected"),
     [
-        (start(), None, None, Hold("referral:prov-whp-central:ref-1")),
+        (start(), None, None, Hold(WaitFor("referral:prov-whp-central:ref-1"))),
         (start(provider="prov-whp-west"), STATE, None, R.PROVIDER_MISMATCH),
         (
             start(),
@@ -336,7 +337,7 @@ def test_start_decisions(
 @pytest.mark.parametrize(
     ("event", "state", "expected"),
     [
-        (end(date(2024, 6, 1)), STATE, Hold("started:prov-whp-central:ref-1")),
+        (end(date(2024, 6, 1)), STATE, Hold(WaitFor("started:prov-whp-central:ref-1"))),
         (
             end(date(2024, 6, 1), "prov-whp-west"),
             replace(STATE, start_date=date(2024, 4, 1)),

@@ -11,28 +11,30 @@ import socket
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import faust
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.topics import PROVIDERS, all_topics, resolve
-from services.common import db, inflate, logs, observe
+from schemas.topics import all_topics, resolve
+from services.common import db, endpoint, inflate, logs, observe
 from services.common.backoff import Backoff
 from services.common.codec import bounded_record, input_limits
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
-from services.common.metrics import SERVICE_READY, serve_metrics
-from services.common.processor import BatchProcessor, Handler
+from services.common.metrics import SERVICE_READY
 from services.common.readiness import not_ready_because
+from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
 from services.common.watchdog import Liveness
+from services.runtime.ports import R
+from services.runtime.processor import BatchProcessor
+from services.runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
 
-HandlerFactory = Callable[[ServiceSettings], Handler]
 T = TypeVar("T")
 
 RETRY_FIRST_SECONDS = 0.5
@@ -119,18 +121,21 @@ class ConsumerSettings(BaseSettings):
         return f"{service}-{socket.gethostname()}-{metrics_port}"
 
 
-class ServiceApp:
+class ServiceApp(Generic[R]):
     """A service as a faust app: one agent over all its input topics, batch per poll."""
 
-    def __init__(self, make_handler: HandlerFactory, settings: ServiceSettings) -> None:
+    def __init__(self, definition: ServiceDefinition[R], settings: ServiceSettings) -> None:
         self.settings = settings
-        self.handler = make_handler(settings)
+        self.definition = definition
+        reference = load_reference(settings.reference_dir)  # read once, at start
+        self.reference = reference
+        self.handler = definition.make_handler(settings, reference)
         self.service = self.handler.service
         self.ready = asyncio.Event()
         self.not_ready: str | None = "starting"
-        self.processor: BatchProcessor | None = None
+        self.processor: BatchProcessor[R] | None = None
         inputs = [spec.name for spec in self.handler.inputs]
-        observe.service_started(self.service, inputs, settings.reference_dir)
+        observe.service_started(self.service, inputs, reference.contracts)
         self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
         self.app = self._build()
 
@@ -165,7 +170,8 @@ class ServiceApp:
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.
-        self.topics = list(all_topics(s.topic_namespace, PROVIDERS, self.handler.inputs))
+        providers = self.reference.provider_ids
+        self.topics = list(all_topics(s.topic_namespace, providers, self.handler.inputs))
         topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
 
         @app.task  # type: ignore[untyped-decorator]
@@ -205,7 +211,11 @@ class ServiceApp:
         s = self.settings
         pool = await db.create_pool(s.database_url, self.service)
         self.processor = BatchProcessor(
-            self.handler, pool, namespace=s.topic_namespace, hold_seconds=s.hold_seconds
+            self.handler,
+            pool,
+            self.definition.postgres,
+            namespace=s.topic_namespace,
+            hold_seconds=s.hold_seconds,
         )
         security = s.kafka_options()
         del security["bootstrap_servers"]
@@ -266,7 +276,7 @@ class ServiceApp:
         return bounded_record(record)
 
 
-def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
+def run_service(definition: ServiceDefinition[R], service_dir: Path) -> None:
     """Entry point of ``python -m services.<name>``: migrate, serve metrics, run the worker."""
     service = service_dir.name
     logs.configure(service)
@@ -290,7 +300,7 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(liveness.handle_loop_error)
     try:
-        service_app = ServiceApp(make_handler, settings)  # intake: needs its key
+        service_app = ServiceApp(definition, settings)  # intake: needs its key
     except ConfigurationError as exc:
         log.critical("%s refuses to start: %s", service, exc)
         raise SystemExit(2) from None
@@ -301,7 +311,12 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     )
     if applied:
         log.info("%s: applied migrations %s", service, applied)
-    serve_metrics(settings.metrics_port_for(service), settings.metrics_host)
+    # /metrics and /ready (endpoint.py): ready once readiness.py finds nothing missing.
+    endpoint.serve(
+        settings.metrics_port_for(service),
+        settings.metrics_host,
+        lambda: service_app.not_ready,
+    )
     worker = faust.Worker(
         service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
     )

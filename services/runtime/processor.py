@@ -1,8 +1,12 @@
 """The batch processor: one consumed batch -> one PostgreSQL transaction.
 
-Inbox claim, the service's handler, holds and releases, and the outbox are all written
-in the same transaction, so a redelivered batch has no further effect and nothing is
-published for work that was rolled back. Offsets are acknowledged only afterwards.
+The processing protocol itself (inbox, provider check, rounds of holds and releases,
+``finish``) is :func:`services.runtime.batch.apply_batch`, run here on a
+:class:`~services.runtime.postgres.PostgresUnitOfWork`, so a redelivered batch has no
+further effect and nothing is published for work that was rolled back. This module adds
+what only a real deployment needs: one transaction of a service at a time across
+processes, retries of transient failures, bisecting a failing batch to reject only the
+records at fault, replays, and metrics. Offsets are acknowledged only afterwards.
 """
 
 from __future__ import annotations
@@ -16,57 +20,25 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from schemas.common import RejectionReason
-from schemas.topics import Owner, TopicSpec, kind_name
+from schemas.topics import kind_name
 from services.common import db, metrics, observe
 from services.common.backoff import Backoff
-from services.common.codec import Undecodable, bounded_record, content_digest, decode
+from services.common.codec import bounded_record, content_digest, decode
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
-from services.common.outcome import BatchOutcome, Masker, identity, record_id
-from services.common.provenance import provider_mismatch
+from services.common.outcome import BatchOutcome, record_id
+from services.runtime.batch import apply_batch, expire_held, failure_text, message_id
+from services.runtime.ports import Handler, R
+from services.runtime.postgres import PostgresUnitOfWork
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 Prepare = Callable[[db.Connection], Awaitable[None]]
-
-
-def message_id(item: Received | Undecodable) -> str:
-    """The inbox id of an input: its event_id scoped by the provider of its topic
-    (:attr:`Received.message_id`), or its position when it has none."""
-    return item.message_id if isinstance(item, Received) else record_id(item.record)
-
-
-class Handler(Protocol):
-    """A service's use cases: apply items in order, record decisions in ``outcome``.
-
-    A handler may also define ``mask_original(value: bytes) -> bytes``: applied to the
-    bytes of a rejected input before its prefix goes on the rejections topic (intake
-    masks the NINO and date of birth); the quarantine table keeps the original.
-    """
-
-    service: Owner
-    inputs: tuple[TopicSpec, ...]
-
-    async def handle(
-        self, conn: db.Connection, items: Sequence[Received], outcome: BatchOutcome
-    ) -> None: ...
-
-    def expired(self, item: Received) -> tuple[RejectionReason, str]:
-        """The rejection for an item whose hold time ran out."""
-        ...
-
-    async def finish(self, conn: db.Connection, outcome: BatchOutcome) -> None:
-        """Called once per transaction after every round of items (domain.md §6).
-
-        The batch's items and everything they released are applied by then; decisions
-        that depend on all of them together (milestones) are taken here.
-        """
-        ...
 
 
 @dataclass(frozen=True)
@@ -83,11 +55,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class BatchProcessor:
+class BatchProcessor(Generic[R]):
     def __init__(
         self,
-        handler: Handler,
+        handler: Handler[R],
         pool: db.Pool,
+        repository: Callable[[db.Connection], R],
         *,
         namespace: str = "",
         hold_seconds: float = 7 * 24 * 3600,
@@ -97,6 +70,7 @@ class BatchProcessor:
     ) -> None:
         self.handler = handler
         self.pool = pool
+        self.repository = repository
         self.namespace = namespace
         self.hold = timedelta(seconds=hold_seconds)
         self.clock = clock
@@ -105,8 +79,6 @@ class BatchProcessor:
         self.outbox_written = asyncio.Event()
         self._lock = asyncio.Lock()
         self._service = handler.service
-        self._mask: Masker = getattr(handler, "mask_original", identity)
-        self._keep_personal_data: bool = getattr(handler, "keeps_personal_data", False)
         key = hashlib.sha256(f"outcomes-processor:{self._service}".encode()).digest()[:8]
         self._lock_key = int.from_bytes(key, "big", signed=True)
 
@@ -182,127 +154,30 @@ class BatchProcessor:
     ) -> BatchReport:
         started = time.perf_counter()
         outcome = self._new_outcome(salt)
-        decoded = [decode(r) for r in records]
-        ids = [message_id(d) for d in decoded]
-        digests = [content_digest(d) for d in decoded]
         async with self.pool.acquire() as conn, conn.transaction():
             await self._serialize(conn)
             if prepare is not None:
                 await prepare(conn)
-            claim = await db.claim(conn, ids, digests)
-            items: list[Received] = []
-            conflicts: list[tuple[Received, bytes, bytes]] = []
-            duplicates = 0
-            first_seen: dict[str, bytes] = {}
-            for item, mid, digest in zip(decoded, ids, digests, strict=True):
-                if mid in claim.fresh and mid not in first_seen:
-                    first_seen[mid] = digest
-                    if isinstance(item, Undecodable):
-                        outcome.reject_record(
-                            item.record, RejectionReason.INVALID_SCHEMA, item.message
-                        )
-                    elif mismatch := provider_mismatch(item):
-                        outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
-                    else:
-                        items.append(item)
-                    continue
-                earlier = first_seen.get(mid, claim.stored.get(mid))
-                if earlier is not None and earlier != digest and isinstance(item, Received):
-                    conflicts.append((item, earlier, digest))
-                    continue
-                duplicates += 1
-                metrics.EVENTS_DUPLICATE.labels(self._service, item.record.spec.name).inc()
-            duplicates += await self._reject_conflicts(conn, conflicts, outcome)
-            held = await self._handle_rounds(conn, items, outcome)
-            published = await self._write(conn, outcome)
-        self._count(records, outcome, held, time.perf_counter() - started)
+            uow = self._unit_of_work(conn)
+            applied = await apply_batch(uow, self.handler, records, outcome)
+            published = await uow.write(outcome)
+        for record in applied.duplicates:
+            metrics.EVENTS_DUPLICATE.labels(self._service, record.spec.name).inc()
+        self._count(records, outcome, applied.held, time.perf_counter() - started)
         observe.batch_committed(self._service, outcome.all_outgoing())
         if published:
             self.outbox_written.set()
         return BatchReport(
-            len(records), len(items), duplicates, len(outcome.rejections), held, published
+            len(records),
+            applied.processed,
+            len(applied.duplicates),
+            len(outcome.rejections),
+            applied.held,
+            published,
         )
 
-    async def _reject_conflicts(
-        self,
-        conn: db.Connection,
-        conflicts: Sequence[tuple[Received, bytes, bytes]],
-        outcome: BatchOutcome,
-    ) -> int:
-        """Reject inputs re-using a known event_id with other content (``duplicate_event_id``).
-
-        Their positions are claimed in the inbox too, so a redelivered batch does not
-        reject them twice. Returns how many were such redeliveries.
-        """
-        if not conflicts:
-            return 0
-        positions = [record_id(item.record) for item, _, _ in conflicts]
-        claim = await db.claim(conn, positions, [b"" for _ in positions])
-        redelivered = 0
-        for (item, earlier, digest), position in zip(conflicts, positions, strict=True):
-            if position not in claim.fresh:
-                redelivered += 1
-                continue
-            outcome.reject(
-                item,
-                RejectionReason.DUPLICATE_EVENT_ID,
-                f"event_id {item.event_id} was already received with other content"
-                f" (sha256 {earlier.hex()[:16]}..., this one {digest.hex()[:16]}...)",
-            )
-        return redelivered
-
-    async def _handle_rounds(
-        self, conn: db.Connection, items: list[Received], outcome: BatchOutcome
-    ) -> int:
-        """Handle items, then whatever their effects released from the hold, until done."""
-        if not items:
-            return 0
-        held = 0
-        await self.handler.handle(conn, items, outcome)
-        while True:
-            holds = outcome.take_holds()
-            held += len(holds)
-            await db.hold(conn, holds, outcome.now)
-            released = await db.release(conn, outcome.take_released())
-            items = [d for d in map(decode, released) if isinstance(d, Received)]
-            if not items:
-                await self.handler.finish(conn, outcome)
-                return held
-            await self._handle_released(conn, items, outcome)
-
-    async def _handle_released(
-        self, conn: db.Connection, items: list[Received], outcome: BatchOutcome
-    ) -> None:
-        """Handle items let out of the hold, each in a savepoint if they fail together.
-
-        A released item that makes the handler fail is rejected itself
-        (``processing_failed``); the record that released it is not to blame.
-        """
-        mark = outcome.mark()
-        try:
-            async with conn.transaction():
-                await self.handler.handle(conn, items, outcome)
-            return
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            log.warning(
-                "%d released records failed (%s); handling them one by one",
-                len(items),
-                describe(exc),
-            )
-            outcome.rewind(mark)
-        for item in items:
-            mark = outcome.mark()
-            try:
-                async with conn.transaction():
-                    await self.handler.handle(conn, [item], outcome)
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                outcome.rewind(mark)
-                log.exception("released record %s failed processing", item.event_id)
-                outcome.reject(item, RejectionReason.PROCESSING_FAILED, _failure_text(exc))
+    def _unit_of_work(self, conn: db.Connection) -> PostgresUnitOfWork[R]:
+        return PostgresUnitOfWork(conn, self.repository, self.namespace)
 
     async def _serialize(self, conn: db.Connection) -> None:
         """One processing transaction of this service at a time, across processes.
@@ -316,15 +191,10 @@ class BatchProcessor:
         return BatchOutcome(
             self._service,
             self.clock(),
-            self._mask,
+            self.handler.mask_original,
             rejection_salt=salt,
-            keep_personal_data=self._keep_personal_data,
+            keep_personal_data=self.handler.keeps_personal_data,
         )
-
-    async def _write(self, conn: db.Connection, outcome: BatchOutcome) -> int:
-        """Append the outcome's events to the outbox and its rejected originals to quarantine."""
-        await db.quarantine(conn, outcome.quarantined, outcome.now)
-        return await db.append_outbox(conn, outcome.all_outgoing(), self.namespace)
 
     async def expire_holds(self) -> int:
         """Reject held items older than the hold time (reason chosen by the handler)."""
@@ -332,12 +202,9 @@ class BatchProcessor:
             outcome = self._new_outcome()
             async with self.pool.acquire() as conn, conn.transaction():
                 await self._serialize(conn)
-                records = await db.expire(conn, outcome.now - self.hold)
-                for item in map(decode, records):
-                    if isinstance(item, Received):
-                        reason, message = self.handler.expired(item)
-                        outcome.reject(item, reason, message)
-                await self._write(conn, outcome)
+                uow = self._unit_of_work(conn)
+                await expire_held(uow, self.handler, outcome, outcome.now - self.hold)
+                await uow.write(outcome)
             self._count_rejections(outcome)
             observe.batch_committed(self._service, outcome.all_outgoing())
             if outcome.rejections:
@@ -357,9 +224,9 @@ class BatchProcessor:
                 return BatchReport(1, 0, 1, 0, 0, 0)
             source = decoded.event_id if isinstance(decoded, Received) else claimed
             outcome.reject_record(
-                record, RejectionReason.PROCESSING_FAILED, _failure_text(exc), source
+                record, RejectionReason.PROCESSING_FAILED, failure_text(exc), source
             )
-            published = await self._write(conn, outcome)
+            published = await self._unit_of_work(conn).write(outcome)
         self._count([record], outcome, 0, 0.0)
         observe.batch_committed(self._service, outcome.all_outgoing())
         self.outbox_written.set()
@@ -379,10 +246,6 @@ class BatchProcessor:
         for rejected in outcome.rejections:
             topic = kind_name(rejected.source_topic, self.namespace)
             metrics.EVENTS_REJECTED.labels(self._service, topic, rejected.reason).inc()
-
-
-def _failure_text(exc: Exception) -> str:
-    return f"processing failed: {describe(exc)}"[:2000]
 
 
 def _sum_reports(reports: Sequence[BatchReport]) -> BatchReport:

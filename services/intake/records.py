@@ -1,0 +1,59 @@
+"""What intake keeps per referral, as its rules and both stores see it.
+
+:class:`IntakeStorage` is the repository port: the referrals of one round (loaded or
+added), which participant started under which referral, and what changed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from schemas.provider import ReferralMade
+from services.common.provider_keys import ProviderKey
+
+
+@dataclass
+class ReferralRecord:
+    referral: ReferralMade
+    participant_id: str
+    nino: str
+    start_date: date | None = None
+    end_date: date | None = None
+    end_reason: str | None = None
+
+
+class IntakeStorage(ABC):
+    """A referral is its provider's (domain.md v3 §9): keyed by (provider_id, referral_id)."""
+
+    def __init__(
+        self,
+        referrals: dict[ProviderKey, ReferralRecord] | None = None,
+        started_by_participant: dict[str, ProviderKey] | None = None,
+    ) -> None:
+        self.referrals: dict[ProviderKey, ReferralRecord] = {} if referrals is None else referrals
+        self.started_by_participant: dict[str, ProviderKey] = (
+            {} if started_by_participant is None else started_by_participant
+        )
+        """participant_id -> the referral their start is recorded under."""
+        self.dirty: set[ProviderKey] = set()
+
+    def add(self, record: ReferralRecord) -> None:
+        key = (record.referral.provider_id, record.referral.referral_id)
+        self.referrals[key] = record
+        self.dirty.add(key)
+
+    def changed(self, key: ProviderKey) -> None:
+        self.dirty.add(key)
+
+    @abstractmethod
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
+        """The referrals named, and who started under which referral for these people."""
+
+    @abstractmethod
+    async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]: ...
+
+    @abstractmethod
+    async def flush(self) -> None: ...
