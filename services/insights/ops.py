@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from deploy.prometheus.expressions import PanelQuery
+from services.common.dashboard import PanelQuery
 
 REJECTIONS_OVER_TIME = "sum by (reason) (increase(outcomes_events_rejected_total[5m]))"
 MAX_SERIES = 50

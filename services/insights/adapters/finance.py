@@ -13,7 +13,7 @@ from asyncpg import Record
 
 from schemas.common import MilestoneKind
 from services.common.db import Connection
-from tools.cli.ledger import LedgerEntry, Reconciliation, reconcile
+from services.views.ledger import LedgerEntry, Reconciliation, reconcile
 
 MAX_SEARCH_LENGTH = 128
 MAX_RESULTS = 200

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from deploy.prometheus.expressions import PanelQuery, dashboard_queries
+from services.common.dashboard import PanelQuery, dashboard_queries
 from services.insights.adapters.prometheus import instant, over_last_hour
 from services.insights.ops import REJECTIONS_OVER_TIME, over_time, panels
 from services.web.areas import NavItem
