@@ -171,6 +171,13 @@ class BatchOutcome:
         later inputs of a subject with held rows behind them (db.held_waiting)."""
         self.holds.append((item.event_id, waiting_for, item.record, subject))
 
+    def hold_record(
+        self, message_id: str, record: RawRecord, waiting_for: str, subject: str | None = None
+    ) -> None:
+        """Hold an input accepted earlier again, as if it had just arrived and been held
+        (e.g. a job start whose programme start was displaced, domain.md §4 v3)."""
+        self.holds.append((message_id, waiting_for, record, subject))
+
     def release(self, key: str) -> None:
         self.released.add(key)
 

@@ -7,9 +7,10 @@ the date of birth.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
 from services.common import masking
@@ -23,12 +24,15 @@ from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 from services.intake.domain import (
+    Displace,
     ReferralState,
+    StartClaim,
     age_band,
     age_on,
     decide_end,
     decide_referral,
     decide_start,
+    displaced_message,
     normalise_nino,
     participant_id_for,
 )
@@ -114,15 +118,24 @@ class IntakeHandler:
         held: HeldSubjects,
     ) -> None:
         record = repo.referrals.get(event.referral_id)
-        started_under = repo.started_by_participant.get(record.participant_id) if record else None
+        standing = repo.standing_start(record.participant_id) if record else None
         key = subject(event.provider_id, event.referral_id)
         decision = decide_start(
-            event, _state(record), started_under, self.contracts, held_before=held.before(key)
+            event,
+            _state(record),
+            _claim(standing),
+            self.contracts,
+            held_before=held.before(key),
         )
-        if not _settled(decision, item, outcome, held, key) or record is None:
+        if isinstance(decision, Displace):
+            assert standing is not None  # what was compared
+            assert record is not None
+            self._displace(repo, standing, record, event, outcome)
+        elif not _settled(decision, item, outcome, held, key) or record is None:
             return
         referral = record.referral
         record.start_date = event.start_date
+        record.start_event_id, record.start_source = item.event_id, item.record
         repo.started_by_participant[record.participant_id] = event.referral_id
         repo.changed(event.referral_id)
         sub_region, borough = locate_borough(referral.borough)
@@ -146,6 +159,51 @@ class IntakeHandler:
             ),
         )
         outcome.release(f"started:{event.referral_id}")
+
+    def _displace(
+        self,
+        repo: IntakeRepository,
+        displaced: ReferralRecord,
+        winner: ReferralRecord,
+        start: ProgrammeStarted,
+        outcome: BatchOutcome,
+    ) -> None:
+        """§4 v3: the person's standing start is displaced by ``start``, an earlier one.
+
+        The displaced referral goes back to "not started" (its leaver with it: a later
+        leaver of it waits, as it would had its start been rejected on arrival); its
+        provider is told ``already_started`` with a rejection of the original start
+        event; downstream hears ``participant_displaced`` before the winning start.
+        """
+        started_on = displaced.start_date
+        assert started_on is not None  # the standing start has a date
+        claim = _claim(winner, start.start_date)
+        assert claim is not None
+        if displaced.start_source is not None:
+            outcome.reject_record(
+                displaced.start_source,
+                RejectionReason.ALREADY_STARTED,
+                displaced_message(claim),
+                displaced.start_event_id,
+                displaced.referral.provider_id,
+            )
+        displaced.start_date = displaced.end_date = displaced.end_reason = None
+        displaced.displaced_by = winner.referral.referral_id
+        repo.changed(displaced.referral.referral_id)
+        referral = displaced.referral
+        outcome.emit(
+            PARTICIPANTS,
+            displaced.participant_id,
+            ParticipantDisplaced(
+                event_id=derived_event_id(start.event_id, "participant_displaced"),
+                produced_at=outcome.now,
+                participant_id=displaced.participant_id,
+                referral_id=referral.referral_id,
+                provider_id=referral.provider_id,
+                contract_id=referral.contract_id,
+                start_date=started_on,
+            ),
+        )
 
     def _on_end(
         self,
@@ -176,6 +234,15 @@ class IntakeHandler:
                 reason=event.reason,
             ),
         )
+
+
+def _claim(record: ReferralRecord | None, start_date: date | None = None) -> StartClaim | None:
+    """The start of ``record`` (on ``start_date``, or the one recorded) as §4 compares it."""
+    on = start_date or (record.start_date if record else None)
+    if record is None or on is None:
+        return None
+    ref = record.referral
+    return StartClaim(on, ref.referral_date, ref.provider_id, ref.referral_id)
 
 
 def _state(record: ReferralRecord | None) -> ReferralState | None:

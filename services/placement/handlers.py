@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import JobEnded, JobStarted
 from schemas.topics import (
@@ -30,6 +30,7 @@ from services.placement.domain import (
     decide_job_end,
     decide_job_start,
     to_withdraw,
+    to_withdraw_displaced,
     withdrawal_message,
 )
 
@@ -66,6 +67,8 @@ class PlacementHandler:
                 self._on_participant_started(repo, event, outcome)
             elif isinstance(event, ParticipantLeft):
                 self._on_participant_left(repo, item, event, outcome)
+            elif isinstance(event, ParticipantDisplaced):
+                self._on_participant_displaced(repo, event, outcome)
             elif isinstance(event, JobStarted):
                 self._on_job_started(repo, item, event, outcome, held)
             elif isinstance(event, JobEnded):
@@ -116,10 +119,53 @@ class PlacementHandler:
         if participant is None:
             outcome.hold(item, f"participant:{event.participant_id}")
             return
+        if repo.referral_of.get(event.participant_id) != event.referral_id:
+            return  # the leaver of a start displaced since (§4 v3): it counts for nothing
         repo.put_participant(event.referral_id, replace(participant, leaver_date=event.end_date))
         stored = {p.job.placement_id: p for p in repo.placements_of(event.participant_id)}
         for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
             self._withdraw(repo, stored[job.job.placement_id], event, outcome)
+
+    def _on_participant_displaced(
+        self, repo: PlacementRepository, event: ParticipantDisplaced, outcome: BatchOutcome
+    ) -> None:
+        """§4 v3: the start under ``event.referral_id`` is displaced by an earlier start of
+        the same person. Its placements are withdrawn (``already_started``) and their job
+        starts wait again for their referral to start -- as they would have had the start
+        been rejected on arrival (after the hold time: ``unknown_participant``)."""
+        if repo.referral_of.get(event.participant_id) != event.referral_id:
+            return
+        repo.displace(event.referral_id)
+        placements = [p.stored for p in repo.placements_of(event.participant_id)]
+        for job in to_withdraw_displaced(event.referral_id, placements):
+            record = repo.placements[job.job.placement_id]
+            self._withdraw_displaced(repo, record, outcome)
+
+    def _withdraw_displaced(
+        self, repo: PlacementRepository, record: PlacementRecord, outcome: BatchOutcome
+    ) -> None:
+        record.withdrawn = True
+        repo.put_placement(record)
+        job = record.job
+        outcome.emit(
+            PLACEMENTS,
+            record.participant_id,
+            PlacementWithdrawn(
+                event_id=derived_event_id(job.placement_id, job.referral_id, "displaced"),
+                produced_at=outcome.now,
+                participant_id=record.participant_id,
+                placement_id=job.placement_id,
+                provider_id=job.provider_id,
+                job_start_event_id=record.source_event_id or str(job.event_id),
+                job_start_date=job.job_start_date,
+                reason=RejectionReason.ALREADY_STARTED,
+            ),
+        )
+        sources = [(record.source_event_id, record.source)] if record.source else []
+        key = subject(job.provider_id, job.placement_id)
+        for event_id, source in [*sources, *record.resends]:
+            if event_id is not None:
+                outcome.hold_record(event_id, source, f"referral:{job.referral_id}", key)
 
     def _withdraw(
         self,

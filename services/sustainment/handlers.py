@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
@@ -59,6 +59,9 @@ class _Touched:
 
     outcome: BatchOutcome | None = None
     sources: dict[str, datetime | None] = field(default_factory=dict)
+    displaced: list[ParticipantRecord] = field(default_factory=list)
+    """Starts displaced in this transaction (§4 v3), as they stood: their milestones
+    are revoked under their own contract before anything is decided."""
 
     def add(self, participant_id: str, source: datetime | None) -> None:
         before = self.sources.get(participant_id)
@@ -94,6 +97,9 @@ class SustainmentHandler:
             participant_ids=ids_named(items, "participant_id"),
             placement_ids=ids_named(items, "placement_id"),
             evidence_ids=ids_named(items, "evidence_id"),
+            displaced_participants=[
+                i.event.participant_id for i in items if isinstance(i.event, ParticipantDisplaced)
+            ],
         )
         held = HeldSubjects(
             await repo.held_waiting(
@@ -112,8 +118,10 @@ class SustainmentHandler:
         """Decide milestones once, after every round of the transaction (§6)."""
         touched = self._touched_in(outcome)
         self._touched = _Touched()
+        repo = self.repository(conn)
+        for displaced in touched.displaced:
+            await self._revoke_displaced(repo, displaced, outcome)
         if touched.sources:
-            repo = self.repository(conn)
             await self._announce_milestones(repo, touched.sources, outcome)
 
     def expired(self, item: Received) -> tuple[RejectionReason, str]:
@@ -148,6 +156,8 @@ class SustainmentHandler:
             return self._on_participant_started(repo, item, event, outcome)
         if isinstance(event, ParticipantLeft):
             return self._on_participant_left(repo, item, event, outcome)
+        if isinstance(event, ParticipantDisplaced):
+            return self._on_participant_displaced(repo, event, outcome)
         if isinstance(event, PlacementConfirmed):
             return self._on_placement_confirmed(repo, item, event, outcome)
         if isinstance(event, PlacementEnded):
@@ -167,7 +177,8 @@ class SustainmentHandler:
         event: ParticipantStarted,
         outcome: BatchOutcome,
     ) -> str | None:
-        if event.participant_id in repo.participants:
+        standing = repo.participants.get(event.participant_id)
+        if standing is not None and not standing.displaced:
             return None
         contract = self.contracts.get(event.contract_id)
         nlw = self.rates.nlw.rate_on(event.start_date)
@@ -190,9 +201,11 @@ class SustainmentHandler:
                     nlw_pence_at_start=nlw,
                     weekly_hours_min_hundredths=contract.weekly_hours_min_hundredths,
                 ),
+                referral_id=event.referral_id,
             )
         )
         outcome.release(f"participant:{event.participant_id}")
+        outcome.release(start_key(event.provider_id, event.referral_id))
         return event.participant_id
 
     def _on_participant_left(
@@ -206,6 +219,8 @@ class SustainmentHandler:
         if record is None:
             outcome.hold(item, f"participant:{event.participant_id}")
             return None
+        if not record.started_under(event.provider_id, event.referral_id):
+            return None  # the leaver of a start displaced since (§4 v3)
         record.window = replace(record.window, leaver_date=event.end_date)
         repo.put_participant(record)
         return event.participant_id
@@ -217,8 +232,14 @@ class SustainmentHandler:
         event: PlacementConfirmed,
         outcome: BatchOutcome,
     ) -> str | None:
-        if event.participant_id not in repo.participants:
+        participant = repo.participants.get(event.participant_id)
+        if participant is None:
             outcome.hold(item, f"participant:{event.participant_id}")
+            return None
+        if not participant.started_under(event.provider_id, event.referral_id):
+            # Confirmed under another start of the person than the one standing here
+            # (§4 v3): it waits for that start (the winning start, announced later).
+            outcome.hold(item, start_key(event.provider_id, event.referral_id))
             return None
         if event.placement_id in repo.placements:
             return None
@@ -228,9 +249,31 @@ class SustainmentHandler:
             employment_type=event.employment_type,
             pays_llw=event.pays_llw,
         )
-        repo.put_placement(PlacementRecord(facts, event.participant_id, event.provider_id))
+        repo.put_placement(
+            PlacementRecord(
+                facts, event.participant_id, event.provider_id, referral_id=event.referral_id
+            )
+        )
         outcome.release(f"placement:{event.placement_id}")
         return event.participant_id
+
+    def _on_participant_displaced(
+        self, repo: SustainmentRepository, event: ParticipantDisplaced, outcome: BatchOutcome
+    ) -> str | None:
+        """§4 v3: the participant's start is displaced by an earlier one. Its placements
+        are withdrawn and it counts for nothing; its milestones are revoked under its own
+        contract in :meth:`finish` (payments reverses what was paid)."""
+        record = repo.participants.get(event.participant_id)
+        if record is None or not record.started_under(event.provider_id, event.referral_id):
+            return None
+        self._touched_in(outcome).displaced.append(replace(record))
+        record.displaced = True
+        repo.put_participant(record)
+        for placement in list(repo.placements.values()):
+            if placement.participant_id == event.participant_id and not placement.withdrawn:
+                placement.withdrawn = True
+                repo.put_placement(placement)
+        return None
 
     def _on_placement_ended(
         self,
@@ -319,6 +362,24 @@ class SustainmentHandler:
         repo.put_evidence(current)
         return current.participant_id
 
+    async def _revoke_displaced(
+        self, repo: SustainmentRepository, displaced: ParticipantRecord, outcome: BatchOutcome
+    ) -> None:
+        """Revoke every milestone of a displaced start, under its own contract: a start
+        that counts for nothing reaches nothing (reconcile against no milestones)."""
+        updates: list[tuple[str, RecordedMilestone]] = []
+        for history in await repo.histories([displaced.participant_id]):
+            for change in reconcile(history.recorded, {}):
+                before = history.recorded.get(change.milestone)
+                updates.append((displaced.participant_id, recorded_after(change, before)))
+                outcome.emit(
+                    MILESTONES,
+                    displaced.participant_id,
+                    _announcement(displaced, change, None, outcome),
+                )
+        if updates:
+            await repo.record_milestones(updates)
+
     async def _announce_milestones(
         self,
         repo: SustainmentRepository,
@@ -336,6 +397,8 @@ class SustainmentHandler:
         self, history: ParticipantHistory, source: datetime | None, outcome: BatchOutcome
     ) -> list[tuple[str, RecordedMilestone]]:
         p = history.participant
+        if p.displaced:
+            return []  # nothing counts until the winning start arrives (§4 v3)
         contract = self.contracts.get(p.contract_id)
         assert contract is not None  # participants are accepted against a known contract
         current = settle(
@@ -384,6 +447,11 @@ def _announcement(
         not_payable_reason=facts.not_payable_reason,
         source_produced_at=source,
     )
+
+
+def start_key(provider_id: str, referral_id: str) -> str:
+    """What a placement confirmed under a start other than the standing one waits for."""
+    return f"start:{provider_id}:{referral_id}"
 
 
 def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:

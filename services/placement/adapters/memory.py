@@ -47,3 +47,4 @@ class MemoryPlacementRepository(PlacementRepository):
         self._dirty_participants.clear()
         self._dirty_placements.clear()
         self._new_resends.clear()
+        self._displaced.clear()

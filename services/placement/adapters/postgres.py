@@ -57,6 +57,7 @@ class PlacementRepository:
         self._dirty_participants: set[str] = set()
         self._dirty_placements: set[str] = set()
         self._new_resends: list[tuple[str, str, RawRecord]] = []
+        self._displaced: list[tuple[str, str]] = []
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
@@ -70,8 +71,8 @@ class PlacementRepository:
     ) -> None:
         """The participants named, and their placements with those named by id."""
         rows = await self.conn.fetch(
-            "SELECT * FROM participants WHERE participant_id = ANY($1::text[])"
-            " OR referral_id = ANY($2::text[])",
+            "SELECT * FROM participants WHERE NOT displaced AND"
+            " (participant_id = ANY($1::text[]) OR referral_id = ANY($2::text[]))",
             list(participant_ids),
             list(referral_ids),
         )
@@ -126,6 +127,18 @@ class PlacementRepository:
         if dirty:
             self._dirty_participants.add(referral_id)
 
+    def displace(self, referral_id: str) -> ParticipantOnProgramme | None:
+        """§4 v3: the start under ``referral_id`` no longer stands; its participant is off
+        programme until the start that displaced it arrives (it replaces the row)."""
+        participant = self.by_referral.pop(referral_id, None)
+        if participant is None:
+            return None
+        if self.referral_of.get(participant.participant_id) == referral_id:
+            del self.referral_of[participant.participant_id]
+        self._dirty_participants.discard(referral_id)
+        self._displaced.append((participant.participant_id, referral_id))
+        return participant
+
     def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
         referral_id = self.referral_of.get(participant_id)
         return self.by_referral.get(referral_id) if referral_id else None
@@ -147,11 +160,20 @@ class PlacementRepository:
             for ref in sorted(self._dirty_participants)
             for p in [self.by_referral[ref]]
         ]
+        if self._displaced:
+            await self.conn.executemany(
+                "UPDATE participants SET displaced = true"
+                " WHERE participant_id = $1 AND referral_id = $2",
+                self._displaced,
+            )
         if participants:
             await self.conn.executemany(
                 "INSERT INTO participants (participant_id, referral_id, provider_id,"
                 " contract_id, start_date, leaver_date) VALUES ($1, $2, $3, $4, $5, $6)"
-                " ON CONFLICT (participant_id) DO UPDATE SET leaver_date = EXCLUDED.leaver_date",
+                " ON CONFLICT (participant_id) DO UPDATE SET referral_id = EXCLUDED.referral_id,"
+                " provider_id = EXCLUDED.provider_id, contract_id = EXCLUDED.contract_id,"
+                " start_date = EXCLUDED.start_date, leaver_date = EXCLUDED.leaver_date,"
+                " displaced = false",
                 participants,
             )
         placements = [
@@ -201,3 +223,4 @@ class PlacementRepository:
         self._dirty_participants.clear()
         self._dirty_placements.clear()
         self._new_resends.clear()
+        self._displaced.clear()

@@ -49,6 +49,7 @@ class MemorySustainmentRepository(SustainmentRepository):
         participant_ids: Iterable[str],
         placement_ids: Iterable[str],
         evidence_ids: Iterable[str],
+        displaced_participants: Iterable[str] = (),
     ) -> None:
         return None
 

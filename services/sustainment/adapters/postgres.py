@@ -33,6 +33,17 @@ class ParticipantRecord:
     contract_id: str
     eligibility_group: EligibilityGroup
     window: ParticipantWindow
+    referral_id: str | None = None
+    """The referral of the start this window belongs to (None: recorded before v3)."""
+    displaced: bool = False
+    """The start was displaced by an earlier one (§4 v3): nothing counts until the
+    winning start replaces this record."""
+
+    def started_under(self, provider_id: str, referral_id: str) -> bool:
+        """Is this the participant's standing start, under that provider's referral?"""
+        if self.displaced or self.provider_id != provider_id:
+            return False
+        return self.referral_id is None or self.referral_id == referral_id
 
 
 @dataclass
@@ -42,6 +53,7 @@ class PlacementRecord:
     provider_id: str
     end_date: date | None = None
     withdrawn: bool = False
+    referral_id: str | None = None
 
 
 @dataclass
@@ -75,6 +87,8 @@ def _participant(r: Record) -> ParticipantRecord:
             nlw_pence_at_start=r["nlw_pence_at_start"],
             weekly_hours_min_hundredths=r["weekly_hours_min_hundredths"],
         ),
+        referral_id=r["referral_id"],
+        displaced=r["displaced"],
     )
 
 
@@ -115,14 +129,19 @@ class SustainmentRepository:
         participant_ids: Iterable[str],
         placement_ids: Iterable[str],
         evidence_ids: Iterable[str],
+        displaced_participants: Iterable[str] = (),
     ) -> None:
+        """The records named; for ``displaced_participants`` also all their placements."""
         for row in await self.conn.fetch(
             "SELECT * FROM participants WHERE participant_id = ANY($1::text[])",
             list(participant_ids),
         ):
             self.participants[row["participant_id"]] = _participant(row)
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])", list(placement_ids)
+            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])"
+            " OR participant_id = ANY($2::text[])",
+            list(placement_ids),
+            list(displaced_participants),
         ):
             self.placements[row["placement_id"]] = PlacementRecord(
                 _placement_facts(row),
@@ -130,6 +149,7 @@ class SustainmentRepository:
                 row["provider_id"],
                 row["end_date"],
                 row["withdrawn"],
+                row["referral_id"],
             )
         for row in await self.conn.fetch(
             "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
@@ -162,8 +182,15 @@ class SustainmentRepository:
         await self.conn.executemany(
             "INSERT INTO participants (participant_id, provider_id, contract_id,"
             " eligibility_group, start_date, leaver_date, nlw_pence_at_start,"
-            " weekly_hours_min_hundredths) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (participant_id) DO UPDATE SET leaver_date = EXCLUDED.leaver_date",
+            " weekly_hours_min_hundredths, referral_id, displaced)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (participant_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
+            " contract_id = EXCLUDED.contract_id,"
+            " eligibility_group = EXCLUDED.eligibility_group, start_date = EXCLUDED.start_date,"
+            " leaver_date = EXCLUDED.leaver_date,"
+            " nlw_pence_at_start = EXCLUDED.nlw_pence_at_start,"
+            " weekly_hours_min_hundredths = EXCLUDED.weekly_hours_min_hundredths,"
+            " referral_id = EXCLUDED.referral_id, displaced = EXCLUDED.displaced",
             [
                 (
                     p.participant_id,
@@ -174,6 +201,8 @@ class SustainmentRepository:
                     p.window.leaver_date,
                     p.window.nlw_pence_at_start,
                     p.window.weekly_hours_min_hundredths,
+                    p.referral_id,
+                    p.displaced,
                 )
                 for pid in sorted(self._dirty_participants)
                 for p in [self.participants[pid]]
@@ -181,8 +210,8 @@ class SustainmentRepository:
         )
         await self.conn.executemany(
             "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
-            " employment_type, pays_llw, end_date, withdrawn)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " employment_type, pays_llw, end_date, withdrawn, referral_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
             " withdrawn = EXCLUDED.withdrawn",
             [
@@ -195,6 +224,7 @@ class SustainmentRepository:
                     r.facts.pays_llw,
                     r.end_date,
                     r.withdrawn,
+                    r.referral_id,
                 )
                 for pid in sorted(self._dirty_placements)
                 for r in [self.placements[pid]]
