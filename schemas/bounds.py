@@ -13,7 +13,10 @@ parsed, so the cost of rejecting a hostile message is linear in its size:
   six decimals pass the schema on purpose: the rule book makes those ``invalid_job`` /
   ``invalid_evidence`` (§9), not ``invalid_schema``;
 - money is an integer number of pence within 0 .. 10^9 (£10 million);
-- versions are 1 .. 10^6; dates and instants lie within 1900-01-01 .. 2100-12-31.
+- versions are 1 .. 10^6; dates and instants lie within 1900-01-01 .. 2100-12-31;
+- ids and every free-text field that leaves intake hold nothing NINO-shaped or
+  date-shaped (schemas/personal_data.py): the NINO and the date of birth never leave
+  intake, so a careless provider's ``referral_id`` = NINO is refused, not carried on.
 
 ``BOUNDS`` lists each bound for the generated docs (docs/events.md).
 """
@@ -26,8 +29,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from pydantic import AwareDatetime, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from schemas.personal_data import personal_data_shape
 
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 """Default limit on an inbound message (the broker accepts 1 MB); setting MAX_MESSAGE_BYTES."""
@@ -85,12 +90,30 @@ def _text(max_length: int, what: str) -> Any:
     )
 
 
-Id = Annotated[str, _id(ID_MAX, ID_PATTERN, "Identifier")]
+def no_personal_data(value: str) -> str:
+    """Refuse an id or free text holding a NINO- or date-shaped value (schemas/
+    personal_data.py): it would carry personal data out of intake (domain.md §4, §11)."""
+    shape = personal_data_shape(value)
+    if shape is not None:
+        raise PydanticCustomError(
+            "personal_data",
+            "must not hold {shape} (NINO- or date-shaped): a NINO or date of birth never"
+            " leaves intake",
+            {"shape": shape},
+        )
+    return value
+
+
+_NO_PERSONAL_DATA: Final = AfterValidator(no_personal_data)
+
+Id = Annotated[str, _id(ID_MAX, ID_PATTERN, "Identifier"), _NO_PERSONAL_DATA]
 ProviderId = Annotated[str, _id(PROVIDER_ID_MAX, PROVIDER_ID_PATTERN, "Provider id")]
-ContractId = Annotated[str, _id(PROVIDER_ID_MAX, ID_PATTERN, "Contract id")]
-Name = Annotated[str, _text(NAME_MAX, "Name")]
-BoroughName = Annotated[str, _text(BOROUGH_MAX, "Borough or local-authority name")]
-ReasonText = Annotated[str, _text(REASON_MAX, "Free text")]
+ContractId = Annotated[str, _id(PROVIDER_ID_MAX, ID_PATTERN, "Contract id"), _NO_PERSONAL_DATA]
+Name = Annotated[str, _text(NAME_MAX, "Name"), _NO_PERSONAL_DATA]
+BoroughName = Annotated[
+    str, _text(BOROUGH_MAX, "Borough or local-authority name"), _NO_PERSONAL_DATA
+]
+ReasonText = Annotated[str, _text(REASON_MAX, "Free text"), _NO_PERSONAL_DATA]
 NinoText = Annotated[str, _text(NINO_MAX, "National Insurance number as written")]
 
 BoundedPence = Annotated[
@@ -209,4 +232,9 @@ BOUNDS: Final[tuple[Bound, ...]] = (
         "eligibility_group, referral_source, employment_type, kind: listed values only",
     ),
     Bound("text", "no NUL or other control character; no lone surrogate (not valid JSON)"),
+    Bound(
+        "ids, contract_id, borough, names, sectors, reasons",
+        "nothing NINO-shaped or date-shaped (`schemas/personal_data.py`): personal data"
+        " never leaves intake",
+    ),
 )

@@ -26,7 +26,7 @@ transaction publishes is delivered (one batch per consuming service) before the 
 arrival, so the arrival order given is the order the services see. ``expire_holds``
 (default True) ends the run as if the hold time passed: whatever is still held is rejected
 with its ``unknown_*`` reason. Participant ids are the HMAC of the NINO under
-``participant_key`` (``result.participant_of(referral_id)`` looks one up).
+``participant_key`` (``result.participant_of(referral_id[, provider_id])`` looks one up).
 """
 
 from __future__ import annotations
@@ -161,9 +161,17 @@ class Simulation:
             if m.amount_due_pence
         }
 
-    def participant_of(self, referral_id: str) -> str | None:
-        record = self.intake.referrals.get(referral_id)
-        return record.participant_id if record else None
+    def participant_of(self, referral_id: str, provider_id: str | None = None) -> str | None:
+        """The participant of a referral (ids are per provider, domain.md v3 §9: name the
+        provider when more than one uses ``referral_id``)."""
+        found = [
+            record.participant_id
+            for (provider, ref), record in sorted(self.intake.referrals.items())
+            if ref == referral_id and provider_id in (None, provider)
+        ]
+        if len(found) > 1:
+            raise ValueError(f"referral_id {referral_id!r} is used by several providers")
+        return found[0] if found else None
 
 
 def simulate(
@@ -269,8 +277,8 @@ class _Pipeline:
         items: list[Received] = []
         for record in records:
             decoded = decode(record)
-            message_id = (
-                decoded.event_id if isinstance(decoded, Received) else record_id(decoded.record)
+            message_id = (  # as the processor's inbox: per provider for provider topics
+                decoded.message_id if isinstance(decoded, Received) else record_id(decoded.record)
             )
             digest = content_digest(decoded)
             earlier = node.seen.get(message_id)

@@ -199,7 +199,7 @@ def run(
         finally:
             services.stop()
             say("services stopped")
-    expectation = expected((item.event for item in feed.items), DEVELOPMENT_KEY)
+    expectation = expected((item.as_sent() for item in feed.items), DEVELOPMENT_KEY)
     print(format_summary(summary, expected_counts(feed.items)))
     check = check_summary(summary, expectation)
     problems = check.differences

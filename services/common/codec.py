@@ -23,6 +23,7 @@ from schemas.bounds import (
     PROVIDER_ID_PATTERN,
     TEXT_PATTERN,
 )
+from schemas.personal_data import personal_data_shape
 from services.common.messages import RawRecord, Received
 
 _MAX_ERRORS = 5
@@ -68,14 +69,29 @@ def too_many_members(value: bytes) -> str | None:
     )
 
 
+def personal_key(key: bytes | None) -> str | None:
+    """Why a provider record's key is refused: it holds a NINO or a date (schemas/
+    personal_data.py). The key travels with the record into holds and quarantines
+    downstream of intake, where personal data must never be."""
+    shape = None if not key else personal_data_shape(key.decode("utf-8", "replace"))
+    if shape is None:
+        return None
+    return f"key: must not hold {shape} (NINO- or date-shaped): keys are ids, never personal"
+
+
 def decode(record: RawRecord, max_bytes: int | None = None) -> Received | Undecodable:
     """Validate the value against the topic's models; explain the first errors if invalid.
 
-    Provider input is bounded first (size, then members); our own services' events are not.
+    Provider input is bounded first (size, then members) and its key checked (no personal
+    data); our own services' events are not.
     """
     if record.spec.owner == "providers":
         limit = max_message_bytes() if max_bytes is None else max_bytes
-        refused = oversize_message(len(record.value), limit) or too_many_members(record.value)
+        refused = (
+            oversize_message(len(record.value), limit)
+            or too_many_members(record.value)
+            or personal_key(record.key)
+        )
         if refused is not None:
             return Undecodable(record, refused)
     try:

@@ -41,6 +41,14 @@ class Received:
     def event_id(self) -> str:
         return str(self.event.event_id)
 
+    @property
+    def message_id(self) -> str:
+        """Its identity for "processed once" (the inbox, the hold): the ``event_id``, and
+        for a record of a provider's topic the provider too (``<provider_id>:<event_id>``,
+        domain.md v3 §9), so a copy of A's event on B's topic never suppresses A's."""
+        provider = self.record.provider_id
+        return self.event_id if provider is None else f"{provider}:{self.event_id}"
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -59,3 +67,13 @@ class Outgoing:
 def ids_named(items: Iterable[Received], field: str) -> set[str]:
     """The values of ``field`` over the items whose events have it (e.g. "placement_id")."""
     return {getattr(i.event, field) for i in items if hasattr(i.event, field)}
+
+
+def keys_named(items: Iterable[Received], field: str) -> set[tuple[str, str]]:
+    """(provider_id, value of ``field``) over the items whose events have both: a
+    referral, placement or evidence id is its provider's own (domain.md v3 §9)."""
+    return {
+        (i.event.provider_id, getattr(i.event, field))
+        for i in items
+        if hasattr(i.event, field) and hasattr(i.event, "provider_id")
+    }

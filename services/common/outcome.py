@@ -104,7 +104,8 @@ class BatchOutcome:
     """Named in the derivation of rejection ids (a replay's rejection is a new event)."""
     keep_personal_data: bool = False
     """True only for intake: its quarantine keeps originals unmasked (its schema is where
-    the NINO and date of birth live); any other service quarantines the masked original."""
+    the NINO and date of birth live); any other service quarantines the masked original
+    (its key and value)."""
     outgoing: list[Outgoing] = field(default_factory=list)
     rejections: list[EventRejected] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -154,7 +155,13 @@ class BatchOutcome:
         self.rejections.append(rejected)
         kept = record
         if not self.keep_personal_data and self.mask_original is not identity:
-            kept = replace(record, value=_masked_or_nothing(record.value, self.mask_original))
+            kept = replace(
+                record,
+                key=None
+                if record.key is None
+                else _masked_or_nothing(record.key, self.mask_original),
+                value=_masked_or_nothing(record.value, self.mask_original),
+            )
         self.quarantined.append(
             Quarantined(
                 message_id=source_event_id or record_id(record),
@@ -169,7 +176,7 @@ class BatchOutcome:
         """Hold ``item`` until ``waiting_for`` is released. ``subject`` (e.g.
         ``evidence:<id>``) names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
-        self.holds.append((item.event_id, waiting_for, item.record, subject))
+        self.holds.append((item.message_id, waiting_for, item.record, subject))
 
     def hold_record(
         self, message_id: str, record: RawRecord, waiting_for: str, subject: str | None = None

@@ -36,8 +36,9 @@ Prepare = Callable[[db.Connection], Awaitable[None]]
 
 
 def message_id(item: Received | Undecodable) -> str:
-    """The inbox id of an input: its event_id, or its position when it has none."""
-    return item.event_id if isinstance(item, Received) else record_id(item.record)
+    """The inbox id of an input: its event_id scoped by the provider of its topic
+    (:attr:`Received.message_id`), or its position when it has none."""
+    return item.message_id if isinstance(item, Received) else record_id(item.record)
 
 
 class Handler(Protocol):
@@ -352,8 +353,9 @@ class BatchProcessor:
             claim = await db.claim(conn, [claimed], [content_digest(decoded)])
             if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)
+            source = decoded.event_id if isinstance(decoded, Received) else claimed
             outcome.reject_record(
-                record, RejectionReason.PROCESSING_FAILED, _failure_text(exc), claimed
+                record, RejectionReason.PROCESSING_FAILED, _failure_text(exc), source
             )
             published = await self._write(conn, outcome)
         self._count([record], outcome, 0, 0.0)

@@ -16,6 +16,7 @@ from schemas.common import AgeBand, EligibilityGroup, RejectionReason
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from services.common.boroughs import locate_borough, normalise_place_name
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
+from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
 
@@ -251,20 +252,22 @@ def decide_start(
 
     An earlier start or leaver of the referral held for it: held behind it (arrival
     order within the referral, :func:`behind_held`; ``held_before`` is what those wait
-    for). The referral unknown: held until ``referral:<id>``. Then ``provider_mismatch``;
-    this referral already started: the same date again is ignored, another date is
-    ``already_started`` (one key: the provider's own order decides); then
+    for). The referral unknown: held until ``referral:<provider_id>:<id>`` (ids are the
+    provider's own, §9: another provider's referral of that id is not this one). Then
+    ``provider_mismatch``; this referral already started: the same date again is ignored,
+    another date is ``already_started`` (one key: the provider's own order decides); then
     :func:`check_start`. A start that breaks no rule of its own is compared with the
     person's ``standing`` start (recorded under another referral): the one that
     :func:`precedes` stands, so this start is ``already_started`` or it displaces the
     standing one -- whichever arrived first, the same start stands. (A start that breaks
     a rule of its own keeps that reason whatever else arrived: judged as a set, §10.)
     """
-    behind = behind_held(held_before, releases=f"started:{start.referral_id}")
+    own = (start.provider_id, start.referral_id)
+    behind = behind_held(held_before, releases=release_key("started", *own))
     if behind is not None:
         return behind
     if stored is None:
-        return Hold(f"referral:{start.referral_id}")
+        return Hold(release_key("referral", *own))
     referral = stored.referral
     if referral.provider_id != start.provider_id:
         return Rejection(
@@ -303,23 +306,21 @@ def decide_one_start(
     if precedes(standing, claim):
         return Rejection(
             RejectionReason.ALREADY_STARTED,
-            already_started_message(standing),
+            f"this person started the programme {_first_start(standing, claim.provider_id)}",
         )
     return Displace(standing)
 
 
-def already_started_message(standing: StartClaim) -> str:
-    return (
-        f"this person started the programme on {standing.start_date} under referral "
-        f"{standing.referral_id!r}, which comes first (earliest start date)"
-    )
+def displaced_message(winner: StartClaim, provider_id: str) -> str:
+    """What the provider of a displaced start is told (``already_started``)."""
+    return f"this start is displaced: the person started {_first_start(winner, provider_id)}"
 
 
-def displaced_message(winner: StartClaim) -> str:
-    return (
-        f"this start is displaced: the person started the programme on {winner.start_date}"
-        f" under referral {winner.referral_id!r}, which comes first (earliest start date)"
-    )
+def _first_start(first: StartClaim, told: str) -> str:
+    """The start that comes first, as the provider ``told`` may read it: another
+    provider's referral id is not named (ids are per provider, §9)."""
+    under = f" under referral {first.referral_id!r}" if first.provider_id == told else ""
+    return f"on {first.start_date}{under}, which comes first (earliest start date)"
 
 
 def decide_end(
@@ -337,7 +338,7 @@ def decide_end(
     if behind is not None:
         return behind
     if stored is None or stored.start_date is None:
-        return Hold(f"started:{end.referral_id}")
+        return Hold(release_key("started", end.provider_id, end.referral_id))
     if stored.referral.provider_id != end.provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,

@@ -19,6 +19,7 @@ from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import ContractBook, load_contracts
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
@@ -61,7 +62,7 @@ class IntakeHandler:
     ) -> None:
         repo = self.repository(conn)
         await repo.load(
-            {i.event.referral_id for i in items},
+            {(i.event.provider_id, i.event.referral_id) for i in items},
             {pid for i in items if (pid := self._participant_id(i.event)) is not None},
         )
         held = HeldSubjects(
@@ -100,14 +101,14 @@ class IntakeHandler:
     def _on_referral(
         self, repo: IntakeRepository, item: Received, event: ReferralMade, outcome: BatchOutcome
     ) -> None:
-        existing = repo.referrals.get(event.referral_id)
+        existing = repo.referrals.get((event.provider_id, event.referral_id))
         decision = decide_referral(event, existing.referral if existing else None, self.contracts)
         if not _settled(decision, item, outcome):
             return
         nino = normalise_nino(event.nino)
         assert nino is not None  # decide_referral rejected invalid NINOs
         repo.add(ReferralRecord(event, participant_id_for(nino, self.key), nino))
-        outcome.release(f"referral:{event.referral_id}")
+        outcome.release(release_key("referral", event.provider_id, event.referral_id))
 
     def _on_start(
         self,
@@ -117,7 +118,8 @@ class IntakeHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        record = repo.referrals.get(event.referral_id)
+        own = (event.provider_id, event.referral_id)
+        record = repo.referrals.get(own)
         standing = repo.standing_start(record.participant_id) if record else None
         key = subject(event.provider_id, event.referral_id)
         decision = decide_start(
@@ -130,20 +132,20 @@ class IntakeHandler:
         if isinstance(decision, Displace):
             assert standing is not None  # what was compared
             assert record is not None
-            self._displace(repo, standing, record, event, outcome)
+            self._displace(repo, standing, record, item, outcome)
         elif not _settled(decision, item, outcome, held, key) or record is None:
             return
         referral = record.referral
         record.start_date = event.start_date
         record.start_event_id, record.start_source = item.event_id, item.record
-        repo.started_by_participant[record.participant_id] = event.referral_id
-        repo.changed(event.referral_id)
+        repo.started_by_participant[record.participant_id] = own
+        repo.changed(own)
         sub_region, borough = locate_borough(referral.borough)
         outcome.emit(
             PARTICIPANTS,
             record.participant_id,
             ParticipantStarted(
-                event_id=derived_event_id(item.event_id, "participant_started"),
+                event_id=derived_event_id(item.message_id, "participant_started"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 referral_id=referral.referral_id,
@@ -158,14 +160,14 @@ class IntakeHandler:
                 start_date=event.start_date,
             ),
         )
-        outcome.release(f"started:{event.referral_id}")
+        outcome.release(release_key("started", *own))
 
     def _displace(
         self,
         repo: IntakeRepository,
         displaced: ReferralRecord,
         winner: ReferralRecord,
-        start: ProgrammeStarted,
+        item: Received,
         outcome: BatchOutcome,
     ) -> None:
         """§4 v3: the person's standing start is displaced by ``start``, an earlier one.
@@ -177,25 +179,25 @@ class IntakeHandler:
         """
         started_on = displaced.start_date
         assert started_on is not None  # the standing start has a date
-        claim = _claim(winner, start.start_date)
+        referral = displaced.referral
+        claim = _claim(winner, item.event.start_date)
         assert claim is not None
         if displaced.start_source is not None:
             outcome.reject_record(
                 displaced.start_source,
                 RejectionReason.ALREADY_STARTED,
-                displaced_message(claim),
+                displaced_message(claim, referral.provider_id),
                 displaced.start_event_id,
-                displaced.referral.provider_id,
+                referral.provider_id,
             )
         displaced.start_date = displaced.end_date = displaced.end_reason = None
-        displaced.displaced_by = winner.referral.referral_id
-        repo.changed(displaced.referral.referral_id)
-        referral = displaced.referral
+        displaced.displaced_by = f"{winner.referral.provider_id}:{winner.referral.referral_id}"
+        repo.changed(displaced.key)
         outcome.emit(
             PARTICIPANTS,
             displaced.participant_id,
             ParticipantDisplaced(
-                event_id=derived_event_id(start.event_id, "participant_displaced"),
+                event_id=derived_event_id(item.message_id, "participant_displaced"),
                 produced_at=outcome.now,
                 participant_id=displaced.participant_id,
                 referral_id=referral.referral_id,
@@ -213,18 +215,19 @@ class IntakeHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        record = repo.referrals.get(event.referral_id)
+        own = (event.provider_id, event.referral_id)
+        record = repo.referrals.get(own)
         key = subject(event.provider_id, event.referral_id)
         decision = decide_end(event, _state(record), held_before=held.before(key))
         if not _settled(decision, item, outcome, held, key) or record is None:
             return
         record.end_date, record.end_reason = event.end_date, event.reason
-        repo.changed(event.referral_id)
+        repo.changed(own)
         outcome.emit(
             PARTICIPANTS,
             record.participant_id,
             ParticipantLeft(
-                event_id=derived_event_id(item.event_id, "participant_left"),
+                event_id=derived_event_id(item.message_id, "participant_left"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 referral_id=event.referral_id,

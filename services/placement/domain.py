@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import JobStarted
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
+from services.common.provider_keys import release_key
 from services.common.reference import Rates, hours_in_hundredths
 from services.common.rejection import Rejection
 
@@ -64,16 +65,19 @@ def decide_job_start(
        then an earlier start of the placement id held (``held_before``: what the held
        inputs of the placement id wait for): held behind it, so the first of two
        conflicting starts stands (:func:`behind_held`);
-    2. the placement id already used: by another provider ``provider_mismatch``, with
+    2. the placement id already used (``stored``: the sender's own placement of that id,
+       ids being per provider, v3 §9): by another provider ``provider_mismatch``, with
        other content ``invalid_job``, the same content again is ignored -- unless it
        was withdrawn, when it is judged afresh (and so rejected as it would have been);
-    3. the participant not started yet: held until ``referral:<id>``;
+    3. the participant not started yet: held until ``referral:<provider_id>:<id>``;
     4. ``provider_mismatch``, ``after_programme_end``, ``placement_outside_window``.
     """
     assessment = check_job_alone(job, rates)
     if isinstance(assessment, Rejection):
         return assessment
-    behind = behind_held(held_before, releases=f"placement:{job.placement_id}")
+    behind = behind_held(
+        held_before, releases=release_key("placement", job.provider_id, job.placement_id)
+    )
     if behind is not None:
         return behind
     if stored is not None:
@@ -89,7 +93,7 @@ def decide_job_start(
         if not stored.withdrawn:
             return IGNORE
     if participant is None:
-        return Hold(f"referral:{job.referral_id}")
+        return Hold(release_key("referral", job.provider_id, job.referral_id))
     rejection = _check_participant(job, participant)
     return assessment if rejection is None else rejection
 
@@ -201,7 +205,7 @@ def decide_job_end(
     if behind is not None:
         return behind
     if stored is None or stored.withdrawn:
-        return Hold(f"placement:{placement_id}")
+        return Hold(release_key("placement", provider_id, placement_id))
     if stored.job.provider_id != provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,
@@ -215,18 +219,25 @@ def decide_job_end(
 
 def to_withdraw(leaver_date: date, placements: Iterable[StoredJob]) -> list[StoredJob]:
     """The accepted placements that start after a leaver date that arrived after them
-    (§5): they are withdrawn, in placement_id order."""
+    (§5): they are withdrawn, in (provider_id, placement_id) order."""
     return sorted(
         (p for p in placements if not p.withdrawn and p.job.job_start_date > leaver_date),
-        key=lambda p: p.job.placement_id,
+        key=lambda p: (p.job.provider_id, p.job.placement_id),
     )
 
 
-def to_withdraw_displaced(referral_id: str, placements: Iterable[StoredJob]) -> list[StoredJob]:
+def to_withdraw_displaced(
+    referral: tuple[str, str], placements: Iterable[StoredJob]
+) -> list[StoredJob]:
     """The accepted placements confirmed under a programme start that is displaced
-    (§4 v3): all of that referral's placements not withdrawn yet, in placement_id order."""
+    (§4 v3): all of that (provider, referral)'s placements not withdrawn yet, in
+    placement_id order."""
     return sorted(
-        (p for p in placements if not p.withdrawn and p.job.referral_id == referral_id),
+        (
+            p
+            for p in placements
+            if not p.withdrawn and (p.job.provider_id, p.job.referral_id) == referral
+        ),
         key=lambda p: p.job.placement_id,
     )
 

@@ -18,8 +18,9 @@ from schemas.topics import (
 from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold
-from services.common.messages import Received, ids_named
+from services.common.messages import RawRecord, Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import Rates, load_rates
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
@@ -51,8 +52,8 @@ class PlacementHandler:
         repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
-            referral_ids=ids_named(items, "referral_id"),
-            placement_ids=ids_named(items, "placement_id"),
+            referrals=keys_named(items, "referral_id"),
+            placements=keys_named(items, "placement_id"),
         )
         held = HeldSubjects(
             await repo.held_waiting(
@@ -96,7 +97,7 @@ class PlacementHandler:
     ) -> None:
         if repo.participant(event.participant_id) is None:
             repo.put_participant(
-                event.referral_id,
+                (event.provider_id, event.referral_id),
                 ParticipantOnProgramme(
                     participant_id=event.participant_id,
                     provider_id=event.provider_id,
@@ -105,7 +106,7 @@ class PlacementHandler:
                     leaver_date=None,
                 ),
             )
-        outcome.release(f"referral:{event.referral_id}")
+        outcome.release(release_key("referral", event.provider_id, event.referral_id))
         outcome.release(f"participant:{event.participant_id}")
 
     def _on_participant_left(
@@ -119,26 +120,30 @@ class PlacementHandler:
         if participant is None:
             outcome.hold(item, f"participant:{event.participant_id}")
             return
-        if repo.referral_of.get(event.participant_id) != event.referral_id:
+        own = (event.provider_id, event.referral_id)
+        if repo.referral_of.get(event.participant_id) != own:
             return  # the leaver of a start displaced since (§4 v3): it counts for nothing
-        repo.put_participant(event.referral_id, replace(participant, leaver_date=event.end_date))
-        stored = {p.job.placement_id: p for p in repo.placements_of(event.participant_id)}
+        repo.put_participant(own, replace(participant, leaver_date=event.end_date))
+        stored = {p.key: p for p in repo.placements_of(event.participant_id)}
         for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
-            self._withdraw(repo, stored[job.job.placement_id], event, outcome)
+            self._withdraw(
+                repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome
+            )
 
     def _on_participant_displaced(
         self, repo: PlacementRepository, event: ParticipantDisplaced, outcome: BatchOutcome
     ) -> None:
-        """§4 v3: the start under ``event.referral_id`` is displaced by an earlier start of
+        """§4 v3: the start under the event's referral is displaced by an earlier start of
         the same person. Its placements are withdrawn (``already_started``) and their job
         starts wait again for their referral to start -- as they would have had the start
         been rejected on arrival (after the hold time: ``unknown_participant``)."""
-        if repo.referral_of.get(event.participant_id) != event.referral_id:
+        referral = (event.provider_id, event.referral_id)
+        if repo.referral_of.get(event.participant_id) != referral:
             return
-        repo.displace(event.referral_id)
-        placements = [p.stored for p in repo.placements_of(event.participant_id)]
-        for job in to_withdraw_displaced(event.referral_id, placements):
-            record = repo.placements[job.job.placement_id]
+        repo.displace(referral)
+        stored = {p.key: p for p in repo.placements_of(event.participant_id)}
+        for job in to_withdraw_displaced(referral, [p.stored for p in stored.values()]):
+            record = stored[(job.job.provider_id, job.job.placement_id)]
             self._withdraw_displaced(repo, record, outcome)
 
     def _withdraw_displaced(
@@ -151,7 +156,9 @@ class PlacementHandler:
             PLACEMENTS,
             record.participant_id,
             PlacementWithdrawn(
-                event_id=derived_event_id(job.placement_id, job.referral_id, "displaced"),
+                event_id=derived_event_id(
+                    job.provider_id, job.placement_id, job.referral_id, "displaced"
+                ),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 placement_id=job.placement_id,
@@ -162,10 +169,11 @@ class PlacementHandler:
             ),
         )
         sources = [(record.source_event_id, record.source)] if record.source else []
+        waiting_for = release_key("referral", job.provider_id, job.referral_id)
         key = subject(job.provider_id, job.placement_id)
         for event_id, source in [*sources, *record.resends]:
             if event_id is not None:
-                outcome.hold_record(event_id, source, f"referral:{job.referral_id}", key)
+                outcome.hold_record(message_id_of(event_id, source), source, waiting_for, key)
 
     def _withdraw(
         self,
@@ -183,7 +191,7 @@ class PlacementHandler:
             PLACEMENTS,
             record.participant_id,
             PlacementWithdrawn(
-                event_id=derived_event_id(job.placement_id, "placement_withdrawn"),
+                event_id=derived_event_id(job.provider_id, job.placement_id, "placement_withdrawn"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 placement_id=job.placement_id,
@@ -211,8 +219,8 @@ class PlacementHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        participant = repo.by_referral.get(event.referral_id)
-        existing = repo.placements.get(event.placement_id)
+        participant = repo.by_referral.get((event.provider_id, event.referral_id))
+        existing = repo.placements.get((event.provider_id, event.placement_id))
         key = subject(event.provider_id, event.placement_id)
         decision = decide_job_start(
             event,
@@ -230,7 +238,7 @@ class PlacementHandler:
             return
         if not isinstance(decision, JobAssessment) or participant is None:
             if existing is not None:  # a re-send of the same job start: no effect, but kept
-                repo.add_resend(event.placement_id, item.event_id, item.record)
+                repo.add_resend(existing.key, item.event_id, item.record)
             return
         repo.put_placement(
             PlacementRecord(
@@ -246,7 +254,7 @@ class PlacementHandler:
             PLACEMENTS,
             participant.participant_id,
             PlacementConfirmed(
-                event_id=derived_event_id(item.event_id, "placement_confirmed"),
+                event_id=derived_event_id(item.message_id, "placement_confirmed"),
                 produced_at=outcome.now,
                 participant_id=participant.participant_id,
                 placement_id=event.placement_id,
@@ -263,7 +271,7 @@ class PlacementHandler:
                 source_produced_at=event.produced_at,
             ),
         )
-        outcome.release(f"placement:{event.placement_id}")
+        outcome.release(release_key("placement", event.provider_id, event.placement_id))
 
     def _on_job_ended(
         self,
@@ -273,7 +281,7 @@ class PlacementHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> None:
-        record = repo.placements.get(event.placement_id)
+        record = repo.placements.get((event.provider_id, event.placement_id))
         key = subject(event.provider_id, event.placement_id)
         decision = decide_job_end(
             event.placement_id,
@@ -298,7 +306,7 @@ class PlacementHandler:
             PLACEMENTS,
             record.participant_id,
             PlacementEnded(
-                event_id=derived_event_id(item.event_id, "placement_ended"),
+                event_id=derived_event_id(item.message_id, "placement_ended"),
                 produced_at=outcome.now,
                 participant_id=record.participant_id,
                 placement_id=event.placement_id,
@@ -306,6 +314,11 @@ class PlacementHandler:
                 end_date=event.end_date,
             ),
         )
+
+
+def message_id_of(event_id: str, record: RawRecord) -> str:
+    """The inbox identity of a kept record (as ``Received.message_id``)."""
+    return event_id if record.provider_id is None else f"{record.provider_id}:{event_id}"
 
 
 def subject(provider_id: str, placement_id: str) -> str:

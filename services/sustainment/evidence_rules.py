@@ -9,6 +9,7 @@ from decimal import Decimal
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import EvidenceSubmitted
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
+from services.common.provider_keys import release_key
 from services.common.rejection import Rejection
 
 from .facts import EvidenceFacts, kind_fits_employment
@@ -145,7 +146,8 @@ def decide_evidence(
     3. an earlier input of the same evidence id is held (for its placement): held
        behind it, so that they are applied in arrival order -- the first of two equal
        versions stands, and a held first version owns its id (:func:`held_predecessor`);
-       the placement unknown (or withdrawn): held until ``placement:<id>``;
+       the placement unknown (or withdrawn): held until ``placement:<provider_id>:<id>``
+       (the sender's own placement of that id: ids are per provider, v3 §9);
     4. kind against the placement (``invalid_evidence``), then ``provider_mismatch``
        (the placement's or the evidence id's provider is another);
     5. versions: a valid lower or equal version, or any after a retraction, is ignored.
@@ -159,11 +161,11 @@ def decide_evidence(
             f"evidence_id {ev.evidence_id} belongs to placement {owner.placement_id}, "
             f"not {ev.placement_id}",
         )
-    predecessor = held_predecessor(ev.evidence_id, held_before)
+    predecessor = held_predecessor(sender_provider_id, ev.evidence_id, held_before)
     if predecessor is not None:
         return Hold(predecessor)
     if placement is None:
-        return Hold(f"placement:{ev.placement_id}")
+        return Hold(release_key("placement", sender_provider_id, ev.placement_id))
     rejection = _check_against_placement(ev, placement, sender_provider_id)
     if rejection is not None:
         return rejection
@@ -185,14 +187,15 @@ def decide_retraction(
     held_before: Sequence[str] = (),
 ) -> Rejection | Hold | Ignore | Accept:
     """A version of the evidence held for its placement: held behind it (arrival order,
-    :func:`held_predecessor`); unknown evidence is held until ``evidence:<id>``; another
+    :func:`held_predecessor`); unknown evidence is held until
+    ``evidence:<provider_id>:<id>`` (the sender's own evidence of that id); another
     provider's is ``provider_mismatch``; a second retraction is ignored (a retraction is
     final)."""
-    predecessor = held_predecessor(evidence_id, held_before)
+    predecessor = held_predecessor(sender_provider_id, evidence_id, held_before)
     if predecessor is not None:
         return Hold(predecessor)
     if owner is None:
-        return Hold(f"evidence:{evidence_id}")
+        return Hold(release_key("evidence", sender_provider_id, evidence_id))
     if owner.provider_id != sender_provider_id:
         return Rejection(
             RejectionReason.PROVIDER_MISMATCH,
@@ -209,16 +212,16 @@ def evidence_subject(provider_id: str, evidence_id: str) -> str:
     return f"evidence:{provider_id}:{evidence_id}"
 
 
-def held_predecessor(evidence_id: str, held_before: Sequence[str]) -> str | None:
+def held_predecessor(provider_id: str, evidence_id: str, held_before: Sequence[str]) -> str | None:
     """What the next input of ``evidence_id`` must wait for to stay behind the held ones.
 
     ``held_before`` is what the held inputs of this evidence id wait for, oldest first.
-    Retractions waiting for the evidence itself (``evidence:<id>``) wait for a version
-    to be accepted, so they hold nothing back; any other held input (a version waiting
+    Retractions waiting for the evidence itself (``evidence:<provider_id>:<id>``) wait for
+    a version to be accepted, so they hold nothing back; any other held input (a version waiting
     for its placement, or one held behind it) does: its ``waiting_for`` is returned, so
     one release lets them all out, in arrival order (domain.md §9 "Evidence versions").
     """
-    own = f"evidence:{evidence_id}"  # what an accepted version releases
+    own = release_key("evidence", provider_id, evidence_id)  # what an accepted version releases
     return next((w for w in held_before if w != own), None)
 
 

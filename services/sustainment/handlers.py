@@ -22,8 +22,9 @@ from schemas.topics import CONSUMERS, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.db import Connection
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
-from services.common.messages import Received, ids_named
+from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.provider_keys import release_key
 from services.common.reference import ContractBook, Rates, load_contracts, load_rates
 from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
@@ -95,8 +96,8 @@ class SustainmentHandler:
         repo = self.repository(conn)
         await repo.load(
             participant_ids=ids_named(items, "participant_id"),
-            placement_ids=ids_named(items, "placement_id"),
-            evidence_ids=ids_named(items, "evidence_id"),
+            placements=keys_named(items, "placement_id"),
+            evidence=keys_named(items, "evidence_id"),
             displaced_participants=[
                 i.event.participant_id for i in items if isinstance(i.event, ParticipantDisplaced)
             ],
@@ -241,7 +242,7 @@ class SustainmentHandler:
             # (§4 v3): it waits for that start (the winning start, announced later).
             outcome.hold(item, start_key(event.provider_id, event.referral_id))
             return None
-        if event.placement_id in repo.placements:
+        if (event.provider_id, event.placement_id) in repo.placements:
             return None
         facts = PlacementFacts(
             placement_id=event.placement_id,
@@ -254,7 +255,7 @@ class SustainmentHandler:
                 facts, event.participant_id, event.provider_id, referral_id=event.referral_id
             )
         )
-        outcome.release(f"placement:{event.placement_id}")
+        outcome.release(release_key("placement", event.provider_id, event.placement_id))
         return event.participant_id
 
     def _on_participant_displaced(
@@ -282,9 +283,9 @@ class SustainmentHandler:
         event: PlacementEnded,
         outcome: BatchOutcome,
     ) -> str | None:
-        record = repo.placements.get(event.placement_id)
+        record = repo.placements.get((event.provider_id, event.placement_id))
         if record is None:
-            outcome.hold(item, f"placement:{event.placement_id}")
+            outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
             return None
         record.end_date = event.end_date
         repo.put_placement(record)
@@ -297,9 +298,9 @@ class SustainmentHandler:
         event: PlacementWithdrawn,
         outcome: BatchOutcome,
     ) -> str | None:
-        record = repo.placements.get(event.placement_id)
+        record = repo.placements.get((event.provider_id, event.placement_id))
         if record is None:
-            outcome.hold(item, f"placement:{event.placement_id}")
+            outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
             return None
         if record.withdrawn:
             return None
@@ -316,10 +317,10 @@ class SustainmentHandler:
         held: HeldSubjects,
     ) -> str | None:
         facts, bad_hours = evidence_facts(event)
-        placement = repo.placements.get(event.placement_id)
+        placement = repo.placements.get((event.provider_id, event.placement_id))
         if placement is not None and placement.withdrawn:
             placement = None  # withdrawn: as if it had never been confirmed (§5)
-        current = repo.evidence.get(event.evidence_id)
+        current = repo.evidence.get((event.provider_id, event.evidence_id))
         key = evidence_subject(event.provider_id, event.evidence_id)
         decision = decide_evidence(
             facts,
@@ -337,7 +338,7 @@ class SustainmentHandler:
         repo.put_evidence(
             EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
         )
-        outcome.release(f"evidence:{event.evidence_id}")
+        outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
         return placement.participant_id
 
     def _on_retraction(
@@ -348,7 +349,7 @@ class SustainmentHandler:
         outcome: BatchOutcome,
         held: HeldSubjects,
     ) -> str | None:
-        current = repo.evidence.get(event.evidence_id)
+        current = repo.evidence.get((event.provider_id, event.evidence_id))
         key = evidence_subject(event.provider_id, event.evidence_id)
         decision = decide_retraction(
             event.evidence_id,

@@ -57,7 +57,7 @@ def feed() -> Feed:
 
 @pytest.fixture(scope="module")
 def expectation(feed: Feed) -> Expectation:
-    return expected((item.event for item in feed.items), KEY)
+    return expected((item.as_sent() for item in feed.items), KEY)
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,18 @@
 date of birth sent is on any topic but the inbound ones, in any table outside intake's
 schema, or in any service log - in any spelling (spaces, lower case).
 
+A careless provider (issue 11, item 2) is in the feed too: a NINO as a referral,
+placement or evidence id, a date of birth in an employer name, a NINO as a sector, a date
+of birth in free text of an unknown field, a referral JSON-encoded inside a JSON string, a
+CSV line. Each is refused ``invalid_schema`` and none of it is found outside intake.
+
 The figures (records, rows and log lines scanned; occurrences) are printed.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import uuid
@@ -18,9 +24,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+from pydantic import BaseModel
 
 from schemas.provider import ReferralMade
 from schemas.topics import (
+    PROVIDER_EVIDENCE,
     PROVIDER_INTAKE,
     PROVIDER_KINDS,
     PROVIDER_PLACEMENTS,
@@ -28,7 +36,13 @@ from schemas.topics import (
     provider_topic,
 )
 from tests.e2e.conftest import Pipeline
-from tests.integration.conftest import read_topics, referral
+from tests.integration.conftest import (
+    evidence,
+    job_start,
+    programme_start,
+    read_topics,
+    referral,
+)
 from tools.feed import generate_feed
 from tools.feed.publish import publish_feed
 from tools.quiet import wait_until_quiet
@@ -54,6 +68,8 @@ class Scan:
 
     ninos: frozenset[str]
     births: frozenset[str]
+    literals: frozenset[str] = frozenset()
+    """Exact spellings to find anywhere, even inside a word (the careless provider's)."""
     found: Counter[str] = field(default_factory=Counter)
     where: list[str] = field(default_factory=list)
 
@@ -62,6 +78,7 @@ class Scan:
         squeezed = "".join(text.split()).upper()
         hits += [n for n in self.ninos if not NINO_LIKE.fullmatch(n) and n in squeezed]
         hits += [d for d in DATE_LIKE.findall(text) if d in self.births]
+        hits += [s for s in self.literals if s in text or "".join(s.split()).upper() in squeezed]
         if hits:
             self.found[place] += len(hits)
             self.where.append(f"{place}: {hits[:3]}")
@@ -97,16 +114,60 @@ def hostile_referrals(run: str) -> list[tuple[str, str, bytes]]:
     ]
 
 
+CARELESS_NINO = "JR 11 22 33 A"
+CARELESS_BIRTH = date(1987, 11, 23)
+
+
+def _changed(event: BaseModel, **fields: object) -> bytes:
+    """``event`` as JSON with ``fields`` replaced and a new event id (the models refuse
+    these values, so they are written as a careless provider's software would)."""
+    body = json.loads(event.model_dump_json())
+    body.update(fields, event_id=str(uuid.uuid4()))
+    return json.dumps(body).encode()
+
+
+def careless_provider(run: str) -> tuple[list[tuple[str, str, bytes]], frozenset[str]]:
+    """Personal data where it does not belong (all refused invalid_schema), and the
+    spellings of it that must not be found outside intake."""
+    provider = "prov-whp-central"
+    intake, placements, evidence_topic = (
+        provider_topic(kind, provider)
+        for kind in (PROVIDER_INTAKE, PROVIDER_PLACEMENTS, PROVIDER_EVIDENCE)
+    )
+    nino = "".join(CARELESS_NINO.split())
+    uk_birth = CARELESS_BIRTH.strftime("%d/%m/%Y")
+    person = referral(f"ref-{run}-care", nino=CARELESS_NINO, date_of_birth=CARELESS_BIRTH)
+    job = job_start(f"plc-{run}-care", referral_id=person.referral_id)
+    payslip = evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 100_000)
+    nested = json.dumps(person.model_dump_json()).encode()  # JSON inside a JSON string
+    csv = f"{person.referral_id},{provider},whp-central,{uk_birth},Camden,disability"
+    messages = [
+        (intake, person.referral_id, person.model_dump_json().encode()),  # accepted
+        (intake, nino, _changed(person, referral_id=nino)),
+        (intake, nino, _changed(programme_start(person.referral_id), referral_id=nino)),
+        (placements, nino, _changed(job, placement_id=nino)),
+        (placements, job.placement_id, _changed(job, employer_name=f"Born {uk_birth} Ltd")),
+        (placements, job.placement_id, _changed(job, sic_sector=f"NI {CARELESS_NINO}")),
+        (evidence_topic, nino, _changed(payslip, evidence_id=f"ev-{nino}")),
+        (intake, person.referral_id, _changed(person, notes=f"born {CARELESS_BIRTH}")),
+        (intake, person.referral_id, nested),
+        (intake, person.referral_id, csv.encode()),
+    ]
+    spellings = frozenset({CARELESS_NINO, nino, CARELESS_BIRTH.isoformat(), uk_birth})
+    return messages, spellings
+
+
 async def test_no_nino_or_birth_date_outside_intake(pipeline: Pipeline) -> None:
     run = uuid.uuid4().hex[:6]
     items = generate_feed(PARTICIPANTS, SEED)
-    hostile = hostile_referrals(run)
+    careless, spellings = careless_provider(run)
+    hostile = hostile_referrals(run) + careless
     referrals = [i.event for i in items if isinstance(i.event, ReferralMade)]
     ninos = {compact(r.nino) for r in referrals} | {
         "CE123456A", "JM654321B", "JT135790C", "KA246802D"
     }  # fmt: skip
     births = {r.date_of_birth.isoformat() for r in referrals} | {"2015-03-09", "1990-05-17"}
-    scan = Scan(frozenset(ninos), frozenset(births))
+    scan = Scan(frozenset(ninos), frozenset(births), spellings)
 
     await publish_feed(pipeline.bootstrap, items, pipeline.namespace)
     await pipeline.publish(hostile)
@@ -118,9 +179,13 @@ async def test_no_nino_or_birth_date_outside_intake(pipeline: Pipeline) -> None:
     specs = list({id(s): s for s in scanned.values()}.values())
     read = await read_topics(pipeline.bootstrap, specs, pipeline.namespace)
     records = rejected = 0
+    careless_digests = {hashlib.sha256(v).hexdigest() for _, _, v in careless[1:]}
+    refused: set[str] = set()
     for topic, messages in read.items():
         for key, value in messages:
             records += 1
+            if b'"invalid_schema"' in value:
+                refused.add(json.loads(value)["original_sha256"])
             scan.text(f"topic {topic}", key)
             scan.value(f"topic {topic}", value)
             if b"original_prefix_b64" in value:  # the masked original, decoded
@@ -144,7 +209,7 @@ async def test_no_nino_or_birth_date_outside_intake(pipeline: Pipeline) -> None:
                 for column, value in row.items():
                     scan.value(f"table {name}.{column}", value)
         # control: the scanner does find them where they are allowed (intake's quarantine)
-        control = Scan(frozenset(ninos), frozenset(births))
+        control = Scan(frozenset(ninos), frozenset(births), spellings)
         for row in await conn.fetch("SELECT * FROM intake.quarantine"):
             for column, value in row.items():
                 control.value(f"intake.quarantine.{column}", value)
@@ -167,5 +232,12 @@ async def test_no_nino_or_birth_date_outside_intake(pipeline: Pipeline) -> None:
         f" {len(pipeline.processes.services)} services; occurrences found: {occurrences}"
         f" (control: {sum(control.found.values())} in intake's own quarantine)"
     )
+    print(
+        f"careless provider: {len(careless) - 1} messages with personal data where it does"
+        f" not belong, {len(careless_digests & refused)} refused invalid_schema"
+    )
     assert control.found, "the scanner finds nothing even where the data is"
-    assert scan.where == [], f"{occurrences} occurrences; rejections seen: {rejected}"
+    assert careless_digests <= refused
+    assert scan.where == [], f"{occurrences} occurrences; rejections seen: {rejected}\n" + (
+        "\n".join(scan.where[:20])
+    )

@@ -94,9 +94,12 @@ async def test_within_one_batch_the_first_content_wins_and_the_other_is_rejected
 async def test_ids_claimed_before_digests_were_kept_stay_silent_duplicates(
     intake: ServiceHarness,
 ) -> None:
-    # given an inbox row from before the digest column (NULL: content unknown)
+    # given an inbox row from before the digest column (NULL: content unknown), named as
+    # the inbox names a provider's event since v3 (provider and event id)
     event = referral()
-    await intake.pool.execute("INSERT INTO inbox (message_id) VALUES ($1)", str(event.event_id))
+    await intake.pool.execute(
+        "INSERT INTO inbox (message_id) VALUES ($1)", f"{event.provider_id}:{event.event_id}"
+    )
 
     # when an event with that id arrives
     report = await intake.send(event)

@@ -52,10 +52,13 @@ async def test_the_first_of_two_equal_versions_stands_after_the_hold(
     await sustainment.send(participant_started())
     await sustainment.send(v1)
     await sustainment.send(v2a)
-    assert sorted(await sustainment.held()) == sorted([str(v1.event_id), str(v2a.event_id)])
+    # held under their inbox identity: the provider and the event id (v3 §9)
+    assert sorted(await sustainment.held()) == sorted(
+        [f"{PROVIDER}:{v1.event_id}", f"{PROVIDER}:{v2a.event_id}"]
+    )
     subjects = await sustainment.pool.fetch("SELECT subject, waiting_for FROM held")
     assert {(r["subject"], r["waiting_for"]) for r in subjects} == {
-        (f"evidence:{PROVIDER}:ev-1", f"placement:{PLACEMENT}")
+        (f"evidence:{PROVIDER}:ev-1", f"placement:{PROVIDER}:{PLACEMENT}")
     }
     await sustainment.new_output()
 

@@ -95,14 +95,17 @@ async def test_self_employed_placement_has_no_wage_flags(started: ServiceHarness
     assert (confirmed.pays_llw, confirmed.below_minimum_wage) == (False, False)
 
 
-async def test_job_start_from_another_provider_is_a_provider_mismatch(
+async def test_a_job_start_from_another_provider_names_that_providers_own_referral(
     started: ServiceHarness,
 ) -> None:
-    await started.send(job_start(provider_id="prov-whp-local"))
+    # ids are the sender's own (v3 §9): prov-whp-local's ref-1 is not central's ref-1
+    job = job_start(provider_id="prov-whp-local")
+    report = await started.send(job)
 
-    output = await started.new_output()
-    assert reasons(of_type(output, EventRejected)) == ["provider_mismatch"]
-    assert len(output) == 1
+    assert report.held == 1
+    assert await started.held() == [f"prov-whp-local:{job.event_id}"]
+    assert await started.new_output() == []
+    assert await started.table("placements") == []
 
 
 @pytest.mark.parametrize(

@@ -301,7 +301,7 @@ async def test_job_start_before_its_participant_is_held_then_released(
     job = job_start()
     held_report = await placement.send(job)
     assert held_report.held == 1
-    assert await placement.held() == [str(job.event_id)]
+    assert await placement.held() == [f"{job.provider_id}:{job.event_id}"]
     assert await placement.new_output() == []
 
     # when the participant starts

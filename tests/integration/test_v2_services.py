@@ -211,10 +211,11 @@ async def test_a_version_naming_another_placement_changes_no_row(
     )
     await sustainment.send(moved, foreign)
 
+    # another provider's ev-1 is its own evidence (v3 §9), for its own unknown placement
     assert [r.reason for r in of_type(await sustainment.new_output(), EventRejected)] == [
-        "invalid_evidence",
-        "provider_mismatch",
+        "invalid_evidence"
     ]
+    assert await sustainment.held() == [f"prov-whp-west:{foreign.event_id}"]
     assert await sustainment.table("evidence") == before
 
 
@@ -228,9 +229,9 @@ async def test_a_job_start_re_using_another_providers_placement_id_changes_no_ro
     foreign: JobStarted = job_start(provider_id="prov-whp-west", referral_id="ref-9")
     await placement.send(foreign)
 
-    assert [r.reason for r in of_type(await placement.new_output(), EventRejected)] == [
-        "provider_mismatch"
-    ]
+    # west's plc-1 is west's own placement (v3 §9), for its own unknown referral: held
+    assert of_type(await placement.new_output(), EventRejected) == []
+    assert await placement.held() == [f"prov-whp-west:{foreign.event_id}"]
     assert await placement.table("placements") == before
 
 
@@ -245,12 +246,20 @@ async def test_intake_rows_belong_to_their_provider(intake: ServiceHarness) -> N
         programme_end(provider_id="prov-whp-west"),
     )
 
+    # west's ref-1 is west's own referral (v3 §9) of the same person: accepted, but the
+    # person started under central's referral; west's leaver waits for a west start
     assert [r.reason for r in of_type(await intake.new_output(), EventRejected)] == [
-        "conflicting_referral",
-        "provider_mismatch",
-        "provider_mismatch",
+        "already_started"
     ]
-    assert await intake.table("referrals") == before
+    central = await intake.pool.fetch(
+        "SELECT * FROM referrals WHERE provider_id = 'prov-whp-central' ORDER BY referral_id"
+    )
+    assert sorted((tuple(r.values()) for r in central), key=repr) == before
+    west = await intake.pool.fetchrow(
+        "SELECT start_date FROM referrals WHERE provider_id = 'prov-whp-west'"
+    )
+    assert west is not None
+    assert west["start_date"] is None
 
 
 # --- latency: provider event -> payment ------------------------------------------------------

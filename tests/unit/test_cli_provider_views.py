@@ -85,7 +85,9 @@ def test_each_event_sent_is_accepted_rejected_or_held_by_position_or_event_id() 
         Sent(2, "ev-2", "referral", "r2", "provider.intake.v1", 1, 9),  # a re-sent copy
         Sent(3, "ev-3", "evidence", "e1", "provider.evidence.v1", 2, 0),
     ]
-    held = [Held("sustainment", "ev-3", "provider.evidence.v1", 2, 0, "placement:p9", b"{}", "t")]
+    held = [
+        Held("sustainment", "ev-3", "provider.evidence.v1", 2, 0, "placement:prov-a:p9", b"{}", "t")
+    ]
     statuses = classify(sent, [rejection(b"{}", offset=4)], held)
 
     assert [(s.sent.line, s.state) for s in statuses] == [
@@ -117,16 +119,16 @@ def test_a_receipt_survives_its_file_and_counts_per_topic_and_type() -> None:
 @pytest.mark.parametrize(
     ("service", "waiting_for", "why"),
     [
-        ("intake", "referral:r1", "waiting for referral r1"),
-        ("intake", "started:r1", "waiting for the programme start of referral r1"),
+        ("intake", "referral:prov-a:r1", "waiting for referral r1"),
+        ("intake", "started:prov-a:r1", "waiting for the programme start of referral r1"),
         (
             "placement",
-            "referral:r1",
+            "referral:prov-a:r1",
             "waiting for referral r1 to be started (referral and programme start)",
         ),
-        ("placement", "placement:p1", "waiting for job start p1"),
-        ("sustainment", "placement:p1", "waiting for placement (job start) p1"),
-        ("sustainment", "evidence:e1", "waiting for evidence e1"),
+        ("placement", "placement:prov-a:p1", "waiting for job start p1"),
+        ("sustainment", "placement:prov-a:p1", "waiting for placement (job start) p1"),
+        ("sustainment", "evidence:prov-a:e:1", "waiting for evidence e:1"),
         ("sustainment", "something:x", "waiting for x"),
     ],
 )

@@ -118,7 +118,7 @@ def _msg(kind: str, value: bytes | None, event_id: str | None, expect: str = "re
 
 
 def test_accounting_finds_every_fate_and_what_was_lost() -> None:
-    topic = "ns.provider.intake.v1"
+    topic = "ns.provider.prov-x.intake.v1"
     original = Message(PROVIDER_INTAKE, "prov-x", b"k", b'{"event_id": "a", "n": 1}')
     messages = [
         original,
@@ -134,7 +134,9 @@ def test_accounting_finds_every_fate_and_what_was_lost() -> None:
     positions[-1] = None
     rejections = {(topic, 0, 1): Rejected("invalid_schema", 2)}
     states = {
-        "intake": ServiceState(frozenset({"a", "b", "c"}), frozenset({(topic, 0, 2)})),
+        "intake": ServiceState(  # the inbox names the provider of the topic (v3 §9)
+            frozenset({"prov-x:a", "prov-x:b", "prov-x:c"}), frozenset({(topic, 0, 2)})
+        ),
         "placement": ServiceState(frozenset(), frozenset()),
         "sustainment": ServiceState(frozenset(), frozenset()),
     }

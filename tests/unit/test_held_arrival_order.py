@@ -30,6 +30,7 @@ from services.sustainment.domain import (
     decide_retraction,
 )
 from tests.unit.pipeline_builders import (
+    PROVIDER,
     evidence,
     job_end,
     job_start,
@@ -54,7 +55,7 @@ def confirmed() -> PlacementConfirmed:
 
 def standing_evidence(result: Simulation) -> tuple[int, int, bool] | None:
     """(version, earnings, retracted) of ev-1 as stored by sustainment."""
-    record = result.sustainment.evidence.get("ev-1")
+    record = result.sustainment.evidence.get((PROVIDER, "ev-1"))
     if record is None:
         return None
     return (record.version, record.facts.gross_earnings_pence, record.retracted)
@@ -103,21 +104,23 @@ def test_the_domain_holds_behind_a_held_predecessor() -> None:
         reported_on=END,
     )
     # the placement unknown: v1 waits for it
-    assert decide_evidence(facts, 1, "prov-a", None, None) == Hold("placement:plc-1")
+    assert decide_evidence(facts, 1, "prov-a", None, None) == Hold("placement:prov-a:plc-1")
     placement = KnownPlacement(EmploymentType.EMPLOYED, "prov-a")
     # the placement is known now, but an earlier input of the id still waits for it
-    held = ["evidence:ev-1", "placement:plc-1"]
+    held = ["evidence:prov-a:ev-1", "placement:prov-a:plc-1"]
     assert decide_evidence(facts, 2, "prov-a", None, placement, held_before=held) == Hold(
-        "placement:plc-1"
+        "placement:prov-a:plc-1"
     )
     # a retraction waiting for the evidence itself holds nothing back
     assert isinstance(
-        decide_evidence(facts, 2, "prov-a", None, placement, held_before=["evidence:ev-1"]),
+        decide_evidence(facts, 2, "prov-a", None, placement, held_before=["evidence:prov-a:ev-1"]),
         Accept,
     )
     owner = EvidenceOwner("plc-1", "prov-a", 1)
-    assert decide_retraction("ev-1", "prov-a", owner, held_before=held) == Hold("placement:plc-1")
-    assert decide_retraction("ev-1", "prov-a", None) == Hold("evidence:ev-1")
+    assert decide_retraction("ev-1", "prov-a", owner, held_before=held) == Hold(
+        "placement:prov-a:plc-1"
+    )
+    assert decide_retraction("ev-1", "prov-a", None) == Hold("evidence:prov-a:ev-1")
 
 
 def test_another_providers_held_input_does_not_hold_a_providers_evidence_back() -> None:
@@ -248,5 +251,5 @@ def test_job_ends_of_a_held_placement_keep_their_arrival_order() -> None:
     assert result.reasons() == participant_first.reasons() == {}
     # the later arrival is the end date that stands, in both orders
     assert [e.end_date for e in result.of_type(PlacementEnded)][-1] == date(2024, 7, 1)
-    assert result.placement.placements["plc-1"].end_date == date(2024, 7, 1)
-    assert participant_first.placement.placements["plc-1"].end_date == date(2024, 7, 1)
+    assert result.placement.placements[(PROVIDER, "plc-1")].end_date == date(2024, 7, 1)
+    assert participant_first.placement.placements[(PROVIDER, "plc-1")].end_date == date(2024, 7, 1)

@@ -287,7 +287,8 @@ def test_an_evidence_id_has_one_owner() -> None:
     )
     assert result.reasons() == {
         str(other_placement.event_id): R.INVALID_EVIDENCE,
-        str(other_provider.event_id): R.PROVIDER_MISMATCH,
+        # v3 §9: another provider's ev-3 is its own evidence, for its own (unknown) plc-1
+        str(other_provider.event_id): R.UNKNOWN_PLACEMENT,
     }
     assert money(result) == {"earnings_outcome": 500_000}
     assert all(isinstance(m, MilestoneReached) for m in result.milestones)

@@ -14,11 +14,20 @@ from pathlib import Path
 
 import pytest
 
+from services.common.codec import encode
 from services.common.reference import load_contracts
-from services.simulation import simulate
+from services.simulation import Arrival, simulate
 from tools.feed import DEVELOPMENT_KEY, arrange, expected, generate
+from tools.feed.generate import FeedItem
 from tools.feed.order import Order
 from tools.feed.reference import write_reference
+
+
+def arrival(item: FeedItem) -> Arrival:
+    """A feed item as the simulator takes it: on its sender's topic when it has one."""
+    if item.sender is None:
+        return item.event
+    return (item.topic, encode(item.event), item.sender)
 
 
 @pytest.mark.parametrize(
@@ -28,11 +37,11 @@ def test_the_pipeline_owes_what_the_feed_expects_in_any_order(
     tmp_path: Path, order: Order, batch_size: int
 ) -> None:
     feed = generate(60, 20260, hard_share=0.7)
-    expectation = expected((item.event for item in feed.items), DEVELOPMENT_KEY)
+    expectation = expected((item.as_sent() for item in feed.items), DEVELOPMENT_KEY)
     contracts = load_contracts(write_reference(tmp_path) / "contracts.json")
 
     result = simulate(
-        [item.event for item in arrange(feed.items, order, seed=3)],
+        [arrival(item) for item in arrange(feed.items, order, seed=3)],
         contracts=contracts,
         participant_key=DEVELOPMENT_KEY.encode(),
         batch_size=batch_size,

@@ -156,7 +156,7 @@ def evidence_decision(
 
 
 def test_evidence_for_an_unknown_placement_is_held_only_once_its_own_checks_pass() -> None:
-    assert evidence_decision(placement=None) == Hold("placement:p1")
+    assert evidence_decision(placement=None) == Hold("placement:prov-a:p1")
     bad = replace(EV, period_start=date(2024, 6, 1))
     assert reason(evidence_decision(bad, placement=None)) is R.INVALID_PERIOD
     late = replace(EV, reported_on=date(2024, 5, 30))
@@ -181,7 +181,7 @@ def test_versions_and_retractions() -> None:
     assert evidence_decision(owner=owner, version=2) == IGNORE
     assert evidence_decision(owner=owner, version=3) == ACCEPT
     assert evidence_decision(owner=replace(owner, retracted=True), version=9) == IGNORE
-    assert decide_retraction("e1", "prov-a", None) == Hold("evidence:e1")
+    assert decide_retraction("e1", "prov-a", None) == Hold("evidence:prov-a:e1")
     assert reason(decide_retraction("e1", "prov-b", owner)) is R.PROVIDER_MISMATCH
     assert decide_retraction("e1", "prov-a", replace(owner, retracted=True)) == IGNORE
 
@@ -209,7 +209,7 @@ PERSON = ParticipantOnProgramme("pp", "prov-a", "whp-central", date(2024, 4, 1),
 
 
 def test_a_job_start_is_checked_before_it_waits_for_its_participant() -> None:
-    assert decide_job_start(job(), None, None, RATES) == Hold("referral:ref-1")
+    assert decide_job_start(job(), None, None, RATES) == Hold("referral:prov-a:ref-1")
     assert reason(decide_job_start(job(weekly_hours=Decimal("1.005")), None, None, RATES)) is (
         R.INVALID_JOB
     )
@@ -248,7 +248,9 @@ def test_which_placements_a_leaver_withdraws() -> None:
 
 def test_job_end_decisions() -> None:
     stored = StoredJob(job(), "pp")
-    assert decide_job_end("pl-1", "prov-a", date(2024, 7, 1), None, None) == Hold("placement:pl-1")
+    assert decide_job_end("pl-1", "prov-a", date(2024, 7, 1), None, None) == Hold(
+        "placement:prov-a:pl-1"
+    )
     assert reason(decide_job_end("pl-1", "prov-b", date(2024, 7, 1), stored, None)) is (
         R.PROVIDER_MISMATCH
     )
@@ -315,7 +317,7 @@ OWN_START = StartClaim(date(2024, 4, 1), date(2024, 3, 18), PROVIDER, "ref-1")
 @pytest.mark.parametrize(
     ("event", "state", "standing", "expected"),
     [
-        (start(), None, None, Hold("referral:ref-1")),
+        (start(), None, None, Hold("referral:prov-whp-central:ref-1")),
         (start(provider="prov-whp-west"), STATE, None, R.PROVIDER_MISMATCH),
         (start(), replace(STATE, start_date=date(2024, 4, 1)), OWN_START, IGNORE),
         (start(), replace(STATE, start_date=date(2024, 4, 2)), OWN_START, R.ALREADY_STARTED),
@@ -329,6 +331,12 @@ OWN_START = StartClaim(date(2024, 4, 1), date(2024, 3, 18), PROVIDER, "ref-1")
         ),
         (start(), STATE, other_start(date(2024, 4, 2)), Displace(other_start(date(2024, 4, 2)))),
         (start(date(2024, 3, 1)), STATE, other_start(date(2024, 4, 2)), R.START_BEFORE_REFERRAL),
+        (  # another provider's referral of the same id: another start of the person
+            start(),
+            STATE,
+            StartClaim(date(2024, 3, 31), date(2024, 3, 18), "prov-whp-west", "ref-1"),
+            R.ALREADY_STARTED,
+        ),
         (start(date(2024, 3, 1)), STATE, None, R.START_BEFORE_REFERRAL),
         (start(), STATE, None, ACCEPT),
     ],
@@ -343,7 +351,7 @@ def test_start_decisions(
 @pytest.mark.parametrize(
     ("event", "state", "expected"),
     [
-        (end(date(2024, 6, 1)), STATE, Hold("started:ref-1")),
+        (end(date(2024, 6, 1)), STATE, Hold("started:prov-whp-central:ref-1")),
         (
             end(date(2024, 6, 1), "prov-whp-west"),
             replace(STATE, start_date=date(2024, 4, 1)),

@@ -26,6 +26,9 @@ _WAITING: dict[str | tuple[str, str], str] = {
     "evidence": "waiting for evidence {}",
 }
 
+_PROVIDER_SCOPED = frozenset({"referral", "started", "placement", "evidence"})
+"""Kinds whose keys name the provider too (services/common/provider_keys.py, v3 §9)."""
+
 
 @dataclass(frozen=True)
 class Held:
@@ -46,6 +49,8 @@ class Held:
 
     def why(self) -> str:
         kind, _, ident = self.waiting_for.partition(":")
+        if kind in _PROVIDER_SCOPED:  # <kind>:<provider_id>:<id>: the provider is the reader
+            ident = ident.partition(":")[2] or ident
         wording = _WAITING.get((self.service, kind)) or _WAITING.get(kind, "waiting for {}")
         return wording.format(ident or self.waiting_for)
 

@@ -91,7 +91,7 @@ def expected_counts(
             referrals.setdefault(event.referral_id, event)
         elif isinstance(event, ProgrammeStarted):
             started.add(event.referral_id)
-    expectation = expected((item.event for item in items), participant_key)
+    expectation = expected((item.as_sent() for item in items), participant_key)
     accepted = expectation.accepted
     milestones: Counter[MilestoneKind] = Counter(k.milestone for k in expectation.standing)
     payments: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))

@@ -41,6 +41,7 @@ from schemas.provider import (
     ReferralMade,
 )
 from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, TopicSpec
+from tools.feed.model import OnTopicOf
 from tools.feed.world import (
     BOROUGHS,
     CONTRACTS_BY_ID,
@@ -76,11 +77,20 @@ FeedEvent: TypeAlias = (
 
 
 class FeedItem(NamedTuple):
-    """One message to publish: the topic's registry entry, the message key, the event."""
+    """One message to publish: the topic's registry entry, the message key, the event.
+
+    ``sender``: the provider whose topic carries it, when not the one the event names
+    (a provider_mismatch, domain.md §9).
+    """
 
     topic: TopicSpec
     key: str
     event: FeedEvent
+    sender: str | None = None
+
+    def as_sent(self) -> FeedEvent | OnTopicOf:
+        """The event as the model (:func:`tools.feed.model.expected`) reads it."""
+        return self.event if self.sender is None else OnTopicOf(self.event, self.sender)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -189,23 +199,32 @@ class _Generator:
     def _event_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _emit(self, topic: TopicSpec, published_on: date, event: FeedEvent) -> None:
+    def _emit(
+        self, topic: TopicSpec, published_on: date, event: FeedEvent, sender: str | None = None
+    ) -> None:
         key = getattr(event, topic.key_field)
         assert isinstance(key, str)
         if event.produced_at != _nine_am(published_on):  # produced when published
             event = event.model_copy(update={"produced_at": _nine_am(published_on)})
         self.seq += 1
-        self.drafts.append(_Draft(published_on, self.seq, FeedItem(topic, key, event)))
+        self.drafts.append(_Draft(published_on, self.seq, FeedItem(topic, key, event, sender)))
 
     def _stamp(self, published_on: date) -> _Stamp:
         return _Stamp(event_id=self._event_id(), produced_at=_nine_am(published_on))
 
     def _resend(
-        self, topic: TopicSpec, published_on: date, event: FeedEvent, **changes: Any
+        self,
+        topic: TopicSpec,
+        published_on: date,
+        event: FeedEvent,
+        *,
+        sender: str | None = None,
+        **changes: Any,
     ) -> Any:
-        """``event`` again under a new event_id (and ``changes``), published on ``published_on``."""
+        """``event`` again under a new event_id (and ``changes``), published on ``published_on``
+        (on ``sender``'s topic if given)."""
         again = event.model_copy(update={**self._stamp(published_on), **changes})
-        self._emit(topic, published_on, again)
+        self._emit(topic, published_on, again, sender)
         return again
 
     # -- person attributes
@@ -959,14 +978,14 @@ class _Generator:
                 evidence_id=self._next_id("evd"),
                 kind=EvidenceKind.SELF_EMPLOYMENT,
             )
-        elif choice == "provider_mismatch":
+        elif choice == "provider_mismatch":  # on another provider's topic (v3 §9)
             other = rng.choice([c for c in CONTRACTS_BY_ID.values() if c is not contract])
             self._resend(
                 PROVIDER_EVIDENCE,
                 when,
                 base,
                 evidence_id=self._next_id("evd"),
-                provider_id=other.provider_id,
+                sender=other.provider_id,
             )
         elif choice == "job_end_before_start":
             self._emit(

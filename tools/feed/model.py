@@ -1,4 +1,4 @@
-"""The rule book (domain.md v2), read independently of the services, for a feed's expectation.
+"""The rule book (domain.md v3), read independently of the services, for a feed's expectation.
 
 :func:`expected` takes a feed's provider events (in any order that keeps each key's own
 order, as the topics do) and says, per (contract, participant, milestone), the net
@@ -76,6 +76,14 @@ class Standing:
     uplift_pence: int
     not_payable: str | None = None  # "claim_late" / "superseded"
     placement_id: str | None = None
+
+
+class OnTopicOf(NamedTuple):
+    """A provider event published on the topic of ``provider``, not of the provider it
+    names: ``provider_mismatch`` (§9), and no effect on the named provider's entities."""
+
+    event: Any
+    provider: str
 
 
 @dataclass(frozen=True)
@@ -167,16 +175,21 @@ class _Evidence:
     retracted: bool = False
 
 
+Key = tuple[str, str]
+"""(provider_id, id): referral, placement and evidence ids are the sender's own (§9 v3),
+so another provider's event naming an id names another entity (unknown: unresolved)."""
+
+
 @dataclass
 class _State:
     key: str
     reasons: Counter[str] = field(default_factory=Counter)
     unresolved: int = 0
-    referrals: dict[str, _Person] = field(default_factory=dict)
+    referrals: dict[Key, _Person] = field(default_factory=dict)
     started_ninos: set[str] = field(default_factory=set)
-    placements: dict[str, JobStarted] = field(default_factory=dict)
-    evidence: dict[str, _Evidence] = field(default_factory=dict)
-    job_ends: set[str] = field(default_factory=set)
+    placements: dict[Key, JobStarted] = field(default_factory=dict)
+    evidence: dict[Key, _Evidence] = field(default_factory=dict)
+    job_ends: set[Key] = field(default_factory=set)
 
     def reject(self, reason: str) -> None:
         self.reasons[reason] += 1
@@ -194,22 +207,20 @@ def _referral(state: _State, event: ReferralMade) -> None:
         return state.reject("borough_outside_contract")
     if contract.provider_id != event.provider_id:
         return state.reject("provider_not_on_contract")
-    known = state.referrals.get(event.referral_id)
+    known = state.referrals.get((event.provider_id, event.referral_id))
     if known is not None:
         if _content(known.referral) != _content(event):
             state.reject("conflicting_referral")
         return None
-    state.referrals[event.referral_id] = _Person(event, nino)
+    state.referrals[(event.provider_id, event.referral_id)] = _Person(event, nino)
     return None
 
 
 def _start(state: _State, event: ProgrammeStarted) -> None:
-    person = state.referrals.get(event.referral_id)
+    person = state.referrals.get((event.provider_id, event.referral_id))
     if person is None:
         state.unresolved += 1
         return
-    if person.referral.provider_id != event.provider_id:
-        return state.reject("provider_mismatch")
     if person.start is not None:
         if person.start != event.start_date:
             state.reject("already_started")
@@ -227,12 +238,10 @@ def _start(state: _State, event: ProgrammeStarted) -> None:
 
 
 def _end(state: _State, event: ProgrammeEnded) -> None:
-    person = state.referrals.get(event.referral_id)
+    person = state.referrals.get((event.provider_id, event.referral_id))
     if person is None or person.start is None:
         state.unresolved += 1
         return
-    if person.referral.provider_id != event.provider_id:
-        return state.reject("provider_mismatch")
     if event.end_date < person.start:
         return state.reject("invalid_period")
     if person.leave is not None:
@@ -258,37 +267,33 @@ def _job_invalid(event: JobStarted) -> bool:
 def _job_start(state: _State, event: JobStarted) -> None:
     if _job_invalid(event):  # needs nothing else: checked before any hold (§10)
         return state.reject("invalid_job")
-    person = state.referrals.get(event.referral_id)
+    person = state.referrals.get((event.provider_id, event.referral_id))
     if person is None or person.start is None:
         state.unresolved += 1
         return None
-    if person.referral.provider_id != event.provider_id:
-        return state.reject("provider_mismatch")
     if person.leave is not None and event.job_start_date > person.leave:
         # Rejected on arrival, or withdrawn when a later leaver arrives (§5): the same.
         return state.reject("after_programme_end")
     days = (event.job_start_date - person.start).days
     if not 0 <= days < PLACEMENT_WINDOW_DAYS:
         return state.reject("placement_outside_window")
-    known = state.placements.get(event.placement_id)
+    known = state.placements.get((event.provider_id, event.placement_id))
     if known is not None:
         if _content(known) != _content(event):
             state.reject("invalid_job")
         return None
-    state.placements[event.placement_id] = event
+    state.placements[(event.provider_id, event.placement_id)] = event
     return None
 
 
 def _job_end(state: _State, event: JobEnded) -> None:
-    job = state.placements.get(event.placement_id)
+    job = state.placements.get((event.provider_id, event.placement_id))
     if job is None:
         state.unresolved += 1
         return
-    if job.provider_id != event.provider_id:
-        return state.reject("provider_mismatch")
     if event.end_date < job.job_start_date:
         return state.reject("invalid_job")
-    state.job_ends.add(event.placement_id)
+    state.job_ends.add((event.provider_id, event.placement_id))
     return None
 
 
@@ -304,21 +309,19 @@ def _evidence(state: _State, event: EvidenceSubmitted) -> None:
         or event.gross_earnings_pence < 0
     ):
         return state.reject("invalid_evidence")
-    job = state.placements.get(event.placement_id)
+    job = state.placements.get((event.provider_id, event.placement_id))
     if job is None:
         state.unresolved += 1
         return None
-    if job.provider_id != event.provider_id:
-        return state.reject("provider_mismatch")
     self_employed = job.employment_type is EmploymentType.SELF_EMPLOYED
     if (event.kind is EvidenceKind.SELF_EMPLOYMENT) != self_employed:
         return state.reject("invalid_evidence")
-    known = state.evidence.get(event.evidence_id)
+    known = state.evidence.get((event.provider_id, event.evidence_id))
     if known is None:
-        state.evidence[event.evidence_id] = _Evidence(event.provider_id, job.placement_id, event)
+        state.evidence[(event.provider_id, event.evidence_id)] = _Evidence(
+            event.provider_id, job.placement_id, event
+        )
         return None
-    if known.owner_provider != event.provider_id:
-        return state.reject("provider_mismatch")
     if known.placement_id != event.placement_id:
         return state.reject("invalid_evidence")
     if not known.retracted and event.version > known.current.version:
@@ -327,12 +330,10 @@ def _evidence(state: _State, event: EvidenceSubmitted) -> None:
 
 
 def _retraction(state: _State, event: EvidenceRetracted) -> None:
-    known = state.evidence.get(event.evidence_id)
+    known = state.evidence.get((event.provider_id, event.evidence_id))
     if known is None:
         state.unresolved += 1
         return
-    if known.owner_provider != event.provider_id:
-        return state.reject("provider_mismatch")
     known.retracted = True
     return None
 
@@ -489,23 +490,28 @@ def _settle(
 
 
 def expected(events: Iterable[Any], participant_key: str = DEVELOPMENT_KEY) -> Expectation:
-    """What the pipeline should make of ``events`` (provider events, each key in order).
+    """What the pipeline should make of ``events`` (provider events, each key in order;
+    an :class:`OnTopicOf` for one published on another provider's topic).
 
     Intake events are read first, then job starts and ends, then evidence: the result of
-    domain.md v2 does not depend on the order between topics, only within a key.
+    domain.md v3 does not depend on the order between topics, only within a key.
     """
     state = _State(participant_key)
     intake: list[Any] = []
     placements: list[Any] = []
     evidence: list[Any] = []
-    seen: dict[Any, dict[str, Any]] = {}  # event_id -> content (§2, §10)
-    for event in events:
+    seen: dict[Any, dict[str, Any]] = {}  # (topic's provider, event_id) -> content (§9, §10)
+    for sent in events:
+        event, topic_provider = sent if isinstance(sent, OnTopicOf) else (sent, sent.provider_id)
         content = event.model_dump()
-        first = seen.setdefault(event.event_id, content)
+        first = seen.setdefault((topic_provider, event.event_id), content)
         if first is not content:
             if first != content:
                 state.reject("duplicate_event_id")
             continue  # the same message again: no effect
+        if topic_provider != event.provider_id:
+            state.reject("provider_mismatch")
+            continue
         if isinstance(event, ReferralMade | ProgrammeStarted | ProgrammeEnded):
             intake.append(event)
         elif isinstance(event, JobStarted | JobEnded):
@@ -536,21 +542,22 @@ def expected(events: Iterable[Any], participant_key: str = DEVELOPMENT_KEY) -> E
     for event in evidence:
         if isinstance(event, EvidenceRetracted):
             _retraction(state, event)
-    jobs_of: dict[str, list[JobStarted]] = defaultdict(list)
+    jobs_of: dict[Key, list[JobStarted]] = defaultdict(list)
     for job in state.placements.values():
-        jobs_of[job.referral_id].append(job)
-    evidence_of: dict[str, list[EvidenceSubmitted]] = defaultdict(list)
-    for ev in state.evidence.values():
+        jobs_of[(job.provider_id, job.referral_id)].append(job)
+    evidence_of: dict[Key, list[EvidenceSubmitted]] = defaultdict(list)
+    for (provider, _), ev in state.evidence.items():
         if not ev.retracted:
-            evidence_of[state.placements[ev.placement_id].referral_id].append(ev.current)
+            job = state.placements[(provider, ev.placement_id)]
+            evidence_of[(provider, job.referral_id)].append(ev.current)
     standing: dict[PaymentKey, Standing] = {}
     referral_of: dict[str, str] = {}
-    for referral_id, person in state.referrals.items():
+    for referral, person in state.referrals.items():
         if person.start is None:
             continue
         pid = participant_id(person.nino, participant_key)
-        referral_of[pid] = referral_id
-        reached = _milestones(person, jobs_of[referral_id], evidence_of[referral_id])
+        referral_of[pid] = referral[1]
+        reached = _milestones(person, jobs_of[referral], evidence_of[referral])
         standing.update(_settle(person, pid, reached))
     started = [p for p in state.referrals.values() if p.start is not None]
     jobs = list(state.placements.values())

@@ -16,7 +16,13 @@ import random
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, event_topic
+from schemas.topics import (
+    PROVIDER_EVIDENCE,
+    PROVIDER_INTAKE,
+    PROVIDER_PLACEMENTS,
+    event_topic,
+    provider_topic,
+)
 from tools.feed.generate import FeedItem
 
 Order = Literal["natural", "reversed", "shuffled"]
@@ -27,8 +33,10 @@ def topic_name(item: FeedItem, namespace: str = "") -> str:
     """The broker topic ``item`` is published to (all feed publishing goes through here).
 
     Provider topics are per provider (``provider.<provider_id>.<kind>.v1``): an event
-    goes to the topic of the provider it names.
+    goes to the topic of the provider it names, or of its ``sender`` when it has one.
     """
+    if item.sender is not None:
+        return provider_topic(item.topic, item.sender, namespace)
     return event_topic(item.topic, item.event, namespace)
 
 

@@ -12,7 +12,13 @@ from typing import Any
 
 import asyncpg
 
-from schemas.topics import PROVIDER_EVIDENCE, PROVIDER_INTAKE, PROVIDER_PLACEMENTS, TopicSpec
+from schemas.topics import (
+    PROVIDER_EVIDENCE,
+    PROVIDER_INTAKE,
+    PROVIDER_PLACEMENTS,
+    TopicSpec,
+    provider_of,
+)
 from tools.fuzz.hostile import Message
 from tools.fuzz.pipeline import Position, Record
 
@@ -45,6 +51,13 @@ async def service_states(database_url: str) -> dict[str, ServiceState]:
     finally:
         await conn.close()
     return states
+
+
+def inbox_id(spec: TopicSpec, topic: str, event_id: str) -> str:
+    """How the consuming service's inbox names an event of a provider's topic: with the
+    provider (domain.md v3 §9, ``Received.message_id``)."""
+    provider = provider_of(spec, topic)
+    return event_id if provider is None else f"{provider}:{event_id}"
 
 
 @dataclass(frozen=True)
@@ -174,7 +187,8 @@ def account(
             if h.expect == "keep":
                 result.rejected_expected_kept[f"{h.kind}: {rejected.reason}"] += 1
             continue
-        if where not in state.held and (h.event_id is None or h.event_id not in state.inbox):
+        claimed = None if h.event_id is None else inbox_id(h.spec, position.topic, h.event_id)
+        if where not in state.held and (claimed is None or claimed not in state.inbox):
             result.unaccounted[f"{h.kind}: neither rejected, held nor processed"] += 1
             continue
         if h.expect == "reject":

@@ -351,7 +351,7 @@ def _pounds(pence: int) -> str:
 
 def expected_net(items: Sequence[FeedItem], key: str = PARTICIPANT_KEY) -> Net:
     """The feed helper's expectation: the amount due per key."""
-    return dict(expected((item.event for item in items), key).due)
+    return dict(expected((item.as_sent() for item in items), key).due)
 
 
 def topic_payments(records: Sequence[Record]) -> list[ProviderPaymentIssued]:

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from services.common.db import Connection, by_subject
+from services.common.provider_keys import ProviderKey
 from services.intake.adapters.postgres import IntakeRepository, ReferralRecord
 
 
 @dataclass
 class IntakeStore:
-    referrals: dict[str, ReferralRecord] = field(default_factory=dict)
-    started_by_participant: dict[str, str] = field(default_factory=dict)
+    referrals: dict[ProviderKey, ReferralRecord] = field(default_factory=dict)
+    started_by_participant: dict[str, ProviderKey] = field(default_factory=dict)
 
 
 class MemoryIntakeRepository(IntakeRepository):
@@ -36,7 +37,7 @@ class MemoryIntakeRepository(IntakeRepository):
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         return by_subject(self._held(), subjects)
 
-    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
         return None
 
     async def flush(self) -> None:

@@ -13,6 +13,7 @@ from schemas.topics import by_name
 from services.common import db
 from services.common.db import Connection
 from services.common.messages import RawRecord
+from services.common.provider_keys import ProviderKey
 
 
 @dataclass
@@ -28,6 +29,10 @@ class ReferralRecord:
     """The accepted start record as received, to reject it if the start is displaced."""
     displaced_by: str | None = None
     """The referral whose earlier start displaced this one's (§4 v3), if any."""
+
+    @property
+    def key(self) -> ProviderKey:
+        return (self.referral.provider_id, self.referral.referral_id)
 
 
 def _record(row: Record) -> ReferralRecord:
@@ -58,24 +63,32 @@ def _start_source(row: Record) -> RawRecord | None:
 
 
 class IntakeRepository:
-    """Referrals of one batch, loaded in one query per key set and flushed in one go."""
+    """Referrals of one batch, loaded in one query per key set and flushed in one go.
+
+    A referral is its provider's (domain.md v3 §9): keyed by (provider_id, referral_id).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.referrals: dict[str, ReferralRecord] = {}
-        self.started_by_participant: dict[str, str] = {}
-        self._dirty: set[str] = set()
+        self.referrals: dict[ProviderKey, ReferralRecord] = {}
+        self.started_by_participant: dict[str, ProviderKey] = {}
+        """participant_id -> the referral their start is recorded under."""
+        self._dirty: set[ProviderKey] = set()
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
         return await db.held_waiting(self.conn, subjects)
 
-    async def load(self, referral_ids: Iterable[str], participant_ids: Iterable[str]) -> None:
+    async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:
+        keys = sorted(set(referrals))
         rows = await self.conn.fetch(
-            "SELECT * FROM referrals WHERE referral_id = ANY($1::text[])", list(referral_ids)
+            "SELECT * FROM referrals WHERE (provider_id, referral_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [p for p, _ in keys],
+            [r for _, r in keys],
         )
         for row in rows:
-            self.referrals[row["referral_id"]] = _record(row)
+            self.referrals[(row["provider_id"], row["referral_id"])] = _record(row)
         wanted = set(participant_ids) | {r.participant_id for r in self.referrals.values()}
         started = await self.conn.fetch(
             "SELECT * FROM referrals"
@@ -83,32 +96,34 @@ class IntakeRepository:
             sorted(wanted),
         )
         for row in started:
-            self.referrals.setdefault(row["referral_id"], _record(row))
-            self.started_by_participant[row["participant_id"]] = row["referral_id"]
+            key = (row["provider_id"], row["referral_id"])
+            self.referrals.setdefault(key, _record(row))
+            self.started_by_participant[row["participant_id"]] = key
 
     def standing_start(self, participant_id: str) -> ReferralRecord | None:
         """The referral the person's one start stands under now (§4), if any."""
-        referral_id = self.started_by_participant.get(participant_id)
-        return None if referral_id is None else self.referrals.get(referral_id)
+        key = self.started_by_participant.get(participant_id)
+        return None if key is None else self.referrals.get(key)
 
     def add(self, record: ReferralRecord) -> None:
-        self.referrals[record.referral.referral_id] = record
-        self._dirty.add(record.referral.referral_id)
+        key = (record.referral.provider_id, record.referral.referral_id)
+        self.referrals[key] = record
+        self._dirty.add(key)
 
-    def changed(self, referral_id: str) -> None:
-        self._dirty.add(referral_id)
+    def changed(self, key: ProviderKey) -> None:
+        self._dirty.add(key)
 
     async def flush(self) -> None:
         rows = []
         # A displaced start is cleared before the start that displaced it is written:
         # the one-start-per-person index is checked row by row.
-        for referral_id in sorted(self._dirty, key=self._clearing_first):
-            r = self.referrals[referral_id]
+        for key in sorted(self._dirty, key=self._clearing_first):
+            r = self.referrals[key]
             ref = r.referral
             source = r.start_source
             rows.append(
                 (
-                    referral_id,
+                    ref.referral_id,
                     ref.provider_id,
                     ref.contract_id,
                     r.participant_id,
@@ -133,12 +148,14 @@ class IntakeRepository:
             await self.conn.executemany(
                 "INSERT INTO referrals (referral_id, provider_id, contract_id, participant_id,"
                 " nino, date_of_birth, referral_date, content, start_date, end_date, end_reason,"
-                " start_event_id, start_source_spec, start_source_topic, start_source_partition,"
-                " start_source_offset, start_source_key, start_source_value, displaced_by)"
+                " start_event_id, start_source_spec, start_source_topic,"
+                " start_source_partition, start_source_offset, start_source_key,"
+                " start_source_value, displaced_by)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14,"
                 " $15, $16, $17, $18, $19)"
-                " ON CONFLICT (referral_id) DO UPDATE SET start_date = EXCLUDED.start_date,"
-                " end_date = EXCLUDED.end_date, end_reason = EXCLUDED.end_reason,"
+                " ON CONFLICT (provider_id, referral_id)"
+                " DO UPDATE SET start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,"
+                " end_reason = EXCLUDED.end_reason,"
                 " start_event_id = EXCLUDED.start_event_id,"
                 " start_source_spec = EXCLUDED.start_source_spec,"
                 " start_source_topic = EXCLUDED.start_source_topic,"
@@ -151,5 +168,5 @@ class IntakeRepository:
             )
         self._dirty.clear()
 
-    def _clearing_first(self, referral_id: str) -> tuple[bool, str]:
-        return (self.referrals[referral_id].start_date is not None, referral_id)
+    def _clearing_first(self, key: ProviderKey) -> tuple[bool, ProviderKey]:
+        return (self.referrals[key].start_date is not None, key)

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from services.common.db import Connection, by_subject
+from services.common.provider_keys import ProviderKey
 from services.placement.adapters.postgres import PlacementRecord, PlacementRepository
 from services.placement.domain import ParticipantOnProgramme
 
 
 @dataclass
 class PlacementStore:
-    by_referral: dict[str, ParticipantOnProgramme] = field(default_factory=dict)
-    referral_of: dict[str, str] = field(default_factory=dict)
-    placements: dict[str, PlacementRecord] = field(default_factory=dict)
+    by_referral: dict[ProviderKey, ParticipantOnProgramme] = field(default_factory=dict)
+    referral_of: dict[str, ProviderKey] = field(default_factory=dict)
+    placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
 
 
 class MemoryPlacementRepository(PlacementRepository):
@@ -38,8 +39,8 @@ class MemoryPlacementRepository(PlacementRepository):
     async def load(
         self,
         participant_ids: Iterable[str],
-        referral_ids: Iterable[str],
-        placement_ids: Iterable[str],
+        referrals: Iterable[ProviderKey],
+        placements: Iterable[ProviderKey],
     ) -> None:
         return None
 

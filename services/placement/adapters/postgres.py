@@ -13,6 +13,7 @@ from schemas.topics import by_name
 from services.common import db
 from services.common.db import Connection
 from services.common.messages import RawRecord
+from services.common.provider_keys import ProviderKey
 from services.placement.domain import ParticipantOnProgramme, StoredJob
 
 
@@ -34,6 +35,11 @@ class PlacementRecord:
     def stored(self) -> StoredJob:
         return StoredJob(self.job, self.participant_id, self.withdrawn)
 
+    @property
+    def key(self) -> ProviderKey:
+        """(provider_id, placement_id): a placement id is its provider's own (v3 §9)."""
+        return (self.job.provider_id, self.job.placement_id)
+
 
 def _source(row: Record) -> RawRecord | None:
     if row["source_spec"] is None:
@@ -48,16 +54,25 @@ def _source(row: Record) -> RawRecord | None:
     )
 
 
+def _pairs(keys: Iterable[ProviderKey]) -> tuple[list[str], list[str]]:
+    """Keys as two arrays, for ``(provider_id, x) IN (SELECT * FROM unnest($1, $2))``."""
+    ordered = sorted(set(keys))
+    return [p for p, _ in ordered], [i for _, i in ordered]
+
+
 class PlacementRepository:
+    """Participants by referral and placements, each keyed by (provider_id, id): referral
+    and placement ids are the sending provider's own (domain.md v3 §9)."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.by_referral: dict[str, ParticipantOnProgramme] = {}
-        self.referral_of: dict[str, str] = {}
-        self.placements: dict[str, PlacementRecord] = {}
-        self._dirty_participants: set[str] = set()
-        self._dirty_placements: set[str] = set()
-        self._new_resends: list[tuple[str, str, RawRecord]] = []
-        self._displaced: list[tuple[str, str]] = []
+        self.by_referral: dict[ProviderKey, ParticipantOnProgramme] = {}
+        self.referral_of: dict[str, ProviderKey] = {}
+        self.placements: dict[ProviderKey, PlacementRecord] = {}
+        self._dirty_participants: set[ProviderKey] = set()
+        self._dirty_placements: set[ProviderKey] = set()
+        self._new_resends: list[tuple[ProviderKey, str, RawRecord]] = []
+        self._displaced: list[tuple[str, str, str]] = []
 
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
@@ -66,19 +81,19 @@ class PlacementRepository:
     async def load(
         self,
         participant_ids: Iterable[str],
-        referral_ids: Iterable[str],
-        placement_ids: Iterable[str],
+        referrals: Iterable[ProviderKey],
+        placements: Iterable[ProviderKey],
     ) -> None:
-        """The participants named, and their placements with those named by id."""
+        """The participants named, and their placements with those named by key."""
         rows = await self.conn.fetch(
-            "SELECT * FROM participants WHERE NOT displaced AND"
-            " (participant_id = ANY($1::text[]) OR referral_id = ANY($2::text[]))",
+            "SELECT * FROM participants WHERE NOT displaced AND (participant_id = ANY($1::text[])"
+            " OR (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
             list(participant_ids),
-            list(referral_ids),
+            *_pairs(referrals),
         )
         for row in rows:
             self.put_participant(
-                row["referral_id"],
+                (row["provider_id"], row["referral_id"]),
                 ParticipantOnProgramme(
                     participant_id=row["participant_id"],
                     provider_id=row["provider_id"],
@@ -89,12 +104,12 @@ class PlacementRepository:
                 dirty=False,
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])"
-            " OR participant_id = ANY($2::text[])",
-            list(placement_ids),
+            "SELECT * FROM placements WHERE participant_id = ANY($3::text[])"
+            " OR (provider_id, placement_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(placements),
             sorted(self.referral_of),
         ):
-            self.placements[row["placement_id"]] = PlacementRecord(
+            self.placements[(row["provider_id"], row["placement_id"])] = PlacementRecord(
                 job=JobStarted.model_validate_json(row["content"]),
                 participant_id=row["participant_id"],
                 pays_llw=row["pays_llw"],
@@ -105,9 +120,9 @@ class PlacementRepository:
                 source_event_id=row["source_event_id"],
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placement_resends WHERE placement_id = ANY($1::text[])"
-            ' ORDER BY "offset"',
-            sorted(self.placements),
+            "SELECT * FROM placement_resends WHERE (provider_id, placement_id) IN"
+            ' (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY "offset"',
+            *_pairs(self.placements),
         ):
             record = RawRecord(
                 by_name(row["spec_name"]),
@@ -117,53 +132,54 @@ class PlacementRepository:
                 row["key"],
                 row["value"],
             )
-            self.placements[row["placement_id"]].resends.append((row["event_id"], record))
+            key = (row["provider_id"], row["placement_id"])
+            self.placements[key].resends.append((row["event_id"], record))
 
     def put_participant(
-        self, referral_id: str, participant: ParticipantOnProgramme, *, dirty: bool = True
+        self, referral: ProviderKey, participant: ParticipantOnProgramme, *, dirty: bool = True
     ) -> None:
-        self.by_referral[referral_id] = participant
-        self.referral_of[participant.participant_id] = referral_id
+        self.by_referral[referral] = participant
+        self.referral_of[participant.participant_id] = referral
         if dirty:
-            self._dirty_participants.add(referral_id)
+            self._dirty_participants.add(referral)
 
-    def displace(self, referral_id: str) -> ParticipantOnProgramme | None:
-        """§4 v3: the start under ``referral_id`` no longer stands; its participant is off
+    def displace(self, referral: ProviderKey) -> ParticipantOnProgramme | None:
+        """§4 v3: the start under ``referral`` no longer stands; its participant is off
         programme until the start that displaced it arrives (it replaces the row)."""
-        participant = self.by_referral.pop(referral_id, None)
+        participant = self.by_referral.pop(referral, None)
         if participant is None:
             return None
-        if self.referral_of.get(participant.participant_id) == referral_id:
+        if self.referral_of.get(participant.participant_id) == referral:
             del self.referral_of[participant.participant_id]
-        self._dirty_participants.discard(referral_id)
-        self._displaced.append((participant.participant_id, referral_id))
+        self._dirty_participants.discard(referral)
+        self._displaced.append((participant.participant_id, *referral))
         return participant
 
     def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
-        referral_id = self.referral_of.get(participant_id)
-        return self.by_referral.get(referral_id) if referral_id else None
+        referral = self.referral_of.get(participant_id)
+        return self.by_referral.get(referral) if referral else None
 
-    def add_resend(self, placement_id: str, event_id: str, record: RawRecord) -> None:
-        self.placements[placement_id].resends.append((event_id, record))
-        self._new_resends.append((placement_id, event_id, record))
+    def add_resend(self, placement: ProviderKey, event_id: str, record: RawRecord) -> None:
+        self.placements[placement].resends.append((event_id, record))
+        self._new_resends.append((placement, event_id, record))
 
     def placements_of(self, participant_id: str) -> list[PlacementRecord]:
         return [p for p in self.placements.values() if p.participant_id == participant_id]
 
     def put_placement(self, record: PlacementRecord) -> None:
-        self.placements[record.job.placement_id] = record
-        self._dirty_placements.add(record.job.placement_id)
+        self.placements[record.key] = record
+        self._dirty_placements.add(record.key)
 
     async def flush(self) -> None:
         participants = [
-            (p.participant_id, ref, p.provider_id, p.contract_id, p.start_date, p.leaver_date)
+            (p.participant_id, ref[1], p.provider_id, p.contract_id, p.start_date, p.leaver_date)
             for ref in sorted(self._dirty_participants)
             for p in [self.by_referral[ref]]
         ]
         if self._displaced:
             await self.conn.executemany(
                 "UPDATE participants SET displaced = true"
-                " WHERE participant_id = $1 AND referral_id = $2",
+                " WHERE participant_id = $1 AND provider_id = $2 AND referral_id = $3",
                 self._displaced,
             )
         if participants:
@@ -178,7 +194,7 @@ class PlacementRepository:
             )
         placements = [
             (
-                pid,
+                r.job.placement_id,
                 r.participant_id,
                 r.job.provider_id,
                 r.job.job_start_date,
@@ -195,8 +211,8 @@ class PlacementRepository:
                 r.source.key if r.source else None,
                 r.source.value if r.source else None,
             )
-            for pid in sorted(self._dirty_placements)
-            for r in [self.placements[pid]]
+            for key in sorted(self._dirty_placements)
+            for r in [self.placements[key]]
         ]
         if placements:
             await self.conn.executemany(
@@ -206,18 +222,19 @@ class PlacementRepository:
                 " source_key, source_value)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14,"
                 " $15, $16)"
-                " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
-                " withdrawn = EXCLUDED.withdrawn",
+                " ON CONFLICT (provider_id, placement_id)"
+                " DO UPDATE SET end_date = EXCLUDED.end_date, withdrawn = EXCLUDED.withdrawn",
                 placements,
             )
         if self._new_resends:
             await self.conn.executemany(
-                "INSERT INTO placement_resends (event_id, placement_id, spec_name, topic,"
-                ' "partition", "offset", key, value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'
-                " ON CONFLICT (event_id) DO NOTHING",
+                "INSERT INTO placement_resends (event_id, provider_id, placement_id, spec_name,"
+                ' topic, "partition", "offset", key, value)'
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                " ON CONFLICT (provider_id, event_id) DO NOTHING",
                 [
-                    (eid, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
-                    for pid, eid, r in self._new_resends
+                    (eid, prov, pid, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value)
+                    for (prov, pid), eid, r in self._new_resends
                 ],
             )
         self._dirty_participants.clear()

@@ -9,6 +9,7 @@ from typing import cast
 
 from schemas.common import MilestoneKind
 from services.common.db import Connection, by_subject
+from services.common.provider_keys import ProviderKey
 from services.sustainment.adapters.postgres import (
     EvidenceRecord,
     ParticipantHistory,
@@ -22,8 +23,8 @@ from services.sustainment.domain import RecordedMilestone
 @dataclass
 class SustainmentStore:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
-    placements: dict[str, PlacementRecord] = field(default_factory=dict)
-    evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
+    evidence: dict[ProviderKey, EvidenceRecord] = field(default_factory=dict)
     milestones: dict[str, dict[MilestoneKind, RecordedMilestone]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -47,8 +48,8 @@ class MemorySustainmentRepository(SustainmentRepository):
     async def load(
         self,
         participant_ids: Iterable[str],
-        placement_ids: Iterable[str],
-        evidence_ids: Iterable[str],
+        placements: Iterable[ProviderKey],
+        evidence: Iterable[ProviderKey],
         displaced_participants: Iterable[str] = (),
     ) -> None:
         return None

@@ -18,6 +18,7 @@ from schemas.common import (
 )
 from services.common import db
 from services.common.db import Connection
+from services.common.provider_keys import ProviderKey
 from services.sustainment.domain import (
     EvidenceFacts,
     ParticipantWindow,
@@ -114,21 +115,30 @@ def _evidence_facts(r: Record) -> EvidenceFacts:
     )
 
 
+def _pairs(keys: Iterable[ProviderKey]) -> tuple[list[str], list[str]]:
+    """Keys as two arrays, for ``(provider_id, x) IN (SELECT * FROM unnest($1, $2))``."""
+    ordered = sorted(set(keys))
+    return [p for p, _ in ordered], [i for _, i in ordered]
+
+
 class SustainmentRepository:
+    """Participants by id; placements and evidence by (provider_id, id): placement and
+    evidence ids are the sending provider's own (domain.md v3 §9)."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.participants: dict[str, ParticipantRecord] = {}
-        self.placements: dict[str, PlacementRecord] = {}
-        self.evidence: dict[str, EvidenceRecord] = {}
+        self.placements: dict[ProviderKey, PlacementRecord] = {}
+        self.evidence: dict[ProviderKey, EvidenceRecord] = {}
         self._dirty_participants: set[str] = set()
-        self._dirty_placements: set[str] = set()
-        self._dirty_evidence: set[str] = set()
+        self._dirty_placements: set[ProviderKey] = set()
+        self._dirty_evidence: set[ProviderKey] = set()
 
     async def load(
         self,
         participant_ids: Iterable[str],
-        placement_ids: Iterable[str],
-        evidence_ids: Iterable[str],
+        placements: Iterable[ProviderKey],
+        evidence: Iterable[ProviderKey],
         displaced_participants: Iterable[str] = (),
     ) -> None:
         """The records named; for ``displaced_participants`` also all their placements."""
@@ -138,12 +148,12 @@ class SustainmentRepository:
         ):
             self.participants[row["participant_id"]] = _participant(row)
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE placement_id = ANY($1::text[])"
-            " OR participant_id = ANY($2::text[])",
-            list(placement_ids),
+            "SELECT * FROM placements WHERE (provider_id, placement_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[])) OR participant_id = ANY($3::text[])",
+            *_pairs(placements),
             list(displaced_participants),
         ):
-            self.placements[row["placement_id"]] = PlacementRecord(
+            self.placements[(row["provider_id"], row["placement_id"])] = PlacementRecord(
                 _placement_facts(row),
                 row["participant_id"],
                 row["provider_id"],
@@ -152,9 +162,11 @@ class SustainmentRepository:
                 row["referral_id"],
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM evidence WHERE evidence_id = ANY($1::text[])", list(evidence_ids)
+            "SELECT * FROM evidence WHERE (provider_id, evidence_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(evidence),
         ):
-            self.evidence[row["evidence_id"]] = EvidenceRecord(
+            self.evidence[(row["provider_id"], row["evidence_id"])] = EvidenceRecord(
                 _evidence_facts(row),
                 row["participant_id"],
                 row["provider_id"],
@@ -171,12 +183,14 @@ class SustainmentRepository:
         self._dirty_participants.add(record.participant_id)
 
     def put_placement(self, record: PlacementRecord) -> None:
-        self.placements[record.facts.placement_id] = record
-        self._dirty_placements.add(record.facts.placement_id)
+        key = (record.provider_id, record.facts.placement_id)
+        self.placements[key] = record
+        self._dirty_placements.add(key)
 
     def put_evidence(self, record: EvidenceRecord) -> None:
-        self.evidence[record.facts.evidence_id] = record
-        self._dirty_evidence.add(record.facts.evidence_id)
+        key = (record.provider_id, record.facts.evidence_id)
+        self.evidence[key] = record
+        self._dirty_evidence.add(key)
 
     async def flush(self) -> None:
         await self.conn.executemany(
@@ -212,7 +226,7 @@ class SustainmentRepository:
             "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
             " employment_type, pays_llw, end_date, withdrawn, referral_id)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            " ON CONFLICT (placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
+            " ON CONFLICT (provider_id, placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
             " withdrawn = EXCLUDED.withdrawn",
             [
                 (
@@ -226,8 +240,8 @@ class SustainmentRepository:
                     r.withdrawn,
                     r.referral_id,
                 )
-                for pid in sorted(self._dirty_placements)
-                for r in [self.placements[pid]]
+                for key in sorted(self._dirty_placements)
+                for r in [self.placements[key]]
             ],
         )
         await self.conn.executemany(
@@ -235,7 +249,7 @@ class SustainmentRepository:
             " version, retracted, kind, period_start, period_end, gross_earnings_pence,"
             " hours_hundredths, reported_on)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            " ON CONFLICT (evidence_id) DO UPDATE SET version = EXCLUDED.version,"
+            " ON CONFLICT (provider_id, evidence_id) DO UPDATE SET version = EXCLUDED.version,"
             " retracted = EXCLUDED.retracted, kind = EXCLUDED.kind,"
             " period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,"
             " gross_earnings_pence = EXCLUDED.gross_earnings_pence,"
@@ -255,8 +269,8 @@ class SustainmentRepository:
                     e.facts.hours_hundredths,
                     e.facts.reported_on,
                 )
-                for eid in sorted(self._dirty_evidence)
-                for e in [self.evidence[eid]]
+                for key in sorted(self._dirty_evidence)
+                for e in [self.evidence[key]]
             ],
         )
         self._dirty_participants.clear()

@@ -1,0 +1,125 @@
+"""The two shapes of personal data (schemas/personal_data.py): a NINO and a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.personal_data import date_spans, nino_spans, personal_data_shape
+from tests.unit.personal_data_strategies import DATE_SPELLINGS, dates, ninos, spell_nino
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AB123456C",
+        "ab123456c",
+        "AB 12 34 56 C",
+        "ref-AB123456C",
+        "refAB123456C",  # a whole NINO inside a word
+        "AB123456",  # no suffix, standing alone
+        "id: ce 65 43 21",
+        "JT123456D-plc",
+    ],
+)
+def test_nino_shaped(text: str) -> None:
+    assert nino_spans(text)
+    assert personal_data_shape(text) == "a NINO"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plc-5-000019",  # the synthetic feed's ids
+        "ref-20-000123",
+        "evd-7-999999",
+        "usr123456",  # no suffix, inside a word
+        "AB1234567",  # seven digits
+        "QQ123456C",  # Q is never a prefix letter
+        "GB123456A",  # a prefix never issued
+        "AO123456A",  # O is never the second letter
+        "AB123456E",  # suffix outside A-D, inside a word: not standing alone either
+        "s15-plc-1",
+        "Camden",
+    ],
+)
+def test_not_nino_shaped(text: str) -> None:
+    assert nino_spans(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1990-05-17",
+        "1990/05/17",
+        "1990.5.7",
+        "born 1990-05-17",
+        "17/05/1990",
+        "05/17/1990",  # month first
+        "17-05-1990",
+        "17.05.1990",
+        "17 05 1990",
+        "17/05/90",
+        "19900517",
+        "17051990",
+        "17 May 1990",
+        "17th of May, 1990",
+        "May 17, 1990",
+        "september 3rd 1985",
+        "17-May-90",
+        "2024-02-29",  # a leap day
+        "ref-2024-03-18",  # any calendar date: a field cannot tell which date it holds
+    ],
+)
+def test_date_shaped(text: str) -> None:
+    assert date_spans(text)
+    assert personal_data_shape(text) == "a date"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-02-29",  # not a leap year
+        "1990-13-01",
+        "31/04/1990",  # April has 30 days
+        "1890-05-17",  # year outside 1900-2099
+        "plc-5-000019",
+        "evd-12-000031",
+        "119900517",  # nine digits
+        "1.2.10",  # a version number
+        "47.11",  # a SIC code
+        "37.5",
+        "Flat 3, 12 High Street",
+        "Mayfair 2024",  # a month name inside a word
+        "16",
+    ],
+)
+def test_not_date_shaped(text: str) -> None:
+    assert date_spans(text) == []
+
+
+@given(nino=ninos(), spaced=st.booleans(), lower=st.booleans(), around=st.text(max_size=5))
+def test_every_valid_nino_is_found_however_written(
+    nino: str, spaced: bool, lower: bool, around: str
+) -> None:
+    written = spell_nino(nino, spaced=spaced, lower=lower)
+    text = f"{around} {written} {around}"
+    start = len(around) + 1
+    end = start + len(written)
+    assert any(s <= start and end <= e for s, e in nino_spans(text))
+
+
+@given(day=dates(), spelling=st.sampled_from(sorted(DATE_SPELLINGS)))
+def test_every_calendar_date_is_found_in_every_spelling(day: date, spelling: str) -> None:
+    written = DATE_SPELLINGS[spelling](day)
+    text = f"notes: born {written}, moved"
+    assert any(text[s:e] == written for s, e in date_spans(text)), (spelling, written)
+
+
+@given(seed=st.integers(0, 10**6), counter=st.integers(0, 999_999))
+def test_the_feeds_ids_are_never_personal(seed: int, counter: int) -> None:
+    for prefix in ("ref", "plc", "evd"):
+        assert personal_data_shape(f"{prefix}-{seed}-{counter:06d}") is None
