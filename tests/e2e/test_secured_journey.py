@@ -1,9 +1,13 @@
 """The four services on the secured broker, each under its own principal: a provider
-publishes a journey with its own credentials and finance reads the payment."""
+publishes a journey with its own credentials and finance reads the payment; and provider
+B, with its own credentials, cannot cost provider A money (domain.md v3 §9): B takes A's
+next ids first and copies A's next evidence onto its own topic, and A is paid exactly
+what an untouched control journey of A is paid."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,15 +19,23 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.payments import ProviderPaymentIssued
-from schemas.topics import PAYMENTS, SERVICES, qualified
+from schemas.topics import (
+    PAYMENTS,
+    PROVIDER_EVIDENCE,
+    SERVICES,
+    provider_rejections_topic,
+    provider_topic,
+    qualified,
+)
 from tests.e2e.conftest import PARTICIPANT_KEY, free_port
-from tests.e2e.test_journey import journey
+from tests.e2e.test_journey import Message, journey
 from tests.secured import SecuredKafka
 from tools.services import ServiceProcesses
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 PROVIDER = "prov-whp-central"
+A, B = PROVIDER, "prov-whp-west"
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +115,112 @@ async def test_a_journey_is_paid_with_every_party_under_its_own_principal(
     paid = await _payments_as_finance(secured_kafka, run)
     # 1400p/h pays the London Living Wage: 400,000 + 25 % uplift (whp-central)
     assert [(p.provider_id, p.amount_pence) for p in paid] == [(PROVIDER, 500000)]
+
+
+# --- one provider can never cost another money (domain.md v3 §9, issue 11 item 3) -------
+
+
+async def _read_all(kafka: SecuredKafka, principal: str, topic: str, until: Any) -> list[Any]:
+    """Records of ``topic`` (decoded JSON) read from the beginning as ``principal``, without
+    a consumer group, until ``until(records)`` holds."""
+    consumer = AIOKafkaConsumer(
+        topic, **kafka.options(principal), group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    seen: list[Any] = []
+    try:
+        async with asyncio.timeout(150):
+            while not until(seen):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    seen += [json.loads(r.value) for r in records if r.value is not None]
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def _publish(kafka: SecuredKafka, principal: str, messages: list[Message]) -> None:
+    producer = AIOKafkaProducer(**kafka.options(principal), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for topic, key, value in messages:
+            await producer.send_and_wait(topic, value=value, key=key.encode())
+    finally:
+        await producer.stop()
+
+
+def _squatting(run: str, nino: str) -> list[Message]:
+    """B's own valid journey (its own person, contract and borough) under the very ids A
+    will use in run ``run`` (the ids are predictable): B takes them first."""
+    out: list[Message] = []
+    for topic, key, value in journey(run, "whp-west", "Brent", nino, 1400):
+        body = json.loads(value)
+        for field in ("referral_id", "placement_id", "evidence_id"):
+            if field in body:
+                body[field] = body[field].replace("whp-west", "whp-central")
+        out.append((topic, key.replace("whp-west", "whp-central"), json.dumps(body).encode()))
+    return out
+
+
+def _copies_on_bs_topic(messages: list[Message]) -> list[Message]:
+    """A's evidence, byte for byte (same event ids, A's provider_id), on B's own topic."""
+    a_evidence = provider_topic(PROVIDER_EVIDENCE, A)
+    return [
+        (provider_topic(PROVIDER_EVIDENCE, B), key, value)
+        for topic, key, value in messages
+        if topic == a_evidence
+    ]
+
+
+def _payments_of(records: list[Any], provider: str, placement_id: str) -> list[tuple[str, int]]:
+    return sorted(
+        (r["milestone"], r["amount_pence"])
+        for r in records
+        if r.get("type") == "provider_payment"
+        and r["provider_id"] == provider
+        and r["lineage"].get("placement_id") == placement_id
+    )
+
+
+async def test_b_cannot_pre_empt_squat_or_suppress_as_events_on_the_secured_broker(
+    secured_kafka: SecuredKafka, secured_services: ServiceProcesses
+) -> None:
+    attacked, control = uuid.uuid4().hex[:6], uuid.uuid4().hex[:6]
+    n = int(attacked, 16) % 1_000_000
+    a_attacked = journey(attacked, "whp-central", "Camden", f"JK{n:06d}A", 1400)
+    a_control = journey(control, "whp-central", "Camden", f"JL{n:06d}B", 1400)
+    copies = _copies_on_bs_topic(a_attacked)
+    placement = f"plc-{attacked}-whp-central"
+
+    # B, under its own principal, takes A's next ids first and copies A's next evidence
+    await _publish(secured_kafka, B, [*_squatting(attacked, f"JM{n:06d}C"), *copies])
+    copied = {json.loads(v)["event_id"] for _, _, v in copies}
+    told_b = await _read_all(
+        secured_kafka,
+        B,
+        provider_rejections_topic(B),
+        lambda rs: copied <= {r["source_event_id"] for r in rs},
+    )
+    await _read_all(  # B's own entities under A's ids are established and paid first
+        secured_kafka,
+        "finance",
+        qualified(PAYMENTS),
+        lambda rs: _payments_of(rs, B, placement),
+    )
+
+    # then A sends its journey, and a control journey B does not touch
+    await _publish(secured_kafka, A, [*a_attacked, *a_control])
+    payments = await _read_all(
+        secured_kafka,
+        "finance",
+        qualified(PAYMENTS),
+        lambda rs: (
+            _payments_of(rs, A, placement) and _payments_of(rs, A, f"plc-{control}-whp-central")
+        ),
+    )
+
+    assert {r["reason"] for r in told_b if r["source_event_id"] in copied} == {"provider_mismatch"}
+    a_paid = _payments_of(payments, A, placement)
+    assert a_paid == _payments_of(payments, A, f"plc-{control}-whp-central")
+    assert a_paid == [("earnings_outcome", 500_000)]
+    # the same ids name B's own placement too: paid to B by B's contract (20 % LLW uplift)
+    assert _payments_of(payments, B, placement) == [("earnings_outcome", 480_000)]
