@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.common import MilestoneKind
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import ReferralMade
@@ -89,6 +89,8 @@ class Summary:
     milestone_net: dict[tuple[str, str, MilestoneKind], int] = field(default_factory=dict)
     # placement_id -> (pays_llw, below_minimum_wage) of confirmed placements
     placement_flags: dict[str, tuple[bool, bool]] = field(default_factory=dict, repr=False)
+    # (provider_id, referral_id) of the leavers on the topic, to net a displaced start's
+    left: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     @property
     def payments_total_pence(self) -> int:
@@ -100,7 +102,15 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
         summary.referrals += isinstance(event, ReferralMade)
     elif spec is PARTICIPANTS:
         summary.starts += isinstance(event, ParticipantStarted)
-        summary.leavers += isinstance(event, ParticipantLeft)
+        if isinstance(event, ParticipantLeft):
+            summary.leavers += 1
+            summary.left.add((event.provider_id, event.referral_id))
+        if isinstance(event, ParticipantDisplaced):
+            # Counts for nothing any more (domain.md v3 §4): net of displaced starts.
+            summary.starts -= 1
+            displaced = (event.provider_id, event.referral_id)
+            summary.leavers -= displaced in summary.left
+            summary.left.discard(displaced)
     elif spec is PLACEMENTS:
         if isinstance(event, PlacementConfirmed):
             summary.placements += 1
