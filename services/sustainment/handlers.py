@@ -101,6 +101,11 @@ class SustainmentHandler:
             displaced_participants=[
                 i.event.participant_id for i in items if isinstance(i.event, ParticipantDisplaced)
             ],
+            starts=[
+                (i.event.provider_id, i.event.referral_id)
+                for i in items
+                if isinstance(i.event, PlacementConfirmed)
+            ],
         )
         held = HeldSubjects(
             await repo.held_waiting(
@@ -237,11 +242,6 @@ class SustainmentHandler:
         if participant is None:
             outcome.hold(item, f"participant:{event.participant_id}")
             return None
-        if not participant.started_under(event.provider_id, event.referral_id):
-            # Confirmed under another start of the person than the one standing here
-            # (§4 v3): it waits for that start (the winning start, announced later).
-            outcome.hold(item, start_key(event.provider_id, event.referral_id))
-            return None
         if (event.provider_id, event.placement_id) in repo.placements:
             return None
         facts = PlacementFacts(
@@ -250,11 +250,21 @@ class SustainmentHandler:
             employment_type=event.employment_type,
             pays_llw=event.pays_llw,
         )
-        repo.put_placement(
-            PlacementRecord(
-                facts, event.participant_id, event.provider_id, referral_id=event.referral_id
-            )
+        record = PlacementRecord(
+            facts, event.participant_id, event.provider_id, referral_id=event.referral_id
         )
+        if (event.provider_id, event.referral_id) in repo.displaced_starts:
+            # Confirmed under a start displaced since (§4 v3), read after the displacement:
+            # kept as withdrawn, so it never counts and its withdrawal finds it.
+            record.withdrawn = True
+            repo.put_placement(record)
+            return None
+        if not participant.started_under(event.provider_id, event.referral_id):
+            # Confirmed under another start of the person than the one standing here
+            # (§4 v3): it waits for that start (the winning start, announced later).
+            outcome.hold(item, start_key(event.provider_id, event.referral_id))
+            return None
+        repo.put_placement(record)
         outcome.release(release_key("placement", event.provider_id, event.placement_id))
         return event.participant_id
 
@@ -270,6 +280,7 @@ class SustainmentHandler:
         self._touched_in(outcome).displaced.append(replace(record))
         record.displaced = True
         repo.put_participant(record)
+        repo.mark_displaced(event.participant_id, (event.provider_id, event.referral_id))
         for placement in list(repo.placements.values()):
             if placement.participant_id == event.participant_id and not placement.withdrawn:
                 placement.withdrawn = True

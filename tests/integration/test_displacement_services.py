@@ -17,15 +17,30 @@ import pytest
 
 from schemas.base import Event
 from schemas.common import MilestoneKind, RejectionReason
-from schemas.placement import PlacementWithdrawn
-from schemas.sustainment import MilestoneRevoked
+from schemas.intake import ParticipantDisplaced, ParticipantStarted
+from schemas.placement import PlacementConfirmed, PlacementWithdrawn
+from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import Owner
 from services.common.reference import load_contracts, load_rates
 from services.payments.handlers import PaymentsHandler
 from services.placement.handlers import PlacementHandler
 from services.simulation import simulate
 from services.sustainment.handlers import SustainmentHandler
-from tests.integration.conftest import PARTICIPANT_KEY, ServiceStarter, intake_handler
+from tests.integration.conftest import (
+    CONTRACT,
+    PARTICIPANT,
+    PARTICIPANT_KEY,
+    PLACEMENT,
+    PRODUCED_AT,
+    PROVIDER,
+    ServiceHarness,
+    ServiceStarter,
+    intake_handler,
+    new_id,
+    participant_started,
+    placement_confirmed,
+)
+from tests.integration.conftest import evidence as conftest_evidence
 from tests.integration.test_order_services import Pipeline, run, shuffled
 from tests.unit.histories import Stream, interleave
 from tests.unit.pipeline_builders import evidence, job_start, programme_start, referral
@@ -190,3 +205,91 @@ async def new_events(pipeline: Pipeline, owner: Owner, before: dict[Owner, int])
 
 def of_kind(events: list[Event], kind: type[E]) -> list[E]:
     return [e for e in events if isinstance(e, kind)]
+
+
+# --- sustainment: the topics from intake and from placement do not wait for each other ----
+
+
+def displaced(referral_id: str = "ref-1") -> ParticipantDisplaced:
+    return ParticipantDisplaced(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=PARTICIPANT,
+        referral_id=referral_id,
+        provider_id=PROVIDER,
+        contract_id=CONTRACT,
+        start_date=date(2024, 4, 1),
+    )
+
+
+def winner() -> ParticipantStarted:
+    return participant_started(
+        referral_id="ref-early",
+        provider_id=PIONEER,
+        contract_id="pioneer-central",
+        start_date=date(2024, 3, 20),
+    )
+
+
+def winners_placement() -> PlacementConfirmed:
+    return placement_confirmed("plc-early").model_copy(
+        update={
+            "referral_id": "ref-early",
+            "provider_id": PIONEER,
+            "contract_id": "pioneer-central",
+        }
+    )
+
+
+async def test_a_placement_of_the_displaced_start_read_after_the_displacement_never_counts(
+    sustainment: ServiceHarness,
+) -> None:
+    await sustainment.send(participant_started(), displaced(), winner())
+    assert of_kind([r.event for r in await sustainment.new_output()], MilestoneReached) == []
+
+    late = placement_confirmed()  # confirmed under ref-1 before placement heard of it
+    await sustainment.send(late, EV_LATE)
+    await sustainment.send(withdrawal_of(late))
+
+    assert await sustainment.new_output() == []
+    assert await sustainment.held() == [f"{PROVIDER}:{EV_LATE.event_id}"]  # as if never confirmed
+    rows = await sustainment.pool.fetch("SELECT placement_id, withdrawn FROM placements")
+    assert [tuple(r.values()) for r in rows] == [(PLACEMENT, True)]
+
+
+async def test_the_winners_placement_read_before_the_displacement_waits_for_its_start(
+    sustainment: ServiceHarness,
+) -> None:
+    await sustainment.send(participant_started(), placement_confirmed(), EV_LATE)
+    first = [r.event for r in await sustainment.new_output()]
+    assert {m.contract_id for m in of_kind(first, MilestoneReached)} == {CONTRACT}
+
+    early = winners_placement()
+    await sustainment.send(early)  # before intake's displacement is read: held
+    assert await sustainment.held() == [str(early.event_id)]
+
+    await sustainment.send(displaced(), winner())
+    after = [r.event for r in await sustainment.new_output()]
+    revoked = of_kind(after, MilestoneRevoked)
+    assert {(m.contract_id, m.occurrence) for m in revoked} == {(CONTRACT, 1)}
+    reached = of_kind(after, MilestoneReached)
+    assert [(m.contract_id, m.milestone, m.placement_id) for m in reached] == [
+        ("pioneer-central", MilestoneKind.JOB_START, "plc-early")
+    ]
+    assert await sustainment.held() == []
+
+
+def withdrawal_of(placement: PlacementConfirmed) -> PlacementWithdrawn:
+    return PlacementWithdrawn(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=placement.participant_id,
+        placement_id=placement.placement_id,
+        provider_id=placement.provider_id,
+        job_start_event_id=str(new_id()),
+        job_start_date=placement.job_start_date,
+        reason=RejectionReason.ALREADY_STARTED,
+    )
+
+
+EV_LATE = conftest_evidence("ev-late", date(2024, 4, 15), date(2024, 5, 14), 200_000)

@@ -25,6 +25,7 @@ class SustainmentStore:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
     placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
     evidence: dict[ProviderKey, EvidenceRecord] = field(default_factory=dict)
+    displaced_starts: set[ProviderKey] = field(default_factory=set)
     milestones: dict[str, dict[MilestoneKind, RecordedMilestone]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -44,6 +45,7 @@ class MemorySustainmentRepository(SustainmentRepository):
         self.participants = store.participants
         self.placements = store.placements
         self.evidence = store.evidence
+        self.displaced_starts = store.displaced_starts
 
     async def load(
         self,
@@ -51,6 +53,7 @@ class MemorySustainmentRepository(SustainmentRepository):
         placements: Iterable[ProviderKey],
         evidence: Iterable[ProviderKey],
         displaced_participants: Iterable[str] = (),
+        starts: Iterable[ProviderKey] = (),
     ) -> None:
         return None
 
@@ -61,6 +64,7 @@ class MemorySustainmentRepository(SustainmentRepository):
         self._dirty_participants.clear()
         self._dirty_placements.clear()
         self._dirty_evidence.clear()
+        self._new_displaced.clear()
 
     async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
         """As the PostgreSQL adapter: withdrawn placements and retracted evidence left out."""

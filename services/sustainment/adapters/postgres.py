@@ -133,6 +133,8 @@ class SustainmentRepository:
         self._dirty_participants: set[str] = set()
         self._dirty_placements: set[ProviderKey] = set()
         self._dirty_evidence: set[ProviderKey] = set()
+        self.displaced_starts: set[ProviderKey] = set()
+        self._new_displaced: list[tuple[str, str, str]] = []
 
     async def load(
         self,
@@ -140,8 +142,16 @@ class SustainmentRepository:
         placements: Iterable[ProviderKey],
         evidence: Iterable[ProviderKey],
         displaced_participants: Iterable[str] = (),
+        starts: Iterable[ProviderKey] = (),
     ) -> None:
-        """The records named; for ``displaced_participants`` also all their placements."""
+        """The records named; for ``displaced_participants`` also all their placements;
+        of the (provider, referral) ``starts`` named, those displaced."""
+        for row in await self.conn.fetch(
+            "SELECT provider_id, referral_id FROM displaced_starts WHERE (provider_id,"
+            " referral_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(starts),
+        ):
+            self.displaced_starts.add((row["provider_id"], row["referral_id"]))
         for row in await self.conn.fetch(
             "SELECT * FROM participants WHERE participant_id = ANY($1::text[])",
             list(participant_ids),
@@ -177,6 +187,11 @@ class SustainmentRepository:
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]:
         """What the held inputs of these subjects wait for (one query for a batch)."""
         return await db.held_waiting(self.conn, subjects)
+
+    def mark_displaced(self, participant_id: str, start: ProviderKey) -> None:
+        """Remember a displaced start (§4 v3): its placements never count."""
+        self.displaced_starts.add(start)
+        self._new_displaced.append((*start, participant_id))
 
     def put_participant(self, record: ParticipantRecord) -> None:
         self.participants[record.participant_id] = record
@@ -273,9 +288,16 @@ class SustainmentRepository:
                 for e in [self.evidence[key]]
             ],
         )
+        if self._new_displaced:
+            await self.conn.executemany(
+                "INSERT INTO displaced_starts (provider_id, referral_id, participant_id)"
+                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                self._new_displaced,
+            )
         self._dirty_participants.clear()
         self._dirty_placements.clear()
         self._dirty_evidence.clear()
+        self._new_displaced.clear()
 
     async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
         """Load whole histories (after flush) for the participants whose facts changed."""
