@@ -170,7 +170,8 @@ class IntakeHandler:
         item: Received,
         outcome: BatchOutcome,
     ) -> None:
-        """§4 v3: the person's standing start is displaced by ``start``, an earlier one.
+        """§4 v3: the person's standing start is displaced by the start of ``item``, an
+        earlier one (under the referral of ``winner``).
 
         The displaced referral goes back to "not started" (its leaver with it: a later
         leaver of it waits, as it would had its start been rejected on arrival); its
