@@ -80,24 +80,26 @@ def test_since_takes_dates_instants_and_durations() -> None:
 
 
 def test_each_event_sent_is_accepted_rejected_or_held_by_position_or_event_id() -> None:
+    intake, evidence = "ns.provider.prov-a.intake.v1", "ns.provider.prov-a.evidence.v1"
     sent = [
-        Sent(1, "ev-1", "referral", "r1", "provider.intake.v1", 0, 7),
-        Sent(2, "ev-2", "referral", "r2", "provider.intake.v1", 1, 9),  # a re-sent copy
-        Sent(3, "ev-3", "evidence", "e1", "provider.evidence.v1", 2, 0),
+        Sent(1, "ev-1", "referral", "r1", intake, 0, 7),
+        Sent(2, "ev-2", "referral", "r2", intake, 1, 9),  # a re-sent copy
+        Sent(3, "ev-3", "evidence", "e1", evidence, 2, 0),
+        Sent(4, "ev-3", "evidence", "e1", evidence, 2, 5),  # the held one sent again
     ]
-    held = [
-        Held("sustainment", "ev-3", "provider.evidence.v1", 2, 0, "placement:prov-a:p9", b"{}", "t")
-    ]
+    # the hold names a provider's event as the inbox does: <provider>:<event_id> (v3 §9)
+    held = [Held("sustainment", "prov-a:ev-3", evidence, 2, 0, "placement:prov-a:p9", b"{}", "t")]
     statuses = classify(sent, [rejection(b"{}", offset=4)], held)
 
     assert [(s.sent.line, s.state) for s in statuses] == [
         (1, "accepted"),
         (2, "rejected"),
         (3, "held"),
+        (4, "held"),
     ]
     assert statuses[2].detail == "waiting for placement (job start) p9"
     text = format_statuses(statuses)
-    assert text[0] == "3 events processed: 1 accepted, 1 rejected, 1 held"
+    assert text[0] == "4 events processed: 1 accepted, 1 rejected, 2 held"
     assert "  line 3: evidence e1 (ev-3) — waiting for placement (job start) p9" in text
 
 

@@ -92,7 +92,7 @@ def classify(
     for s in sent:
         position = (s.topic, s.partition, s.offset)
         why_rejected = rejected.get(position, rejected.get(s.event_id))
-        why_held = waiting.get(position, waiting.get(s.event_id))
+        why_held = waiting.get(position, waiting.get(inbox_name(s)))
         if why_rejected is not None:
             detail = f"{why_rejected.reason.value}: {why_rejected.message}"
             out.append(EventStatus(s, "rejected", detail))
@@ -101,6 +101,12 @@ def classify(
         else:
             out.append(EventStatus(s, otherwise, ""))
     return out
+
+
+def inbox_name(sent: Sent) -> str:
+    """How the services' inbox and hold name a sent event: with the provider of its topic
+    (``<namespace>provider.<provider_id>.<kind>.v1``; domain.md v3 §9)."""
+    return f"{sent.topic.split('.')[-3]}:{sent.event_id}"
 
 
 def format_statuses(statuses: list[EventStatus]) -> list[str]:

@@ -6,8 +6,9 @@ Each hostile message carries its kind and what it may legitimately become:
 small *hostile world* of their own (referrals, starts and placements with ``fz-`` ids and
 NINOs the valid feed does not use), so that accepted hostile input can never touch the
 valid feed's participants; the exceptions are the attacks on the valid feed itself
-(same ``event_id`` with other content, re-sends, other providers' referrals, placements
-and evidence), which must be rejected or be no-ops.
+(same ``event_id`` with other content, re-sends: rejected or no-ops; other providers'
+events naming the feed's ids, which name their own unknown entities since domain.md v3
+§9: held).
 """
 
 from __future__ import annotations
@@ -600,12 +601,14 @@ class HostileGenerator:
                 "evidence": "evidence_id",
                 "evidence_retraction": "evidence_id",
             }[copy["type"]]
+            # v3 §9: ids are the sender's own, so the thief names its own entities, which
+            # do not exist: held (rejected unknown_* only after the hold time).
             return self._make(
                 kind,
                 spec,
                 thief,
                 copy,
-                "reject",
+                "keep",
                 key=str(copy[spec_key]).encode(),
                 not_before=index,
             )
