@@ -87,8 +87,11 @@ class Summary:
     payment_events: list[ProviderPaymentIssued] = field(default_factory=list)  # topic order
     # (contract, participant, milestone) -> reached minus revoked
     milestone_net: dict[tuple[str, str, MilestoneKind], int] = field(default_factory=dict)
-    # placement_id -> (pays_llw, below_minimum_wage) of confirmed placements
-    placement_flags: dict[str, tuple[bool, bool]] = field(default_factory=dict, repr=False)
+    # (provider_id, placement_id) -> (pays_llw, below_minimum_wage) of confirmed placements
+    # (a placement id is its provider's own, domain.md v3 §9)
+    placement_flags: dict[tuple[str, str], tuple[bool, bool]] = field(
+        default_factory=dict, repr=False
+    )
     # (provider_id, referral_id) of the leavers on the topic, to net a displaced start's
     left: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
@@ -116,7 +119,7 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
             summary.placements += 1
             summary.placements_pay_llw += event.pays_llw
             summary.placements_below_minimum_wage += event.below_minimum_wage
-            summary.placement_flags[event.placement_id] = (
+            summary.placement_flags[(event.provider_id, event.placement_id)] = (
                 event.pays_llw,
                 event.below_minimum_wage,
             )
@@ -124,7 +127,9 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
             # Counts for nothing any more (domain.md §5): net of withdrawn placements.
             summary.placements_withdrawn += 1
             summary.placements -= 1
-            llw, below = summary.placement_flags.get(event.placement_id, (False, False))
+            llw, below = summary.placement_flags.get(
+                (event.provider_id, event.placement_id), (False, False)
+            )
             summary.placements_pay_llw -= llw
             summary.placements_below_minimum_wage -= below
         summary.placements_ended += isinstance(event, PlacementEnded)

@@ -19,6 +19,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from deploy.create_topics import ensure_topics
+from schemas.base import ProviderEvent
 from schemas.topics import PROVIDER_INTAKE, provider_topic
 from tests.e2e.conftest import PARTICIPANT_KEY, free_port
 from tests.integration.conftest import PROVIDER, programme_start, referral
@@ -40,8 +41,13 @@ async def publish(bootstrap: str, topic: str, events: list[Any]) -> None:
         await producer.stop()
 
 
+def inbox_name(event: ProviderEvent) -> str:
+    """How intake's inbox names a provider's event: with its provider (domain.md v3 §9)."""
+    return f"{event.provider_id}:{event.event_id}"
+
+
 async def until_consumed(database_url: str, event_ids: list[str], deadline: float) -> float:
-    """Seconds until every id is in intake's inbox (polls the database)."""
+    """Seconds until every inbox name is in intake's inbox (polls the database)."""
     started = time.monotonic()
     conn = await asyncpg.connect(database_url)
     try:
@@ -98,7 +104,7 @@ async def test_a_sigkilled_service_consumes_again_soon_after_restart(
     processes.start()
     try:
         await publish(kafka_bootstrap, topic, first)
-        await until_consumed(database, [str(e.event_id) for e in first], 120)
+        await until_consumed(database, [inbox_name(e) for e in first], 120)
 
         # when it is SIGKILLed, more input arrives, and it is started again
         processes.processes["intake"].send_signal(signal.SIGKILL)
@@ -106,7 +112,7 @@ async def test_a_sigkilled_service_consumes_again_soon_after_restart(
         await publish(kafka_bootstrap, topic, second)
         restarted = time.monotonic()
         processes.start()
-        waited = await until_consumed(database, [str(e.event_id) for e in second], DEADLINE_SECONDS)
+        waited = await until_consumed(database, [inbox_name(e) for e in second], DEADLINE_SECONDS)
     except TimeoutError:
         pytest.fail(f"intake did not consume again:\n{processes.tail('intake', 40)}")
     finally:

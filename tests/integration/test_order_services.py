@@ -158,7 +158,7 @@ async def test_the_same_history_pays_the_same_in_every_arrival_order(
         RejectionReason.AFTER_PROGRAMME_END,
         RejectionReason.INVALID_EVIDENCE,
         RejectionReason.INVALID_PERIOD,
-        RejectionReason.PROVIDER_MISMATCH,
+        RejectionReason.UNKNOWN_PLACEMENT,  # another provider's evidence names its own (v3 §9)
     ]
     assert sorted((k[0], k[2], pence) for k, pence in pipeline.net().items()) == [
         ("pioneer-central", MilestoneKind.JOB_START, 50_000),

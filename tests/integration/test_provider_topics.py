@@ -3,6 +3,8 @@ and a provider's rejections go to that provider's own rejection topic."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from schemas.intake import ParticipantStarted
@@ -67,15 +69,19 @@ async def test_a_leaver_claiming_another_provider_does_not_end_its_participant(
 async def test_placement_rejections_of_provider_input_go_to_that_providers_topic(
     placement: ServiceHarness,
 ) -> None:
-    # given a participant of A; when B (honestly naming itself) sends a job start for it
+    # given a participant of A; when B (honestly naming itself) sends a job start whose
+    # hours break the rules, and a copy of A's job start on B's own topic
     await placement.send(participant_started())
-    await placement.send(job_start(provider_id=OTHER))
+    await placement.send(job_start(provider_id=OTHER, weekly_hours=Decimal("101")))
+    copy = placement.feed.record(job_start(), provider_id=OTHER)
+    await placement.processor.process([copy])
 
-    # then the rejection lands on B's rejection topic, not on A's nor on placement's own
+    # then the rejections land on B's rejection topic, not on A's nor on placement's own
     output = await placement.new_output()
     rejected = [r for r in output if isinstance(r.event, EventRejected)]
     assert [(r.topic, r.event.reason) for r in rejected] == [
-        (f"provider.{OTHER}.rejections.v1", "provider_mismatch")
+        (f"provider.{OTHER}.rejections.v1", "invalid_job"),
+        (f"provider.{OTHER}.rejections.v1", "provider_mismatch"),
     ]
     assert not of_type(output, PlacementConfirmed)
 

@@ -102,7 +102,9 @@ def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
         # a conflicting re-send of a job start that is withdrawn later is a residual
         resends = ["", "", "", "same", "foreign"] + (["conflict"] if countable else [])
         resend = draw(st.sampled_from(resends))
-        if resend:  # the same again (ignored), other content (invalid_job), other provider
+        # the same again (ignored), other content (invalid_job), another provider's job start
+        # under the same ids (its own unknown referral, v3 §9: unknown_participant)
+        if resend:
             job.append(
                 job_start(
                     pid,
@@ -213,7 +215,7 @@ def evidence_streams(
             # corrections; sometimes a stale or equal version
             v = draw(st.sampled_from([version, version, 1]))
             stream.append(piece(v, draw(pence), draw(hours), draw(late)))
-        if not plain and draw(st.integers(0, 7)) == 0:  # another provider's: provider_mismatch
+        if not plain and draw(st.integers(0, 7)) == 0:  # another provider's id: unknown_placement
             foreign = piece(9, draw(pence), "80", False)
             stream.append(foreign.model_copy(update={"provider_id": "prov-whp-west"}))
         if draw(st.integers(0, 9)) == 0:
