@@ -1,7 +1,18 @@
 """Create every topic of the registry (``schemas.topics.all_topics()``: internal topics, and
 the per-provider topics of every provider in contracts.json) on the broker.
 
-Idempotent: topics that already exist are left as they are.
+Idempotent: topics that already exist keep their partitions; a provider topic whose
+size settings differ from :func:`topic_configs` gets them (AlterConfigs).
+
+Provider topics carry ``max.message.bytes`` (2 x MAX_MESSAGE_BYTES: the broker refuses a
+larger batch at once) and ``compression.type=producer``. The broker checks its limit
+against a batch as sent, compressed; a broker setting that recompresses
+(``compression.type=uncompressed``) would check the inflated size, but the broker then
+holds each inflated record on its heap: measured on Kafka 4.4 with a 2 GiB heap, a 734 MB
+gzip record costs 6.7 s and 1.5 GB of heap before it is refused, and a 1 GB one ends in
+``OutOfMemoryError: Java heap space`` in the request handler. With ``producer`` the broker
+validates the batch as a stream (3.3 s for the same bomb, no heap growth) and the services
+bound what they inflate (services/common/inflate.py). See docs/bounded-input.md.
 
     .venv/bin/python -m deploy.create_topics [--namespace PREFIX] [--bootstrap HOST:PORT]
     .venv/bin/python -m deploy.create_topics --wait-only --timeout 5   # readiness probe
@@ -17,16 +28,30 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP as LOCAL_BOOTSTRAP
 from deploy.local import client_security
-from schemas.topics import all_topics
+from schemas.bounds import MAX_MESSAGE_BYTES
+from schemas.topics import TopicSpec, all_topics
 
 REPLICATION_FACTOR = 1
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 NO_ERROR = 0
 VISIBLE_WITHIN_SECONDS = 30.0
+PROVIDER_TOPIC_MAX_MESSAGE_BYTES = 2 * MAX_MESSAGE_BYTES
+"""Largest batch (as sent: compressed or not) a provider topic accepts."""
+
+
+def topic_configs(spec: TopicSpec) -> dict[str, str]:
+    """Broker settings of a topic of ``spec``: provider topics are size-bounded."""
+    if spec.owner != "providers":
+        return {}
+    return {
+        "max.message.bytes": str(PROVIDER_TOPIC_MAX_MESSAGE_BYTES),
+        "compression.type": "producer",
+    }
 
 
 Security = Mapping[str, Any] | None
@@ -60,7 +85,8 @@ async def wait_for_broker(bootstrap: str, security: Security = None) -> set[str]
             await asyncio.sleep(0.5)
 
 
-async def _create(bootstrap: str, new_topics: list[NewTopic], security: Security) -> None:
+async def _create(bootstrap: str, new_topics: list[NewTopic], security: Security) -> set[str]:
+    """Create ``new_topics``; return the names that existed already (created meanwhile)."""
     admin = _admin(bootstrap, security, 30_000)
     await admin.start()
     try:
@@ -75,6 +101,7 @@ async def _create(bootstrap: str, new_topics: list[NewTopic], security: Security
     ]
     if failures:
         raise RuntimeError("could not create topics: " + "; ".join(failures))
+    return {str(entry[0]) for entry in response.topic_errors if entry[1] == TOPIC_ALREADY_EXISTS}
 
 
 async def ensure_topics(
@@ -87,16 +114,82 @@ async def ensure_topics(
     wanted = all_topics(namespace)
     existing = await list_topics(bootstrap, security)
     missing = [
-        NewTopic(name=name, num_partitions=spec.partitions, replication_factor=REPLICATION_FACTOR)
+        NewTopic(
+            name=name,
+            num_partitions=spec.partitions,
+            replication_factor=REPLICATION_FACTOR,
+            topic_configs=topic_configs(spec),
+        )
         for name, spec in wanted.items()
         if name not in existing
     ]
     if missing:
-        await _create(bootstrap, missing, security)
+        existing |= await _create(bootstrap, missing, security)
+    await _align_configs(
+        bootstrap,
+        {n: topic_configs(s) for n, s in wanted.items() if n in existing and topic_configs(s)},
+        security,
+    )
     async with asyncio.timeout(VISIBLE_WITHIN_SECONDS):
         while True:
             if set(wanted) <= await list_topics(bootstrap, security):
                 return list(wanted)
+            await asyncio.sleep(0.2)
+
+
+async def current_configs(
+    bootstrap: str, names: list[str], keys: list[str], security: Security = None
+) -> dict[str, dict[str, str]]:
+    """The values of ``keys`` of each topic of ``names`` (one DescribeConfigs request)."""
+    if not names:
+        return {}
+    admin = _admin(bootstrap, security, 30_000)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, n, dict.fromkeys(keys)) for n in names]
+        )
+    finally:
+        await admin.close()
+    found: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for resource in response.resources:
+            name, entries = resource[3], resource[4]
+            found[name] = {entry[0]: entry[1] for entry in entries}
+    return found
+
+
+async def _align_configs(
+    bootstrap: str, wanted: dict[str, dict[str, str]], security: Security
+) -> None:
+    """Give existing topics the settings they lack (topics of an older deployment)."""
+    keys = sorted({k for configs in wanted.values() for k in configs})
+    current = await current_configs(bootstrap, list(wanted), keys, security)
+    stale = [
+        ConfigResource(ConfigResourceType.TOPIC, name, configs)
+        for name, configs in wanted.items()
+        if {k: current.get(name, {}).get(k) for k in configs} != configs
+    ]
+    if not stale:
+        return
+    admin = _admin(bootstrap, security, 30_000)
+    await admin.start()
+    try:
+        responses = await admin.alter_configs(stale)
+    finally:
+        await admin.close()
+    failures = [
+        f"{resource[3]}: {resource[0]} {resource[1]}"
+        for response in responses
+        for resource in response.resources
+        if resource[0] != NO_ERROR
+    ]
+    if failures:
+        raise RuntimeError("could not set topic configs: " + "; ".join(failures))
+    async with asyncio.timeout(VISIBLE_WITHIN_SECONDS):  # applied through the metadata log
+        while True:
+            if await current_configs(bootstrap, list(wanted), keys, security) == wanted:
+                return
             await asyncio.sleep(0.2)
 
 

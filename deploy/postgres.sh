@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Local PostgreSQL 15 on 127.0.0.1:15432, data in .state/postgres/data (owned by `postgres`
-# when run as root), role and database `outcomes` (password `outcomes`, superuser: tests
-# create databases).   deploy/postgres.sh start|stop|status
+# Local PostgreSQL 15 on 127.0.0.1:15432, data in .state/postgres/data, role and database
+# `outcomes` (password `outcomes`, superuser: tests create databases).
+#   deploy/postgres.sh start|stop|status
 # Another server next to it: POSTGRES_PORT, POSTGRES_STATE_DIR (deploy/env.sh).
+# Run as root, the server runs as the `postgres` OS user, which must reach its state. No
+# permission of a directory above the state is ever changed: when `postgres` cannot reach
+# POSTGRES_STATE_DIR (a root-only checkout or /tmp/pytest-of-root), the state lives in a
+# directory of its own under the postgres user's home (.../outcomes-state/<hash of the
+# path>) and POSTGRES_STATE_DIR becomes a symbolic link to it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -10,12 +15,32 @@ PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PORT="$POSTGRES_PORT"
 START_TIMEOUT="${POSTGRES_START_TIMEOUT:-60}"
 PSTATE="$POSTGRES_STATE_DIR"
-DATA="$PSTATE/data"
-SOCKET_DIR="$PSTATE/run"
-LOGFILE="$PSTATE/postgres.log"
-# One line: pg_ctl hands -o to a shell command line.
-SETTINGS="-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories='$SOCKET_DIR'"
-SETTINGS+=" -c shared_buffers=256MB -c max_connections=200"
+LOCK="$PSTATE.lock"
+
+# The state as `postgres` reaches it (see the header): PSTATE, DATA, SOCKET_DIR, LOGFILE,
+# SETTINGS.
+resolve_state() {
+  if [[ "$(id -u)" == 0 ]]; then
+    if [[ -L "$PSTATE" ]]; then
+      PSTATE="$(readlink -f "$PSTATE")"
+    elif ! runuser -u postgres -- test -x "$(dirname "$PSTATE")" 2>/dev/null; then
+      [[ ! -e "$PSTATE" ]] || die "$PSTATE exists but the postgres user cannot reach it; move it away or set POSTGRES_STATE_DIR"
+      local home real
+      home="$(getent passwd postgres | cut -d: -f6)"
+      real="$home/outcomes-state/$(printf %s "$PSTATE" | sha256sum | cut -c1-16)"
+      runuser -u postgres -- mkdir -p -m 700 "$real"
+      ln -s "$real" "$PSTATE"
+      log "the postgres user cannot reach $(dirname "$PSTATE"): state in $real (linked from $PSTATE)"
+      PSTATE="$real"
+    fi
+  fi
+  DATA="$PSTATE/data"
+  SOCKET_DIR="$PSTATE/run"
+  LOGFILE="$PSTATE/postgres.log"
+  # One line: pg_ctl hands -o to a shell command line.
+  SETTINGS="-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories='$SOCKET_DIR'"
+  SETTINGS+=" -c shared_buffers=256MB -c max_connections=200"
+}
 
 # Postgres refuses to run as root: as root, act as the `postgres` OS user.
 as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -33,12 +58,6 @@ prepare_dirs() {
   mkdir -p "$SOCKET_DIR"
   [[ "$(id -u)" == 0 ]] || return 0
   chown postgres:postgres "$PSTATE" "$SOCKET_DIR"
-  # postgres must be able to reach the data directory through the root-owned checkout.
-  local dir; dir="$(dirname "$PSTATE")"
-  while [[ "$dir" != / ]]; do
-    [[ "$(stat -c %A "$dir")" == *x ]] || chmod o+x "$dir"
-    dir="$(dirname "$dir")"
-  done
 }
 
 init_cluster() {
@@ -128,7 +147,8 @@ case "$cmd" in
       exit 0
     fi
     mkdir -p "$(dirname "$PSTATE")"
-    exec 9>"$PSTATE.lock" && flock 9  # one start/stop at a time
+    exec 9>"$LOCK" && flock 9  # one start/stop at a time
+    resolve_state
     "$cmd" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -37,6 +37,14 @@ from schemas.personal_data import personal_data_shape
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 """Default limit on an inbound message (the broker accepts 1 MB); setting MAX_MESSAGE_BYTES."""
 
+MAX_INFLATED_BATCH_BYTES: Final = 4 * 1024 * 1024
+"""Default limit on what one compressed record batch may inflate to (setting
+MAX_INFLATED_BATCH_BYTES); the records past it are rejected unread."""
+
+MAX_INFLATED_FETCH_BYTES: Final = 8 * 1024 * 1024
+"""Default limit on what one partition fetch may inflate (MAX_INFLATED_FETCH_BYTES); the
+batches past it are fetched again."""
+
 MAX_SEPARATORS: Final = 4096
 """At most this many ``:`` bytes in a message: a valid provider event has at most 16 fields
 and ~2,000 characters of bounded text, so more means many (unknown or repeated) fields,
@@ -129,6 +137,33 @@ BoundedDate = Annotated[
         json_schema_extra={"formatMinimum": str(MIN_DATE), "formatMaximum": str(MAX_DATE)},
     ),
 ]
+INSTANT_PATTERN: Final = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+)
+"""ISO-8601 date and time with an offset (``Z`` or ``+01:00``): the only spelling of an
+instant a provider may send. pydantic alone would also take a number or a numeric string
+as a Unix time (``"-0"`` for 1970-01-01), which the documentation never offered."""
+_INSTANT_RE: Final = re.compile(INSTANT_PATTERN)
+_INSTANT_TEXT_MAX: Final = 35
+
+
+def iso_instant(value: object) -> object:
+    """The instant of an ISO-8601 text with offset (a ``datetime`` built in Python passes
+    as it is); anything else is refused before pydantic could read it as a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value) <= _INSTANT_TEXT_MAX and _INSTANT_RE.match(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass  # matched the shape but not the calendar (2024-02-30, 25:00)
+    raise PydanticCustomError(
+        "instant_format",
+        "must be an ISO-8601 date and time with an offset, like 2024-03-01T09:00:00Z",
+    )
+
+
 BoundedInstant = Annotated[
     AwareDatetime,
     Field(
@@ -138,8 +173,10 @@ BoundedInstant = Annotated[
         json_schema_extra={
             "formatMinimum": MIN_INSTANT.isoformat(),
             "formatMaximum": MAX_INSTANT.isoformat(),
+            "pattern": INSTANT_PATTERN,
         },
     ),
+    BeforeValidator(iso_instant),
 ]
 
 

@@ -48,7 +48,9 @@ class EventRejected(Event):
 
     ``original_prefix_b64`` is the start of the bytes received (at most
     ``ORIGINAL_PREFIX_BYTES``, after the service masked personal data);
-    ``original_length`` and ``original_sha256`` describe the exact bytes received.
+    ``original_length`` and ``original_sha256`` describe the exact bytes received. An
+    input over the size limit is never read, hashed or kept beyond a bounded prefix: its
+    SHA-256 is then of its length (8 bytes, big-endian) followed by that prefix.
     """
 
     type: Literal["event_rejected"] = "event_rejected"
@@ -75,6 +77,8 @@ class EventRejected(Event):
         str,
         Field(
             pattern=r"^[0-9a-f]{64}$",
-            description="SHA-256 (hex) of the exact bytes received, before any masking",
+            description="SHA-256 (hex) of the exact bytes received, before any masking;"
+            " of an input over the size limit: of its length (8 bytes, big-endian) and its"
+            f" first {ORIGINAL_PREFIX_BYTES:,} bytes",
         ),
     ]

@@ -37,7 +37,7 @@ from schemas.common import RejectionReason
 from schemas.topics import SERVICES, resolve
 from services.common import db
 from services.common.errors import describe
-from services.common.messages import RawRecord
+from services.common.messages import Cut, RawRecord
 from services.common.processor import BatchProcessor, Handler
 from services.common.settings import ServiceSettings
 
@@ -53,7 +53,12 @@ class ReplaySummary:
 
 
 def _record(row: Any, namespace: str) -> RawRecord:
+    """The quarantined input; one kept only in part (over the size limit) stays so."""
     spec, _ = resolve(row["topic"], namespace)
+    length = row["original_length"]
+    cut = None
+    if length is not None:
+        cut = Cut(length, bytes.fromhex(row["sha256"]), "kept only in part (over the size limit)")
     return RawRecord(
         spec=spec,
         topic=row["topic"],
@@ -61,6 +66,7 @@ def _record(row: Any, namespace: str) -> RawRecord:
         offset=row["offset"],
         key=None if row["key"] is None else bytes(row["key"]),
         value=bytes(row["value"]),
+        cut=cut,
     )
 
 
@@ -68,7 +74,8 @@ async def pending(pool: db.Pool, reason: str, limit: int | None = None) -> list[
     """Quarantine rows of ``reason`` not yet replayed, oldest first."""
     return list(
         await pool.fetch(
-            'SELECT id, message_id, topic, partition, "offset", key, value, reason, message'
+            'SELECT id, message_id, topic, partition, "offset", key, value, reason, message,'
+            " sha256, original_length"
             " FROM quarantine WHERE reason = $1 AND replayed_at IS NULL ORDER BY id LIMIT $2",
             reason,
             limit,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -37,6 +38,8 @@ class ServiceProcesses:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     env_per_service: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Settings of one service only, e.g. its Kafka principal (KAFKA_SASL_USERNAME, ...)."""
+    address_space_bytes: int | None = None
+    """RLIMIT_AS of each service (as a container's memory limit would bound it)."""
 
     def start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -55,8 +58,15 @@ class ServiceProcesses:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    preexec_fn=self._limits if self.address_space_bytes else None,
                 )
             (self.state_dir / f"{service}.pid").write_text(str(self.processes[service].pid))
+
+    def _limits(self) -> None:
+        """In the child, before the service starts: its address-space limit."""
+        assert self.address_space_bytes is not None
+        limit = self.address_space_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until every service reports ``outcomes_service_ready 1`` on /metrics."""

@@ -18,14 +18,17 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import PROVIDERS, all_topics, resolve
-from services.common import db, logs, observe
+from services.common import db, inflate, logs, observe
 from services.common.backoff import Backoff
+from services.common.codec import bounded_record, input_limits
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord
 from services.common.metrics import SERVICE_READY, serve_metrics
 from services.common.processor import BatchProcessor, Handler
+from services.common.readiness import not_ready_because
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
+from services.common.watchdog import Liveness
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,10 @@ T = TypeVar("T")
 
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 5.0
+READINESS_SECONDS = 1.0
+MAX_PARTITION_FETCH_BYTES = 1024 * 1024
+"""Compressed bytes fetched per partition (faust's default is 4 MiB); a batch larger than
+this (up to the topic's max.message.bytes) is still returned whole by the broker."""
 
 
 async def until_database_answers(
@@ -120,6 +127,7 @@ class ServiceApp:
         self.handler = make_handler(settings)
         self.service = self.handler.service
         self.ready = asyncio.Event()
+        self.not_ready: str | None = "starting"
         self.processor: BatchProcessor | None = None
         inputs = [spec.name for spec in self.handler.inputs]
         observe.service_started(self.service, inputs, settings.reference_dir)
@@ -151,6 +159,9 @@ class ServiceApp:
             consumer_group_instance_id=self.group_instance_id,
             broker_session_timeout=consumer.kafka_session_timeout_seconds,
             broker_heartbeat_interval=consumer.kafka_heartbeat_interval_seconds,
+            # Compressed bytes per partition and fetch (aiokafka's limits); what they
+            # may inflate to is bounded by inflate.py.
+            consumer_max_fetch_size=MAX_PARTITION_FETCH_BYTES,
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.
@@ -179,6 +190,10 @@ class ServiceApp:
             if expired:
                 log.info("rejected %d held events past the hold time", expired)
 
+        @app.timer(READINESS_SECONDS)  # type: ignore[untyped-decorator]
+        async def check_readiness() -> None:
+            self._check_readiness(app.consumer)
+
         @app.timer(observe.REFRESH_SECONDS)  # type: ignore[untyped-decorator]
         async def refresh_gauges() -> None:
             pool = self.processor.pool if self.processor is not None else None
@@ -202,30 +217,62 @@ class ServiceApp:
             namespace=s.topic_namespace,
         )
         self.ready.set()
-        SERVICE_READY.labels(self.service).set(1)
-        log.info("%s ready: consuming %d topics %s", self.service, len(self.topics), self.topics)
+        self._check_readiness(app.consumer)
         try:
             await relay.run()
         finally:
             await relay.stop()
             await pool.close()
 
+    def _check_readiness(self, consumer: Any) -> None:
+        """Set ``outcomes_service_ready`` (readiness.py); log each change once."""
+        try:
+            assigned = [tp.topic for tp in consumer.assignment()]
+            # The client's cluster metadata (faust and aiokafka expose no public view of
+            # it; the group coordinator's snapshot only covers what the leader assigns).
+            cluster = consumer._thread._ensure_consumer()._client.cluster
+            reason = not_ready_because(
+                self.ready.is_set(),
+                self.topics,
+                lambda topic: len(cluster.partitions_for_topic(topic) or ()),
+                assigned,
+            )
+        except Exception as exc:  # noqa: BLE001  (the consumer thread is not started yet)
+            reason = f"consumer not started ({type(exc).__name__})"
+        if reason == self.not_ready:
+            return
+        self.not_ready = reason
+        SERVICE_READY.labels(self.service).set(1 if reason is None else 0)
+        if reason is None:
+            log.info(
+                "%s ready: consuming %d topics %s", self.service, len(self.topics), self.topics
+            )
+        else:
+            log.warning("%s not ready: %s", self.service, reason)
+
     def _raw(self, message: Any) -> RawRecord:
+        """The record as the processor sees it: over-large values already cut (inflate.py)
+        or cut here (codec.bounded_record)."""
         spec, _ = resolve(message.topic, self.settings.topic_namespace)
-        return RawRecord(
+        record = RawRecord(
             spec=spec,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
             key=message.key,
             value=message.value if message.value is not None else b"",
+            cut=inflate.cut_of(message.headers),
         )
+        return bounded_record(record)
 
 
 def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
     """Entry point of ``python -m services.<name>``: migrate, serve metrics, run the worker."""
     service = service_dir.name
     logs.configure(service)
+    liveness = Liveness(service)
+    liveness.take_sigterm()  # before any thread starts: SIGTERM goes to its own thread
+    liveness.start()
     try:
         settings = ServiceSettings()
     except ValidationError as exc:
@@ -238,8 +285,10 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
             if settings.uses_development_key
             else "",
         )
+    inflate.install(input_limits().inflate_limits())  # before any consumer fetches
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    loop.set_exception_handler(liveness.handle_loop_error)
     try:
         service_app = ServiceApp(make_handler, settings)  # intake: needs its key
     except ConfigurationError as exc:
@@ -257,4 +306,10 @@ def run_service(make_handler: HandlerFactory, service_dir: Path) -> None:
         service_app.app, loop=loop, loglevel="INFO", override_logging=False, quiet=True
     )
     worker.spinner = None  # a terminal spinner would put escape codes into the JSON log
+    service_app.app.task(liveness.beat_forever)
+
+    def shut_down() -> None:  # in the SIGTERM thread: hand over to the loop
+        loop.call_soon_threadsafe(worker._on_sigterm)
+
+    liveness.on_sigterm = shut_down
     worker.execute_from_commandline()

@@ -1,15 +1,18 @@
 """Decoding of Kafka values into event models, and encoding back to JSON bytes.
 
-Input is bounded before anything else: a value over ``MAX_MESSAGE_BYTES`` (setting, default
-256 KiB, well under the broker's 1 MB) is undecodable without being parsed; the JSON parser
-then rejects deep nesting, huge numbers and invalid text, and the models check every
-field's bounds while parsing (schemas/bounds.py). Every step is linear in the size.
+Input is bounded before anything else: a fetched batch never inflates beyond its limits
+(services/common/inflate.py), a record over ``MAX_MESSAGE_BYTES`` (setting, default 256
+KiB, well under the broker's 1 MB) reaches the runtime as a bounded prefix with its length
+(:func:`bounded_record`) and is undecodable from its size alone, without being parsed;
+the JSON parser then rejects deep nesting, huge numbers and invalid text, and the models
+check every field's bounds while parsing (schemas/bounds.py). Every step is linear in the
+size, which is bounded.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -18,13 +21,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.bounds import (
     ID_PATTERN,
+    MAX_INFLATED_BATCH_BYTES,
+    MAX_INFLATED_FETCH_BYTES,
     MAX_MESSAGE_BYTES,
     MAX_SEPARATORS,
     PROVIDER_ID_PATTERN,
     TEXT_PATTERN,
 )
 from schemas.personal_data import personal_data_shape
-from services.common.messages import RawRecord, Received
+from schemas.rejections import ORIGINAL_PREFIX_BYTES
+from services.common.inflate import Limits
+from services.common.messages import Cut, RawRecord, Received, cut_to
+
+RECORD_SLACK_BYTES = 16 * 1024
+"""Room for a record's key and headers next to a value of MAX_MESSAGE_BYTES."""
 
 _MAX_ERRORS = 5
 _MAX_LOCATION = 100
@@ -32,17 +42,46 @@ _MAX_REASON = 300
 
 
 class InputLimits(BaseSettings):
-    """The inbound size limit, from the environment variable MAX_MESSAGE_BYTES."""
+    """Inbound size limits (environment variables of these names)."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1)
+    max_inflated_batch_bytes: int = Field(default=MAX_INFLATED_BATCH_BYTES, ge=64 * 1024)
+    max_inflated_fetch_bytes: int = Field(default=MAX_INFLATED_FETCH_BYTES, ge=64 * 1024)
+
+    def inflate_limits(self) -> Limits:
+        return Limits(
+            max_record_bytes=self.max_message_bytes + RECORD_SLACK_BYTES,
+            prefix_bytes=ORIGINAL_PREFIX_BYTES,
+            max_inflated_batch_bytes=self.max_inflated_batch_bytes,
+            max_inflated_fetch_bytes=max(
+                self.max_inflated_fetch_bytes, self.max_inflated_batch_bytes
+            ),
+        )
 
 
 @cache
+def input_limits() -> InputLimits:
+    """The configured limits (read once per process)."""
+    return InputLimits()
+
+
 def max_message_bytes() -> int:
-    """The configured limit (read once per process)."""
-    return InputLimits().max_message_bytes
+    """The configured limit on a provider message (read once per process)."""
+    return input_limits().max_message_bytes
+
+
+def bounded_record(record: RawRecord, max_bytes: int | None = None) -> RawRecord:
+    """``record`` with a provider value over the limit cut to its first
+    ``ORIGINAL_PREFIX_BYTES`` (see messages.Cut): nothing later masks, parses, hashes or
+    stores more of it. Records of internal topics are our own events, left whole."""
+    limit = max_message_bytes() if max_bytes is None else max_bytes
+    if record.cut is not None or record.spec.owner != "providers" or len(record.value) <= limit:
+        return record
+    why = f"over the size limit: a record of {len(record.value):,} bytes"
+    prefix, cut = cut_to(record.value, ORIGINAL_PREFIX_BYTES, why)
+    return replace(record, value=prefix, cut=cut)
 
 
 @dataclass(frozen=True)
@@ -56,6 +95,13 @@ def oversize_message(size: int, limit: int) -> str | None:
     if size <= limit:
         return None
     return f"message is {size:,} bytes, over the limit of {limit:,} bytes (MAX_MESSAGE_BYTES)"
+
+
+def cut_message(cut: Cut, limit: int) -> str:
+    """Why a record kept only in part is refused: its size, or why it was not read."""
+    if cut.length > limit:
+        return oversize_message(cut.length, limit) or cut.why
+    return cut.why
 
 
 def too_many_members(value: bytes) -> str | None:
@@ -87,6 +133,8 @@ def decode(record: RawRecord, max_bytes: int | None = None) -> Received | Undeco
     """
     if record.spec.owner == "providers":
         limit = max_message_bytes() if max_bytes is None else max_bytes
+        if record.cut is not None:
+            return Undecodable(record, cut_message(record.cut, limit))
         refused = (
             oversize_message(len(record.value), limit)
             or too_many_members(record.value)
@@ -139,8 +187,9 @@ def content_digest(item: Received | Undecodable) -> bytes:
 
     For an event: its canonical JSON (the validated model dumped again, every field
     included), so the same event re-sent with other whitespace or key order is the same
-    content. For an undecodable record (its id is its position): its bytes.
+    content. For an undecodable record (its id is its position): its bytes, or for one
+    kept only in part the digest of its length and prefix (messages.bounded_digest).
     """
     if isinstance(item, Received):
         return hashlib.sha256(item.event.model_dump_json().encode()).digest()
-    return hashlib.sha256(item.record.value).digest()
+    return item.record.sha256()

@@ -124,7 +124,8 @@ async def append_outbox(conn: Connection, events: Iterable[Outgoing], namespace:
 
 
 async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime) -> None:
-    """Keep the full originals of rejected inputs (their rejections carry only a prefix)."""
+    """Keep the originals of rejected inputs (their rejections carry only a prefix); of an
+    input over the size limit only its bounded prefix, with its full length."""
     if not kept:
         return
     await conn.copy_records_to_table(
@@ -141,6 +142,7 @@ async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime
                 str(q.reason),
                 q.message,
                 at,
+                None if q.record.cut is None else q.record.cut.length,
             )
             for q in kept
         ],
@@ -155,6 +157,7 @@ async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime
             "reason",
             "message",
             "rejected_at",
+            "original_length",
         ],
     )
 

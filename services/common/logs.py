@@ -14,6 +14,8 @@ import json
 import logging
 import re
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -74,10 +76,53 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 
+class RepeatLimiter(logging.Filter):
+    """At most ``burst`` identical lines (same logger, level, message, record position and
+    exception) per
+    ``window`` seconds; the next one after a window says how many were dropped. A failure
+    that repeats in a loop cannot flood the log (1.35 GB in 5 minutes, issue 11)."""
+
+    MAX_KEYS = 1024
+
+    def __init__(
+        self, burst: int = 5, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.burst = burst
+        self.window = window
+        self.clock = clock
+        self._seen: dict[tuple[object, ...], list[float]] = {}
+        """key -> [window start, lines in it, lines dropped]"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        context = tuple(record.__dict__.get(name) for name in CONTEXT_FIELDS)
+        key = (record.name, record.levelno, record.getMessage(), context, type(exc), str(exc))
+        now = self.clock()
+        seen = self._seen.get(key)
+        if seen is None or now - seen[0] >= self.window:
+            dropped = int(seen[2]) if seen is not None else 0
+            if len(self._seen) >= self.MAX_KEYS and seen is None:
+                del self._seen[next(iter(self._seen))]
+            self._seen[key] = [now, 1, 0]
+            if dropped:
+                record.msg = (
+                    f"{record.msg} ({dropped} identical lines dropped in {self.window:.0f}s)"
+                )
+            return True
+        if seen[1] < self.burst:
+            seen[1] += 1
+            return True
+        seen[2] += 1
+        return False
+
+
 def configure(service: str, level: int | str = logging.INFO, stream: TextIO | None = None) -> None:
-    """Send every log record of the process, as JSON lines, to ``stream`` (stdout)."""
+    """Send every log record of the process, as JSON lines, to ``stream`` (stdout);
+    identical lines repeated in a burst are dropped (:class:`RepeatLimiter`)."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
     handler.setFormatter(JsonFormatter(service))
+    handler.addFilter(RepeatLimiter())
     root = logging.getLogger()
     root.handlers.clear()
     root.addHandler(handler)

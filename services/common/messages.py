@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -10,9 +11,38 @@ from schemas.base import Event
 from schemas.topics import TopicSpec, provider_of, topic_name
 
 
+def bounded_digest(prefix: bytes, length: int) -> bytes:
+    """SHA-256 of a value kept only in part: its full length (8 bytes, big-endian), then
+    its kept prefix. The rest of it is never hashed (nor held)."""
+    return hashlib.sha256(length.to_bytes(8, "big") + prefix).digest()
+
+
+def cut_to(value: bytes, prefix_bytes: int, why: str) -> tuple[bytes, Cut]:
+    """``value``'s first ``prefix_bytes`` and the Cut describing the whole."""
+    prefix = value[:prefix_bytes]
+    return prefix, Cut(len(value), bounded_digest(prefix, len(value)), why)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """An input kept only in part: its value was over the size limit (or never read).
+
+    ``length``: the full value's length as it arrived; ``sha256``: of that length and
+    the kept prefix (:func:`bounded_digest`: the rest is never hashed);
+    ``why``: in words, for the rejection.
+    """
+
+    length: int
+    sha256: bytes
+    why: str
+
+
 @dataclass(frozen=True)
 class RawRecord:
-    """One Kafka record exactly as received (or as kept in the hold table)."""
+    """One Kafka record as received (or as kept in the hold table).
+
+    ``cut``: set when ``value`` is only a bounded prefix of what arrived (see Cut).
+    """
 
     spec: TopicSpec
     topic: str
@@ -20,6 +50,18 @@ class RawRecord:
     offset: int
     key: bytes | None
     value: bytes
+    cut: Cut | None = None
+
+    @property
+    def length(self) -> int:
+        """The length of the value as it arrived."""
+        return self.cut.length if self.cut is not None else len(self.value)
+
+    def sha256(self) -> bytes:
+        """SHA-256 of the value as it arrived, or of a cut value's length and prefix."""
+        if self.cut is not None:
+            return self.cut.sha256
+        return hashlib.sha256(self.value).digest()
 
     @property
     def provider_id(self) -> str | None:

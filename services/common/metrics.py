@@ -53,7 +53,15 @@ CONSUMER_LAG = Gauge(
     ["service", "topic"],
 )
 SERVICE_READY = Gauge(
-    "outcomes_service_ready", "1 once the service has its database pool and producer", ["service"]
+    "outcomes_service_ready",
+    "1 while the service can work: runtime up, input topics present and assigned",
+    ["service"],
+)
+LOOP_STALL = Histogram(
+    "outcomes_event_loop_stall_seconds",
+    "How late the event loop ran a 0.2 s timer (time nothing else could run)",
+    ["service"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0),
 )
 RETRIES = Counter(
     "outcomes_batch_retries_total", "Batches retried after a transient error", ["service"]

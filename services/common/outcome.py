@@ -8,7 +8,6 @@ service's ``quarantine`` table in the same transaction (:class:`Quarantined`).
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -130,7 +129,7 @@ class BatchOutcome:
     ) -> None:
         if record.provider_id is not None:
             provider_id = record.provider_id  # the topic says who sent it, not the JSON
-        digest = hashlib.sha256(record.value).hexdigest()
+        digest = record.sha256().hex()
         rejected = EventRejected(
             event_id=derived_event_id(
                 "rejected", self.service, record_id(record), *filter(None, [self.rejection_salt])
@@ -147,7 +146,7 @@ class BatchOutcome:
             original_prefix_b64=base64.b64encode(
                 masked_prefix(record.value, self.mask_original)
             ).decode(),
-            original_length=len(record.value),
+            original_length=record.length,
             original_sha256=digest,
         )
         size = len(rejected.model_dump_json().encode())

@@ -22,7 +22,7 @@ from schemas.common import RejectionReason
 from schemas.topics import Owner, TopicSpec, kind_name
 from services.common import db, metrics, observe
 from services.common.backoff import Backoff
-from services.common.codec import Undecodable, content_digest, decode
+from services.common.codec import Undecodable, bounded_record, content_digest, decode
 from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, Masker, identity, record_id
@@ -117,6 +117,7 @@ class BatchProcessor:
         halves until the records at fault are alone; each of those is rejected
         ``processing_failed`` and the rest are processed as usual, in order.
         """
+        records = [bounded_record(r) for r in records]  # over-large values: a prefix only
         async with self._lock:
             return await self._process_bisecting(records)
 
@@ -128,6 +129,7 @@ class BatchProcessor:
         transaction rolls back — nothing changes — and the error is raised. A new
         rejection gets a new event id (the replay is named in its derivation).
         """
+        record = bounded_record(record)
         decoded = decode(record)
         claimed = message_id(decoded)
         digest = content_digest(decoded)

@@ -17,6 +17,14 @@ DEFAULT_METRICS_PORTS = {"intake": 9101, "placement": 9102, "sustainment": 9103,
 DEVELOPMENT_PARTICIPANT_KEY = "local-development-key-change-me"
 """Only with ``OUTCOMES_DEV_MODE=1``: anyone can read it here, so its ids protect nobody."""
 
+MIN_PARTICIPANT_KEY_BYTES = 32
+"""A shorter ``PARTICIPANT_ID_KEY`` is refused outside development mode (HMAC-SHA-256 key)."""
+
+_GENERATE_KEY = (
+    "Generate one (python -c 'import secrets; print(secrets.token_urlsafe(32))'), keep it"
+    " in your secret store and pass it to intake"
+)
+
 
 class ConfigurationError(RuntimeError):
     """A setting a service cannot start without."""
@@ -122,25 +130,39 @@ class ServiceSettings(KafkaSettings):
     def participant_key(self) -> bytes:
         """The pseudonymisation key; without ``PARTICIPANT_ID_KEY`` only in development mode.
 
-        Raises :class:`ConfigurationError` otherwise: a service must not run with a key
-        anyone can read in the repository.
+        Raises :class:`ConfigurationError` outside development mode when the key is
+        missing, is the development key (anyone can read it in the repository) or is
+        shorter than ``MIN_PARTICIPANT_KEY_BYTES``: a service must not run with a key
+        that protects nobody.
         """
-        if self.participant_id_key is not None and self.participant_id_key.get_secret_value():
-            return self.participant_id_key.get_secret_value().encode()
-        if self.outcomes_dev_mode:
-            return DEVELOPMENT_PARTICIPANT_KEY.encode()
-        raise ConfigurationError(
-            "PARTICIPANT_ID_KEY is not set. Generate one (python -c 'import secrets;"
-            " print(secrets.token_urlsafe(32))'), keep it in your secret store and pass it"
-            " to intake; or set OUTCOMES_DEV_MODE=1 for a development run with the"
-            " development key."
-        )
+        given = self.participant_id_key.get_secret_value() if self.participant_id_key else ""
+        if not given:
+            if self.outcomes_dev_mode:
+                return DEVELOPMENT_PARTICIPANT_KEY.encode()
+            raise ConfigurationError(
+                "PARTICIPANT_ID_KEY is not set. " + _GENERATE_KEY + "; or set"
+                " OUTCOMES_DEV_MODE=1 for a development run with the development key."
+            )
+        key = given.encode()
+        if not self.outcomes_dev_mode:
+            if given == DEVELOPMENT_PARTICIPANT_KEY:
+                raise ConfigurationError(
+                    "PARTICIPANT_ID_KEY is the development key, which anyone can read in"
+                    " the repository: " + _GENERATE_KEY + " (or set OUTCOMES_DEV_MODE=1)."
+                )
+            if len(key) < MIN_PARTICIPANT_KEY_BYTES:
+                raise ConfigurationError(
+                    f"PARTICIPANT_ID_KEY is {len(key)} bytes, under the minimum of"
+                    f" {MIN_PARTICIPANT_KEY_BYTES}: "
+                    + _GENERATE_KEY
+                    + " (or set OUTCOMES_DEV_MODE=1)."
+                )
+        return key
 
     @property
     def uses_development_key(self) -> bool:
-        return self.outcomes_dev_mode and not (
-            self.participant_id_key is not None and self.participant_id_key.get_secret_value()
-        )
+        given = self.participant_id_key.get_secret_value() if self.participant_id_key else ""
+        return self.outcomes_dev_mode and given in ("", DEVELOPMENT_PARTICIPANT_KEY)
 
 
 def client_options(bootstrap: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from services.common.rejection import Rejection
 from .facts import EvidenceFacts, kind_fits_employment
 
 MAX_PERIOD_DAYS = 35
+HOURS_PER_DAY = 24
+"""Hours worked are at most 24 x the days of the evidence's period (§6, version 3)."""
 
 __all__ = ["MAX_PERIOD_DAYS", "Rejection"]
 
@@ -54,7 +56,8 @@ def check_evidence(
     1. ``invalid_period``: period_end before period_start; period over 35 days inclusive.
     2. ``invalid_evidence``, in the order §6 names the fields: negative gross earnings;
        hours negative or with more than 2 decimal places; reported_on before period_end;
-       kind not fitting the placement's employment type.
+       hours over 24 x the days of the period (version 3); kind not fitting the
+       placement's employment type.
     3. ``provider_mismatch``: the placement belongs to another provider (§9 "Provider").
 
     ``hours_worked`` is the hours as submitted. Pass it when the caller could not convert
@@ -91,7 +94,8 @@ def check_evidence_alone(
 ) -> Rejection | None:
     """The rules that need nothing but the evidence itself (§10 "Checks before holds").
 
-    ``invalid_period``, then ``invalid_evidence`` for earnings, hours and reported_on.
+    ``invalid_period``, then ``invalid_evidence`` for earnings, hours, reported_on and
+    hours over 24 x the days of the period.
     They come first in the rule order too, so holding never changes the reason.
     """
     period = _period_rule(ev)
@@ -106,6 +110,12 @@ def check_evidence_alone(
         problem = f"hours_worked {Decimal(ev.hours_hundredths).scaleb(-2)} is negative"
     elif ev.reported_on < ev.period_end:
         problem = f"reported_on {ev.reported_on} is before period_end {ev.period_end}"
+    elif hours_worked is None and ev.hours_hundredths > max_hours_hundredths(ev.period_days):
+        problem = (
+            f"hours_worked {Decimal(ev.hours_hundredths).scaleb(-2)} is more than"
+            f" {HOURS_PER_DAY} x the {ev.period_days} days of the period"
+            f" ({HOURS_PER_DAY * ev.period_days} hours)"
+        )
     return None if problem is None else Rejection(RejectionReason.INVALID_EVIDENCE, problem)
 
 
@@ -238,6 +248,11 @@ def _period_rule(ev: EvidenceFacts) -> Rejection | None:
             f"{ev.period_days} days; at most {MAX_PERIOD_DAYS} days allowed",
         )
     return None
+
+
+def max_hours_hundredths(period_days: int) -> int:
+    """The most hours (in hundredths) evidence of a period of ``period_days`` may report."""
+    return HOURS_PER_DAY * 100 * period_days
 
 
 def hours_to_hundredths(hours: Decimal) -> int | None:

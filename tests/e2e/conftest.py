@@ -19,7 +19,7 @@ from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES, TopicSpec, topic_name
 from tools.services import ServiceProcesses
 
-PARTICIPANT_KEY = "e2e-test-key"
+PARTICIPANT_KEY = "e2e-test-key-of-the-minimum-32-bytes"  # secured journey: no dev mode
 
 
 def free_port() -> int:

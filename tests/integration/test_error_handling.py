@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.rejections import EventRejected
-from schemas.topics import CONSUMERS, Owner, TopicSpec
+from schemas.topics import CONSUMERS, PROVIDER_INTAKE, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome
@@ -238,3 +238,30 @@ async def test_a_replay_that_fails_again_changes_nothing(start_service: ServiceS
     assert error == "NumericValueOutOfRangeError [22003]: overflow"
     assert {name: await service.table(name) for name in before} == before
     assert lines[-1] == "processing_failed: 1 quarantined, replayed 0, still failing 1"
+
+
+async def test_a_record_kept_only_in_part_stays_so_when_replayed(
+    start_service: ServiceStarter,
+) -> None:
+    # given a provider value over the size limit, rejected and quarantined as a prefix
+    service = await start_service(intake_handler())
+    value = b'{"pad": "' + b"A" * 400_000 + b'"}'
+    await service.processor.process([service.feed.raw(PROVIDER_INTAKE, value, key="big")])
+    [first] = of_type(await service.outbox(), EventRejected)
+
+    # when the quarantined invalid_schema inputs are replayed
+    lines: list[str] = []
+    summary = await replay_quarantined(
+        service.processor, reason=RejectionReason.INVALID_SCHEMA.value, out=lines.append
+    )
+
+    # then it is refused again for its full size: the prefix is never taken for the whole
+    assert summary.replayed == 1
+    rejections = of_type(await service.outbox(), EventRejected)
+    second = next(r for r in rejections if r.event_id != first.event_id)
+    assert (second.reason, second.message) == (first.reason, first.message)
+    assert second.message.startswith("message is 400,011 bytes, over the limit")
+    assert (second.original_length, second.original_sha256) == (
+        first.original_length,
+        first.original_sha256,
+    )

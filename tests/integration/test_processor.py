@@ -15,11 +15,11 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.placement import PlacementConfirmed
 from schemas.provider import JobStarted, ProgrammeStarted
-from schemas.rejections import MAX_REJECTION_BYTES, EventRejected
+from schemas.rejections import MAX_REJECTION_BYTES, ORIGINAL_PREFIX_BYTES, EventRejected
 from schemas.topics import CONSUMERS, PROVIDER_PLACEMENTS, Owner, TopicSpec
 from services.common import masking
 from services.common.db import Connection
-from services.common.messages import Received
+from services.common.messages import Received, bounded_digest
 from services.common.outcome import BatchOutcome
 from services.common.processor import BatchReport
 from services.intake.handlers import IntakeHandler
@@ -370,7 +370,7 @@ async def test_held_job_start_is_rejected_once_the_hold_time_ran_out(
     assert await placement.new_output() == []
 
 
-async def test_an_oversized_input_gives_a_small_rejection_and_a_full_quarantine_row(
+async def test_an_oversized_input_gives_a_small_rejection_and_a_bounded_quarantine_row(
     placement: ServiceHarness,
 ) -> None:
     # given a 900 KB value on a provider topic
@@ -380,18 +380,25 @@ async def test_an_oversized_input_gives_a_small_rejection_and_a_full_quarantine_
     # when it is processed
     await placement.processor.process([record])
 
-    # then its rejection is small and describes it by length and digest ...
+    # then its rejection is small and describes it by length and the digest of its
+    # length and prefix (the rest is never hashed) ...
+    prefix = value[:ORIGINAL_PREFIX_BYTES]
     [row] = await placement.pool.fetch("SELECT value FROM outbox")
     assert len(row["value"]) <= MAX_REJECTION_BYTES
     [rejected] = of_type(await placement.outbox(), EventRejected)
     assert (rejected.reason, rejected.original_length) == ("invalid_schema", len(value))
-    assert rejected.original_sha256 == hashlib.sha256(value).hexdigest()
-    # ... and the quarantine keeps the whole original with where it was read
-    [kept] = await placement.pool.fetch(
-        'SELECT message_id, topic, partition, "offset", key, value, sha256, reason, message'
-        " FROM quarantine"
+    assert rejected.message == (
+        "message is 900,019 bytes, over the limit of 262,144 bytes (MAX_MESSAGE_BYTES)"
     )
-    assert bytes(kept["value"]) == value
+    assert rejected.original_sha256 == bounded_digest(prefix, len(value)).hex()
+    assert base64.b64decode(rejected.original_prefix_b64) == prefix
+    # ... and the quarantine keeps the bounded prefix, its full length and where it was read
+    [kept] = await placement.pool.fetch(
+        'SELECT message_id, topic, partition, "offset", key, value, sha256, reason, message,'
+        " original_length FROM quarantine"
+    )
+    assert bytes(kept["value"]) == prefix
+    assert kept["original_length"] == len(value)
     assert (kept["topic"], kept["partition"], kept["offset"], bytes(kept["key"])) == (
         record.topic,
         0,

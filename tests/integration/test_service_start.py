@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from services.common.settings import DEVELOPMENT_PARTICIPANT_KEY
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +38,15 @@ def test_intake_refuses_to_start_without_a_participant_key() -> None:
     run = _run_intake()
     assert run.returncode == 2
     assert "PARTICIPANT_ID_KEY is not set" in run.stdout + run.stderr
+
+
+def test_intake_refuses_the_development_key_or_a_short_key_without_dev_mode() -> None:
+    development = _run_intake(PARTICIPANT_ID_KEY=DEVELOPMENT_PARTICIPANT_KEY)
+    assert development.returncode == 2
+    assert "is the development key" in development.stdout + development.stderr
+    short = _run_intake(PARTICIPANT_ID_KEY="x" * 31)
+    assert short.returncode == 2
+    assert "31 bytes, under the minimum of 32" in short.stdout + short.stderr
 
 
 def test_development_mode_starts_with_the_development_key_and_says_so() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from schemas.topics import (
     PROVIDER_PLACEMENTS,
     TopicSpec,
 )
-from services.common.codec import Undecodable, decode, max_message_bytes
+from services.common.codec import Undecodable, decode, input_limits, max_message_bytes
 from services.common.messages import RawRecord, Received
 
 STAMP = {
@@ -346,6 +347,42 @@ def test_produced_at_is_a_bounded_aware_instant(bad: str) -> None:
     assert "produced_at" in rejected("evidence_retraction", produced_at=bad)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "-0",
+        "0",
+        "1709283600",
+        "1709283600.5",
+        1709283600,
+        0,
+        "2024-03-01 09:00:00Z",
+        "2024-03-01t09:00:00Z",
+        "2024-03-01T09:00:00+01",
+        "2024-03-01",
+        " 2024-03-01T09:00:00Z",
+    ],
+)
+def test_produced_at_is_only_iso_8601_with_an_offset_never_a_unix_time(bad: object) -> None:
+    assert "produced_at: must be an ISO-8601 date and time with an offset" in rejected(
+        "evidence_retraction", produced_at=bad
+    )
+
+
+@pytest.mark.parametrize(
+    ("good", "utc"),
+    [
+        ("2024-03-01T09:00:00Z", "2024-03-01T09:00:00+00:00"),
+        ("2024-03-01T09:00Z", "2024-03-01T09:00:00+00:00"),
+        ("2024-03-01T10:00:00.123456+01:00", "2024-03-01T09:00:00.123456+00:00"),
+        ("2024-03-01T10:00:00+0100", "2024-03-01T09:00:00+00:00"),
+    ],
+)
+def test_produced_at_accepts_the_documented_spellings(good: str, utc: str) -> None:
+    produced = accepted("evidence_retraction", produced_at=good).produced_at
+    assert produced.astimezone(UTC).isoformat() == utc
+
+
 def test_event_ids_are_uuids() -> None:
     assert "event_id" in rejected("job_end", event_id="x" * 36)
 
@@ -378,11 +415,11 @@ def test_the_limit_is_inclusive_and_configurable() -> None:
 
 def test_the_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_MESSAGE_BYTES", "1000")
-    max_message_bytes.cache_clear()
+    input_limits.cache_clear()
     try:
         assert max_message_bytes() == 1000
     finally:
-        max_message_bytes.cache_clear()
+        input_limits.cache_clear()
 
 
 def just_under_the_limit(prefix: bytes, filler: bytes, suffix: bytes) -> bytes:

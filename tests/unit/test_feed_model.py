@@ -106,6 +106,7 @@ def evidence(
     days: int = 28,
     reported: date | None = None,
     contract: str = "whp-central",
+    hours: Decimal = Decimal("150"),
 ) -> EvidenceSubmitted:
     end = begin + timedelta(days=days - 1)
     return EvidenceSubmitted(
@@ -118,7 +119,7 @@ def evidence(
         period_start=begin,
         period_end=end,
         gross_earnings_pence=gross,
-        hours_worked=Decimal("150"),
+        hours_worked=hours,
         reported_on=reported or end + timedelta(days=2),
     )
 
@@ -219,6 +220,7 @@ def test_self_employment_claim_late_and_made_payable_by_an_earlier_report() -> N
             days=2,
             kind=EvidenceKind.SELF_EMPLOYMENT,
             reported=day182 + timedelta(days=90),
+            hours=Decimal("16"),
         )
     )
     assert due(events) == {key(SE): 400_000}
@@ -594,3 +596,14 @@ def test_the_feed_publishes_the_earlier_start_both_after_and_before_the_later(
     assert after
     assert before
     assert last_evidence > min(start_at[k] for k in after)
+
+
+def test_evidence_hours_are_at_most_24_a_day_of_the_period() -> None:
+    week = evidence("e1", "p1", date(2024, 2, 1), 500_000, days=7)
+    events = [*BASE, job("p1", date(2024, 2, 1), wage=1200)]
+    most = week.model_copy(update={"hours_worked": Decimal("168.00")})
+    assert expected([*events, most]).rejections == {}
+    assert due([*events, most]) == {key(EO): 400_000}
+    over = week.model_copy(update={"hours_worked": Decimal("168.01")})
+    assert expected([*events, over]).rejections == {"invalid_evidence": 1}
+    assert due([*events, over]) == {}

@@ -68,3 +68,55 @@ def test_ids_and_hashes_are_not_mistaken_for_ninos() -> None:
     text = "event 5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001 sha256 ab12345612ab12345c offset 123456"
 
     assert logs.redact(text) == text
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _lines(limiter: logs.RepeatLimiter, records: list[logging.LogRecord]) -> list[str]:
+    return [r.getMessage() for r in records if limiter.filter(r)]
+
+
+def _record(message: str, *args: object, name: str = "asyncio") -> logging.LogRecord:
+    return logging.LogRecord(name, logging.ERROR, __file__, 1, message, args, None)
+
+
+def test_identical_lines_beyond_the_burst_are_dropped_and_counted_in_the_next_window() -> None:
+    clock = _Clock()
+    limiter = logs.RepeatLimiter(burst=3, window=60.0, clock=clock)
+    spin = [_record("Exception in callback %s", "_write_ready") for _ in range(1000)]
+    assert len(_lines(limiter, spin)) == 3
+    clock.now = 60.0
+    assert _lines(limiter, [_record("Exception in callback %s", "_write_ready")]) == [
+        "Exception in callback _write_ready (997 identical lines dropped in 60s)"
+    ]
+
+
+def test_lines_that_differ_are_never_dropped() -> None:
+    limiter = logs.RepeatLimiter(burst=3, window=60.0, clock=_Clock())
+    different = [_record("rejected at offset %d", n) for n in range(100)]
+    assert len(_lines(limiter, different)) == 100
+    other_logger = [_record("same", name=f"logger-{n}") for n in range(10)]
+    assert len(_lines(limiter, other_logger)) == 10
+
+
+def test_the_limiter_forgets_the_oldest_line_beyond_its_capacity() -> None:
+    limiter = logs.RepeatLimiter(burst=1, window=60.0, clock=_Clock())
+    many = [_record("line %d", n) for n in range(logs.RepeatLimiter.MAX_KEYS + 10)]
+    assert len(_lines(limiter, many)) == len(many)
+    assert len(limiter._seen) == logs.RepeatLimiter.MAX_KEYS
+
+
+def test_lines_about_different_records_are_not_identical() -> None:
+    limiter = logs.RepeatLimiter(burst=3, window=60.0, clock=_Clock())
+    records = []
+    for offset in range(50):
+        record = _record("rejected: %s", "invalid_schema")
+        record.offset = offset
+        records.append(record)
+    assert len(_lines(limiter, records)) == 50

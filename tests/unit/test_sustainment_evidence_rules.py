@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas.common import EmploymentType, EvidenceKind, RejectionReason
 from services.sustainment.domain import (
@@ -14,8 +16,10 @@ from services.sustainment.domain import (
     Rejection,
     accept_version,
     check_evidence,
+    check_evidence_alone,
     hours_to_hundredths,
 )
+from services.sustainment.evidence_rules import MAX_PERIOD_DAYS, max_hours_hundredths
 from tests.unit.sustainment_builders import payslip
 
 EMPLOYED, SELF_EMPLOYED = EmploymentType.EMPLOYED, EmploymentType.SELF_EMPLOYED
@@ -54,7 +58,9 @@ class TestCheckEvidence:
         )
 
     def test_a_one_day_period_passes(self) -> None:
-        ev = replace(GOOD, period_start=date(2024, 2, 29), period_end=date(2024, 2, 29))
+        ev = replace(
+            GOOD, period_start=date(2024, 2, 29), period_end=date(2024, 2, 29), hours_hundredths=800
+        )
         assert check(ev) is None
 
     def test_35_days_inclusive_pass_and_36_are_invalid_period(self) -> None:
@@ -174,3 +180,43 @@ def test_hours_to_hundredths(hours: str, expected: int | None) -> None:
 )
 def test_accept_version(current: int | None, retracted: bool, new: int, expected: bool) -> None:
     assert accept_version(current, retracted, new) is expected
+
+
+# --- hours bounded by the period (v3 §6) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "most"),
+    [
+        (date(2024, 2, 1), date(2024, 2, 1), 2400),  # one day: 24 hours
+        (date(2024, 2, 1), date(2024, 2, 7), 7 * 2400),
+        (date(2024, 2, 1), date(2024, 3, 6), 35 * 2400),  # the longest period
+    ],
+)
+def test_hours_may_be_24_a_day_of_the_period_and_not_a_hundredth_more(
+    start: date, end: date, most: int
+) -> None:
+    assert check(payslip("e1", start, end, pence=1, hours=most)) is None
+    over = check(payslip("e1", start, end, pence=1, hours=most + 1))
+    assert over is not None
+    assert over.reason is RejectionReason.INVALID_EVIDENCE
+    days = (end - start).days + 1
+    assert f"more than 24 x the {days} days of the period ({24 * days} hours)" in over.message
+
+
+def test_the_reported_9999_99_hours_for_a_week_are_invalid_evidence() -> None:
+    week = payslip("e1", date(2024, 2, 5), date(2024, 2, 11), pence=1, hours=999_999)
+    assert reason(week) is RejectionReason.INVALID_EVIDENCE
+
+
+def test_an_invalid_period_wins_over_too_many_hours() -> None:
+    backwards = payslip("e1", date(2024, 2, 7), date(2024, 2, 1), pence=1, hours=999_999)
+    assert reason(backwards) is RejectionReason.INVALID_PERIOD
+
+
+@given(days=st.integers(1, MAX_PERIOD_DAYS), hours=st.integers(0, 999_999))
+def test_too_many_hours_is_exactly_more_than_24_per_day(days: int, hours: int) -> None:
+    start = date(2024, 1, 1)
+    ev = payslip("e1", start, start + timedelta(days=days - 1), pence=1, hours=hours)
+    assert max_hours_hundredths(days) == 2400 * days
+    assert (check_evidence_alone(ev) is not None) == (hours > 2400 * days)

@@ -53,6 +53,7 @@ from tools.feed.world import (
 DEVELOPMENT_KEY = "local-development-key-change-me"
 PLACEMENT_WINDOW_DAYS = 456
 MAX_EVIDENCE_DAYS = 35
+HOURS_PER_DAY = 24
 CLAIM_DAYS = 90
 CLAIM_LAST_DAY = 700
 UPLIFTED = frozenset({MilestoneKind.EARNINGS_OUTCOME, *SUSTAINED_WEEKS})
@@ -326,6 +327,7 @@ def _evidence(state: _State, event: EvidenceSubmitted) -> None:
         or worked is None
         or worked < 0
         or event.gross_earnings_pence < 0
+        or worked > HOURS_PER_DAY * 100 * days  # v3 §6: at most 24 hours a day of the period
     ):
         return state.reject("invalid_evidence")
     job = state.placements.get((event.provider_id, event.placement_id))

@@ -10,6 +10,12 @@ held or a duplicate no-op of the same content), service restarts, the valid feed
 payments against the feed's expectation, and the time to quiet against the clean run.
 Exit 1 on anything unaccounted for, any restart or any payment difference.
 
+Halfway through the hostile run, compression bombs go to every provider topic kind
+(tools/fuzz/bombs.py: gzip batches under the topic's size limit that inflate to
+``--bomb-mb`` MB), with every service under ``--address-space-mb`` of address space
+(RLIMIT_AS): every bomb record must be rejected ``invalid_schema``; the report shows each
+service's memory peaks, longest event-loop stall and log lines.
+
 It runs on a private Kafka (127.0.0.1:20796) and PostgreSQL (127.0.0.1:20736) with state
 in .state/fuzz-servers/ (stopped at the end), so that other work on the local servers
 neither slows it nor is slowed by it; ``--shared`` uses the local (or configured) ones.
@@ -37,6 +43,7 @@ from tools.fuzz.account import (
     rejections_by_position,
     service_states,
 )
+from tools.fuzz.bombs import MB, Bomb, BombAccount, account_bombs, make_bombs, send_bombs
 from tools.fuzz.hostile import (
     Message,
     hostile_messages,
@@ -57,6 +64,8 @@ from tools.fuzz.pipeline import (
     read_topics,
     say,
 )
+from tools.fuzz.resources import Usage
+from tools.fuzz.resources import usage as resource_usage
 from tools.fuzz.topics import rejection_topics
 from tools.quiet import Backlog, wait_until_quiet
 from tools.run import LOCAL_DATABASE, LOCAL_KAFKA, local_server
@@ -64,6 +73,7 @@ from tools.services import ServiceProcesses
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ_PORTS = {"intake": 20711, "placement": 20712, "sustainment": 20713, "payments": 20714}
+MAX_STALL_SECONDS = 5.0
 
 
 @dataclass
@@ -73,6 +83,8 @@ class RunResult:
     restarts: int = 0
     exits: list[str] = field(default_factory=list)
     accounting: Accounting | None = None
+    bombs: BombAccount | None = None
+    usage: list[Usage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,8 @@ class Stack:
     ports: dict[str, int]
     quiet_timeout: float = 900.0
     stall_seconds: float = 120.0
+    address_space_bytes: int | None = None
+    """RLIMIT_AS of each service (None: unlimited)."""
 
 
 @dataclass
@@ -103,8 +117,11 @@ def run_once(
     messages: Sequence[Message],
     namespace: str,
     database: str,
+    bombs: Sequence[Bomb] = (),
 ) -> RunResult:
-    """Services up on a fresh namespace and database, publish, wait for quiet, check."""
+    """Services up on a fresh namespace and database, publish, wait for quiet, check.
+
+    ``bombs`` are sent halfway through the messages (tools/fuzz/bombs.py)."""
     url = asyncio.run(fresh_database(stack.admin_database_url, database))
     asyncio.run(ensure_topics(stack.bootstrap, namespace))
     processes = ServiceProcesses(
@@ -118,8 +135,11 @@ def run_once(
         },
         state_dir=stack.state_dir / label,
         ports=stack.ports,
+        address_space_bytes=stack.address_space_bytes,
     )
     watched = Watched(processes)
+    landed: list[list[Position] | None] = []
+    usage: list[Usage] = []
     processes.start()
     seconds: float | None = None
     try:
@@ -129,7 +149,12 @@ def run_once(
         assert all(is_late(m) for m in late), "late messages come last"
         say("fuzz", f"{label}: services ready; publishing {len(main):,} messages")
         began = time.monotonic()
-        positions = asyncio.run(publish(stack.bootstrap, main, namespace))
+        half = len(main) // 2 if bombs else len(main)
+        positions = asyncio.run(publish(stack.bootstrap, main[:half], namespace))
+        if bombs:
+            landed = asyncio.run(send_bombs(stack.bootstrap, bombs, namespace))
+            say("fuzz", f"{label}: {len(bombs)} bombs sent ({len(main) - half:,} messages to go)")
+            positions += asyncio.run(publish(stack.bootstrap, main[half:], namespace))
         say("fuzz", f"{label}: published in {time.monotonic() - began:.1f}s; waiting for quiet")
 
         last = _Progress(since=time.monotonic())
@@ -176,11 +201,17 @@ def run_once(
             positions += [None] * (len(messages) - len(positions))
         watched.check()
     finally:
+        usage = resource_usage(processes)
         processes.stop()
     payments = asyncio.run(check_payments(stack.bootstrap, namespace, items, url))
     result = RunResult(seconds, payments, sum(watched.restarts.values()), watched.exits)
+    result.usage = usage
     if any(m.hostile is not None for m in messages):
         result.accounting = asyncio.run(_account(stack, namespace, url, messages, positions))
+    if bombs:
+        names = rejection_topics(namespace, [p.provider_id for p in providers()])
+        rejections = rejections_by_position(asyncio.run(read_topics(stack.bootstrap, names)))
+        result.bombs = account_bombs(bombs, landed, rejections)
     return result
 
 
@@ -204,6 +235,7 @@ def fuzz(
     size_messages: int,
     clean: bool,
     skip: frozenset[str] = frozenset(),
+    bomb_bytes: int = 0,
 ) -> int:
     limit = max_message_bytes()
     items = generate_feed(participants, seed)
@@ -229,7 +261,12 @@ def fuzz(
             f"fuzz-clean-{stamp}.",
             "fuzz_clean",
         )
-    hostile_result = run_once(stack, "hostile", items, messages, f"fuzz-{stamp}.", "fuzz_hostile")
+    bombs = (
+        make_bombs([p.provider_id for p in providers()], bomb_bytes, limit) if bomb_bytes else []
+    )
+    hostile_result = run_once(
+        stack, "hostile", items, messages, f"fuzz-{stamp}.", "fuzz_hostile", bombs=bombs
+    )
     return report(clean_result, hostile_result)
 
 
@@ -260,6 +297,14 @@ def report(clean: RunResult | None, hostile: RunResult) -> int:
             f"time to quiet: hostile {hostile.seconds_to_quiet:.1f}s, clean"
             f" {clean.seconds_to_quiet:.1f}s, ratio {ratio:.2f}x (aim <= 1.5x)"
         )
+    if hostile.bombs is not None:
+        print("\n".join(hostile.bombs.lines()))
+        if not hostile.bombs.all_rejected:
+            problems.append("bomb records not all rejected invalid_schema")
+    for used in hostile.usage:
+        print(used.line())
+        if used.stall_at_most is not None and used.stall_at_most > MAX_STALL_SECONDS:
+            problems.append(f"{used.service} stalled for more than {MAX_STALL_SECONDS:g}s")
     if accounting.total_unaccounted:
         problems.append(f"{accounting.total_unaccounted} hostile messages unaccounted for")
     if hostile.restarts:
@@ -285,6 +330,18 @@ def main(argv: list[str] | None = None) -> int:
         "--size-messages", type=int, default=5, help="messages just under and over the limit"
     )
     parser.add_argument("--no-clean", action="store_true", help="skip the clean run")
+    parser.add_argument(
+        "--bomb-mb",
+        type=int,
+        default=480,
+        help="what each compression bomb inflates to, in MB (0: no bombs)",
+    )
+    parser.add_argument(
+        "--address-space-mb",
+        type=int,
+        default=1024,
+        help="RLIMIT_AS of each service in the runs, in MB (0: unlimited)",
+    )
     parser.add_argument(
         "--shared",
         action="store_true",
@@ -329,6 +386,7 @@ def _fuzz_on(bootstrap: str, database: str, args: argparse.Namespace, skip: froz
         FUZZ_PORTS,
         args.quiet_timeout,
         args.stall_seconds,
+        args.address_space_mb * MB or None,
     )
     return fuzz(
         stack,
@@ -338,6 +396,7 @@ def _fuzz_on(bootstrap: str, database: str, args: argparse.Namespace, skip: froz
         args.size_messages,
         not args.no_clean,
         skip,
+        args.bomb_mb * MB,
     )
 
 

@@ -259,6 +259,7 @@ class Watched:
             state_dir=self.processes.state_dir,
             ports=self.processes.ports,
             services=(service,),
+            address_space_bytes=self.processes.address_space_bytes,
         )
         only.start()
         self.processes.processes[service] = only.processes[service]
