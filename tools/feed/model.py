@@ -9,7 +9,9 @@ reason. Nothing here imports ``services``: the tables are the feed's own
 
 Deliberately out of scope (the feed never produces them, so the model need not decide
 them): events still unresolved when the hold time runs out (``unknown_*`` rejections),
-schema errors, and evidence naming a withdrawn or rejected placement.
+schema errors, and evidence naming a withdrawn or rejected placement. The job starts and
+evidence of a start that does not stand (v3 §4: not the person's earliest) are counted
+as ``unresolved``: they wait for a start that never comes.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class Expectation:
     standing: Mapping[PaymentKey, Standing]
     rejections: Mapping[str, int]  # reason -> count, every rejection topic together
     referral_of: Mapping[str, str]  # participant_id -> referral_id (for messages)
-    unresolved: int = 0  # events that would wait for the hold time (the feed makes none)
+    unresolved: int = 0  # events that wait for the hold time (the feed's: a losing start's)
     accepted: Mapping[str, int] = field(default_factory=dict)  # what the services announce
 
     @property
