@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 
 from schemas.common import MilestoneKind
 from schemas.payments import PaymentLineage, ProviderPaymentIssued
+from services.views.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
 from tools.cli.finance_format import format_reconciliation, statement_csv, statement_html
-from tools.cli.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
 
 
 def payment(

@@ -133,7 +133,7 @@ async def test_a_session_expires(browser: Browser, add_user: AddUser) -> None:
     await add_user("ada", "ops")
     browser.sign_in("ada")
     browser.clock.advance(timedelta(hours=7, minutes=59))
-    assert text_of(browser.get("/")[1], "h1") == "Nothing to show yet"
+    assert text_of(browser.get("/")[1], "h1") == "Operations"
 
     browser.clock.advance(timedelta(minutes=1))
 
@@ -166,7 +166,7 @@ async def test_sign_in_is_refused_after_five_failures_even_with_the_right_passwo
         " Try again in 10 minutes. Go back to sign in"
     )
     browser.clock.advance(timedelta(minutes=10))
-    assert text_of(browser.sign_in("ada", PASSWORD)[1], "h1") == "Nothing to show yet"
+    assert text_of(browser.sign_in("ada", PASSWORD)[1], "h1") == "Operations"
 
 
 async def test_changing_a_password_ends_the_users_sessions(
@@ -180,9 +180,7 @@ async def test_changing_a_password_ends_the_users_sessions(
     await change_account_password(web_database, "ada", "a brand new password", browser.clock())
 
     assert text_of(browser.get("/")[1], "h1") == "Sign in"
-    assert text_of(browser.sign_in("ada", "a brand new password")[1], "h1") == (
-        "Nothing to show yet"
-    )
+    assert text_of(browser.sign_in("ada", "a brand new password")[1], "h1") == ("Operations")
 
 
 async def test_pages_send_security_headers(browser: Browser) -> None:

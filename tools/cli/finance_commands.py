@@ -11,6 +11,7 @@ import typer
 from aiokafka.errors import KafkaError
 
 from schemas.payments import ProviderPaymentIssued
+from services.views.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
 from tools.cli.console import err, settings_of
 from tools.cli.finance_format import (
     format_reconciliation,
@@ -22,7 +23,6 @@ from tools.cli.finance_format import (
     statement_summary,
 )
 from tools.cli.finance_io import ledger_entries, read_payments, read_referrals
-from tools.cli.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from services.views.ledger import PAYMENT_COLUMNS, Reconciliation
 from services.views.statements import (
     csv_text,
     statement_csv,
     statement_html,
     statement_summary,
 )
-from tools.cli.ledger import PAYMENT_COLUMNS, Reconciliation
 from tools.summary import format_pence
 
 __all__ = [

@@ -9,9 +9,9 @@ import asyncpg
 from schemas.intake import ParticipantStarted
 from schemas.payments import ProviderPaymentIssued
 from schemas.topics import PARTICIPANTS, PAYMENTS, qualified
+from services.views.ledger import LedgerEntry, PaymentBook
 from services.views.statements import Referrals
 from tools.cli.kafka_io import read_topics
-from tools.cli.ledger import LedgerEntry, PaymentBook
 from tools.cli.settings import CliSettings
 
 

@@ -7,11 +7,12 @@ templates under ``templates/views/<area>/``.
 from __future__ import annotations
 
 from services.web.areas import Area
-from services.web.pages import caseload, live, participant, sign_in
+from services.web.pages import caseload, insights, live, participant, sign_in
 
 AREAS: tuple[Area, ...] = (
     sign_in.AREA,
     caseload.AREA,
     participant.AREA,
     live.AREA,
+    *insights.AREAS,
 )

@@ -1,0 +1,1 @@
+"""Where the insights read their populations and histories from."""
