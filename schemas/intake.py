@@ -8,7 +8,14 @@ from pydantic import Field, TypeAdapter
 
 from schemas.base import Event
 from schemas.bounds import BoroughName, BoundedDate, ContractId, Id, Name, ProviderId, ReasonText
-from schemas.common import AgeBand, EligibilityGroup, NonEmptyStr, ReferralSource, SubRegion
+from schemas.common import (
+    AgeBand,
+    EligibilityGroup,
+    NonEmptyStr,
+    ReferralSource,
+    RejectionReason,
+    SubRegion,
+)
 
 
 class ParticipantStarted(Event):
@@ -38,5 +45,28 @@ class ParticipantLeft(Event):
     reason: ReasonText
 
 
-ParticipantEvent = Annotated[ParticipantStarted | ParticipantLeft, Field(discriminator="type")]
-PARTICIPANT_EVENT: TypeAdapter[ParticipantStarted | ParticipantLeft] = TypeAdapter(ParticipantEvent)
+class ParticipantDisplaced(Event):
+    """The start of ``referral_id`` counts for nothing any more (domain.md §4, v3).
+
+    The same person (same ``participant_id``) has an earlier start under another
+    referral, which arrived later. Everything that followed from this start -- its
+    placements, milestones and payments -- goes with it (withdrawn, revoked, reversed);
+    its provider is told ``already_started``. The winning start follows as a
+    ``participant_started`` on the same key.
+    """
+
+    type: Literal["participant_displaced"] = "participant_displaced"
+    participant_id: NonEmptyStr
+    referral_id: Id
+    provider_id: ProviderId
+    contract_id: ContractId
+    start_date: BoundedDate
+    reason: RejectionReason = RejectionReason.ALREADY_STARTED
+
+
+ParticipantEvent = Annotated[
+    ParticipantStarted | ParticipantLeft | ParticipantDisplaced, Field(discriminator="type")
+]
+PARTICIPANT_EVENT: TypeAdapter[ParticipantStarted | ParticipantLeft | ParticipantDisplaced] = (
+    TypeAdapter(ParticipantEvent)
+)

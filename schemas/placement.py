@@ -47,11 +47,14 @@ class PlacementEnded(Event):
 
 
 class PlacementWithdrawn(Event):
-    """A confirmed placement that counts for nothing any more (domain.md §5).
+    """A confirmed placement that counts for nothing any more.
 
-    Its job starts after the participant's leaver date, which arrived after the job
-    start was confirmed (``after_programme_end``). The provider is told with a
-    rejection of the original job start event (``job_start_event_id``).
+    Either its job starts after the participant's leaver date, which arrived after the
+    job start was confirmed (``after_programme_end``, domain.md §5; the provider is told
+    with a rejection of the original job start event, ``job_start_event_id``), or the
+    programme start it was confirmed under was displaced by an earlier start of the same
+    person (``already_started``, §4 v3; no ``leaver_date``): the job start waits again
+    as if its referral had never started.
     """
 
     type: Literal["placement_withdrawn"] = "placement_withdrawn"
@@ -60,7 +63,7 @@ class PlacementWithdrawn(Event):
     provider_id: ProviderId
     job_start_event_id: NonEmptyStr
     job_start_date: BoundedDate
-    leaver_date: BoundedDate
+    leaver_date: BoundedDate | None = None
     reason: RejectionReason = RejectionReason.AFTER_PROGRAMME_END
 
 

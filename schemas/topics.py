@@ -24,7 +24,12 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
-from schemas.intake import PARTICIPANT_EVENT, ParticipantLeft, ParticipantStarted
+from schemas.intake import (
+    PARTICIPANT_EVENT,
+    ParticipantDisplaced,
+    ParticipantLeft,
+    ParticipantStarted,
+)
 from schemas.payments import PAYMENT_EVENT, MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import (
     PLACEMENT_STATUS_EVENT,
@@ -119,9 +124,12 @@ PARTICIPANTS = TopicSpec(
     name="intake.participants.v1",
     owner="intake",
     key_field="participant_id",
-    models=(ParticipantStarted, ParticipantLeft),
+    models=(ParticipantStarted, ParticipantLeft, ParticipantDisplaced),
     adapter=PARTICIPANT_EVENT,
-    description="Pseudonymous participants who started or left the programme",
+    description=(
+        "Pseudonymous participants who started or left the programme, or whose start was"
+        " displaced by an earlier one"
+    ),
 )
 PLACEMENTS = TopicSpec(
     name="placement.placements.v1",

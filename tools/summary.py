@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from deploy.kafka_admin import existing_partitions
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.common import MilestoneKind
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import ReferralMade
@@ -90,6 +90,8 @@ class Summary:
     placement_flags: dict[tuple[str, str], tuple[bool, bool]] = field(
         default_factory=dict, repr=False
     )
+    # (provider_id, referral_id) of the leavers on the topic, to net a displaced start's
+    left: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     @property
     def payments_total_pence(self) -> int:
@@ -101,7 +103,15 @@ def _apply(summary: Summary, spec: TopicSpec, event: object) -> None:
         summary.referrals += isinstance(event, ReferralMade)
     elif spec is PARTICIPANTS:
         summary.starts += isinstance(event, ParticipantStarted)
-        summary.leavers += isinstance(event, ParticipantLeft)
+        if isinstance(event, ParticipantLeft):
+            summary.leavers += 1
+            summary.left.add((event.provider_id, event.referral_id))
+        if isinstance(event, ParticipantDisplaced):
+            # Counts for nothing any more (domain.md v3 §4): net of displaced starts.
+            summary.starts -= 1
+            displaced = (event.provider_id, event.referral_id)
+            summary.leavers -= displaced in summary.left
+            summary.left.discard(displaced)
     elif spec is PLACEMENTS:
         if isinstance(event, PlacementConfirmed):
             summary.placements += 1

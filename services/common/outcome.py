@@ -209,6 +209,17 @@ class BatchOutcome:
                 held.add(subject, decision.waiting_for)
         return isinstance(decision, Accept)
 
+    def hold_record(
+        self,
+        message_id: str,
+        record: RawRecord,
+        waiting_for: WaitFor,
+        subject: Subject | None = None,
+    ) -> None:
+        """Hold an input accepted earlier again, as if it had just arrived and been held
+        (e.g. a job start whose programme start was displaced, domain.md §4 v3)."""
+        self.holds.append((message_id, waiting_for, record, subject))
+
     def release(self, key: WaitFor) -> None:
         self.released.add(key)
 

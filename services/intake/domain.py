@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +16,7 @@ from schemas.common import AgeBand, EligibilityGroup, RejectionReason
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from services.common.boroughs import locate_borough, normalise_place_name
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore, behind_held
-from services.common.provider_keys import ProviderKey, release_key
+from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
 
@@ -206,24 +206,61 @@ def decide_referral(
     )
 
 
+@dataclass(frozen=True)
+class StartClaim:
+    """A programme start as the one-start-per-person rule compares it (§4, §9)."""
+
+    start_date: date
+    referral_date: date
+    provider_id: str
+    referral_id: str
+
+    @property
+    def precedence(self) -> tuple[date, date, str, str]:
+        """Earlier start date first; ties: earlier referral date, then the lower
+        referral id, the provider id first (ids are per provider, §9)."""
+        return (self.start_date, self.referral_date, self.provider_id, self.referral_id)
+
+
+def precedes(a: StartClaim, b: StartClaim) -> bool:
+    """True when ``a`` is the person's start rather than ``b``."""
+    return a.precedence < b.precedence
+
+
+def person_start(claims: Iterable[StartClaim]) -> StartClaim | None:
+    """The one start a person has among valid starts: the first by precedence (§4)."""
+    return min(claims, key=lambda c: c.precedence, default=None)
+
+
+@dataclass(frozen=True)
+class Displace:
+    """Accept the start, and displace the person's standing start (§4, version 3): from
+    now on that one counts for nothing, as if it had been rejected ``already_started``."""
+
+    displaced: StartClaim
+
+
 def decide_start(
     start: ProgrammeStarted,
     stored: ReferralState | None,
-    started_under: ProviderKey | None,
+    standing: StartClaim | None,
     contracts: ContractBook,
     *,
     held_before: Sequence[str] = (),
-) -> Rejection | Hold | Ignore | Accept:
-    """What to do with a programme start (§4, §9).
+) -> Rejection | Hold | Ignore | Accept | Displace:
+    """What to do with a programme start (§4, §9, §10).
 
     An earlier start or leaver of the referral held for it: held behind it (arrival
     order within the referral, :func:`behind_held`; ``held_before`` is what those wait
     for). The referral unknown: held until ``referral:<provider_id>:<id>`` (ids are the
     provider's own, §9: another provider's referral of that id is not this one). Then
-    ``provider_mismatch``; ``already_started`` (this referral started on another date, or
-    the same person -- ``started_under`` is the (provider, referral) their start is
-    recorded under -- under another referral); the same start again is ignored; then
-    :func:`check_start`.
+    ``provider_mismatch``; this referral already started: the same date again is ignored,
+    another date is ``already_started`` (one key: the provider's own order decides); then
+    :func:`check_start`. A start that breaks no rule of its own is compared with the
+    person's ``standing`` start (recorded under another referral): the one that
+    :func:`precedes` stands, so this start is ``already_started`` or it displaces the
+    standing one -- whichever arrived first, the same start stands. (A start that breaks
+    a rule of its own keeps that reason whatever else arrived: judged as a set, §10.)
     """
     own = (start.provider_id, start.referral_id)
     behind = behind_held(held_before, releases=release_key("started", *own))
@@ -244,12 +281,6 @@ def decide_start(
             RejectionReason.ALREADY_STARTED,
             f"referral {start.referral_id!r} already started on {stored.start_date}",
         )
-    if started_under is not None and started_under != own:
-        return Rejection(
-            RejectionReason.ALREADY_STARTED,
-            "this person already started the programme under another referral"
-            + (f" ({started_under[1]!r})" if started_under[0] == start.provider_id else ""),
-        )
     contract = contracts.get(referral.contract_id)
     if contract is None:
         return Rejection(
@@ -257,7 +288,39 @@ def decide_start(
             f"contract_id {referral.contract_id!r} is not a known contract",
         )
     rejection = check_start(referral.referral_date, start.start_date, contract)
-    return ACCEPT if rejection is None else rejection
+    if rejection is not None:
+        return rejection
+    claim = StartClaim(
+        start.start_date, referral.referral_date, referral.provider_id, referral.referral_id
+    )
+    return decide_one_start(claim, standing)
+
+
+def decide_one_start(
+    claim: StartClaim, standing: StartClaim | None
+) -> Rejection | Accept | Displace:
+    """A valid start against the person's standing start (§4): the first by
+    :func:`precedes` is the person's one start."""
+    if standing is None or standing == claim:
+        return ACCEPT
+    if precedes(standing, claim):
+        return Rejection(
+            RejectionReason.ALREADY_STARTED,
+            f"this person started the programme {_first_start(standing, claim.provider_id)}",
+        )
+    return Displace(standing)
+
+
+def displaced_message(winner: StartClaim, provider_id: str) -> str:
+    """What the provider of a displaced start is told (``already_started``)."""
+    return f"this start is displaced: the person started {_first_start(winner, provider_id)}"
+
+
+def _first_start(first: StartClaim, told: str) -> str:
+    """The start that comes first, as the provider ``told`` may read it: another
+    provider's referral id is not named (ids are per provider, §9)."""
+    under = f" under referral {first.referral_id!r}" if first.provider_id == told else ""
+    return f"on {first.start_date}{under}, which comes first (earliest start date)"
 
 
 def decide_end(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from schemas.base import Event
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
 from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
 from services.common import holds, masking
@@ -24,12 +25,15 @@ from services.common.provider_keys import ProviderKey, release_key
 from services.common.reference import ContractBook, Reference
 from services.common.settings import ServiceSettings
 from services.intake.domain import (
+    Displace,
     ReferralState,
+    StartClaim,
     age_band,
     age_on,
     decide_end,
     decide_referral,
     decide_start,
+    displaced_message,
     normalise_nino,
     participant_id_for,
 )
@@ -119,15 +123,20 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
     own = (event.provider_id, event.referral_id)
     record = repo.referrals.get(own)
-    started_under = repo.started_by_participant.get(record.participant_id) if record else None
+    standing = repo.standing_start(record.participant_id) if record else None
     key = subject(event.provider_id, event.referral_id)
     decision = decide_start(
-        event, _state(record), started_under, round_.contracts, held_before=held.before(key)
+        event, _state(record), _claim(standing), round_.contracts, held_before=held.before(key)
     )
-    if not outcome.carry_out(decision, item, held, key) or record is None:
+    if isinstance(decision, Displace):
+        assert standing is not None  # what was compared
+        assert record is not None
+        _displace(repo, standing, record, item, outcome)
+    elif not outcome.carry_out(decision, item, held, key) or record is None:
         return
     referral = record.referral
     record.start_date = event.start_date
+    record.start_event_id, record.start_source = item.event_id, item.record
     repo.started_by_participant[record.participant_id] = own
     repo.changed(own)
     sub_region, borough = locate_borough(referral.borough)
@@ -151,6 +160,52 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
         ),
     )
     outcome.release(release_key("started", *own))
+
+
+def _displace(
+    repo: IntakeStorage,
+    displaced: ReferralRecord,
+    winner: ReferralRecord,
+    item: Received[ProgrammeStarted],
+    outcome: BatchOutcome,
+) -> None:
+    """§4 v3: the person's standing start is displaced by the start of ``item``, an
+    earlier one (under the referral of ``winner``).
+
+    The displaced referral goes back to "not started" (its leaver with it: a later
+    leaver of it waits, as it would had its start been rejected on arrival); its
+    provider is told ``already_started`` with a rejection of the original start
+    event; downstream hears ``participant_displaced`` before the winning start.
+    """
+    started_on = displaced.start_date
+    assert started_on is not None  # the standing start has a date
+    referral = displaced.referral
+    claim = _claim(winner, item.event.start_date)
+    assert claim is not None
+    if displaced.start_source is not None:
+        outcome.reject_record(
+            displaced.start_source,
+            RejectionReason.ALREADY_STARTED,
+            displaced_message(claim, referral.provider_id),
+            displaced.start_event_id,
+            referral.provider_id,
+        )
+    displaced.start_date = displaced.end_date = displaced.end_reason = None
+    displaced.displaced_by = f"{winner.referral.provider_id}:{winner.referral.referral_id}"
+    repo.changed(displaced.key)
+    outcome.emit(
+        PARTICIPANTS,
+        displaced.participant_id,
+        ParticipantDisplaced(
+            event_id=derived_event_id(item.message_id, "participant_displaced"),
+            produced_at=outcome.now,
+            participant_id=displaced.participant_id,
+            referral_id=referral.referral_id,
+            provider_id=referral.provider_id,
+            contract_id=referral.contract_id,
+            start_date=started_on,
+        ),
+    )
 
 
 @RULES.on(ProgrammeEnded)
@@ -192,6 +247,15 @@ def _subject_of(event: Event) -> Subject | None:
     if isinstance(event, ProgrammeStarted | ProgrammeEnded):
         return subject(event.provider_id, event.referral_id)
     return None
+
+
+def _claim(record: ReferralRecord | None, start_date: date | None = None) -> StartClaim | None:
+    """The start of ``record`` (on ``start_date``, or the one recorded) as §4 compares it."""
+    on = start_date or (record.start_date if record else None)
+    if record is None or on is None:
+        return None
+    ref = record.referral
+    return StartClaim(on, ref.referral_date, ref.provider_id, ref.referral_id)
 
 
 def _state(record: ReferralRecord | None) -> ReferralState | None:

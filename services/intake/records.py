@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from schemas.provider import ReferralMade
+from services.common.messages import RawRecord
 from services.common.provider_keys import ProviderKey
 
 
@@ -23,6 +24,15 @@ class ReferralRecord:
     start_date: date | None = None
     end_date: date | None = None
     end_reason: str | None = None
+    start_event_id: str | None = None
+    start_source: RawRecord | None = None
+    """The accepted start record as received, to reject it if the start is displaced."""
+    displaced_by: str | None = None
+    """The referral whose earlier start displaced this one's (§4 v3), if any."""
+
+    @property
+    def key(self) -> ProviderKey:
+        return (self.referral.provider_id, self.referral.referral_id)
 
 
 class IntakeStorage(ABC):
@@ -47,6 +57,11 @@ class IntakeStorage(ABC):
 
     def changed(self, key: ProviderKey) -> None:
         self.dirty.add(key)
+
+    def standing_start(self, participant_id: str) -> ReferralRecord | None:
+        """The referral the person's one start stands under now (§4), if any."""
+        key = self.started_by_participant.get(participant_id)
+        return None if key is None else self.referrals.get(key)
 
     @abstractmethod
     async def load(self, referrals: Iterable[ProviderKey], participant_ids: Iterable[str]) -> None:

@@ -226,6 +226,22 @@ def to_withdraw(leaver_date: date, placements: Iterable[StoredJob]) -> list[Stor
     )
 
 
+def to_withdraw_displaced(
+    referral: tuple[str, str], placements: Iterable[StoredJob]
+) -> list[StoredJob]:
+    """The accepted placements confirmed under a programme start that is displaced
+    (§4 v3): all of that (provider, referral)'s placements not withdrawn yet, in
+    placement_id order."""
+    return sorted(
+        (
+            p
+            for p in placements
+            if not p.withdrawn and (p.job.provider_id, p.job.referral_id) == referral
+        ),
+        key=lambda p: p.job.placement_id,
+    )
+
+
 def withdrawal_message(job: JobStarted, leaver_date: date) -> str:
     return (
         f"job_start_date {job.job_start_date} is after the leaver date {leaver_date}, "

@@ -10,14 +10,14 @@ from dataclasses import dataclass, replace
 
 from schemas.base import Event
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import JobEnded, JobStarted
 from schemas.topics import CONSUMERS, PLACEMENTS, Owner, TopicSpec
 from services.common import holds, masking
 from services.common.decisions import HeldSubjects, Hold
 from services.common.holds import Entity, Subject, wait_for
-from services.common.messages import Received, ids_named, keys_named
+from services.common.messages import RawRecord, Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.provider_keys import release_key
 from services.common.reference import Rates, Reference
@@ -29,6 +29,7 @@ from services.placement.domain import (
     decide_job_end,
     decide_job_start,
     to_withdraw,
+    to_withdraw_displaced,
     withdrawal_message,
 )
 from services.placement.records import PlacementRecord, PlacementStorage
@@ -117,12 +118,59 @@ def participant_left(round_: Round, item: Received[ParticipantLeft]) -> None:
     if participant is None:
         outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return
-    repo.put_participant(
-        (event.provider_id, event.referral_id), replace(participant, leaver_date=event.end_date)
-    )
+    own = (event.provider_id, event.referral_id)
+    if repo.referral_of.get(event.participant_id) != own:
+        return  # the leaver of a start displaced since (§4 v3): it counts for nothing
+    repo.put_participant(own, replace(participant, leaver_date=event.end_date))
     stored = {p.key: p for p in repo.placements_of(event.participant_id)}
     for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
         _withdraw(repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome)
+
+
+@RULES.on(ParticipantDisplaced)
+def participant_displaced(round_: Round, item: Received[ParticipantDisplaced]) -> None:
+    """§4 v3: the start under the event's referral is displaced by an earlier start of
+    the same person. Its placements are withdrawn (``already_started``) and their job
+    starts wait again for their referral to start -- as they would have had the start
+    been rejected on arrival (after the hold time: ``unknown_participant``)."""
+    repo, outcome, event = round_.repo, round_.outcome, item.event
+    referral = (event.provider_id, event.referral_id)
+    if repo.referral_of.get(event.participant_id) != referral:
+        return
+    repo.displace(referral)
+    stored = {p.key: p for p in repo.placements_of(event.participant_id)}
+    for job in to_withdraw_displaced(referral, [p.stored for p in stored.values()]):
+        _withdraw_displaced(repo, stored[(job.job.provider_id, job.job.placement_id)], outcome)
+
+
+def _withdraw_displaced(
+    repo: PlacementStorage, record: PlacementRecord, outcome: BatchOutcome
+) -> None:
+    record.withdrawn = True
+    repo.put_placement(record)
+    job = record.job
+    outcome.emit(
+        PLACEMENTS,
+        record.participant_id,
+        PlacementWithdrawn(
+            event_id=derived_event_id(
+                job.provider_id, job.placement_id, job.referral_id, "displaced"
+            ),
+            produced_at=outcome.now,
+            participant_id=record.participant_id,
+            placement_id=job.placement_id,
+            provider_id=job.provider_id,
+            job_start_event_id=record.source_event_id or str(job.event_id),
+            job_start_date=job.job_start_date,
+            reason=RejectionReason.ALREADY_STARTED,
+        ),
+    )
+    sources = [(record.source_event_id, record.source)] if record.source else []
+    waiting_for = release_key("referral", job.provider_id, job.referral_id)
+    key = subject(job.provider_id, job.placement_id)
+    for event_id, source in [*sources, *record.resends]:
+        if event_id is not None:
+            outcome.hold_record(message_id_of(event_id, source), source, waiting_for, key)
 
 
 def _withdraw(
@@ -242,6 +290,11 @@ def job_ended(round_: Round, item: Received[JobEnded]) -> None:
             end_date=event.end_date,
         ),
     )
+
+
+def message_id_of(event_id: str, record: RawRecord) -> str:
+    """The inbox identity of a kept record (as ``Received.message_id``)."""
+    return event_id if record.provider_id is None else f"{record.provider_id}:{event_id}"
 
 
 def _subject_of(event: Event) -> Subject | None:

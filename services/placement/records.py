@@ -63,6 +63,8 @@ class PlacementStorage(ABC):
         self.dirty_participants: set[ProviderKey] = set()
         self.dirty_placements: set[ProviderKey] = set()
         self.new_resends: list[tuple[ProviderKey, str, RawRecord]] = []
+        self.displaced: list[tuple[str, str, str]] = []
+        """(participant_id, provider_id, referral_id) of starts displaced (§4 v3)."""
 
     def put_participant(
         self, referral: ProviderKey, participant: ParticipantOnProgramme, *, dirty: bool = True
@@ -71,6 +73,18 @@ class PlacementStorage(ABC):
         self.referral_of[participant.participant_id] = referral
         if dirty:
             self.dirty_participants.add(referral)
+
+    def displace(self, referral: ProviderKey) -> ParticipantOnProgramme | None:
+        """§4 v3: the start under ``referral`` no longer stands; its participant is off
+        programme until the start that displaced it arrives (it replaces the row)."""
+        participant = self.by_referral.pop(referral, None)
+        if participant is None:
+            return None
+        if self.referral_of.get(participant.participant_id) == referral:
+            del self.referral_of[participant.participant_id]
+        self.dirty_participants.discard(referral)
+        self.displaced.append((participant.participant_id, *referral))
+        return participant
 
     def participant(self, participant_id: str) -> ParticipantOnProgramme | None:
         referral = self.referral_of.get(participant_id)

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from schemas.base import Event
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import (
@@ -35,7 +35,7 @@ from schemas.sustainment import (
 from schemas.topics import CONSUMERS, EVIDENCE_LEDGER, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.decisions import HeldSubjects
-from services.common.holds import Entity, Subject, wait_for
+from services.common.holds import Entity, Subject, WaitFor, wait_for
 from services.common.messages import Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome, derived_event_id
 from services.common.provider_keys import release_key
@@ -78,6 +78,9 @@ class Round:
     held: HeldSubjects
     contracts: ContractBook
     rates: Rates
+    displaced: list[ParticipantRecord]
+    """Starts displaced in this transaction (§4 v3), as they stood: their milestones
+    are revoked under their own contract in ``finish``, before anything is decided."""
 
 
 RULES: Rules[Round] = Rules()
@@ -109,6 +112,8 @@ class SustainmentHandler:
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
         self.rates = rates
+        self._displaced: dict[int, list[ParticipantRecord]] = {}
+        """Per transaction (by its outcome): the starts it displaced, until ``finish``."""
 
     async def handle(
         self, repo: SustainmentStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
@@ -117,18 +122,30 @@ class SustainmentHandler:
             participant_ids=ids_named(items, "participant_id"),
             placements=keys_named(items, "placement_id"),
             evidence=keys_named(items, "evidence_id"),
+            displaced_participants=[
+                i.event.participant_id for i in items if isinstance(i.event, ParticipantDisplaced)
+            ],
+            starts=[
+                (i.event.provider_id, i.event.referral_id)
+                for i in items
+                if isinstance(i.event, PlacementConfirmed)
+            ],
         )
+        displaced = self._displaced.setdefault(id(outcome), [])
         await run_round(
             repo,
             loaded,
             items,
             RULES,
-            lambda held: Round(repo, outcome, held, self.contracts, self.rates),
+            lambda held: Round(repo, outcome, held, self.contracts, self.rates, displaced),
             _subject_of,
         )
 
     async def finish(self, repo: SustainmentStorage, outcome: BatchOutcome) -> None:
-        """Decide milestones once, after every round of the transaction (§6)."""
+        """Decide milestones once, after every round of the transaction (§6): first
+        revoke what the starts displaced in it had reached (§4 v3)."""
+        for displaced in self._displaced.pop(id(outcome), []):
+            await revoke_displaced(repo, displaced, outcome, self.contracts)
         if outcome.touched:
             await announce_milestones(repo, outcome.touched, outcome, self.contracts)
 
@@ -161,7 +178,8 @@ class SustainmentHandler:
 @touches
 def participant_started(round_: Round, item: Received[ParticipantStarted]) -> str | None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    if event.participant_id in repo.participants:
+    standing = repo.participants.get(event.participant_id)
+    if standing is not None and not standing.displaced:
         return None
     contract = round_.contracts.get(event.contract_id)
     nlw = round_.rates.nlw.rate_on(event.start_date)
@@ -184,9 +202,11 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> st
                 nlw_pence_at_start=nlw,
                 weekly_hours_min_hundredths=contract.weekly_hours_min_hundredths,
             ),
+            referral_id=event.referral_id,
         )
     )
     outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
+    outcome.release(start_key(event.provider_id, event.referral_id))
     return event.participant_id
 
 
@@ -198,6 +218,8 @@ def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | No
     if record is None:
         outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
+    if not record.started_under(event.provider_id, event.referral_id):
+        return None  # the leaver of a start displaced since (§4 v3)
     record.window = replace(record.window, leaver_date=event.end_date)
     repo.put_participant(record)
     return event.participant_id
@@ -207,7 +229,8 @@ def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | No
 @touches
 def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> str | None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    if event.participant_id not in repo.participants:
+    participant = repo.participants.get(event.participant_id)
+    if participant is None:
         outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
     if (event.provider_id, event.placement_id) in repo.placements:
@@ -218,9 +241,42 @@ def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> st
         employment_type=event.employment_type,
         pays_llw=event.pays_llw,
     )
-    repo.put_placement(PlacementRecord(facts, event.participant_id, event.provider_id))
+    record = PlacementRecord(
+        facts, event.participant_id, event.provider_id, referral_id=event.referral_id
+    )
+    if (event.provider_id, event.referral_id) in repo.displaced_starts:
+        # Confirmed under a start displaced since (§4 v3), read after the displacement:
+        # kept as withdrawn, so it never counts and its withdrawal finds it.
+        record.withdrawn = True
+        repo.put_placement(record)
+        return None
+    if not participant.started_under(event.provider_id, event.referral_id):
+        # Confirmed under another start of the person than the one standing here
+        # (§4 v3): it waits for that start (the winning start, announced later).
+        outcome.hold(item, start_key(event.provider_id, event.referral_id))
+        return None
+    repo.put_placement(record)
     outcome.release(release_key("placement", event.provider_id, event.placement_id))
     return event.participant_id
+
+
+@RULES.on(ParticipantDisplaced)
+def participant_displaced(round_: Round, item: Received[ParticipantDisplaced]) -> None:
+    """§4 v3: the participant's start is displaced by an earlier one. Its placements
+    are withdrawn and it counts for nothing; its milestones are revoked under its own
+    contract in ``finish`` (payments reverses what was paid)."""
+    repo, event = round_.repo, item.event
+    record = repo.participants.get(event.participant_id)
+    if record is None or not record.started_under(event.provider_id, event.referral_id):
+        return
+    round_.displaced.append(replace(record))
+    record.displaced = True
+    repo.put_participant(record)
+    repo.mark_displaced(event.participant_id, (event.provider_id, event.referral_id))
+    for placement in repo.placements_of(event.participant_id):
+        if not placement.withdrawn:
+            placement.withdrawn = True
+            repo.put_placement(placement)
 
 
 @RULES.on(PlacementEnded)
@@ -336,6 +392,30 @@ async def announce_milestones(
         await repo.record_milestones(recorded)
 
 
+async def revoke_displaced(
+    repo: SustainmentStorage,
+    displaced: ParticipantRecord,
+    outcome: BatchOutcome,
+    contracts: ContractBook,
+) -> None:
+    """Revoke every milestone of a displaced start, under its own contract: a start
+    that counts for nothing reaches nothing (reconcile against no milestones)."""
+    contract = contracts.get(displaced.contract_id)
+    assert contract is not None  # participants are accepted against a known contract
+    updates: list[tuple[str, RecordedMilestone]] = []
+    for history in await repo.histories([displaced.participant_id]):
+        for change in reconcile(history.recorded, {}):
+            before = history.recorded.get(change.milestone)
+            updates.append((displaced.participant_id, recorded_after(change, before)))
+            outcome.emit(
+                MILESTONES,
+                displaced.participant_id,
+                _announcement(displaced, contract, change, None, outcome),
+            )
+    if updates:
+        await repo.record_milestones(updates)
+
+
 def _milestone_changes(
     history: ParticipantHistory,
     source: datetime | None,
@@ -343,6 +423,8 @@ def _milestone_changes(
     contracts: ContractBook,
 ) -> list[tuple[str, RecordedMilestone]]:
     p = history.participant
+    if p.displaced:
+        return []  # nothing counts until the winning start arrives (§4 v3)
     contract = contracts.get(p.contract_id)
     assert contract is not None  # participants are accepted against a known contract
     current = settle(
@@ -448,6 +530,12 @@ def _progress(
             for pid, end in counted.latest_end_by_placement[:MAX_PLACEMENTS_PER_PARTICIPANT]
         ),
     )
+
+
+def start_key(provider_id: str, referral_id: str) -> WaitFor:
+    """What a placement confirmed under a start other than the standing one waits for:
+    that (provider's) referral's start, announced by intake."""
+    return release_key("started", provider_id, referral_id)
 
 
 def _subject_of(event: Event) -> Subject | None:

@@ -29,6 +29,17 @@ class ParticipantRecord:
     contract_id: str
     eligibility_group: EligibilityGroup
     window: ParticipantWindow
+    referral_id: str | None = None
+    """The referral of the start this window belongs to (None: recorded before v3)."""
+    displaced: bool = False
+    """The start was displaced by an earlier one (§4 v3): nothing counts until the
+    winning start replaces this record."""
+
+    def started_under(self, provider_id: str, referral_id: str) -> bool:
+        """Is this the participant's standing start, under that provider's referral?"""
+        if self.displaced or self.provider_id != provider_id:
+            return False
+        return self.referral_id is None or self.referral_id == referral_id
 
 
 @dataclass
@@ -38,6 +49,7 @@ class PlacementRecord:
     provider_id: str
     end_date: date | None = None
     withdrawn: bool = False
+    referral_id: str | None = None
 
 
 @dataclass
@@ -79,6 +91,9 @@ class SustainmentStorage(ABC):
         self.dirty_participants: set[str] = set()
         self.dirty_placements: set[ProviderKey] = set()
         self.dirty_evidence: set[ProviderKey] = set()
+        self.displaced_starts: set[ProviderKey] = set()
+        """Of the (provider, referral) starts loaded, those displaced (§4 v3)."""
+        self.new_displaced: list[tuple[str, str, str]] = []
 
     def put_participant(self, record: ParticipantRecord) -> None:
         self.participants[record.participant_id] = record
@@ -88,6 +103,16 @@ class SustainmentStorage(ABC):
         key = (record.provider_id, record.facts.placement_id)
         self.placements[key] = record
         self.dirty_placements.add(key)
+
+    def mark_displaced(self, participant_id: str, start: ProviderKey) -> None:
+        """Remember a displaced start (§4 v3): its placements never count."""
+        self.displaced_starts.add(start)
+        self.new_displaced.append((*start, participant_id))
+
+    def placements_of(self, participant_id: str) -> list[PlacementRecord]:
+        """The placements of ``participant_id`` loaded (all of them, once loaded as
+        ``displaced_participants``)."""
+        return [p for p in self.placements.values() if p.participant_id == participant_id]
 
     def put_evidence(self, record: EvidenceRecord) -> None:
         key = (record.provider_id, record.facts.evidence_id)
@@ -100,8 +125,12 @@ class SustainmentStorage(ABC):
         participant_ids: Iterable[str],
         placements: Iterable[ProviderKey],
         evidence: Iterable[ProviderKey],
+        displaced_participants: Iterable[str] = (),
+        starts: Iterable[ProviderKey] = (),
     ) -> None:
-        """The participants, placements and evidence named."""
+        """The participants, placements and evidence named; for
+        ``displaced_participants`` also all their placements; of the (provider, referral)
+        ``starts`` named, those displaced."""
 
     @abstractmethod
     async def held_waiting(self, subjects: Iterable[str]) -> dict[str, list[str]]: ...

@@ -85,8 +85,10 @@ class ViewsHandler:
     # --------------------------------------------------------------------------- writes
 
     async def _write(self, store: ViewsStore, b: Batch) -> None:
-        """Kind by kind, creations before updates (ingest.py); empty kinds cost nothing."""
+        """Kind by kind, creations before updates (ingest.py); empty kinds cost nothing.
+        A displaced start goes first: the start that displaced it may take its place."""
         writes: list[tuple[Callable[[Any], Awaitable[None]], Sequence[Any]]] = [
+            (store.participants_displaced, b.displaced),
             (store.participants_started, [self._started(e) for e in b.started]),
             (store.participants_left, b.left),
             (store.placements_confirmed, b.confirmed),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from schemas.bounds import ID_MAX
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.rejections import EventRejected
@@ -37,6 +37,7 @@ TYPE_MAX: Final = 64
 class Batch:
     started: list[ParticipantStarted] = field(default_factory=list)
     left: list[ParticipantLeft] = field(default_factory=list)
+    displaced: list[ParticipantDisplaced] = field(default_factory=list)
     confirmed: list[PlacementConfirmed] = field(default_factory=list)
     ended: list[PlacementEnded] = field(default_factory=list)
     withdrawn: list[PlacementWithdrawn] = field(default_factory=list)
@@ -62,6 +63,7 @@ class Batch:
         simple: dict[type, list[Any]] = {
             ParticipantStarted: self.started,
             ParticipantLeft: self.left,
+            ParticipantDisplaced: self.displaced,
             PlacementConfirmed: self.confirmed,
             PlacementEnded: self.ended,
             PlacementWithdrawn: self.withdrawn,

@@ -12,6 +12,14 @@ and equal versions, retractions, late self-employment claims (``claim_late``), a
 invalid evidence. Evidence and job ends name only placements that start on or before
 the leaver date (see the report: evidence of a withdrawn placement is the one residual
 difference, in rejections only).
+
+:func:`rival_histories` adds rule book v3 §4: one person (one NINO) with two referrals,
+on the same or two contracts, each started on a close date (ties broken by referral date,
+then ids), each with its own placements and evidence -- so whichever start arrives
+second either is ``already_started`` or displaces the first. Their streams are *plain*:
+no leaver, no conflicting or other provider's re-sends of a job start or evidence,
+because for the start that loses those would be held in one order and decided in the
+other (the residual of withdrawn placements, in rejections after the hold time only).
 """
 
 from __future__ import annotations
@@ -117,8 +125,56 @@ def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
 
 
 @st.composite
+def rival_histories(draw: st.DrawFn) -> list[Stream]:
+    """Ordinary participants and one person with two rival programme starts (§4 v3)."""
+    streams: list[Stream] = draw(histories(max_participants=1))
+    nino = NINOS[2]
+    for suffix in ("a", "b"):
+        streams.extend(draw(rival_start_streams(f"rival-{suffix}", nino)))
+    return streams
+
+
+@st.composite
+def rival_start_streams(draw: st.DrawFn, ref: str, nino: str) -> list[Stream]:
+    """One referral of ``nino`` started, with plain placements and evidence."""
+    contract = draw(st.sampled_from(CONTRACTS))
+    provider = f"prov-{contract}"
+    referral_date = date(2024, 3, 18) + timedelta(days=draw(st.integers(0, 1)))
+    start = date(2024, 4, 1) + timedelta(days=draw(st.integers(0, 2)))
+    streams: list[Stream] = [
+        [
+            referral(
+                ref,
+                nino=nino,
+                provider_id=provider,
+                contract_id=contract,
+                referral_date=referral_date,
+            ),
+            programme_start(ref, start_date=start, provider_id=provider),
+        ]
+    ]
+    for j in range(draw(st.integers(1, 2))):
+        pid = f"plc-{ref}-{j}"
+        employed = draw(st.booleans() | st.just(True))
+        job_date = start + timedelta(days=draw(st.integers(0, 60)))
+        kind = EmploymentType.EMPLOYED if employed else EmploymentType.SELF_EMPLOYED
+        wage = draw(st.sampled_from([1200, 1400])) if employed else None
+        job = job_start(
+            pid,
+            referral_id=ref,
+            job_start_date=job_date,
+            wage=wage,
+            employment_type=kind,
+            provider_id=provider,
+        )
+        streams.append([job])
+        streams.extend(draw(evidence_streams(pid, job_date, employed, provider, plain=True)))
+    return streams
+
+
+@st.composite
 def evidence_streams(
-    draw: st.DrawFn, pid: str, job_date: date, employed: bool, provider: str
+    draw: st.DrawFn, pid: str, job_date: date, employed: bool, provider: str, plain: bool = False
 ) -> list[Stream]:
     streams: list[Stream] = []
     kind = EvidenceKind.PAYSLIP if employed else EvidenceKind.SELF_EMPLOYMENT
@@ -159,7 +215,7 @@ def evidence_streams(
             # corrections; sometimes a stale or equal version
             v = draw(st.sampled_from([version, version, 1]))
             stream.append(piece(v, draw(pence), draw(hours), draw(late)))
-        if draw(st.integers(0, 7)) == 0:  # another provider's evidence id: unknown_placement
+        if not plain and draw(st.integers(0, 7)) == 0:  # another provider's id: unknown_placement
             foreign = piece(9, draw(pence), "80", False)
             stream.append(foreign.model_copy(update={"provider_id": "prov-whp-west"}))
         if draw(st.integers(0, 9)) == 0:

@@ -18,7 +18,14 @@ from services.common.decisions import ACCEPT, IGNORE, Hold
 from services.common.holds import WaitFor
 from services.common.reference import load_contracts, load_rates
 from services.common.rejection import Rejection
-from services.intake.domain import ReferralState, decide_end, decide_referral, decide_start
+from services.intake.domain import (
+    Displace,
+    ReferralState,
+    StartClaim,
+    decide_end,
+    decide_referral,
+    decide_start,
+)
 from services.placement.domain import (
     JobAssessment,
     ParticipantOnProgramme,
@@ -301,36 +308,44 @@ def test_referral_decisions() -> None:
     )
 
 
+def other_start(start_date: date, referral_id: str = "ref-0") -> StartClaim:
+    return StartClaim(start_date, date(2024, 3, 18), PROVIDER, referral_id)
+
+
+OWN_START = StartClaim(date(2024, 4, 1), date(2024, 3, 18), PROVIDER, "ref-1")
+
+
 @pytest.mark.parametrize(
-    ("event", "state", "started_under", "expected"),
+    ("event", "state", "standing", "expected"),
     [
         (start(), None, None, Hold(WaitFor("referral:prov-whp-central:ref-1"))),
         (start(provider="prov-whp-west"), STATE, None, R.PROVIDER_MISMATCH),
+        (start(), replace(STATE, start_date=date(2024, 4, 1)), OWN_START, IGNORE),
+        (start(), replace(STATE, start_date=date(2024, 4, 2)), OWN_START, R.ALREADY_STARTED),
+        (start(), STATE, other_start(date(2024, 3, 31)), R.ALREADY_STARTED),
+        (start(), STATE, other_start(date(2024, 4, 1)), R.ALREADY_STARTED),  # ref-0 < ref-1
         (
             start(),
-            replace(STATE, start_date=date(2024, 4, 1)),
-            ("prov-whp-central", "ref-1"),
-            IGNORE,
+            STATE,
+            other_start(date(2024, 4, 1), "ref-2"),
+            Displace(other_start(date(2024, 4, 1), "ref-2")),
         ),
-        (
+        (start(), STATE, other_start(date(2024, 4, 2)), Displace(other_start(date(2024, 4, 2)))),
+        (start(date(2024, 3, 1)), STATE, other_start(date(2024, 4, 2)), R.START_BEFORE_REFERRAL),
+        (  # another provider's referral of the same id: another start of the person
             start(),
-            replace(STATE, start_date=date(2024, 4, 2)),
-            ("prov-whp-central", "ref-1"),
+            STATE,
+            StartClaim(date(2024, 3, 31), date(2024, 3, 18), "prov-whp-west", "ref-1"),
             R.ALREADY_STARTED,
         ),
-        (start(), STATE, ("prov-whp-central", "ref-0"), R.ALREADY_STARTED),
-        (start(), STATE, ("prov-whp-west", "ref-1"), R.ALREADY_STARTED),
         (start(date(2024, 3, 1)), STATE, None, R.START_BEFORE_REFERRAL),
         (start(), STATE, None, ACCEPT),
     ],
 )
 def test_start_decisions(
-    event: ProgrammeStarted,
-    state: ReferralState | None,
-    started_under: tuple[str, str] | None,
-    expected: Any,
+    event: ProgrammeStarted, state: ReferralState | None, standing: StartClaim | None, expected: Any
 ) -> None:
-    decision = decide_start(event, state, started_under, CONTRACTS)
+    decision = decide_start(event, state, standing, CONTRACTS)
     assert (reason(decision) if isinstance(expected, R) else decision) == expected
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,12 +26,14 @@ from schemas.payments import PaymentLineage, ProviderPaymentIssued
 from schemas.provider import (
     EvidenceRetracted,
     EvidenceSubmitted,
+    JobEnded,
     JobStarted,
     ProgrammeEnded,
     ProgrammeStarted,
     ReferralMade,
 )
 from tools.feed import arrange, compare, expected, generate
+from tools.feed.generate import FeedItem
 from tools.feed.model import DEVELOPMENT_KEY, PaymentKey, participant_id
 from tools.feed.order import topic_name
 from tools.feed.reference import contracts_document
@@ -321,13 +324,14 @@ def test_reference_for_the_services_carries_the_feeds_group_prices() -> None:
 
 @pytest.fixture(scope="module")
 def hard_feed() -> Any:
-    return generate(600, 5)
+    return generate(600, 6)  # a seed whose 600 people reach every bad-event choice
 
 
 def test_the_generated_feed_exercises_every_hard_path(hard_feed: Any) -> None:
     events = [item.event for item in hard_feed.items]
     result = expected(item.as_sent() for item in hard_feed.items)
-    assert result.unresolved == 0  # nothing waits for the hold time
+    # nothing waits for the hold time but what names a start that does not stand (v3 §4)
+    assert result.unresolved == len(waiting_for_a_start(hard_feed.items)) > 0
     types = Counter(e.type for e in events)
     assert types["evidence_retraction"] > 0
     assert any(isinstance(e, EvidenceSubmitted) and e.version > 1 for e in events)
@@ -524,6 +528,74 @@ def test_check_summary_reports_what_the_topics_lack() -> None:
     text = format_check("natural", check, expectation)
     assert "£4,000.00" in text
     assert "differences                 0" in text
+
+
+def waiting_for_a_start(items: Sequence[FeedItem]) -> list[Any]:
+    """The job starts, job ends and evidence of referrals whose start does not stand: a
+    person's starts other than the earliest (domain.md v3 §4), read from the feed alone."""
+    referrals = {
+        (i.event.provider_id, i.event.referral_id): i.event
+        for i in items
+        if isinstance(i.event, ReferralMade)
+    }
+    starts: dict[str, list[tuple[date, date, str, str]]] = {}
+    for item in items:
+        event = item.event
+        if isinstance(event, ProgrammeStarted):
+            referral = referrals[(event.provider_id, event.referral_id)]
+            nino = referral.nino.replace(" ", "").upper()
+            rank = (event.start_date, referral.referral_date, *referral_key(referral))
+            starts.setdefault(nino, []).append(rank)
+    losing = {rank[2:] for ranks in starts.values() for rank in sorted(ranks)[1:]}
+    jobs = {
+        (i.event.provider_id, i.event.placement_id)
+        for i in items
+        if isinstance(i.event, JobStarted) and (i.event.provider_id, i.event.referral_id) in losing
+    }
+    return [
+        i.event
+        for i in items
+        if (
+            isinstance(i.event, JobStarted) and (i.event.provider_id, i.event.referral_id) in losing
+        )
+        or (
+            isinstance(i.event, EvidenceSubmitted | JobEnded)
+            and (i.event.provider_id, i.event.placement_id) in jobs
+        )
+    ]
+
+
+def referral_key(referral: ReferralMade) -> tuple[str, str]:
+    return (referral.provider_id, referral.referral_id)
+
+
+def test_the_feed_publishes_the_earlier_start_both_after_and_before_the_later(
+    hard_feed: Any,
+) -> None:
+    """The two_starts path, in turn: the earlier start published after the later start's
+    evidence (it displaces a paid start in publication order), or before the later start
+    (which is already_started on arrival)."""
+    items = list(hard_feed.items)
+    waiting = waiting_for_a_start(items)
+    position = {id(i.event): n for n, i in enumerate(items)}
+    losing = {(e.provider_id, e.referral_id) for e in waiting if isinstance(e, JobStarted)}
+    start_at = {
+        (i.event.provider_id, i.event.referral_id): position[id(i.event)]
+        for i in items
+        if isinstance(i.event, ProgrammeStarted)
+    }
+    nino_of = {
+        referral_key(i.event): i.event.nino.replace(" ", "").upper()
+        for i in items
+        if isinstance(i.event, ReferralMade)
+    }
+    winner_at = {nino_of[key]: at for key, at in start_at.items() if key not in losing}
+    last_evidence = max(position[id(e)] for e in waiting if isinstance(e, EvidenceSubmitted))
+    after = [k for k in losing if winner_at[nino_of[k]] > start_at[k]]
+    before = [k for k in losing if winner_at[nino_of[k]] < start_at[k]]
+    assert after
+    assert before
+    assert last_evidence > min(start_at[k] for k in after)
 
 
 def test_evidence_hours_are_at_most_24_a_day_of_the_period() -> None:

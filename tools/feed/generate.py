@@ -162,6 +162,7 @@ HARD_PATHS: tuple[tuple[str, int], ...] = (
     ("out_of_order", 3),  # evidence and job starts published before what they name
     ("bad_events", 3),  # rejections by reason, and re-sends that are no-ops
     ("boundaries", 2),  # the threshold met to the penny (or one short); the window's last day
+    ("two_starts", 2),  # one person started twice: the earlier start date stands (v3 §4)
 )
 
 
@@ -917,6 +918,46 @@ class _Generator:
                     reported_on=reported,
                 ),
             )
+
+    def _hard_two_starts(self, person: _Person, referral: ReferralMade) -> None:
+        """One person (same NINO) referred again, on another or the same contract, and
+        started on an earlier date: that start stands (domain.md v3 §4). In turn, the
+        earlier start is published after this start's job and evidence (so it displaces
+        this start in publication order: its payments are reversed), or before it (so
+        this start is already_started on arrival). Either way this start's job and
+        evidence wait for a start that never comes, and only the earlier start is paid."""
+        rng = self.rng
+        late_job = self._job(person, self._job_start(person), "long", self_employed=False)
+        earlier_on = person.start_date - timedelta(days=rng.randint(1, 40))
+        holders = [c for c in DEFAULT_CONTRACTS if c.starts_from <= earlier_on <= c.starts_until]
+        if not holders:
+            return
+        contract = CONTRACTS_BY_ID[rng.choice(holders).contract_id]
+        referral_date = max(
+            contract.starts_from, earlier_on - timedelta(days=rng.randint(0, MAX_START_LAG_DAYS))
+        )
+        displaces = self._in_turn("two_starts", ("displaces", "first")) == "displaces"
+        published = self._later(self._last_published(late_job), 5, 60) if displaces else None
+        other = self._referral(contract, referral_date, person.group).model_copy(
+            update={
+                **self._stamp(published or referral_date),
+                "nino": self._written_otherwise(referral.nino),
+                "date_of_birth": referral.date_of_birth,
+            }
+        )
+        self._emit(PROVIDER_INTAKE, published or referral_date, other)
+        self._start_event(other, earlier_on, published or earlier_on)
+        earlier = _Person(contract, other.referral_id, earlier_on, None, person.group)
+        job_start = self._job_start(earlier)
+        delay = 0 if published is None else max(0, (published - job_start).days + 1)
+        self._job(earlier, job_start, rng.choice(("long", "medium")), delay=delay)
+
+    def _written_otherwise(self, nino: str) -> str:
+        """The same NINO as a provider might type it: spaced, or in lower case."""
+        if self.rng.random() < 0.5:
+            return nino
+        spaced = " ".join((nino[:2], nino[2:4], nino[4:6], nino[6:8], nino[8:]))
+        return spaced.lower() if self.rng.random() < 0.5 else spaced
 
     def _hard_bad_events(self, person: _Person, referral: ReferralMade) -> None:
         """Events each rejected with one reason, and no-op re-sends, around a normal job."""

@@ -9,7 +9,9 @@ reason. Nothing here imports ``services``: the tables are the feed's own
 
 Deliberately out of scope (the feed never produces them, so the model need not decide
 them): events still unresolved when the hold time runs out (``unknown_*`` rejections),
-schema errors, and evidence naming a withdrawn or rejected placement.
+schema errors, and evidence naming a withdrawn or rejected placement. The job starts and
+evidence of a start that does not stand (v3 §4: not the person's earliest) are counted
+as ``unresolved``: they wait for a start that never comes.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class Expectation:
     standing: Mapping[PaymentKey, Standing]
     rejections: Mapping[str, int]  # reason -> count, every rejection topic together
     referral_of: Mapping[str, str]  # participant_id -> referral_id (for messages)
-    unresolved: int = 0  # events that would wait for the hold time (the feed makes none)
+    unresolved: int = 0  # events that wait for the hold time (the feed's: a losing start's)
     accepted: Mapping[str, int] = field(default_factory=dict)  # what the services announce
 
     @property
@@ -187,7 +189,6 @@ class _State:
     reasons: Counter[str] = field(default_factory=Counter)
     unresolved: int = 0
     referrals: dict[Key, _Person] = field(default_factory=dict)
-    started_ninos: set[str] = field(default_factory=set)
     placements: dict[Key, JobStarted] = field(default_factory=dict)
     evidence: dict[Key, _Evidence] = field(default_factory=dict)
     job_ends: set[Key] = field(default_factory=set)
@@ -226,16 +227,36 @@ def _start(state: _State, event: ProgrammeStarted) -> None:
         if person.start != event.start_date:
             state.reject("already_started")
         return None
-    if person.nino in state.started_ninos:
-        return state.reject("already_started")
     contract = person.contract
     if event.start_date < person.referral.referral_date:
         return state.reject("start_before_referral")
     if not contract.starts_from <= event.start_date <= contract.starts_until:
         return state.reject("start_outside_contract")
     person.start = event.start_date
-    state.started_ninos.add(person.nino)
     return None
+
+
+def _one_start_per_person(state: _State) -> None:
+    """domain.md v3 §4: of a person's valid starts, the earliest start date stands (ties:
+    earlier referral date, then lower referral id, the provider id first, §9); every
+    other is already_started, whichever arrived first (a later-arriving earlier start
+    displaces the other: the same in the end)."""
+    starts: dict[str, list[_Person]] = defaultdict(list)
+    for person in state.referrals.values():
+        if person.start is not None:
+            starts[person.nino].append(person)
+    for people in starts.values():
+        people.sort(
+            key=lambda p: (
+                p.start,
+                p.referral.referral_date,
+                p.referral.provider_id,
+                p.referral.referral_id,
+            )
+        )
+        for other in people[1:]:
+            other.start = None
+            state.reject("already_started")
 
 
 def _end(state: _State, event: ProgrammeEnded) -> None:
@@ -529,6 +550,7 @@ def expected(events: Iterable[Any], participant_key: str = DEVELOPMENT_KEY) -> E
     for event in intake:
         if isinstance(event, ProgrammeStarted):
             _start(state, event)
+    _one_start_per_person(state)
     for event in intake:
         if isinstance(event, ProgrammeEnded):
             _end(state, event)

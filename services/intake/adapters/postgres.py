@@ -4,11 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from asyncpg import Record
+
 from schemas.provider import ReferralMade
+from schemas.topics import by_name
 from services.common import db
 from services.common.db import Connection
+from services.common.messages import RawRecord
 from services.common.provider_keys import ProviderKey
 from services.intake.records import IntakeStorage, ReferralRecord
+
+
+def _record(row: Record) -> ReferralRecord:
+    return ReferralRecord(
+        referral=ReferralMade.model_validate_json(row["content"]),
+        participant_id=row["participant_id"],
+        nino=row["nino"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        end_reason=row["end_reason"],
+        start_event_id=row["start_event_id"],
+        start_source=_start_source(row),
+        displaced_by=row["displaced_by"],
+    )
+
+
+def _start_source(row: Record) -> RawRecord | None:
+    if row["start_source_spec"] is None:
+        return None
+    return RawRecord(
+        spec=by_name(row["start_source_spec"]),
+        topic=row["start_source_topic"],
+        partition=row["start_source_partition"],
+        offset=row["start_source_offset"],
+        key=row["start_source_key"],
+        value=row["start_source_value"],
+    )
 
 
 class IntakeRepository(IntakeStorage):
@@ -34,29 +65,26 @@ class IntakeRepository(IntakeStorage):
             [r for _, r in keys],
         )
         for row in rows:
-            self.referrals[(row["provider_id"], row["referral_id"])] = ReferralRecord(
-                referral=ReferralMade.model_validate_json(row["content"]),
-                participant_id=row["participant_id"],
-                nino=row["nino"],
-                start_date=row["start_date"],
-                end_date=row["end_date"],
-                end_reason=row["end_reason"],
-            )
+            self.referrals[(row["provider_id"], row["referral_id"])] = _record(row)
         wanted = set(participant_ids) | {r.participant_id for r in self.referrals.values()}
         started = await self.conn.fetch(
-            "SELECT participant_id, provider_id, referral_id FROM referrals"
+            "SELECT * FROM referrals"
             " WHERE participant_id = ANY($1::text[]) AND start_date IS NOT NULL",
             sorted(wanted),
         )
-        self.started_by_participant.update(
-            {r["participant_id"]: (r["provider_id"], r["referral_id"]) for r in started}
-        )
+        for row in started:
+            key = (row["provider_id"], row["referral_id"])
+            self.referrals.setdefault(key, _record(row))
+            self.started_by_participant[row["participant_id"]] = key
 
     async def flush(self) -> None:
         rows = []
-        for key in sorted(self.dirty):
+        # A displaced start is cleared before the start that displaced it is written:
+        # the one-start-per-person index is checked row by row.
+        for key in sorted(self.dirty, key=self._clearing_first):
             r = self.referrals[key]
             ref = r.referral
+            source = r.start_source
             rows.append(
                 (
                     ref.referral_id,
@@ -70,16 +98,39 @@ class IntakeRepository(IntakeStorage):
                     r.start_date,
                     r.end_date,
                     r.end_reason,
+                    r.start_event_id,
+                    source.spec.name if source else None,
+                    source.topic if source else None,
+                    source.partition if source else None,
+                    source.offset if source else None,
+                    source.key if source else None,
+                    source.value if source else None,
+                    r.displaced_by,
                 )
             )
         if rows:
             await self.conn.executemany(
                 "INSERT INTO referrals (referral_id, provider_id, contract_id, participant_id,"
-                " nino, date_of_birth, referral_date, content, start_date, end_date, end_reason)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)"
+                " nino, date_of_birth, referral_date, content, start_date, end_date, end_reason,"
+                " start_event_id, start_source_spec, start_source_topic,"
+                " start_source_partition, start_source_offset, start_source_key,"
+                " start_source_value, displaced_by)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14,"
+                " $15, $16, $17, $18, $19)"
                 " ON CONFLICT (provider_id, referral_id)"
                 " DO UPDATE SET start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,"
-                " end_reason = EXCLUDED.end_reason",
+                " end_reason = EXCLUDED.end_reason,"
+                " start_event_id = EXCLUDED.start_event_id,"
+                " start_source_spec = EXCLUDED.start_source_spec,"
+                " start_source_topic = EXCLUDED.start_source_topic,"
+                " start_source_partition = EXCLUDED.start_source_partition,"
+                " start_source_offset = EXCLUDED.start_source_offset,"
+                " start_source_key = EXCLUDED.start_source_key,"
+                " start_source_value = EXCLUDED.start_source_value,"
+                " displaced_by = EXCLUDED.displaced_by",
                 rows,
             )
         self.dirty.clear()
+
+    def _clearing_first(self, key: ProviderKey) -> tuple[bool, ProviderKey]:
+        return (self.referrals[key].start_date is not None, key)

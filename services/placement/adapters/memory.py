@@ -32,3 +32,4 @@ class MemoryPlacementRepository(PlacementStorage):
         self.dirty_participants.clear()
         self.dirty_placements.clear()
         self.new_resends.clear()
+        self.displaced.clear()

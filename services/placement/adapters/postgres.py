@@ -55,8 +55,8 @@ class PlacementRepository(PlacementStorage):
     ) -> None:
         """The participants named, and their placements with those named by key."""
         rows = await self.conn.fetch(
-            "SELECT * FROM participants WHERE participant_id = ANY($1::text[])"
-            " OR (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))",
+            "SELECT * FROM participants WHERE NOT displaced AND (participant_id = ANY($1::text[])"
+            " OR (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
             list(participant_ids),
             *_pairs(referrals),
         )
@@ -112,11 +112,20 @@ class PlacementRepository(PlacementStorage):
             for ref in sorted(self.dirty_participants)
             for p in [self.by_referral[ref]]
         ]
+        if self.displaced:
+            await self.conn.executemany(
+                "UPDATE participants SET displaced = true"
+                " WHERE participant_id = $1 AND provider_id = $2 AND referral_id = $3",
+                self.displaced,
+            )
         if participants:
             await self.conn.executemany(
                 "INSERT INTO participants (participant_id, referral_id, provider_id,"
                 " contract_id, start_date, leaver_date) VALUES ($1, $2, $3, $4, $5, $6)"
-                " ON CONFLICT (participant_id) DO UPDATE SET leaver_date = EXCLUDED.leaver_date",
+                " ON CONFLICT (participant_id) DO UPDATE SET referral_id = EXCLUDED.referral_id,"
+                " provider_id = EXCLUDED.provider_id, contract_id = EXCLUDED.contract_id,"
+                " start_date = EXCLUDED.start_date, leaver_date = EXCLUDED.leaver_date,"
+                " displaced = false",
                 participants,
             )
         placements = [
@@ -167,3 +176,4 @@ class PlacementRepository(PlacementStorage):
         self.dirty_participants.clear()
         self.dirty_placements.clear()
         self.new_resends.clear()
+        self.displaced.clear()

@@ -28,6 +28,7 @@ class SustainmentStore:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
     placements: dict[ProviderKey, PlacementRecord] = field(default_factory=dict)
     evidence: dict[ProviderKey, EvidenceRecord] = field(default_factory=dict)
+    displaced_starts: set[ProviderKey] = field(default_factory=set)
     milestones: dict[str, dict[MilestoneKind, RecordedMilestone]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -42,11 +43,16 @@ class MemorySustainmentRepository(SustainmentStorage):
         super().__init__(store.participants, store.placements, store.evidence)
         self.store = store
         self.hold = hold or MemoryHold()
+        self.displaced_starts = store.displaced_starts
 
     def put_placement(self, record: PlacementRecord) -> None:
         super().put_placement(record)
         key = (record.provider_id, record.facts.placement_id)
         self.store.placements_of.setdefault(record.participant_id, {})[key] = None
+
+    def placements_of(self, participant_id: str) -> list[PlacementRecord]:
+        placed = (self.placements[p] for p in self.store.placements_of.get(participant_id, {}))
+        return [r for r in placed if r.participant_id == participant_id]
 
     def put_evidence(self, record: EvidenceRecord) -> None:
         super().put_evidence(record)
@@ -58,6 +64,8 @@ class MemorySustainmentRepository(SustainmentStorage):
         participant_ids: Iterable[str],
         placements: Iterable[ProviderKey],
         evidence: Iterable[ProviderKey],
+        displaced_participants: Iterable[str] = (),
+        starts: Iterable[ProviderKey] = (),
     ) -> None:
         return None
 
@@ -68,6 +76,7 @@ class MemorySustainmentRepository(SustainmentStorage):
         self.dirty_participants.clear()
         self.dirty_placements.clear()
         self.dirty_evidence.clear()
+        self.new_displaced.clear()
 
     async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
         histories = []

@@ -44,6 +44,8 @@ def _participant(r: Record) -> ParticipantRecord:
             nlw_pence_at_start=r["nlw_pence_at_start"],
             weekly_hours_min_hundredths=r["weekly_hours_min_hundredths"],
         ),
+        referral_id=r["referral_id"],
+        displaced=r["displaced"],
     )
 
 
@@ -88,7 +90,17 @@ class SustainmentRepository(SustainmentStorage):
         participant_ids: Iterable[str],
         placements: Iterable[ProviderKey],
         evidence: Iterable[ProviderKey],
+        displaced_participants: Iterable[str] = (),
+        starts: Iterable[ProviderKey] = (),
     ) -> None:
+        """The records named; for ``displaced_participants`` also all their placements;
+        of the (provider, referral) ``starts`` named, those displaced."""
+        for row in await self.conn.fetch(
+            "SELECT provider_id, referral_id FROM displaced_starts WHERE (provider_id,"
+            " referral_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            *_pairs(starts),
+        ):
+            self.displaced_starts.add((row["provider_id"], row["referral_id"]))
         for row in await self.conn.fetch(
             "SELECT * FROM participants WHERE participant_id = ANY($1::text[])",
             list(participant_ids),
@@ -96,8 +108,9 @@ class SustainmentRepository(SustainmentStorage):
             self.participants[row["participant_id"]] = _participant(row)
         for row in await self.conn.fetch(
             "SELECT * FROM placements WHERE (provider_id, placement_id) IN"
-            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            " (SELECT * FROM unnest($1::text[], $2::text[])) OR participant_id = ANY($3::text[])",
             *_pairs(placements),
+            list(displaced_participants),
         ):
             self.placements[(row["provider_id"], row["placement_id"])] = PlacementRecord(
                 _placement_facts(row),
@@ -105,6 +118,7 @@ class SustainmentRepository(SustainmentStorage):
                 row["provider_id"],
                 row["end_date"],
                 row["withdrawn"],
+                row["referral_id"],
             )
         for row in await self.conn.fetch(
             "SELECT * FROM evidence WHERE (provider_id, evidence_id) IN"
@@ -127,8 +141,15 @@ class SustainmentRepository(SustainmentStorage):
         await self.conn.executemany(
             "INSERT INTO participants (participant_id, provider_id, contract_id,"
             " eligibility_group, start_date, leaver_date, nlw_pence_at_start,"
-            " weekly_hours_min_hundredths) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (participant_id) DO UPDATE SET leaver_date = EXCLUDED.leaver_date",
+            " weekly_hours_min_hundredths, referral_id, displaced)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (participant_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
+            " contract_id = EXCLUDED.contract_id,"
+            " eligibility_group = EXCLUDED.eligibility_group, start_date = EXCLUDED.start_date,"
+            " leaver_date = EXCLUDED.leaver_date,"
+            " nlw_pence_at_start = EXCLUDED.nlw_pence_at_start,"
+            " weekly_hours_min_hundredths = EXCLUDED.weekly_hours_min_hundredths,"
+            " referral_id = EXCLUDED.referral_id, displaced = EXCLUDED.displaced",
             [
                 (
                     p.participant_id,
@@ -139,6 +160,8 @@ class SustainmentRepository(SustainmentStorage):
                     p.window.leaver_date,
                     p.window.nlw_pence_at_start,
                     p.window.weekly_hours_min_hundredths,
+                    p.referral_id,
+                    p.displaced,
                 )
                 for pid in sorted(self.dirty_participants)
                 for p in [self.participants[pid]]
@@ -146,8 +169,8 @@ class SustainmentRepository(SustainmentStorage):
         )
         await self.conn.executemany(
             "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
-            " employment_type, pays_llw, end_date, withdrawn)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " employment_type, pays_llw, end_date, withdrawn, referral_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             " ON CONFLICT (provider_id, placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
             " withdrawn = EXCLUDED.withdrawn",
             [
@@ -160,6 +183,7 @@ class SustainmentRepository(SustainmentStorage):
                     r.facts.pays_llw,
                     r.end_date,
                     r.withdrawn,
+                    r.referral_id,
                 )
                 for key in sorted(self.dirty_placements)
                 for r in [self.placements[key]]
@@ -194,9 +218,16 @@ class SustainmentRepository(SustainmentStorage):
                 for e in [self.evidence[key]]
             ],
         )
+        if self.new_displaced:
+            await self.conn.executemany(
+                "INSERT INTO displaced_starts (provider_id, referral_id, participant_id)"
+                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                self.new_displaced,
+            )
         self.dirty_participants.clear()
         self.dirty_placements.clear()
         self.dirty_evidence.clear()
+        self.new_displaced.clear()
 
     async def histories(self, participant_ids: Sequence[str]) -> list[ParticipantHistory]:
         """Load whole histories (after flush) for the participants whose facts changed."""

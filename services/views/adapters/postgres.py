@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from schemas.intake import ParticipantLeft, ParticipantStarted
+from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.rejections import EventRejected
@@ -73,6 +73,14 @@ class ViewsStore:
                 )
                 for e, last_day, threshold, hours_min in events
             ],
+        )
+
+    async def participants_displaced(self, events: Sequence[ParticipantDisplaced]) -> None:
+        """§4 v3: a displaced start is no participant of its provider's any more."""
+        await self.conn.executemany(
+            "DELETE FROM participants"
+            " WHERE provider_id = $1 AND participant_id = $2 AND referral_id = $3",
+            [(e.provider_id, e.participant_id, e.referral_id) for e in events],
         )
 
     async def participants_left(self, events: Sequence[ParticipantLeft]) -> None:
