@@ -112,8 +112,10 @@ class SustainmentHandler:
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
         self.rates = rates
-        self._displaced: dict[int, list[ParticipantRecord]] = {}
-        """Per transaction (by its outcome): the starts it displaced, until ``finish``."""
+        self._displaced: tuple[BatchOutcome, list[ParticipantRecord]] | None = None
+        """The starts the current transaction (its outcome) displaced, until ``finish``;
+        held by the outcome itself, so a transaction that failed before ``finish`` never
+        hands its list to the next one."""
 
     async def handle(
         self, repo: SustainmentStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
@@ -131,7 +133,9 @@ class SustainmentHandler:
                 if isinstance(i.event, PlacementConfirmed)
             ],
         )
-        displaced = self._displaced.setdefault(id(outcome), [])
+        if self._displaced is None or self._displaced[0] is not outcome:
+            self._displaced = (outcome, [])
+        displaced = self._displaced[1]
         await run_round(
             repo,
             loaded,
@@ -144,7 +148,8 @@ class SustainmentHandler:
     async def finish(self, repo: SustainmentStorage, outcome: BatchOutcome) -> None:
         """Decide milestones once, after every round of the transaction (§6): first
         revoke what the starts displaced in it had reached (§4 v3)."""
-        for displaced in self._displaced.pop(id(outcome), []):
+        current, self._displaced = self._displaced, None
+        for displaced in current[1] if current is not None and current[0] is outcome else []:
             await revoke_displaced(repo, displaced, outcome, self.contracts)
         if outcome.touched:
             await announce_milestones(repo, outcome.touched, outcome, self.contracts)
