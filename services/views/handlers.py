@@ -86,10 +86,12 @@ class ViewsHandler:
 
     async def _write(self, store: ViewsStore, b: Batch) -> None:
         """Kind by kind, creations before updates (ingest.py); empty kinds cost nothing.
-        A displaced start goes first: the start that displaced it may take its place."""
+        A displaced start goes right after the starts (its row is removed by its own
+        referral id, so a start that took its place under the same key stays, and a
+        rebuild that reads both in one batch ends as the services did)."""
         writes: list[tuple[Callable[[Any], Awaitable[None]], Sequence[Any]]] = [
-            (store.participants_displaced, b.displaced),
             (store.participants_started, [self._started(e) for e in b.started]),
+            (store.participants_displaced, b.displaced),
             (store.participants_left, b.left),
             (store.placements_confirmed, b.confirmed),
             (store.placements_ended, b.ended),

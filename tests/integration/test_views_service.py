@@ -14,6 +14,7 @@ import pytest
 
 from schemas.base import Event
 from schemas.common import EvidenceKind, MilestoneKind, RejectionReason, SubRegion
+from schemas.intake import ParticipantDisplaced
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
 from schemas.placement import PlacementEnded, PlacementWithdrawn
 from schemas.rejections import EventRejected
@@ -491,3 +492,49 @@ async def test_the_minimum_wage_feed_holds_flagged_employed_jobs_not_withdrawn(
         ("plc-low", 1000, "Camden", "25-49")
     ]
     assert none_west == []
+
+
+def displaced(referral_id: str, start_date: date) -> ParticipantDisplaced:
+    return ParticipantDisplaced(
+        event_id=new_id(),
+        produced_at=PRODUCED_AT,
+        participant_id=PARTICIPANT,
+        referral_id=referral_id,
+        provider_id=PROVIDER,
+        contract_id=CONTRACT,
+        start_date=start_date,
+    )
+
+
+async def caseload_referrals(views: ServiceHarness, provider: str = PROVIDER) -> list[str]:
+    async with views.pool.acquire() as conn:
+        page = await read.caseload(
+            conn, provider, CaseloadFilters(), CaseloadSort.REFERRAL_ID, PageRequest(), TODAY
+        )
+    return [row.referral_id for row in page.rows]
+
+
+@pytest.mark.parametrize("one_batch", [False, True])
+async def test_a_displaced_start_leaves_the_caseload_for_the_start_that_displaced_it(
+    views: ServiceHarness, one_batch: bool
+) -> None:
+    # given a start, then an earlier start of the same person at another provider (§4 v3)
+    later = participant_started(referral_id="ref-later", start_date=PROGRAMME_START)
+    earlier = participant_started(
+        referral_id="ref-earlier",
+        provider_id="prov-whp-west",
+        contract_id="whp-west",
+        sub_region=SubRegion.WEST,
+        borough="Brent",
+        start_date=PROGRAMME_START - timedelta(days=7),
+    )
+    events = [later, displaced("ref-later", PROGRAMME_START), earlier]
+    # when the read model reads them one by one, or all in one batch (as a rebuild may)
+    if one_batch:
+        await views.send(*events)
+    else:
+        for event in events:
+            await views.send(event)
+    # then the displaced start is on no caseload, and the standing one on its provider's
+    assert await caseload_referrals(views) == []
+    assert await caseload_referrals(views, "prov-whp-west") == ["ref-earlier"]
