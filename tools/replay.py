@@ -140,12 +140,15 @@ async def run(service: str, reason: str, dry_run: bool, limit: int | None) -> in
     pool = await db.create_pool(settings.database_url, service)
     try:
         definition = definition_of(service)
+        handler = definition.make_handler(settings, load_reference(settings.reference_dir))
         processor = BatchProcessor(
-            definition.make_handler(settings, load_reference(settings.reference_dir)),
+            handler,
             pool,
             definition.postgres,
             namespace=settings.topic_namespace,
             hold_seconds=settings.hold_seconds,
+            # the keys the running instances lock (a replay runs beside them)
+            locking=definition.locking(handler) if definition.locking else None,
         )
         summary = await replay_quarantined(processor, reason=reason, dry_run=dry_run, limit=limit)
     finally:

@@ -66,6 +66,12 @@ LOOP_STALL = Histogram(
 RETRIES = Counter(
     "outcomes_batch_retries_total", "Batches retried after a transient error", ["service"]
 )
+FENCED = Counter(
+    "outcomes_fenced_transactions_total",
+    "Processing transactions rolled back: their partitions had a new owner (a stale"
+    " instance after a rebalance)",
+    ["service"],
+)
 RELAY_FAILURES = Counter(
     "outcomes_relay_failures_total",
     "Outbox relay rounds that failed to publish (retried)",

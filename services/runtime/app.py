@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import tempfile
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -29,6 +31,7 @@ from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
 from services.common.watchdog import Liveness
+from services.runtime.ownership import PartitionOwnership
 from services.runtime.ports import R
 from services.runtime.processor import BatchProcessor
 from services.runtime.service import ServiceDefinition
@@ -134,6 +137,7 @@ class ServiceApp(Generic[R]):
         self.ready = asyncio.Event()
         self.not_ready: str | None = "starting"
         self.processor: BatchProcessor[R] | None = None
+        self.pool: db.Pool | None = None
         inputs = [spec.name for spec in self.handler.inputs]
         observe.service_started(self.service, inputs, reference.contracts)
         self.gauges = observe.GaugeRefresher(self.service, inputs, settings.topic_namespace)
@@ -144,6 +148,10 @@ class ServiceApp(Generic[R]):
         consumer = ConsumerSettings()
         self.group_instance_id = consumer.instance_id(
             self.service, s.metrics_port_for(self.service)
+        )
+        # Unique per process: a restarted instance (same static id) is a new owner.
+        self.ownership = PartitionOwnership(
+            f"{self.group_instance_id or socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         )
         app = faust.App(
             s.consumer_group(self.service),
@@ -174,6 +182,15 @@ class ServiceApp(Generic[R]):
         self.topics = list(all_topics(s.topic_namespace, providers, self.handler.inputs))
         topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
 
+        # Signals of the rebalance (faust sends the partitions as the one argument).
+        @app.on_partitions_revoked.connect
+        async def on_revoked(_sender: Any, /, *_args: Any, signal: Any, **_: Any) -> None:
+            self.ownership.revoking()
+
+        @app.on_partitions_assigned.connect
+        async def on_assigned(_sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
+            await self._take_partitions(args[0])
+
         @app.task  # type: ignore[untyped-decorator]
         async def start_runtime() -> None:
             await self._start_runtime(app)
@@ -182,11 +199,14 @@ class ServiceApp(Generic[R]):
         async def consume(stream: Any) -> None:
             await self.ready.wait()
             assert self.processor is not None
+            owned = self.ownership
             async for events in stream.noack_take(s.batch_max_events, s.batch_within_seconds):
+                await owned.settled.wait()  # not between a revocation and the assignment
                 records = [self._raw(e.message) for e in events]
                 await self.processor.process(records)
-                for event in events:
-                    await stream.ack(event)
+                for event in events:  # what another instance owns now is its to commit
+                    if owned.owns(event.message.topic, event.message.partition):
+                        await stream.ack(event)
 
         @app.timer(s.hold_sweep_seconds)  # type: ignore[untyped-decorator]
         async def sweep_holds() -> None:
@@ -210,13 +230,17 @@ class ServiceApp(Generic[R]):
     async def _start_runtime(self, app: faust.App) -> None:
         s = self.settings
         pool = await db.create_pool(s.database_url, self.service)
+        locking = self.definition.locking
         self.processor = BatchProcessor(
             self.handler,
             pool,
             self.definition.postgres,
             namespace=s.topic_namespace,
             hold_seconds=s.hold_seconds,
+            locking=locking(self.handler) if locking is not None else None,
+            ownership=self.ownership,
         )
+        self.pool = pool
         security = s.kafka_options()
         del security["bootstrap_servers"]
         relay = OutboxRelay(
@@ -233,6 +257,20 @@ class ServiceApp(Generic[R]):
         finally:
             await relay.stop()
             await pool.close()
+
+    async def _take_partitions(self, assigned: set[Any]) -> None:
+        """On assignment (during the rebalance, partitions still paused): own them."""
+        await self.ready.wait()
+        pool = self.pool
+        assert pool is not None
+        mine = {(tp.topic, tp.partition) for tp in assigned if tp.topic in self.topics}
+
+        async def take() -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                await self.ownership.take(conn, mine)
+
+        await until_database_answers(take, f"{self.service} take partitions")
+        log.info("%s owns %d partitions", self.service, len(mine))
 
     def _check_readiness(self, consumer: Any) -> None:
         """Set ``outcomes_service_ready`` (readiness.py); log each change once."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 from typing import Generic
 
 from services.common import db
@@ -13,19 +14,28 @@ from services.common.holds import WaitFor
 from services.common.inbox import Claim
 from services.common.messages import RawRecord
 from services.common.outcome import BatchOutcome, Held
+from services.runtime.locking import TransactionLocks
 from services.runtime.ports import R
 
 
 class PostgresUnitOfWork(Generic[R]):
     """Inbox, hold, outbox and quarantine tables of the service's schema, and its
-    repository (``open_repository(conn)``), all in the transaction ``conn`` is in."""
+    repository (``open_repository(conn)``), all in the transaction ``conn`` is in.
+
+    With ``locks`` (per-key serialisation, runtime/locking.py), a release first takes the
+    keys of what it releases."""
 
     def __init__(
-        self, conn: db.Connection, open_repository: Callable[[db.Connection], R], namespace: str
+        self,
+        conn: db.Connection,
+        open_repository: Callable[[db.Connection], R],
+        namespace: str,
+        locks: TransactionLocks | None = None,
     ) -> None:
         self.conn = conn
         self.open_repository = open_repository
         self.namespace = namespace
+        self.locks = locks
 
     def repository(self) -> R:
         return self.open_repository(self.conn)
@@ -37,7 +47,9 @@ class PostgresUnitOfWork(Generic[R]):
         await db.hold(self.conn, held, now)
 
     async def release(self, keys: Sequence[WaitFor]) -> list[RawRecord]:
-        return await db.release(self.conn, keys)
+        if self.locks is None:
+            return await db.release(self.conn, keys)
+        return await self.locks.release(keys, partial(db.release, self.conn))
 
     async def expire(self, held_before: datetime) -> list[RawRecord]:
         return await db.expire(self.conn, held_before)

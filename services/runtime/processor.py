@@ -7,12 +7,17 @@ further effect and nothing is published for work that was rolled back. This modu
 what only a real deployment needs: one transaction of a service at a time across
 processes, retries of transient failures, bisecting a failing batch to reject only the
 records at fault, replays, and metrics. Offsets are acknowledged only afterwards.
+
+Transactions of one service run side by side (several instances, one per set of
+partitions): each locks the keys its records name (runtime/locking.py) rather than the
+service, and, consuming from Kafka, checks that its instance still owns the partitions
+of its records (runtime/ownership.py) and advances their positions. A service without a
+:class:`~services.runtime.locking.Locking` keeps one transaction at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections import Counter
@@ -31,6 +36,8 @@ from services.common.errors import describe, is_transient
 from services.common.messages import RawRecord, Received
 from services.common.outcome import BatchOutcome, record_id
 from services.runtime.batch import apply_batch, expire_held, failure_text, message_id
+from services.runtime.locking import Locking, TransactionLocks, named_keys, service_lock_id
+from services.runtime.ownership import Fenced, PartitionOwnership
 from services.runtime.ports import Handler, R
 from services.runtime.postgres import PostgresUnitOfWork
 
@@ -49,6 +56,8 @@ class BatchReport:
     rejected: int
     held: int
     published: int
+    fenced: int = 0
+    """Records left unprocessed: their partitions belong to another instance now."""
 
 
 def utc_now() -> datetime:
@@ -67,6 +76,8 @@ class BatchProcessor(Generic[R]):
         clock: Callable[[], datetime] = utc_now,
         retry_delay_seconds: float = 0.5,
         retry_max_seconds: float = 30.0,
+        locking: Locking | None = None,
+        ownership: PartitionOwnership | None = None,
     ) -> None:
         self.handler = handler
         self.pool = pool
@@ -79,8 +90,9 @@ class BatchProcessor(Generic[R]):
         self.outbox_written = asyncio.Event()
         self._lock = asyncio.Lock()
         self._service = handler.service
-        key = hashlib.sha256(f"outcomes-processor:{self._service}".encode()).digest()[:8]
-        self._lock_key = int.from_bytes(key, "big", signed=True)
+        self.locking = locking
+        self.ownership = ownership
+        self._lock_key = service_lock_id(self._service)
 
     async def process(self, records: Sequence[RawRecord]) -> BatchReport:
         """Process a batch, retrying transient failures until it is committed.
@@ -91,7 +103,28 @@ class BatchProcessor(Generic[R]):
         """
         records = [bounded_record(r) for r in records]  # over-large values: a prefix only
         async with self._lock:
-            return await self._process_bisecting(records)
+            return await self._process_owned(records)
+
+    async def _process_owned(self, records: Sequence[RawRecord]) -> BatchReport:
+        """The records of partitions this instance owns; those of partitions another
+        instance took meanwhile are left (not processed, not to be acknowledged)."""
+        fenced = 0
+        while True:
+            if self.ownership is not None:
+                mine = [r for r in records if self.ownership.owns(r.topic, r.partition)]
+                fenced += len(records) - len(mine)
+                records = mine
+            if not records:
+                return BatchReport(0, 0, 0, 0, 0, 0, fenced)
+            try:
+                report = await self._process_bisecting(records)
+            except Fenced as exc:
+                assert self.ownership is not None
+                metrics.FENCED.labels(self._service).inc()
+                log.warning("transaction rolled back, %s", exc)
+                self.ownership.forget(exc.partitions)
+                continue
+            return _sum_reports([report, BatchReport(0, 0, 0, 0, 0, 0, fenced)])
 
     async def replay(self, quarantine_id: int, record: RawRecord) -> BatchReport:
         """Process a quarantined record again, as if it arrived now.
@@ -118,12 +151,16 @@ class BatchProcessor(Generic[R]):
 
         async with self._lock:
             return await self._retrying(
-                lambda: self._process_once([record], prepare, f"replay:{quarantine_id}")
+                lambda: self._process_once(
+                    [record], prepare, f"replay:{quarantine_id}", consumed=False
+                )
             )
 
     async def _process_bisecting(self, records: Sequence[RawRecord]) -> BatchReport:
         try:
             return await self._retrying(lambda: self._process_once(records))
+        except Fenced:
+            raise
         except Exception as exc:  # noqa: BLE001  (not transient: a record's data or a bug)
             if len(records) == 1:
                 return await self._retrying(partial(self._reject_failed, records[0], exc))
@@ -150,17 +187,28 @@ class BatchProcessor(Generic[R]):
                 await asyncio.sleep(delay)
 
     async def _process_once(
-        self, records: Sequence[RawRecord], prepare: Prepare | None = None, salt: str = ""
+        self,
+        records: Sequence[RawRecord],
+        prepare: Prepare | None = None,
+        salt: str = "",
+        *,
+        consumed: bool = True,
     ) -> BatchReport:
+        """One transaction; ``consumed``: the records come from this instance's
+        partitions (checked and advanced), not from the quarantine."""
         started = time.perf_counter()
         outcome = self._new_outcome(salt)
         async with self.pool.acquire() as conn, conn.transaction():
-            await self._serialize(conn)
+            if consumed and self.ownership is not None:
+                await self.ownership.check(conn, records)
+            locks = await self._serialize(conn, records)
             if prepare is not None:
                 await prepare(conn)
-            uow = self._unit_of_work(conn)
+            uow = self._unit_of_work(conn, locks)
             applied = await apply_batch(uow, self.handler, records, outcome)
             published = await uow.write(outcome)
+            if consumed and self.ownership is not None:
+                await self.ownership.advance(conn, records)
         for record in applied.duplicates:
             metrics.EVENTS_DUPLICATE.labels(self._service, record.spec.name).inc()
         self._count(records, outcome, applied.held, time.perf_counter() - started)
@@ -176,16 +224,25 @@ class BatchProcessor(Generic[R]):
             published,
         )
 
-    def _unit_of_work(self, conn: db.Connection) -> PostgresUnitOfWork[R]:
-        return PostgresUnitOfWork(conn, self.repository, self.namespace)
+    def _unit_of_work(
+        self, conn: db.Connection, locks: TransactionLocks | None = None
+    ) -> PostgresUnitOfWork[R]:
+        return PostgresUnitOfWork(conn, self.repository, self.namespace, locks)
 
-    async def _serialize(self, conn: db.Connection) -> None:
-        """One processing transaction of this service at a time, across processes.
+    async def _serialize(
+        self, conn: db.Connection, records: Sequence[RawRecord]
+    ) -> TransactionLocks | None:
+        """Lock what a transaction over ``records`` may read (runtime/locking.py).
 
-        Batches of one service instance are already one at a time; the lock keeps a
-        replay (tools.replay, another process) from interleaving with a batch.
+        Without a :class:`Locking`: one transaction of this service at a time, across
+        processes (instances, a replay by tools.replay).
         """
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
+        if self.locking is None:
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
+            return None
+        locks = TransactionLocks(conn, self.locking)
+        await locks.take_for(records)
+        return locks
 
     def _new_outcome(self, salt: str = "") -> BatchOutcome:
         return BatchOutcome(
@@ -201,7 +258,10 @@ class BatchProcessor(Generic[R]):
         async with self._lock:
             outcome = self._new_outcome()
             async with self.pool.acquire() as conn, conn.transaction():
-                await self._serialize(conn)
+                if self.locking is None:
+                    await self._serialize(conn, [])
+                # With per-key locks none is needed: expiry only rejects, and the row
+                # locks of its DELETE take each held input out once (docs/architecture.md).
                 uow = self._unit_of_work(conn)
                 await expire_held(uow, self.handler, outcome, outcome.now - self.hold)
                 await uow.write(outcome)
@@ -218,7 +278,12 @@ class BatchProcessor(Generic[R]):
         decoded = decode(record)
         claimed = message_id(decoded)
         async with self.pool.acquire() as conn, conn.transaction():
-            await self._serialize(conn)
+            if self.ownership is not None:
+                await self.ownership.check(conn, [record])
+            if self.locking is None:
+                await self._serialize(conn, [])
+            elif isinstance(decoded, Received):  # its ids, not its participant: nothing is read
+                await TransactionLocks(conn, self.locking).take(named_keys(decoded.event))
             claim = await db.claim(conn, [claimed], [content_digest(decoded)])
             if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)
@@ -227,6 +292,8 @@ class BatchProcessor(Generic[R]):
                 record, RejectionReason.PROCESSING_FAILED, failure_text(exc), source
             )
             published = await self._unit_of_work(conn).write(outcome)
+            if self.ownership is not None:
+                await self.ownership.advance(conn, [record])
         self._count([record], outcome, 0, 0.0)
         observe.batch_committed(self._service, outcome.all_outgoing())
         self.outbox_written.set()
@@ -256,4 +323,5 @@ def _sum_reports(reports: Sequence[BatchReport]) -> BatchReport:
         rejected=sum(r.rejected for r in reports),
         held=sum(r.held for r in reports),
         published=sum(r.published for r in reports),
+        fenced=sum(r.fenced for r in reports),
     )

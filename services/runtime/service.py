@@ -15,6 +15,7 @@ from schemas.topics import Owner
 from services.common.db import Connection
 from services.common.reference import Reference
 from services.common.settings import ServiceSettings
+from services.runtime.locking import Locking
 from services.runtime.ports import Handler, R
 
 
@@ -25,3 +26,6 @@ class ServiceDefinition(Generic[R]):
     """The handler, from the settings and the reference data (read once, passed in)."""
     postgres: Callable[[Connection], R]
     """The service's repository on a connection in a transaction."""
+    locking: Callable[[Handler[R]], Locking | None] | None = None
+    """What its transactions lock, given its handler (runtime/locking.py); None: the
+    whole service, one transaction at a time."""

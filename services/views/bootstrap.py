@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from services.runtime.locking import Locking
 from services.runtime.service import ServiceDefinition
 from services.views.handlers import ViewsRepository, make_handler
 
-SERVICE = ServiceDefinition("views", make_handler, ViewsRepository)
+LOCKING = Locking("views")  # every input names its participant; rejections are only added
+
+SERVICE = ServiceDefinition(
+    "views", make_handler, ViewsRepository, locking=lambda _handler: LOCKING
+)

@@ -256,6 +256,7 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
         pool = await db.create_pool(fresh_database, handler.service)
         pools.append(pool)
         clock = FakeClock(CLOCK_START)
+        locking = definition_of(handler.service).locking
         processor = BatchProcessor(
             handler,
             pool,
@@ -264,6 +265,7 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
             hold_seconds=HOLD_SECONDS,
             clock=clock,
             retry_delay_seconds=0.01,
+            locking=locking(handler) if locking is not None else None,
         )
         return ServiceHarness(handler, pool, processor, clock, RecordFeed(namespace), namespace)
 
@@ -272,8 +274,8 @@ async def start_service(fresh_database: str) -> AsyncIterator[ServiceStarter]:
         await pool.close()
 
 
-def postgres_repository(service: str) -> Callable[[db.Connection], Any]:
-    """The PostgreSQL repository of ``service``, as its composition root gives it."""
+def definition_of(service: str) -> ServiceDefinition[Any]:
+    """The composition root of ``service`` (its ``bootstrap.SERVICE``)."""
     definitions: dict[str, ServiceDefinition[Any]] = {
         "intake": INTAKE_SERVICE,
         "placement": PLACEMENT_SERVICE,
@@ -281,7 +283,12 @@ def postgres_repository(service: str) -> Callable[[db.Connection], Any]:
         "payments": PAYMENTS_SERVICE,
         "views": VIEWS_SERVICE,
     }
-    return definitions[service].postgres
+    return definitions[service]
+
+
+def postgres_repository(service: str) -> Callable[[db.Connection], Any]:
+    """The PostgreSQL repository of ``service``, as its composition root gives it."""
+    return definition_of(service).postgres
 
 
 def intake_handler() -> IntakeHandler:
