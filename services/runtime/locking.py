@@ -52,15 +52,19 @@ def key_of(wait_for: str) -> str:
     return f"{Entity.REFERRAL}:{rest}" if sep and kind == Entity.STARTED else wait_for
 
 
-def named_keys(event: Event) -> set[str]:
-    """The keys of the ids ``event`` names (its participant, its provider's ids)."""
+ALL_ENTITIES: frozenset[Entity] = frozenset({Entity.PARTICIPANT, *PROVIDER_IDS})
+
+
+def named_keys(event: Event, entities: frozenset[Entity] = ALL_ENTITIES) -> set[str]:
+    """The keys of the ids ``event`` names (its participant, its provider's ids), of the
+    kinds in ``entities``."""
     keys: set[str] = set()
     participant = getattr(event, "participant_id", None)
-    if isinstance(participant, str):
+    if isinstance(participant, str) and Entity.PARTICIPANT in entities:
         keys.add(f"{Entity.PARTICIPANT}:{participant}")
     provider = getattr(event, "provider_id", None)
     if isinstance(provider, str):
-        for entity in PROVIDER_IDS:
+        for entity in entities & set(PROVIDER_IDS):
             value = getattr(event, f"{entity}_id", None)
             if isinstance(value, str):
                 keys.add(f"{entity}:{provider}:{value}")
@@ -74,17 +78,20 @@ class Locking:
     ``parents``: entity -> (table, id column) of the service's table that links a
     provider's id to its ``participant_id`` (columns ``provider_id``, the id column,
     ``participant_id``). ``person``: the participant of an input that names none but
-    implies one (intake: the participant id of a referral's NINO).
+    implies one (intake: the participant id of a referral's NINO). ``entities``: the
+    kinds of named ids whose state the service keeps (payments and views keep state per
+    participant only; the placement an event names is no key of theirs).
     """
 
     service: str
     parents: Mapping[Entity, tuple[str, str]] = field(default_factory=dict)
     person: Callable[[Event], str | None] | None = None
+    entities: frozenset[Entity] = ALL_ENTITIES
 
     def keys(self, items: Iterable[Received[Event]]) -> set[str]:
         keys: set[str] = set()
         for item in items:
-            keys |= named_keys(item.event)
+            keys |= named_keys(item.event, self.entities)
             if self.person is not None and (person := self.person(item.event)) is not None:
                 keys.add(f"{Entity.PARTICIPANT}:{person}")
         return keys

@@ -283,7 +283,8 @@ class BatchProcessor(Generic[R]):
             if self.locking is None:
                 await self._serialize(conn, [])
             elif isinstance(decoded, Received):  # its ids, not its participant: nothing is read
-                await TransactionLocks(conn, self.locking).take(named_keys(decoded.event))
+                locks = TransactionLocks(conn, self.locking)
+                await locks.take(named_keys(decoded.event, self.locking.entities))
             claim = await db.claim(conn, [claimed], [content_digest(decoded)])
             if claimed not in claim.fresh:
                 return BatchReport(1, 0, 1, 0, 0, 0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from services.common.holds import Entity
 from services.runtime.locking import Locking
 from services.runtime.service import ServiceDefinition
 from services.views.handlers import ViewsRepository, make_handler
 
-LOCKING = Locking("views")  # every input names its participant; rejections are only added
+# State per participant; every input names its participant; rejections are only added.
+LOCKING = Locking("views", entities=frozenset({Entity.PARTICIPANT}))
 
 SERVICE = ServiceDefinition(
     "views", make_handler, ViewsRepository, locking=lambda _handler: LOCKING
