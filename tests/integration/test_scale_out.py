@@ -206,6 +206,7 @@ async def test_a_stale_owner_is_fenced_and_its_batch_left_to_the_new_owner(
     assert (await b.processor.process([late])).processed == 1
     assert await committed_payments(a.pool) == ["alice", "bob"]
     row = await a.pool.fetchrow("SELECT * FROM partition_owners")
+    assert row is not None
     assert (row["owner"], row["epoch"], row["position"]) == ("instance-b", 2, late.offset + 1)
 
 
