@@ -57,8 +57,8 @@ down: ## stop the web app, Prometheus and the services, then the infrastructure
 	$(MAKE) --no-print-directory infra-down
 
 ORDER ?= natural
-run: venv kafka-jars ## run end to end, check every payment (ORDER=natural|reversed|shuffled, ARGS=...)
-	$(PY) -m tools.run --order $(ORDER) $(ARGS)
+run: venv kafka-jars ## run end to end, check every payment (ORDER=natural|reversed|shuffled, INSTANCES=N, ARGS=...)
+	$(PY) -m tools.run --order $(ORDER) --instances $(INSTANCES) $(ARGS)
 
 test: venv kafka-jars prometheus chromium lint ## lint, then every test (they start Kafka and PostgreSQL themselves)
 	$(PY) -m pytest -q

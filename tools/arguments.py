@@ -53,3 +53,17 @@ def share(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
+
+
+MAX_INSTANCES = 9  # tools.services: instance ports are 100 apart
+
+
+def instance_count(text: str) -> int:
+    """Processes per service (1 to MAX_INSTANCES)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_INSTANCES:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_INSTANCES}, got {value}")
+    return value

@@ -7,10 +7,13 @@ is quiet, prints the summary, then compares the payments topic with the feed's o
 expectation per (contract, participant, milestone) and exits 1 on any difference.
 
     python -m tools.run [--participants 3000] [--seed 42] [--order natural|reversed|shuffled]
+                        [--instances N]
 
 ``make run ORDER=reversed`` or ``make run ARGS="--order reversed --participants 500"``.
 Every order must give the same net payments (tools.feed.compare says what "the same
-payments" means); the fingerprint line lets two runs be compared at a glance.
+payments" means); the fingerprint line lets two runs be compared at a glance. With
+``--instances N`` (``make run INSTANCES=3``) every service runs as N processes in one
+consumer group, side by side (docs/architecture.md "Scaling out"): the same fingerprint.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from tools.feed.order import ORDERS, Order, arrange
 from tools.feed.publish import publish_feed
 from tools.feed.reference import write_reference
 from tools.quiet import Backlog, wait_until_quiet
-from tools.services import ServiceProcesses
+from tools.services import ServiceProcesses, instance_port
 from tools.summary import (
     format_summary,
     read_summary,
@@ -55,15 +58,25 @@ HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PAT
 STALE_AFTER = 30 * 60  # seconds: older runs' topics and databases are dropped
 
 
-def _port_or_free(port: int) -> int:
-    """``port`` if nothing listens on it, else any free port (another run may use ours)."""
+def _port_or_free(port: int, instances: int = 1) -> int:
+    """``port`` if nothing listens on it (nor on the ports of the other instances,
+    tools.services.instance_port), else another such port (another run may use ours)."""
+    for _ in range(50):
+        if all(_free(instance_port(port, i)) for i in range(1, instances + 1)):
+            return port
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1]) % 20000 + 30000
+    raise RuntimeError("no free metrics ports for the services")
+
+
+def _free(port: int) -> bool:
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            probe.bind(("127.0.0.1", 0))
-        chosen: int = probe.getsockname()[1]
-        return chosen
+            return False
+        return True
 
 
 def say(message: str) -> None:
@@ -138,7 +151,11 @@ def _progress(started: float) -> Callable[[Backlog], None]:
 
 
 def run(
-    participants: int, seed: int, order: Order = "natural", hard_share: float = HARD_SHARE
+    participants: int,
+    seed: int,
+    order: Order = "natural",
+    hard_share: float = HARD_SHARE,
+    instances: int = 1,
 ) -> int:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LOCAL_KAFKA
     database = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
@@ -165,19 +182,20 @@ def run(
                 "OUTCOMES_DEV_MODE": "1",
                 "REFERENCE_DIR": str(reference),
             },
-            ports={service: _port_or_free(port) for service, port in RUN_PORTS.items()},
+            ports={s: _port_or_free(port, instances) for s, port in RUN_PORTS.items()},
+            instances=instances,
         )
         services.start()
         try:
             services.wait_ready()
             say(
-                "four services ready; metrics on "
-                + ", ".join(f"{s}:{p}" for s, p in services.ports.items())
+                f"services ready ({instances} instance{'s' if instances > 1 else ''} each);"
+                " metrics on " + ", ".join(f"{s}:{p}" for s, p in services.ports.items())
             )
             published = asyncio.run(publish_feed(bootstrap, items, namespace))
             say(
                 f"published {published:,} provider events for {participants:,} participants"
-                f" (seed {seed}, order {order})"
+                f" (seed {seed}, order {order}, {instances} instance(s) per service)"
             )
             feed_done = time.monotonic()
             asyncio.run(
@@ -218,8 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         default=HARD_SHARE,
         help="share of people on a hard path, 0-1 (default %(default)s)",
     )
+    parser.add_argument(
+        "--instances",
+        type=arguments.instance_count,
+        default=1,
+        help="processes of each service, side by side in one consumer group (default 1)",
+    )
     args = parser.parse_args(argv)
-    return run(args.participants, args.seed, args.order, args.hard_share)
+    return run(args.participants, args.seed, args.order, args.hard_share, args.instances)
 
 
 if __name__ == "__main__":
