@@ -45,6 +45,14 @@ def unit(service: str, instance: int) -> str:
     return service if instance == 1 else f"{service}-{instance}"
 
 
+def parse_unit(name: str) -> tuple[str, int]:
+    """(service, instance) of a unit name (:func:`unit`): ``intake-2`` -> (intake, 2)."""
+    service, _, number = name.rpartition("-")
+    if service and number.isdigit():
+        return service, int(number)
+    return name, 1
+
+
 def instance_port(port: int, instance: int) -> int:
     return port + (instance - 1) * INSTANCE_PORT_STRIDE
 
@@ -95,20 +103,24 @@ class ServiceProcesses:
         return env
 
     def start(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         for service, instance in self.units():
-            name = unit(service, instance)
-            with (self.state_dir / f"{name}.log").open("ab") as log:
-                self.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{service}"],
-                    cwd=ROOT,
-                    env=self.instance_env(service, instance),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=self._limits if self.address_space_bytes else None,
-                )
-            (self.state_dir / f"{name}.pid").write_text(str(self.processes[name].pid))
+            self.start_unit(service, instance)
+
+    def start_unit(self, service: str, instance: int = 1) -> None:
+        """Start one instance of one service (again, after it died)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        name = unit(service, instance)
+        with (self.state_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}"],
+                cwd=ROOT,
+                env=self.instance_env(service, instance),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=self._limits if self.address_space_bytes else None,
+            )
+        (self.state_dir / f"{name}.pid").write_text(str(self.processes[name].pid))
 
     def _limits(self) -> None:
         """In the child, before the service starts: its address-space limit."""

@@ -1,6 +1,7 @@
 """``make chaos``: a feed published while services, broker and database are killed.
 
 python -m tools.chaos [--participants 5000] [--kills 5] [--window 150] [--seed 11]
+                      [--instances 3] [--brokers 3]
 
 Runs a private Kafka (127.0.0.1:20792, controller 20793) and PostgreSQL (20732) with
 their own state under .state/chaos/ (the shared servers are never touched). While the
@@ -9,6 +10,12 @@ at random moments and restarted, the broker is SIGKILLed and restarted once, and
 PostgreSQL is stopped (immediate mode) and restarted once. When the pipeline is quiet,
 the payments ledger (PostgreSQL) and the de-duplicated payment topic must both equal
 the feed's expectation exactly. Exit 1 on any difference.
+
+``--instances N`` runs N processes of every service (each kill hits a random instance
+mid-batch, and the group rebalances its partitions over the others); ``--brokers 3`` a
+three-node cluster (replication factor 3, ``min.insync.replicas=2``): instead of the
+one broker's kill, the node leading most of the busiest partitions is SIGKILLed and
+restarted, and later every node is restarted in turn (a rolling restart).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
@@ -44,7 +53,7 @@ from tools.fuzz.pipeline import (
 )
 from tools.infra import PrivateInfra
 from tools.quiet import Backlog, wait_until_quiet
-from tools.services import ServiceProcesses, is_ready
+from tools.services import ServiceProcesses, is_ready, unit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAOS_PORTS = metrics_ports(20720)
@@ -56,7 +65,7 @@ class Action:
     what: str  # a service name, "kafka" or "postgres"
 
 
-def schedule(seed: int, window: float, kills: int, infra: bool) -> list[Action]:
+def schedule(seed: int, window: float, kills: int, infra: bool, brokers: int = 1) -> list[Action]:
     """Random moments (deterministic from ``seed``) for every kill in ``window`` seconds."""
     rng = random.Random(f"chaos:{seed}")
     actions = [
@@ -64,10 +73,32 @@ def schedule(seed: int, window: float, kills: int, infra: bool) -> list[Action]:
         for service in SERVICES
         for _ in range(kills)
     ]
-    if infra:
+    if infra and brokers > 1:
+        actions.append(Action(rng.uniform(0.15, 0.3) * window, "kafka-leader"))
+        actions.append(Action(rng.uniform(0.35, 0.5) * window, "kafka-rolling"))
+    elif infra:
         actions.append(Action(rng.uniform(0.25, 0.45) * window, "kafka"))
+    if infra:
         actions.append(Action(rng.uniform(0.6, 0.8) * window, "postgres"))
     return sorted(actions, key=lambda a: a.at)
+
+
+async def busiest_leader(bootstrap: str, namespace: str, top: int = 12) -> int:
+    """The broker that leads most of the ``top`` partitions with the most records."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        topics = [t for t in await consumer.topics() if t.startswith(namespace)]
+        tps = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+        ends = await consumer.end_offsets(tps)
+        busiest = sorted(tps, key=lambda tp: -ends[tp])[:top]
+        cluster = consumer._client.cluster
+        leaders = Counter(cluster.leader_for_partition(tp) for tp in busiest)
+        leaders.pop(None, None)
+        leaders.pop(-1, None)
+        return int(leaders.most_common(1)[0][0])
+    finally:
+        await consumer.stop()
 
 
 @dataclass
@@ -75,6 +106,7 @@ class Chaos:
     infra: PrivateInfra | None
     watched: Watched
     rng: random.Random
+    namespace: str = ""
     kills: Counter[str] = field(default_factory=Counter)
     log: list[str] = field(default_factory=list)
 
@@ -95,6 +127,22 @@ class Chaos:
             await asyncio.sleep(self.rng.uniform(3, 8))
             await loop.run_in_executor(None, self.infra.start_kafka)
             self.note("broker restarted")
+        elif what == "kafka-leader":
+            assert self.infra is not None
+            node = await busiest_leader(self.infra.bootstrap, self.namespace)
+            pid = self.infra.kill_kafka(node)
+            self.note(f"SIGKILL broker {node}, leader of the busiest partitions (pid {pid})")
+            await asyncio.sleep(self.rng.uniform(3, 8))
+            await loop.run_in_executor(None, self.infra.start_kafka_node, node)
+            self.note(f"broker {node} restarted")
+        elif what == "kafka-rolling":
+            infra = self.infra
+            assert infra is not None
+            for node in infra.nodes():
+                await loop.run_in_executor(None, infra.stop_kafka_node, node)
+                self.note(f"rolling restart: broker {node} stopped")
+                await loop.run_in_executor(None, infra.start_kafka_node, node)
+                self.note(f"rolling restart: broker {node} started")
         elif what == "postgres":
             assert self.infra is not None
             await loop.run_in_executor(None, self.infra.stop_postgres_immediately)
@@ -106,19 +154,22 @@ class Chaos:
             # A kill hits a live service: one restarted a moment ago is let start first
             # (up to 10 s: readiness may wait for the group to rebalance, which is what a
             # slow recovery after a kill looks like, and must not stall the schedule).
-            port = self.watched.processes.ports[what]
+            processes = self.watched.processes
+            instance = self.rng.randint(1, processes.instances)
+            name = unit(what, instance)
+            port = processes.port(what, instance)
             for _ in range(20):
                 if await loop.run_in_executor(None, is_ready, what, port):
                     break
                 await asyncio.sleep(0.5)
-            process = self.watched.processes.processes[what]
+            process = processes.processes[name]
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-            self.note(f"SIGKILL {what} (pid {process.pid})")
+            self.note(f"SIGKILL {name} (pid {process.pid})")
             await asyncio.sleep(self.rng.uniform(0, 2))
-            self.watched.restart(what)
-            self.note(f"{what} restarted")
+            self.watched.restart(name)
+            self.note(f"{name} restarted")
         self.kills[what] += 1
 
     def note(self, message: str) -> None:
@@ -171,7 +222,7 @@ async def _run(
 ) -> ChaosResult:
     namespace = str(processes.env["TOPIC_NAMESPACE"])
     watched = Watched(processes)
-    chaos = Chaos(infra, watched, random.Random(f"chaos-pauses:{seed}"))
+    chaos = Chaos(infra, watched, random.Random(f"chaos-pauses:{seed}"), namespace)
     messages = [feed_message(i) for i in items]
     began = time.monotonic()
     publishing = asyncio.create_task(
@@ -217,8 +268,11 @@ def chaos(
     quiet_timeout: float = 1200.0,
     bootstrap: str | None = None,
     admin_database_url: str | None = None,
+    instances: int = 1,
 ) -> ChaosResult:
-    """One chaos run; with ``infra`` None the given servers are used and only services die."""
+    """One chaos run; with ``infra`` None the given servers are used and only services die.
+
+    ``instances`` processes of each service; a cluster when ``infra.brokers`` > 1."""
     try:
         if infra is not None:
             infra.start()
@@ -241,15 +295,16 @@ def chaos(
         base = infra.state_dir if infra else ROOT / ".state" / "chaos"
         env["REFERENCE_DIR"] = str(write_reference(base / "reference"))
         state = base / "services"
-        processes = ServiceProcesses(env=env, state_dir=state, ports=ports)
+        processes = ServiceProcesses(env=env, state_dir=state, ports=ports, instances=instances)
         processes.start()
         try:
             processes.wait_ready(timeout=180)
-            actions = schedule(seed, window, kills, infra is not None)
+            brokers = infra.brokers if infra is not None else 1
+            actions = schedule(seed, window, kills, infra is not None, brokers)
             say(
                 "chaos",
                 f"{participants:,} participants ({len(items):,} messages), {len(actions)} kills"
-                f" over {window:.0f}s",
+                f" over {window:.0f}s; {instances} instance(s) per service, {brokers} broker(s)",
             )
             return asyncio.run(
                 _run(bootstrap, url, infra, items, processes, actions, window, seed, quiet_timeout)
@@ -269,12 +324,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=150.0, help="seconds of chaos")
     parser.add_argument("--quiet-timeout", type=float, default=1200.0)
     parser.add_argument(
+        "--instances", type=arguments.instance_count, default=1, help="processes per service"
+    )
+    parser.add_argument(
+        "--brokers", type=int, choices=(1, 3), default=1, help="a private cluster of 3 nodes"
+    )
+    parser.add_argument(
         "--services-only",
         action="store_true",
         help="use the configured Kafka/PostgreSQL and kill only the services",
     )
     args = parser.parse_args(argv)
-    infra = None if args.services_only else PrivateInfra()
+    infra = None if args.services_only else PrivateInfra(brokers=args.brokers)
     if infra is not None and not PrivateInfra.supported():
         print(
             "chaos: the deploy scripts cannot yet run a private Kafka/PostgreSQL"
@@ -294,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_database_url=os.environ.get(
             "DATABASE_URL", "postgresql://outcomes:outcomes@127.0.0.1:15432/outcomes"
         ),
+        instances=args.instances,
     )
     print()
     print("=== make chaos ===")

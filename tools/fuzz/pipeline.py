@@ -23,13 +23,13 @@ from deploy.databases import create_database, drop_databases
 from schemas.common import MilestoneKind
 from schemas.payments import ProviderPaymentIssued
 from schemas.provider import ReferralMade
-from schemas.topics import PAYMENTS, SERVICES, qualified
+from schemas.topics import PAYMENTS, qualified
 from tools.feed.compare import figures
 from tools.feed.generate import FeedItem
 from tools.feed.model import PaymentKey, expected, normalise_nino, participant_id
 from tools.fuzz.hostile import Message, Provider
 from tools.fuzz.topics import provider_topic
-from tools.services import ServiceProcesses
+from tools.services import ServiceProcesses, parse_unit, unit
 from tools.summary import topic_partitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,23 +238,17 @@ class Watched:
     exits: list[str] = field(default_factory=list)
 
     def check(self) -> None:
-        for service in SERVICES:
-            process = self.processes.processes.get(service)
+        for service, instance in self.processes.units():
+            name = unit(service, instance)
+            process = self.processes.processes.get(name)
             if process is not None and process.poll() is not None:
-                self.exits.append(f"{service} exited with {process.returncode}")
-                self.restart(service)
+                self.exits.append(f"{name} exited with {process.returncode}")
+                self.restart(name)
                 self.restarts[service] += 1
 
-    def restart(self, service: str) -> None:
-        only = ServiceProcesses(
-            env=self.processes.env,
-            state_dir=self.processes.state_dir,
-            ports=self.processes.ports,
-            services=(service,),
-            address_space_bytes=self.processes.address_space_bytes,
-        )
-        only.start()
-        self.processes.processes[service] = only.processes[service]
+    def restart(self, name: str) -> None:
+        """Start the instance ``name`` (a service: its instance 1; ``intake-2``) again."""
+        self.processes.start_unit(*parse_unit(name))
 
 
 # ------------------------------------------------------------------------------ payments
