@@ -20,7 +20,7 @@ from services.common.boroughs import locate_borough
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject
 from services.common.messages import Received
-from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.outcome import BatchOutcome
 from services.common.provider_keys import ProviderKey, release_key
 from services.common.reference import ContractBook, Reference
 from services.common.settings import ServiceSettings
@@ -144,8 +144,7 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
         PARTICIPANTS,
         record.participant_id,
         ParticipantStarted(
-            event_id=derived_event_id(item.message_id, "participant_started"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.message_id, "participant_started"),
             participant_id=record.participant_id,
             referral_id=referral.referral_id,
             provider_id=referral.provider_id,
@@ -197,8 +196,7 @@ def _displace(
         PARTICIPANTS,
         displaced.participant_id,
         ParticipantDisplaced(
-            event_id=derived_event_id(item.message_id, "participant_displaced"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.message_id, "participant_displaced"),
             participant_id=displaced.participant_id,
             referral_id=referral.referral_id,
             provider_id=referral.provider_id,
@@ -223,8 +221,7 @@ def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
         PARTICIPANTS,
         record.participant_id,
         ParticipantLeft(
-            event_id=derived_event_id(item.message_id, "participant_left"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.message_id, "participant_left"),
             participant_id=record.participant_id,
             referral_id=event.referral_id,
             provider_id=event.provider_id,

@@ -16,7 +16,7 @@ from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import CONSUMERS, PAYMENTS, Owner, TopicSpec
 from services.common import metrics
 from services.common.messages import Received
-from services.common.outcome import BatchOutcome, Masker, derived_event_id, identity
+from services.common.outcome import BatchOutcome, Masker, identity
 from services.common.pricing import Price
 from services.common.reference import Reference
 from services.common.settings import ServiceSettings
@@ -84,8 +84,7 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
     )
     if isinstance(decision, NotPayableDecision):
         not_paid = MilestoneNotPaid(
-            event_id=derived_event_id(item.event_id, "milestone_not_paid"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.event_id, "milestone_not_paid"),
             contract_id=event.contract_id,
             provider_id=event.provider_id,
             participant_id=event.participant_id,
@@ -98,8 +97,7 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
             outcome.emit(PAYMENTS, event.participant_id, not_paid)
     elif isinstance(decision, PayDecision):
         payment = ProviderPaymentIssued(
-            event_id=derived_event_id(decision.payment_id, "provider_payment"),
-            produced_at=outcome.now,
+            **outcome.stamp(decision.payment_id, "provider_payment"),
             payment_id=decision.payment_id,
             contract_id=event.contract_id,
             contract_version=event.price.contract_version,
@@ -140,8 +138,7 @@ def milestone_revoked(round_: Round, item: Received[MilestoneRevoked]) -> None:
         return
     original = repo.components[decision.reverses]
     reversal = ProviderPaymentIssued(
-        event_id=derived_event_id(decision.payment_id, "provider_payment"),
-        produced_at=outcome.now,
+        **outcome.stamp(decision.payment_id, "provider_payment"),
         payment_id=decision.payment_id,
         contract_id=event.contract_id,
         contract_version=original.contract_version,

@@ -37,7 +37,7 @@ from services.common import masking
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject, WaitFor, wait_for
 from services.common.messages import Received, ids_named, keys_named
-from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.outcome import BatchOutcome, PerTransaction, derived_event_id
 from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
@@ -103,6 +103,11 @@ def touches(
     return apply
 
 
+DISPLACED: PerTransaction[list[ParticipantRecord]] = PerTransaction("displaced starts", list)
+"""The starts a transaction displaced (§4 v3), as they stood: their milestones are
+revoked in ``finish``."""
+
+
 class SustainmentHandler:
     service: Owner = "sustainment"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
@@ -112,10 +117,6 @@ class SustainmentHandler:
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
         self.rates = rates
-        self._displaced: tuple[BatchOutcome, list[ParticipantRecord]] | None = None
-        """The starts the current transaction (its outcome) displaced, until ``finish``;
-        held by the outcome itself, so a transaction that failed before ``finish`` never
-        hands its list to the next one."""
 
     async def handle(
         self, repo: SustainmentStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
@@ -133,9 +134,7 @@ class SustainmentHandler:
                 if isinstance(i.event, PlacementConfirmed)
             ],
         )
-        if self._displaced is None or self._displaced[0] is not outcome:
-            self._displaced = (outcome, [])
-        displaced = self._displaced[1]
+        displaced = outcome.gathered(DISPLACED)
         await run_round(
             repo,
             loaded,
@@ -148,8 +147,7 @@ class SustainmentHandler:
     async def finish(self, repo: SustainmentStorage, outcome: BatchOutcome) -> None:
         """Decide milestones once, after every round of the transaction (§6): first
         revoke what the starts displaced in it had reached (§4 v3)."""
-        current, self._displaced = self._displaced, None
-        for displaced in current[1] if current is not None and current[0] is outcome else []:
+        for displaced in outcome.gathered(DISPLACED):
             await revoke_displaced(repo, displaced, outcome, self.contracts)
         if outcome.touched:
             await announce_milestones(repo, outcome.touched, outcome, self.contracts)
@@ -215,13 +213,23 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> st
     return event.participant_id
 
 
+def _participant_or_hold(
+    round_: Round, item: Received[ParticipantLeft] | Received[PlacementConfirmed]
+) -> ParticipantRecord | None:
+    """The participant the event names, or None with the event held until it starts."""
+    participant_id = item.event.participant_id
+    participant = round_.repo.participants.get(participant_id)
+    if participant is None:
+        round_.outcome.hold(item, wait_for(Entity.PARTICIPANT, participant_id))
+    return participant
+
+
 @RULES.on(ParticipantLeft)
 @touches
 def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.participants.get(event.participant_id)
+    repo, event = round_.repo, item.event
+    record = _participant_or_hold(round_, item)
     if record is None:
-        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
     if not record.started_under(event.provider_id, event.referral_id):
         return None  # the leaver of a start displaced since (§4 v3)
@@ -234,9 +242,8 @@ def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | No
 @touches
 def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> str | None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    participant = repo.participants.get(event.participant_id)
+    participant = _participant_or_hold(round_, item)
     if participant is None:
-        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
     if (event.provider_id, event.placement_id) in repo.placements:
         return None
@@ -367,8 +374,7 @@ def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str 
         EVIDENCE_LEDGER,
         current.participant_id,
         EvidenceRemoved(
-            event_id=derived_event_id(item.message_id, "evidence_removed"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.message_id, "evidence_removed"),
             participant_id=current.participant_id,
             provider_id=current.provider_id,
             evidence_id=event.evidence_id,
@@ -495,8 +501,7 @@ def _evidence_recorded(
 ) -> EvidenceRecorded:
     event = item.event
     return EvidenceRecorded(
-        event_id=derived_event_id(item.message_id, "evidence_recorded"),
-        produced_at=outcome.now,
+        **outcome.stamp(item.message_id, "evidence_recorded"),
         participant_id=participant_id,
         provider_id=event.provider_id,
         placement_id=event.placement_id,
@@ -518,8 +523,7 @@ def _progress(
     p = history.participant
     counted = counted_so_far(p.window, history.placements, history.evidence)
     return EvidenceProgress(
-        event_id=derived_event_id(p.participant_id, "evidence_progress", *sorted(triggers)),
-        produced_at=outcome.now,
+        **outcome.stamp(p.participant_id, "evidence_progress", *sorted(triggers)),
         participant_id=p.participant_id,
         provider_id=p.provider_id,
         contract_id=p.contract_id,
