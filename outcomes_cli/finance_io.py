@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import asyncpg
 
+from outcomes_cli.kafka_io import read_topics
+from outcomes_cli.settings import CliSettings
 from schemas.intake import ParticipantStarted
 from schemas.payments import ProviderPaymentIssued
 from schemas.topics import PARTICIPANTS, PAYMENTS, qualified
 from services.views.ledger import LedgerEntry, PaymentBook
 from services.views.statements import Referrals
-from tools.cli.kafka_io import read_topics
-from tools.cli.settings import CliSettings
 
 
 async def read_payments(

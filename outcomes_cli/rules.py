@@ -7,13 +7,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
+from outcomes_cli.lines import LineError
 from schemas.provider import EvidenceSubmitted, JobStarted, ReferralMade
 from services.common.reference import Reference, load_reference
 from services.common.rejection import Rejection
 from services.intake.domain import check_referral
 from services.placement.domain import check_job_alone
 from services.sustainment.evidence_rules import check_evidence_alone, evidence_facts
-from tools.cli.lines import LineError
 
 # The field a rule's reason is about, for `line N, field F` (the rule gives a message only).
 FIELD_OF_REASON: Final = {
