@@ -46,7 +46,7 @@ from services.sustainment.domain import (
     recorded_after,
     settle,
 )
-from tests.unit.pipeline_builders import referral
+from tests.builders import REPEATABLE
 from tests.unit.sustainment_builders import payslip
 
 CONTRACTS = load_contracts()
@@ -286,18 +286,25 @@ def end(end_date: date, provider: str = PROVIDER) -> ProgrammeEnded:
     )
 
 
-STATE = ReferralState(referral(), "pp")
+STATE = ReferralState(REPEATABLE.referral(), "pp")
 
 
 def test_referral_decisions() -> None:
-    assert decide_referral(referral(), None, CONTRACTS) == ACCEPT
-    assert decide_referral(referral(tag="again"), referral(), CONTRACTS) == IGNORE
-    assert reason(decide_referral(referral(borough="Brent"), referral(), CONTRACTS)) is (
-        R.BOROUGH_OUTSIDE_CONTRACT
+    assert decide_referral(REPEATABLE.referral(), None, CONTRACTS) == ACCEPT
+    assert (
+        decide_referral(REPEATABLE.referral(tag="again"), REPEATABLE.referral(), CONTRACTS)
+        == IGNORE
     )
-    other = referral(nino="CE654321A")
-    assert reason(decide_referral(other, referral(), CONTRACTS)) is R.CONFLICTING_REFERRAL
-    early = referral(group=EligibilityGroup.EARLY_ACCESS, subgroup="carer")
+    assert reason(
+        decide_referral(REPEATABLE.referral(borough="Brent"), REPEATABLE.referral(), CONTRACTS)
+    ) is (R.BOROUGH_OUTSIDE_CONTRACT)
+    other = REPEATABLE.referral(nino="CE654321A")
+    assert (
+        reason(decide_referral(other, REPEATABLE.referral(), CONTRACTS)) is R.CONFLICTING_REFERRAL
+    )
+    early = REPEATABLE.referral(
+        eligibility_group=EligibilityGroup.EARLY_ACCESS, eligibility_subgroup="carer"
+    )
     assert (
         reason(
             decide_referral(
