@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from schemas.common import (
     AgeBand,
@@ -369,6 +370,23 @@ class EventBuilders:
             milestone=milestone,
             occurrence=occurrence,
         )
+
+
+def pinned_job_start(**changes: Any) -> JobStarted:
+    """A job start with every field pinned, its id included (2024-06-03, 1200p/h, 37.5
+    hours): for the domain tests that change one field of the same event."""
+    fields: dict[str, Any] = {
+        "event_id": uuid.UUID("00000000-0000-4000-8000-000000000011"),
+        "produced_at": datetime(2024, 6, 1, 9, 0, tzinfo=UTC),
+        "provider_id": PROVIDER,
+        "referral_id": REFERRAL,
+        "placement_id": "pl-1",
+        "job_start_date": date(2024, 6, 3),
+        "employment_type": EmploymentType.EMPLOYED,
+        "hourly_wage_pence": 1200,
+        "weekly_hours": Decimal("37.5"),
+    }
+    return JobStarted(**{**fields, **changes})
 
 
 NEW_EACH_CALL = EventBuilders(
