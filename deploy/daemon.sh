@@ -35,3 +35,13 @@ stop_daemon() {
   rm -f "$PIDFILE"
   log "stopped"
 }
+
+# say_status RUNNING_MESSAGE: the process's state in one line.
+say_status() { if running; then log "$1"; else log "not running"; fi; }
+
+# dispatch "a|b|c" [COMMAND]: run the function COMMAND (default status), one of a|b|c.
+dispatch() {
+  local commands="$1" command="${2:-status}"
+  [[ "|$commands|" == *"|$command|"* ]] || die "usage: $0 $commands"
+  "$command"
+}

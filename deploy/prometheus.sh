@@ -64,14 +64,6 @@ start() {
 
 stop() { stop_daemon 60 0.5; }
 
-status() {
-  if running; then log "running on :$PORT (pid $(pid))"; else log "not running"; fi
-}
+status() { say_status "running on :$PORT (pid $(pid))"; }
 
-case "${1:-status}" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) die "usage: $0 install|start|stop|status" ;;
-esac
+dispatch "install|start|stop|status" "$@"

@@ -62,14 +62,6 @@ start() {
 
 stop() { stop_daemon 40 0.25; }
 
-status() {
-  if running; then log "running: http://127.0.0.1:$WEB_PORT/ (pid $(pid))"; else log "not running"; fi
-}
+status() { say_status "running: http://127.0.0.1:$WEB_PORT/ (pid $(pid))"; }
 
-case "${1:-status}" in
-  assets) assets ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) die "usage: $0 assets|start|stop|status" ;;
-esac
+dispatch "assets|start|stop|status" "$@"

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic, TypedDict, TypeVar, cast
+from typing import Generic, Protocol, TypedDict, TypeVar, cast
 
 from schemas.base import Event
 from schemas.common import RejectionReason
@@ -102,6 +102,13 @@ def record_id(record: RawRecord) -> str:
 T = TypeVar("T")
 
 
+class AboutParticipant(Protocol):
+    """What :meth:`BatchOutcome.announce` needs of an event: its participant."""
+
+    @property
+    def participant_id(self) -> str: ...
+
+
 class Stamp(TypedDict):
     """What every event a service derives starts with (``Event(**outcome.stamp(...), ...)``)."""
 
@@ -160,6 +167,13 @@ class BatchOutcome:
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
         self.outgoing.append(Outgoing(spec, key, event))
+
+    def announce(self, spec: TopicSpec, event: AboutParticipant) -> None:
+        """Publish ``event`` keyed by its participant: every event the services derive is
+        about one participant, and its key keeps a participant's events in order."""
+        if not isinstance(event, Event):
+            raise TypeError(f"not an event: {type(event).__name__}")
+        self.emit(spec, event.participant_id, event)
 
     def reject(self, item: Received[Event], reason: RejectionReason, message: str) -> None:
         provider = item.record.provider_id or getattr(item.event, "provider_id", None)
@@ -224,6 +238,12 @@ class BatchOutcome:
         names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
         self.holds.append((item.message_id, waiting_for, item.record, subject))
+
+    def or_hold(self, found: T | None, item: Received[Event], waiting_for: WaitFor) -> T | None:
+        """``found``; or, when it is None, None with ``item`` held until ``waiting_for``."""
+        if found is None:
+            self.hold(item, waiting_for)
+        return found
 
     def carry_out(
         self,

@@ -140,9 +140,8 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
     repo.started_by_participant[record.participant_id] = own
     repo.changed(own)
     sub_region, borough = locate_borough(referral.borough)
-    outcome.emit(
+    outcome.announce(
         PARTICIPANTS,
-        record.participant_id,
         ParticipantStarted(
             **outcome.stamp(item.message_id, "participant_started"),
             participant_id=record.participant_id,
@@ -192,9 +191,8 @@ def _displace(
     displaced.start_date = displaced.end_date = displaced.end_reason = None
     displaced.displaced_by = f"{winner.referral.provider_id}:{winner.referral.referral_id}"
     repo.changed(displaced.key)
-    outcome.emit(
+    outcome.announce(
         PARTICIPANTS,
-        displaced.participant_id,
         ParticipantDisplaced(
             **outcome.stamp(item.message_id, "participant_displaced"),
             participant_id=displaced.participant_id,
@@ -217,9 +215,8 @@ def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
         return
     record.end_date, record.end_reason = event.end_date, event.reason
     repo.changed(own)
-    outcome.emit(
+    outcome.announce(
         PARTICIPANTS,
-        record.participant_id,
         ParticipantLeft(
             **outcome.stamp(item.message_id, "participant_left"),
             participant_id=record.participant_id,

@@ -94,7 +94,7 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
             reason=decision.reason,
         )
         if repo.add_not_paid(not_paid):  # a re-sent occurrence is not announced again
-            outcome.emit(PAYMENTS, event.participant_id, not_paid)
+            outcome.announce(PAYMENTS, not_paid)
     elif isinstance(decision, PayDecision):
         payment = ProviderPaymentIssued(
             **outcome.stamp(decision.payment_id, "provider_payment"),
@@ -116,7 +116,7 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
             ),
         )
         repo.add_payment(payment)
-        outcome.emit(PAYMENTS, event.participant_id, payment)
+        outcome.announce(PAYMENTS, payment)
         if event.source_produced_at is not None:
             latency = (outcome.now - event.source_produced_at).total_seconds()
             metrics.PAYMENT_LATENCY.labels(event.contract_id).observe(max(latency, 0.0))
@@ -154,7 +154,7 @@ def milestone_revoked(round_: Round, item: Received[MilestoneRevoked]) -> None:
         reverses=decision.reverses,
     )
     repo.add_payment(reversal)
-    outcome.emit(PAYMENTS, event.participant_id, reversal)
+    outcome.announce(PAYMENTS, reversal)
 
 
 def _price(base_pence: int, uplift_pence: int) -> Price | None:

@@ -115,9 +115,12 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> No
 @RULES.on(ParticipantLeft)
 def participant_left(round_: Round, item: Received[ParticipantLeft]) -> None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    participant = repo.participant(event.participant_id)
+    participant = outcome.or_hold(
+        repo.participant(event.participant_id),
+        item,
+        wait_for(Entity.PARTICIPANT, event.participant_id),
+    )
     if participant is None:
-        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return
     own = (event.provider_id, event.referral_id)
     if repo.referral_of.get(event.participant_id) != own:
@@ -158,9 +161,8 @@ def _withdrawn(
     record.withdrawn = True
     repo.put_placement(record)
     job = record.job
-    outcome.emit(
+    outcome.announce(
         PLACEMENTS,
-        record.participant_id,
         PlacementWithdrawn(
             **outcome.stamp(*id_parts),
             participant_id=record.participant_id,
@@ -247,9 +249,8 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
             source_event_id=item.event_id,
         )
     )
-    outcome.emit(
+    outcome.announce(
         PLACEMENTS,
-        participant.participant_id,
         PlacementConfirmed(
             **outcome.stamp(item.message_id, "placement_confirmed"),
             participant_id=participant.participant_id,
@@ -288,9 +289,8 @@ def job_ended(round_: Round, item: Received[JobEnded]) -> None:
         return
     record.end_date = event.end_date
     repo.put_placement(record)
-    outcome.emit(
+    outcome.announce(
         PLACEMENTS,
-        record.participant_id,
         PlacementEnded(
             **outcome.stamp(item.message_id, "placement_ended"),
             participant_id=record.participant_id,

@@ -216,12 +216,11 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> st
 def _participant_or_hold(
     round_: Round, item: Received[ParticipantLeft] | Received[PlacementConfirmed]
 ) -> ParticipantRecord | None:
-    """The participant the event names, or None with the event held until it starts."""
-    participant_id = item.event.participant_id
-    participant = round_.repo.participants.get(participant_id)
-    if participant is None:
-        round_.outcome.hold(item, wait_for(Entity.PARTICIPANT, participant_id))
-    return participant
+    """The participant the event names; None with the event held until it starts."""
+    waiting_for = wait_for(Entity.PARTICIPANT, item.event.participant_id)
+    return round_.outcome.or_hold(
+        round_.repo.participants.get(item.event.participant_id), item, waiting_for
+    )
 
 
 @RULES.on(ParticipantLeft)
@@ -291,13 +290,22 @@ def participant_displaced(round_: Round, item: Received[ParticipantDisplaced]) -
             repo.put_placement(placement)
 
 
+def _placement_or_hold(
+    round_: Round, item: Received[PlacementEnded] | Received[PlacementWithdrawn]
+) -> PlacementRecord | None:
+    """The placement the event names; None with the event held until it is confirmed."""
+    key = (item.event.provider_id, item.event.placement_id)
+    return round_.outcome.or_hold(
+        round_.repo.placements.get(key), item, release_key("placement", *key)
+    )
+
+
 @RULES.on(PlacementEnded)
 @touches
 def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.placements.get((event.provider_id, event.placement_id))
+    repo, event = round_.repo, item.event
+    record = _placement_or_hold(round_, item)
     if record is None:
-        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
         return None
     record.end_date = event.end_date
     repo.put_placement(record)
@@ -307,10 +315,9 @@ def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None
 @RULES.on(PlacementWithdrawn)
 @touches
 def placement_withdrawn(round_: Round, item: Received[PlacementWithdrawn]) -> str | None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.placements.get((event.provider_id, event.placement_id))
+    repo = round_.repo
+    record = _placement_or_hold(round_, item)
     if record is None:
-        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
         return None
     if record.withdrawn:
         return None
@@ -345,11 +352,7 @@ def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str 
     repo.put_evidence(
         EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
     )
-    outcome.emit(
-        EVIDENCE_LEDGER,
-        placement.participant_id,
-        _evidence_recorded(item, placement.participant_id, outcome),
-    )
+    outcome.announce(EVIDENCE_LEDGER, _evidence_recorded(item, placement.participant_id, outcome))
     outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
     return placement.participant_id
 
@@ -370,9 +373,8 @@ def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str 
         return None
     current.retracted = True
     repo.put_evidence(current)
-    outcome.emit(
+    outcome.announce(
         EVIDENCE_LEDGER,
-        current.participant_id,
         EvidenceRemoved(
             **outcome.stamp(item.message_id, "evidence_removed"),
             participant_id=current.participant_id,
@@ -398,7 +400,7 @@ async def announce_milestones(
             _milestone_changes(history, sources.get(participant_id), outcome, contracts)
         )
         triggers = outcome.touched_by.get(participant_id, [])
-        outcome.emit(EVIDENCE_LEDGER, participant_id, _progress(history, triggers, outcome))
+        outcome.announce(EVIDENCE_LEDGER, _progress(history, triggers, outcome))
     if recorded:
         await repo.record_milestones(recorded)
 
@@ -418,11 +420,7 @@ async def revoke_displaced(
         for change in reconcile(history.recorded, {}):
             before = history.recorded.get(change.milestone)
             updates.append((displaced.participant_id, recorded_after(change, before)))
-            outcome.emit(
-                MILESTONES,
-                displaced.participant_id,
-                _announcement(displaced, contract, change, None, outcome),
-            )
+            outcome.announce(MILESTONES, _announcement(displaced, contract, change, None, outcome))
     if updates:
         await repo.record_milestones(updates)
 
@@ -448,7 +446,7 @@ def _milestone_changes(
         before = history.recorded.get(change.milestone)
         updates.append((p.participant_id, recorded_after(change, before)))
         announcement = _announcement(p, contract, change, source, outcome)
-        outcome.emit(MILESTONES, p.participant_id, announcement)
+        outcome.announce(MILESTONES, announcement)
     return updates
 
 
