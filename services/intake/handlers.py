@@ -144,10 +144,7 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
         PARTICIPANTS,
         ParticipantStarted(
             **outcome.stamp(item.message_id, "participant_started"),
-            participant_id=record.participant_id,
-            referral_id=referral.referral_id,
-            provider_id=referral.provider_id,
-            contract_id=referral.contract_id,
+            **record.about(),
             sub_region=sub_region,
             borough=borough,
             eligibility_group=referral.eligibility_group,
@@ -195,10 +192,7 @@ def _displace(
         PARTICIPANTS,
         ParticipantDisplaced(
             **outcome.stamp(item.message_id, "participant_displaced"),
-            participant_id=displaced.participant_id,
-            referral_id=referral.referral_id,
-            provider_id=referral.provider_id,
-            contract_id=referral.contract_id,
+            **displaced.about(),
             start_date=started_on,
         ),
     )
@@ -219,10 +213,7 @@ def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
         PARTICIPANTS,
         ParticipantLeft(
             **outcome.stamp(item.message_id, "participant_left"),
-            participant_id=record.participant_id,
-            referral_id=event.referral_id,
-            provider_id=event.provider_id,
-            contract_id=record.referral.contract_id,
+            **record.about(),
             end_date=event.end_date,
             reason=event.reason,
         ),
