@@ -165,9 +165,7 @@ def _withdrawn(
         PLACEMENTS,
         PlacementWithdrawn(
             **outcome.stamp(*id_parts),
-            participant_id=record.participant_id,
-            placement_id=job.placement_id,
-            provider_id=job.provider_id,
+            **record.about(),
             job_start_event_id=record.source_event_id or str(job.event_id),
             job_start_date=job.job_start_date,
             reason=reason,
@@ -239,24 +237,21 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
         if existing is not None:  # a re-send of the same job start: no effect, but kept
             repo.add_resend(existing.key, item.event_id, item.record)
         return
-    repo.put_placement(
-        PlacementRecord(
-            event,
-            participant.participant_id,
-            decision.pays_llw,
-            decision.below_minimum_wage,
-            source=item.record,
-            source_event_id=item.event_id,
-        )
+    placement = PlacementRecord(
+        event,
+        participant.participant_id,
+        decision.pays_llw,
+        decision.below_minimum_wage,
+        source=item.record,
+        source_event_id=item.event_id,
     )
+    repo.put_placement(placement)
     outcome.announce(
         PLACEMENTS,
         PlacementConfirmed(
             **outcome.stamp(item.message_id, "placement_confirmed"),
-            participant_id=participant.participant_id,
-            placement_id=event.placement_id,
+            **placement.about(),
             referral_id=event.referral_id,
-            provider_id=event.provider_id,
             contract_id=participant.contract_id,
             job_start_date=event.job_start_date,
             employment_type=event.employment_type,
@@ -293,9 +288,7 @@ def job_ended(round_: Round, item: Received[JobEnded]) -> None:
         PLACEMENTS,
         PlacementEnded(
             **outcome.stamp(item.message_id, "placement_ended"),
-            participant_id=record.participant_id,
-            placement_id=event.placement_id,
-            provider_id=event.provider_id,
+            **record.about(),
             end_date=event.end_date,
         ),
     )
