@@ -330,12 +330,30 @@ def main(argv: list[str] | None = None) -> int:
         "--brokers", type=int, choices=(1, 3), default=1, help="a private cluster of 3 nodes"
     )
     parser.add_argument(
+        "--kafka-port",
+        type=int,
+        default=PrivateInfra.kafka_port,
+        help="the private Kafka's port (a cluster: +10, +20; the controller's is +1)",
+    )
+    parser.add_argument(
+        "--postgres-port", type=int, default=PrivateInfra.postgres_port, help="private PostgreSQL"
+    )
+    parser.add_argument(
         "--services-only",
         action="store_true",
         help="use the configured Kafka/PostgreSQL and kill only the services",
     )
     args = parser.parse_args(argv)
-    infra = None if args.services_only else PrivateInfra(brokers=args.brokers)
+    infra = (
+        None
+        if args.services_only
+        else PrivateInfra(
+            kafka_port=args.kafka_port,
+            kafka_controller_port=args.kafka_port + 1,
+            postgres_port=args.postgres_port,
+            brokers=args.brokers,
+        )
+    )
     if infra is not None and not PrivateInfra.supported():
         print(
             "chaos: the deploy scripts cannot yet run a private Kafka/PostgreSQL"
