@@ -8,11 +8,9 @@ TOPIC_NAMESPACE, ...) is passed through to every service.
 consumer group: instance i (1..N) has the metrics port ``port + (i-1) * 100`` (intake:
 9101, 9201, 9301, ...), the log and pid file ``<service>-<i>`` (instance 1: ``<service>``)
 and its own static membership id (``KAFKA_GROUP_INSTANCE_ID``). The group spreads the
-partitions over the instances. Each batch's transaction still takes the service-wide
-advisory lock (services/common/processor.py), so each input is processed once, one
-instance at a time. The outbox relay takes no lock yet, so each instance's relay
-publishes the same rows, and events can appear more than once on their topics, with
-their event ids. See docs/scale.md.
+partitions over the instances, which work side by side: a transaction locks only the
+keys its records name and checks that its instance still owns their partitions
+(docs/architecture.md "Scaling out"); the relay publishes each outbox row once.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ The processing protocol itself (inbox, provider check, rounds of holds and relea
 ``finish``) is :func:`services.runtime.batch.apply_batch`, run here on a
 :class:`~services.runtime.postgres.PostgresUnitOfWork`, so a redelivered batch has no
 further effect and nothing is published for work that was rolled back. This module adds
-what only a real deployment needs: one transaction of a service at a time across
-processes, retries of transient failures, bisecting a failing batch to reject only the
+what only a real deployment needs: serialising what must be across processes,
+fencing, retries of transient failures, bisecting a failing batch to reject only the
 records at fault, replays, and metrics. Offsets are acknowledged only afterwards.
 
 Transactions of one service run side by side (several instances, one per set of

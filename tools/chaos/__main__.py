@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.create_topics import delete_namespace_topics, ensure_topics
 from schemas.topics import SERVICES
@@ -84,21 +85,26 @@ def schedule(seed: int, window: float, kills: int, infra: bool, brokers: int = 1
 
 
 async def busiest_leader(bootstrap: str, namespace: str, top: int = 12) -> int:
-    """The broker that leads most of the ``top`` partitions with the most records."""
+    """The broker that leads most of the ``top`` partitions with the most records (node 1
+    when the cluster names no leader)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
     await consumer.start()
     try:
-        topics = [t for t in await consumer.topics() if t.startswith(namespace)]
-        tps = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
-        ends = await consumer.end_offsets(tps)
-        busiest = sorted(tps, key=lambda tp: -ends[tp])[:top]
-        cluster = consumer._client.cluster
-        leaders = Counter(cluster.leader_for_partition(tp) for tp in busiest)
-        leaders.pop(None, None)
-        leaders.pop(-1, None)
-        return int(leaders.most_common(1)[0][0])
+        topics = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        leader: dict[TopicPartition, int] = {}
+        for described in await admin.describe_topics(topics):
+            for partition in described["partitions"]:
+                tp = TopicPartition(described["topic"], partition["partition"])
+                leader[tp] = int(partition["leader"])
+        ends = await consumer.end_offsets(list(leader))
+        busiest = sorted(leader, key=lambda tp: -ends[tp])[:top]
+        counts = Counter(leader[tp] for tp in busiest if leader[tp] >= 0)
+        return counts.most_common(1)[0][0] if counts else 1
     finally:
         await consumer.stop()
+        await admin.close()
 
 
 @dataclass
