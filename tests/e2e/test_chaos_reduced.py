@@ -92,8 +92,9 @@ def test_payments_are_exact_after_kills_with_instances_and_brokers(
     request: pytest.FixtureRequest,
 ) -> None:
     """Two instances of every service on a three-node cluster: an instance of each
-    service SIGKILLed mid-batch, the leader of the busiest partitions SIGKILLed, every
-    node restarted in turn, PostgreSQL stopped in immediate mode."""
+    service SIGKILLed mid-batch, the leader of the busiest partitions SIGKILLed,
+    PostgreSQL stopped in immediate mode. (The rolling restart of every node, about a
+    minute and a half more, is in the full ``make chaos --brokers 3``.)"""
     if not PrivateInfra.supported():
         pytest.skip("the deploy scripts cannot run a private cluster here")
     state = ROOT / ".state" / f"chaos-scale-{uuid.uuid4().hex[:8]}"
@@ -110,15 +111,16 @@ def test_payments_are_exact_after_kills_with_instances_and_brokers(
         participants=200,
         seed=5,
         kills=1,
-        window=40.0,
+        window=30.0,
         infra=infra,
         ports={s: free_port() for s in SERVICES},
         quiet_timeout=300.0,
         instances=2,
+        rolling=False,
     )
     print("\n".join(result.lines()))
     assert all(result.kills[s] == 1 for s in SERVICES)
-    assert (result.kills["kafka-leader"], result.kills["kafka-rolling"]) == (1, 1)
+    assert result.kills["kafka-leader"] == 1
     assert result.kills["postgres"] == 1
     assert result.problems() == [], result.lines()
     assert result.payments.expected, "the feed should lead to payments"

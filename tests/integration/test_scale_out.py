@@ -21,6 +21,7 @@ from prometheus_client import REGISTRY
 from schemas.base import Event
 from schemas.common import MilestoneKind, RejectionReason
 from schemas.payments import ProviderPaymentIssued
+from schemas.placement import PlacementConfirmed
 from schemas.rejections import EventRejected
 from schemas.topics import CONSUMERS, MILESTONES, Owner, by_name, topic_name
 from services.common import db
@@ -33,6 +34,7 @@ from services.runtime.ownership import PartitionOwnership
 from services.runtime.ports import Handler
 from services.simulation import simulate
 from services.sustainment.handlers import SustainmentHandler
+from tests.builders import job_start, milestone_reached, participant_started
 from tests.integration.conftest import (
     HOLD_SECONDS,
     PARTICIPANT_KEY,
@@ -40,7 +42,6 @@ from tests.integration.conftest import (
     ServiceStarter,
     decode_outbox_row,
     intake_handler,
-    milestone_reached,
     of_type,
 )
 from tests.integration.test_order_services import natural, shuffled
@@ -240,6 +241,27 @@ async def test_an_owner_assigned_its_own_partitions_again_keeps_its_epoch(
     assert first.epochs == {(MILESTONE_TOPIC, 0): 1}
     assert (await a.processor.process([milestone_record(a, "alice", 0)])).processed == 1
     assert (await a.processor.process([milestone_record(a, "bob", 1)])).fenced == 1
+
+
+async def test_a_hold_of_one_instance_is_released_and_expired_by_others(
+    start_service: ServiceStarter,
+) -> None:
+    rates = load_rates()
+    a, b, c = [await start_service(PlacementHandler(rates)) for _ in range(3)]
+    await a.send(job_start("plc-1", referral_id="ref-1"), job_start("plc-2", referral_id="ref-2"))
+    assert len(await a.held()) == 2  # neither referral has started
+
+    await b.send(participant_started("person-1", referral_id="ref-1"))  # another instance
+
+    [confirmed] = of_type(await b.new_output(), PlacementConfirmed)
+    assert confirmed.placement_id == "plc-1"
+    for harness in (b, c):
+        harness.clock.advance(timedelta(seconds=HOLD_SECONDS + 1))
+    expired = await asyncio.gather(b.processor.expire_holds(), c.processor.expire_holds())
+    assert sorted(expired) == [0, 1]  # the one left is rejected once, whichever sweeps
+    rejected = of_type(await a.new_output(), EventRejected)
+    assert [r.reason for r in rejected] == [RejectionReason.UNKNOWN_PARTICIPANT]
+    assert await a.held() == []
 
 
 # -- three instances of every service, concurrently -------------------------------------

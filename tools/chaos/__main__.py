@@ -66,7 +66,9 @@ class Action:
     what: str  # a service name, "kafka" or "postgres"
 
 
-def schedule(seed: int, window: float, kills: int, infra: bool, brokers: int = 1) -> list[Action]:
+def schedule(
+    seed: int, window: float, kills: int, infra: bool, brokers: int = 1, rolling: bool = True
+) -> list[Action]:
     """Random moments (deterministic from ``seed``) for every kill in ``window`` seconds."""
     rng = random.Random(f"chaos:{seed}")
     actions = [
@@ -76,7 +78,8 @@ def schedule(seed: int, window: float, kills: int, infra: bool, brokers: int = 1
     ]
     if infra and brokers > 1:
         actions.append(Action(rng.uniform(0.15, 0.3) * window, "kafka-leader"))
-        actions.append(Action(rng.uniform(0.35, 0.5) * window, "kafka-rolling"))
+        if rolling:
+            actions.append(Action(rng.uniform(0.35, 0.5) * window, "kafka-rolling"))
     elif infra:
         actions.append(Action(rng.uniform(0.25, 0.45) * window, "kafka"))
     if infra:
@@ -275,10 +278,12 @@ def chaos(
     bootstrap: str | None = None,
     admin_database_url: str | None = None,
     instances: int = 1,
+    rolling: bool = True,
 ) -> ChaosResult:
     """One chaos run; with ``infra`` None the given servers are used and only services die.
 
-    ``instances`` processes of each service; a cluster when ``infra.brokers`` > 1."""
+    ``instances`` processes of each service; a cluster when ``infra.brokers`` > 1 (its
+    nodes restarted in turn unless not ``rolling``)."""
     try:
         if infra is not None:
             infra.start()
@@ -306,7 +311,7 @@ def chaos(
         try:
             processes.wait_ready(timeout=180)
             brokers = infra.brokers if infra is not None else 1
-            actions = schedule(seed, window, kills, infra is not None, brokers)
+            actions = schedule(seed, window, kills, infra is not None, brokers, rolling)
             say(
                 "chaos",
                 f"{participants:,} participants ({len(items):,} messages), {len(actions)} kills"
