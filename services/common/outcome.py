@@ -63,7 +63,7 @@ def _masked_or_nothing(value: bytes, mask: Masker) -> bytes:
     try:
         return mask(value)
     except Exception:
-        log.exception("masking an original failed: no prefix is published, no masked copy kept")
+        log.exception("masking an original failed: no masked copy of it is published or kept")
         return b""
 
 
