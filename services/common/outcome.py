@@ -143,7 +143,7 @@ class BatchOutcome:
             produced_at=self.now,
             service=self.service,
             reason=reason,
-            message=clip(message, MESSAGE_MAX),
+            message=clip(message.replace("\x00", "\\x00"), MESSAGE_MAX),  # text columns refuse NUL
             source_topic=clip(record.topic, TEXT_MAX),
             source_partition=record.partition,
             source_offset=record.offset,

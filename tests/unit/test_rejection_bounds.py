@@ -153,6 +153,14 @@ def test_outside_intake_a_failing_masker_keeps_no_copy() -> None:
     assert outcome.quarantined[0].sha256 == hashlib.sha256(b"AB123456C").hexdigest()
 
 
+def test_a_rejection_message_carries_no_nul() -> None:
+    # the read model keeps rejections in text columns, which refuse NUL
+    outcome = BatchOutcome("placement", NOW)
+    outcome.reject_record(record(b"{}"), RejectionReason.PROCESSING_FAILED, "bad \x00 byte")
+
+    assert outcome.rejections[0].message == "bad \\x00 byte"
+
+
 def test_clip_keeps_short_text_and_marks_long_text() -> None:
     assert clip("short", 10) == "short"
     assert clip("x" * 50, 20) == "xxxxxxx...[50 chars]"
