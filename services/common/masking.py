@@ -186,4 +186,7 @@ def mask_original(value: bytes) -> bytes:
         return _mask_free_text(text).encode()
     if masked_document == document and _nothing_personal_in(text, value):
         return value  # nothing personal: the exact bytes
-    return json.dumps(masked_document, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return json.dumps(masked_document, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate (``"\\ud800"``): keep it escaped
+        return json.dumps(masked_document, ensure_ascii=True, separators=(",", ":")).encode()
