@@ -56,6 +56,7 @@ from aiokafka.errors import (
 from schemas.topics import kind_name
 from services.common import db, metrics
 from services.common.backoff import Backoff
+from services.common.partitioner import partition_for
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,9 @@ class OutboxRelay:
         """Publish forever: right away while there is work, else on wake-up or every idle."""
         try:
             while True:
+                # Cleared before the round reads the outbox, so a commit that lands while
+                # the round runs wakes the next wait at once (never lost to a late clear).
+                self.wake.clear()
                 try:
                     result = await self.publish_round()
                 except TRANSIENT_ERRORS as exc:
@@ -196,7 +200,6 @@ class OutboxRelay:
                 if result.pending:
                     await self._back_off(None)
                     continue
-                self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=self.idle_seconds)
         finally:
@@ -403,5 +406,6 @@ def make_producer(bootstrap: str, **security: Any) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=5,
         max_batch_size=256 * 1024,
+        partitioner=partition_for,
         client_id="outcomes-relay",
     )

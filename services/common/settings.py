@@ -120,7 +120,7 @@ class ServiceSettings(KafkaSettings):
     hold_seconds: float = 7 * 24 * 3600
     hold_sweep_seconds: float = 30.0
     batch_max_events: int = 1000
-    batch_within_seconds: float = 0.2
+    batch_within_seconds: float = 0.05
     reference_dir: Path = REFERENCE_DIR
 
     def metrics_port_for(self, service: str) -> int:
