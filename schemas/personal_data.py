@@ -142,7 +142,6 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DATE.finditer(text) if _is_calendar_date(m)]
 
 
-_DIGIT: Final = re.compile(r"\d")
 _CACHED_MAX_CHARS: Final = 100
 """Texts up to this long (ids, names) have their answer kept: the same participant,
 contract and provider ids recur in most events, so decoding checks each once."""
@@ -150,8 +149,6 @@ contract and provider ids recur in most events, so decoding checks each once."""
 
 def personal_data_shape(text: str) -> str | None:
     """What personal-data shape ``text`` holds ("a NINO" / "a date"), or None."""
-    if _DIGIT.search(text) is None:
-        return None  # both shapes need a digit (a NINO six, a date its day)
     if len(text) <= _CACHED_MAX_CHARS:
         return _shape_of_short(text)
     return _shape(text)
