@@ -69,7 +69,7 @@ test-browser: venv kafka-jars chromium ## every browser test (make test runs a r
 lint: venv ## ruff check, ruff format --check, mypy --strict, import contracts (pyproject.toml)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy schemas services tools deploy tests bench
+	$(PY) -m mypy schemas services outcomes_cli tools deploy tests bench
 	.venv/bin/lint-imports
 
 prometheus: ## install Prometheus + promtool (Debian package) when missing; never its system service

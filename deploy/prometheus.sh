@@ -7,6 +7,7 @@
 # is never used: `install` stops and disables it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
 PORT="${PROMETHEUS_PORT:-19090}"
 PSTATE="${PROMETHEUS_STATE_DIR:-$STATE_DIR/prometheus}"
@@ -15,8 +16,6 @@ PIDFILE="$PSTATE/prometheus.pid"
 CONFIG="$PSTATE/prometheus.yml"
 INSTALL_HINT="apt-get install -y --no-install-recommends prometheus (Debian package; brings promtool)"
 
-pid() { [[ -f "$PIDFILE" ]] && cat "$PIDFILE"; }
-running() { local p; p="$(pid)" && [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
 ready() { curl -fsS "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; }
 
 # The package starts prometheus.service on :9090 where an init system runs; we run our own.
@@ -54,36 +53,17 @@ start() {
   mkdir -p "$PSTATE/data"
   "$PYTHON" -m deploy.prometheus.config --out "$CONFIG" >/dev/null
   promtool check config "$CONFIG" >/dev/null || die "generated config $CONFIG is invalid"
-  nohup prometheus --config.file="$CONFIG" --storage.tsdb.path="$PSTATE/data" \
+  local out="$PSTATE/prometheus.log"
+  : >"$out"  # a fresh log each start
+  launch "$out" prometheus --config.file="$CONFIG" --storage.tsdb.path="$PSTATE/data" \
     --storage.tsdb.retention.time=15d --web.listen-address="127.0.0.1:$PORT" \
-    --web.enable-lifecycle >"$PSTATE/prometheus.log" 2>&1 &
-  echo $! >"$PIDFILE"
-  for _ in $(seq 1 60); do
-    if ready; then log "Prometheus on http://127.0.0.1:$PORT (pid $(pid), config $CONFIG)"; return; fi
-    running || { tail -20 "$PSTATE/prometheus.log" >&2; die "prometheus exited"; }
-    sleep 0.5
-  done
-  die "prometheus not ready on :$PORT after 30 s (log: $PSTATE/prometheus.log)"
+    --web.enable-lifecycle
+  await_ready "$out" "Prometheus on http://127.0.0.1:$PORT (pid $(pid), config $CONFIG)" \
+    "prometheus exited" "prometheus not ready on :$PORT after 30 s (log: $out)"
 }
 
-stop() {
-  if ! running; then rm -f "$PIDFILE"; log "not running"; return; fi
-  local p; p="$(pid)"
-  kill "$p"
-  for _ in $(seq 1 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$p" 2>/dev/null && kill -9 "$p"
-  rm -f "$PIDFILE"
-  log "stopped"
-}
+stop() { stop_daemon 60 0.5; }
 
-status() {
-  if running; then log "running on :$PORT (pid $(pid))"; else log "not running"; fi
-}
+status() { say_status "running on :$PORT (pid $(pid))"; }
 
-case "${1:-status}" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) die "usage: $0 install|start|stop|status" ;;
-esac
+dispatch "install|start|stop|status" "$@"

@@ -54,7 +54,6 @@ from aiokafka.protocol.types import (
 )
 
 from deploy.create_topics import ensure_topics
-from deploy.kafka_admin import admin_request
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.topics import (
     CONSUMERS,
@@ -68,6 +67,7 @@ from schemas.topics import (
     provider_topic,
     qualified,
 )
+from services.common.kafka_admin import admin_request
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_SECRETS_FILE: Final = ROOT / ".state" / "secrets" / "kafka-users.json"

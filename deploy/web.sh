@@ -7,6 +7,7 @@
 # Nothing is fetched at run time.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
 ASSETS="$ROOT/services/web/assets"
 STATIC="$ROOT/services/web/static"
@@ -17,8 +18,6 @@ PIDFILE="$WSTATE/web.pid"
 LOG="$WSTATE/web.log"
 export WEB_PORT
 
-pid() { [[ -f "$PIDFILE" ]] && cat "$PIDFILE"; }
-running() { local p; p="$(pid)" && [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
 ready() { curl -fsS -o /dev/null "http://127.0.0.1:$WEB_PORT/sign-in" 2>/dev/null; }
 
 assets() {
@@ -56,34 +55,13 @@ start() {
   [[ -f "$STATIC/govuk-frontend.min.css" ]] || assets
   demo_users
   mkdir -p "$WSTATE"
-  nohup "$PYTHON" -m services.web >>"$LOG" 2>&1 &
-  echo $! >"$PIDFILE"
-  for _ in $(seq 1 60); do
-    if ready; then log "web app on http://127.0.0.1:$WEB_PORT/ (pid $(pid), log $LOG)"; return; fi
-    running || { tail -20 "$LOG" >&2; die "the web app exited"; }
-    sleep 0.5
-  done
-  die "the web app is not answering on :$WEB_PORT after 30 s (log: $LOG)"
+  launch "$LOG" "$PYTHON" -m services.web
+  await_ready "$LOG" "web app on http://127.0.0.1:$WEB_PORT/ (pid $(pid), log $LOG)" \
+    "the web app exited" "the web app is not answering on :$WEB_PORT after 30 s (log: $LOG)"
 }
 
-stop() {
-  if ! running; then rm -f "$PIDFILE"; log "not running"; return; fi
-  local p; p="$(pid)"
-  kill "$p"
-  for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
-  kill -0 "$p" 2>/dev/null && kill -9 "$p"
-  rm -f "$PIDFILE"
-  log "stopped"
-}
+stop() { stop_daemon 40 0.25; }
 
-status() {
-  if running; then log "running: http://127.0.0.1:$WEB_PORT/ (pid $(pid))"; else log "not running"; fi
-}
+status() { say_status "running: http://127.0.0.1:$WEB_PORT/ (pid $(pid))"; }
 
-case "${1:-status}" in
-  assets) assets ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) die "usage: $0 assets|start|stop|status" ;;
-esac
+dispatch "assets|start|stop|status" "$@"

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemas.topics import ALL_TOPICS, TopicSpec
+from services.views.statements import format_pence
 from tools.feed.compare import Differences, PaymentFigures, compare
 from tools.feed.model import Expectation
-from tools.summary import Summary, format_pence, read_summary, rejection_totals
+from tools.summary import Summary, read_summary, rejection_totals
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from deploy.kafka_admin import existing_partitions
 from deploy.local import LOCAL_KAFKA_BOOTSTRAP
 from schemas.common import MilestoneKind
 from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
@@ -43,7 +42,9 @@ from schemas.topics import (
     TopicSpec,
     all_topics,
 )
+from services.common.kafka_admin import existing_partitions
 from services.common.settings import client_options
+from services.views.statements import format_pence as format_pence  # the one formatter
 from tools import arguments
 from tools.feed.expectation import FeedCounts
 from tools.feed.world import DEFAULT_START
@@ -236,13 +237,6 @@ async def read_summary(
 
 
 # ---------------------------------------------------------------------------- formatting
-
-
-def format_pence(pence: int) -> str:
-    """Integer pence as pounds, exact: ``-123456`` -> ``-£1,234.56``."""
-    sign = "-" if pence < 0 else ""
-    p = abs(pence)
-    return f"{sign}£{p // 100:,}.{p % 100:02d}"
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Generic, Protocol, TypedDict, TypeVar, cast
 
 from schemas.base import Event
 from schemas.common import RejectionReason
@@ -98,6 +99,35 @@ def record_id(record: RawRecord) -> str:
     return f"record:{record.topic}:{record.partition}:{record.offset}"
 
 
+T = TypeVar("T")
+
+
+class AboutParticipant(Protocol):
+    """What :meth:`BatchOutcome.announce` needs of an event: its participant."""
+
+    @property
+    def participant_id(self) -> str: ...
+
+
+class Stamp(TypedDict):
+    """What every event a service derives starts with (``Event(**outcome.stamp(...), ...)``)."""
+
+    event_id: uuid.UUID
+    produced_at: datetime
+
+
+@dataclass(frozen=True, eq=False)
+class PerTransaction(Generic[T]):
+    """A value a handler gathers across the rounds of one transaction and uses in its
+    ``finish`` (sustainment's displaced starts, the views' changes).
+
+    It lives on the transaction's :class:`BatchOutcome` (``outcome.gathered(SLOT)``),
+    never on the handler: a transaction that fails takes its value with it."""
+
+    name: str
+    start: Callable[[], T]
+
+
 @dataclass
 class BatchOutcome:
     """Collects the decisions of one batch; the runtime writes them in one transaction."""
@@ -123,9 +153,27 @@ class BatchOutcome:
     """Entities whose facts changed in this transaction (every round), each with the
     latest ``produced_at`` of the provider events behind the change; decided on once,
     in ``finish`` (sustainment: the participants whose milestones to recompute)."""
+    _gathered: dict[object, object] = field(default_factory=dict)
+
+    def gathered(self, slot: PerTransaction[T]) -> T:
+        """This transaction's value of ``slot`` (started on first use)."""
+        if slot not in self._gathered:
+            self._gathered[slot] = slot.start()
+        return cast(T, self._gathered[slot])
+
+    def stamp(self, *parts: object) -> Stamp:
+        """The id derived from ``parts`` (the same on reprocessing) and this batch's time."""
+        return Stamp(event_id=derived_event_id(*parts), produced_at=self.now)
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
         self.outgoing.append(Outgoing(spec, key, event))
+
+    def announce(self, spec: TopicSpec, event: AboutParticipant) -> None:
+        """Publish ``event`` keyed by its participant: every event the services derive is
+        about one participant, and its key keeps a participant's events in order."""
+        if not isinstance(event, Event):
+            raise TypeError(f"not an event: {type(event).__name__}")
+        self.emit(spec, event.participant_id, event)
 
     def reject(self, item: Received[Event], reason: RejectionReason, message: str) -> None:
         provider = item.record.provider_id or getattr(item.event, "provider_id", None)
@@ -190,6 +238,12 @@ class BatchOutcome:
         names what its arrival order matters for: the handler holds
         later inputs of a subject with held rows behind them (db.held_waiting)."""
         self.holds.append((item.message_id, waiting_for, item.record, subject))
+
+    def or_hold(self, found: T | None, item: Received[Event], waiting_for: WaitFor) -> T | None:
+        """``found``; or, when it is None, None with ``item`` held until ``waiting_for``."""
+        if found is None:
+            self.hold(item, waiting_for)
+        return found
 
     def carry_out(
         self,

@@ -1,22 +1,36 @@
 """Reference data that ships with the product: rate tables and contracts (§3, §7).
 
-The JSON files live in ``deploy/reference``. Loading validates every field; a bad
+The JSON files live in ``deploy/reference``. They are pydantic models, validated and
+frozen: :func:`load_reference` reads both files once (each service's composition root
+calls it at start and passes the result in); nothing here reads a file at import. A bad
 file fails with :class:`ReferenceDataError` naming the file and the field.
 """
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Annotated, NamedTuple, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from schemas.common import EligibilityGroup, MilestoneKind, SubRegion
 from services.common.pricing import DEFAULT_PRICE_RULE, PRICE_RULES
@@ -25,59 +39,26 @@ REFERENCE_DIR: Path = Path(__file__).resolve().parents[2] / "deploy" / "referenc
 
 _MAX_HOURS_DIGITS = 12
 
+Pence = Annotated[int, Field(strict=True, ge=0)]
+PencePerHour = Annotated[int, Field(strict=True, ge=1)]
+
+
+def _non_blank(text: str) -> str:
+    if not text.strip():
+        raise _problem("blank", "expected a non-empty string")
+    return text
+
+
+Text = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_non_blank)]
+
 
 class ReferenceDataError(ValueError):
     """A reference data file that cannot be used."""
 
 
-@dataclass(frozen=True)
-class RateTable:
-    """Effective-dated rates in pence per hour, sorted by effective date."""
-
-    entries: tuple[tuple[date, int], ...]
-
-    def __post_init__(self) -> None:
-        days = [effective for effective, _ in self.entries]
-        if any(later <= earlier for earlier, later in pairwise(days)):
-            raise ValueError("rate table entries must have strictly increasing dates")
-
-    def rate_on(self, day: date) -> int | None:
-        """The rate in force on ``day``; None before the first entry."""
-        index = bisect_right(self.entries, day, key=lambda entry: entry[0])
-        return self.entries[index - 1][1] if index else None
-
-
-@dataclass(frozen=True)
-class Rates:
-    nlw: RateTable
-    llw: RateTable
-
-
-@dataclass(frozen=True)
-class Contract:
-    """A contract; ``starts_from`` and ``starts_until`` are both inclusive."""
-
-    contract_id: str
-    name: str
-    version: str
-    sub_region: SubRegion
-    provider_id: str
-    starts_from: date
-    starts_until: date
-    weekly_hours_min_hundredths: int
-    prices: Mapping[MilestoneKind, int]
-    group_prices: Mapping[EligibilityGroup, Mapping[MilestoneKind, int]]
-    llw_uplift_percent: int
-    price_rule: str = DEFAULT_PRICE_RULE
-    """The function of ``pricing.PRICE_RULES`` that prices its milestones."""
-
-
-@dataclass(frozen=True)
-class ContractBook:
-    contracts: Mapping[str, Contract]
-
-    def get(self, contract_id: str) -> Contract | None:
-        return self.contracts.get(contract_id)
+def _problem(kind: str, message: str, at: str = "") -> PydanticCustomError:
+    """A validation error; ``at`` names a field below the one validated (``[1].effective_from``)."""
+    return PydanticCustomError(kind, message, {"at": at})
 
 
 def hours_in_hundredths(hours: Decimal | str) -> int | None:
@@ -97,19 +78,153 @@ def hours_in_hundredths(hours: Decimal | str) -> int | None:
     return hundredths.numerator if hundredths.denominator == 1 else None
 
 
-def load_rates(path: Path | None = None) -> Rates:
-    """Load the NLW and LLW tables (default ``deploy/reference/rates.json``)."""
-    reader = _Reader(path or REFERENCE_DIR / "rates.json")
-    document = reader.document()
-    return Rates(
-        nlw=_rate_table(reader, document, "nlw"),
-        llw=_rate_table(reader, document, "llw"),
-    )
+def _weekly_hours(value: object) -> int:
+    """The file's ``"16"`` (a string of hours) as hundredths; more than 0."""
+    hundredths = hours_in_hundredths(value) if isinstance(value, str) else None
+    if hundredths is None or hundredths <= 0:
+        raise _problem("hours", f"expected hours > 0 as a string, got {value!r}")
+    return hundredths
 
 
-@dataclass(frozen=True)
-class Reference:
-    """All the reference data a service runs with: read once, at start, by its app."""
+# --- rates ---------------------------------------------------------------
+
+
+class RateEntry(NamedTuple):
+    effective_from: date
+    pence_per_hour: PencePerHour
+
+
+class RateTable(RootModel[tuple[RateEntry, ...]]):
+    """Effective-dated rates in pence per hour, sorted by effective date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _strictly_increasing(self) -> Self:
+        if not self.root:
+            raise _problem("empty", "the table is empty")
+        days = [entry.effective_from for entry in self.root]
+        for index, (earlier, later) in enumerate(pairwise(days), start=1):
+            if later <= earlier:
+                at = f"[{index}].effective_from"
+                raise _problem(
+                    "order", "rate table entries must have strictly increasing dates", at
+                )
+        return self
+
+    @property
+    def entries(self) -> tuple[RateEntry, ...]:
+        return self.root
+
+    def rate_on(self, day: date) -> int | None:
+        """The rate in force on ``day``; None before the first entry."""
+        index = bisect_right(self.root, day, key=lambda entry: entry.effective_from)
+        return self.root[index - 1].pence_per_hour if index else None
+
+
+class Rates(BaseModel):
+    """rates.json: the NLW and LLW tables."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nlw: RateTable
+    llw: RateTable
+
+
+# --- contracts -----------------------------------------------------------
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _read_only(mapping: Mapping[K, V]) -> Mapping[K, V]:
+    return MappingProxyType(dict(mapping))
+
+
+def _every_kind(prices: Mapping[MilestoneKind, int]) -> Mapping[MilestoneKind, int]:
+    missing = sorted(kind for kind in MilestoneKind if kind not in prices)
+    if missing:
+        raise _problem("missing_prices", f"missing price(s) for {', '.join(missing)}")
+    return prices
+
+
+PriceTable = Annotated[Mapping[MilestoneKind, Pence], AfterValidator(_read_only)]
+"""A price in pence per milestone kind (some kinds may be absent)."""
+
+
+def _known_price_rule(rule: str) -> str:
+    if rule not in PRICE_RULES:
+        raise _problem("price_rule", f"unknown price rule {rule!r}")
+    return rule
+
+
+class Contract(BaseModel):
+    """A contract; ``starts_from`` and ``starts_until`` are both inclusive."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contract_id: Text
+    name: Text
+    version: Text
+    sub_region: SubRegion
+    provider_id: Text
+    starts_from: date
+    starts_until: date
+    weekly_hours_min_hundredths: Annotated[
+        int, BeforeValidator(_weekly_hours), Field(validation_alias="weekly_hours_min")
+    ]
+    prices: Annotated[PriceTable, AfterValidator(_every_kind)]
+    group_prices: Annotated[Mapping[EligibilityGroup, PriceTable], AfterValidator(_read_only)]
+    llw_uplift_percent: Pence
+    price_rule: Annotated[Text, AfterValidator(_known_price_rule)] = DEFAULT_PRICE_RULE
+    """The function of ``pricing.PRICE_RULES`` that prices its milestones."""
+
+    @field_validator("starts_until")
+    @classmethod
+    def _not_before_start(cls, starts_until: date, info: ValidationInfo) -> date:
+        starts_from = info.data.get("starts_from")
+        if isinstance(starts_from, date) and starts_until < starts_from:
+            raise _problem("period", "is before starts_from")
+        return starts_until
+
+
+class ContractBook(BaseModel):
+    """The contracts by id, in contracts.json's order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contracts: Annotated[Mapping[str, Contract], AfterValidator(_read_only)]
+
+    def get(self, contract_id: str) -> Contract | None:
+        return self.contracts.get(contract_id)
+
+
+class _ContractsFile(BaseModel):
+    """contracts.json as written: a list of contracts, each id once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contracts: tuple[Contract, ...]
+
+    @model_validator(mode="after")
+    def _each_id_once(self) -> Self:
+        seen: set[str] = set()
+        for index, contract in enumerate(self.contracts):
+            if contract.contract_id in seen:
+                raise _problem(
+                    "duplicate", f"contracts[{index}].contract_id: duplicate contract id"
+                )
+            seen.add(contract.contract_id)
+        return self
+
+    def book(self) -> ContractBook:
+        return ContractBook(contracts={c.contract_id: c for c in self.contracts})
+
+
+class Reference(BaseModel):
+    """All the reference data a service runs with: read once, at start, by its root."""
+
+    model_config = ConfigDict(frozen=True)
 
     contracts: ContractBook
     rates: Rates
@@ -120,179 +235,55 @@ class Reference:
         return tuple(dict.fromkeys(c.provider_id for c in self.contracts.contracts.values()))
 
 
+# --- loading -------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
 def load_reference(directory: Path | None = None) -> Reference:
     """The contract book and rate tables of ``directory`` (default ``deploy/reference``)."""
     directory = directory or REFERENCE_DIR
     return Reference(
-        load_contracts(directory / "contracts.json"), load_rates(directory / "rates.json")
+        contracts=load_contracts(directory / "contracts.json"),
+        rates=load_rates(directory / "rates.json"),
     )
+
+
+def load_rates(path: Path | None = None) -> Rates:
+    """Load the NLW and LLW tables (default ``deploy/reference/rates.json``)."""
+    return _load(Rates, path or REFERENCE_DIR / "rates.json")
 
 
 def load_contracts(path: Path | None = None) -> ContractBook:
     """Load the contract book (default ``deploy/reference/contracts.json``)."""
-    reader = _Reader(path or REFERENCE_DIR / "contracts.json")
-    document = reader.document()
-    contracts: dict[str, Contract] = {}
-    for index, raw in enumerate(reader.list_of(document, "contracts", "contracts")):
-        contract = _contract(reader, raw, f"contracts[{index}]")
-        if contract.contract_id in contracts:
-            reader.fail(f"contracts[{index}].contract_id", "duplicate contract id")
-        contracts[contract.contract_id] = contract
-    return ContractBook(contracts=MappingProxyType(contracts))
+    return _load(_ContractsFile, path or REFERENCE_DIR / "contracts.json").book()
 
 
-class _Reader:
-    """Field access that names the file and field in every failure."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, field: str, problem: str) -> NoReturn:
-        raise ReferenceDataError(f"{self.path}: {field}: {problem}")
-
-    def document(self) -> dict[str, Any]:
-        try:
-            parsed: object = json.loads(self.path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ReferenceDataError(f"{self.path}: cannot read: {error}") from error
-        except ValueError as error:
-            raise ReferenceDataError(f"{self.path}: not valid JSON: {error}") from error
-        return self.object_at(parsed, "(top level)")
-
-    def object_at(self, value: object, field: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(field, "expected an object")
-        return value
-
-    def field(self, container: Mapping[str, Any], key: str, field: str) -> object:
-        if key not in container:
-            self.fail(field, "missing")
-        value: object = container[key]
-        return value
-
-    def list_of(self, container: Mapping[str, Any], key: str, field: str) -> list[Any]:
-        value = self.field(container, key, field)
-        if not isinstance(value, list):
-            self.fail(field, "expected a list")
-        return value
-
-    def text(self, container: Mapping[str, Any], key: str, field: str) -> str:
-        value = self.field(container, key, field)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(field, f"expected a non-empty string, got {value!r}")
-        return value
-
-    def day(self, container: Mapping[str, Any], key: str, field: str) -> date:
-        value = self.text(container, key, field)
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.fail(field, f"expected an ISO date YYYY-MM-DD, got {value!r}")
-
-    def whole(self, value: object, field: str, minimum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.fail(field, f"expected an integer >= {minimum}, got {value!r}")
-        return value
-
-    def no_unknown_keys(self, container: Mapping[str, Any], known: set[str], field: str) -> None:
-        unknown = sorted(key for key in container if key not in known)
-        if unknown:
-            self.fail(field, f"unknown field(s) {', '.join(unknown)}")
+def _load(model: type[M], path: Path) -> M:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ReferenceDataError(f"{path}: cannot read: {error}") from error
+    try:
+        return model.model_validate_json(text, strict=True)
+    except ValidationError as error:
+        raise ReferenceDataError(f"{path}: {_first_problem(error.errors())}") from None
 
 
-def _rate_table(reader: _Reader, document: Mapping[str, Any], key: str) -> RateTable:
-    entries: list[tuple[date, int]] = []
-    for index, raw in enumerate(reader.list_of(document, key, key)):
-        field = f"{key}[{index}]"
-        entry = reader.object_at(raw, field)
-        reader.no_unknown_keys(entry, {"effective_from", "pence_per_hour"}, field)
-        effective = reader.day(entry, "effective_from", f"{field}.effective_from")
-        pence = reader.field(entry, "pence_per_hour", f"{field}.pence_per_hour")
-        rate = reader.whole(pence, f"{field}.pence_per_hour", minimum=1)
-        if entries and effective <= entries[-1][0]:
-            reader.fail(f"{field}.effective_from", "dates must strictly increase")
-        entries.append((effective, rate))
-    if not entries:
-        reader.fail(key, "the table is empty")
-    return RateTable(entries=tuple(entries))
-
-
-_CONTRACT_FIELDS = {
-    "contract_id",
-    "name",
-    "version",
-    "sub_region",
-    "provider_id",
-    "starts_from",
-    "starts_until",
-    "weekly_hours_min",
-    "prices",
-    "group_prices",
-    "llw_uplift_percent",
-    "price_rule",
-}
-
-
-def _contract(reader: _Reader, raw: object, field: str) -> Contract:
-    entry = reader.object_at(raw, field)
-    reader.no_unknown_keys(entry, _CONTRACT_FIELDS, field)
-    starts_from = reader.day(entry, "starts_from", f"{field}.starts_from")
-    starts_until = reader.day(entry, "starts_until", f"{field}.starts_until")
-    if starts_until < starts_from:
-        reader.fail(f"{field}.starts_until", "is before starts_from")
-    sub_region = reader.text(entry, "sub_region", f"{field}.sub_region")
-    if sub_region not in set(SubRegion):
-        reader.fail(f"{field}.sub_region", f"unknown sub-region {sub_region!r}")
-    hours = reader.text(entry, "weekly_hours_min", f"{field}.weekly_hours_min")
-    hundredths = hours_in_hundredths(hours)
-    if hundredths is None or hundredths <= 0:
-        reader.fail(f"{field}.weekly_hours_min", f"expected hours > 0, got {hours!r}")
-    uplift = reader.field(entry, "llw_uplift_percent", f"{field}.llw_uplift_percent")
-    rule = DEFAULT_PRICE_RULE
-    if "price_rule" in entry:
-        rule = reader.text(entry, "price_rule", f"{field}.price_rule")
-        if rule not in PRICE_RULES:
-            reader.fail(f"{field}.price_rule", f"unknown price rule {rule!r}")
-    return Contract(
-        contract_id=reader.text(entry, "contract_id", f"{field}.contract_id"),
-        name=reader.text(entry, "name", f"{field}.name"),
-        version=reader.text(entry, "version", f"{field}.version"),
-        sub_region=SubRegion(sub_region),
-        provider_id=reader.text(entry, "provider_id", f"{field}.provider_id"),
-        starts_from=starts_from,
-        starts_until=starts_until,
-        weekly_hours_min_hundredths=hundredths,
-        prices=_prices(reader, entry, "prices", f"{field}.prices", complete=True),
-        group_prices=_group_prices(reader, entry, f"{field}.group_prices"),
-        llw_uplift_percent=reader.whole(uplift, f"{field}.llw_uplift_percent", minimum=0),
-        price_rule=rule,
-    )
-
-
-def _prices(
-    reader: _Reader, container: Mapping[str, Any], key: str, field: str, *, complete: bool
-) -> Mapping[MilestoneKind, int]:
-    """A price per milestone kind; ``complete`` requires every kind to be present."""
-    raw = reader.object_at(reader.field(container, key, field), field)
-    reader.no_unknown_keys(raw, set(MilestoneKind), field)
-    if complete:
-        missing = sorted(kind for kind in MilestoneKind if kind not in raw)
-        if missing:
-            reader.fail(field, f"missing price(s) for {', '.join(missing)}")
-    prices = {
-        MilestoneKind(kind): reader.whole(pence, f"{field}.{kind}", minimum=0)
-        for kind, pence in raw.items()
-    }
-    return MappingProxyType(prices)
-
-
-def _group_prices(
-    reader: _Reader, entry: Mapping[str, Any], field: str
-) -> Mapping[EligibilityGroup, Mapping[MilestoneKind, int]]:
-    raw = reader.object_at(reader.field(entry, "group_prices", field), field)
-    reader.no_unknown_keys(raw, set(EligibilityGroup), field)
-    overrides = {
-        EligibilityGroup(group): _prices(reader, raw, group, f"{field}.{group}", complete=False)
-        for group in raw
-    }
-    return MappingProxyType(overrides)
+def _first_problem(errors: list[ErrorDetails]) -> str:
+    """``contracts[0].prices.bonus: unknown field(s) bonus`` for the first error."""
+    error = errors[0]
+    if error["type"] == "json_invalid":
+        return f"not valid JSON: {error['msg']}"
+    loc = list(error["loc"])
+    problem = error["msg"]
+    if error["type"] in {"missing", "missing_argument"}:
+        problem = "missing"
+    elif error["type"] in {"extra_forbidden", "unexpected_keyword_argument"}:
+        problem = f"unknown field(s) {loc.pop()}"
+    elif loc and loc[-1] == "[key]":
+        loc.pop()
+        problem = f"unknown field(s) {loc.pop()}"
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    field += str(error.get("ctx", {}).get("at", ""))
+    return f"{field.lstrip('.') or '(top level)'}: {problem}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from schemas.common import EligibilityGroup, MilestoneKind
@@ -75,13 +75,14 @@ def edited(contract: Contract, edit: ContractEdit) -> Contract:
         hours = contract.weekly_hours_min_hundredths
     if not 0 < hours <= MAX_WEEKLY_HOURS_HUNDREDTHS:
         raise ValueError("weekly_hours_min is above 0 and at most 100 hours")
-    return replace(
-        contract,
-        version=f"{contract.version}+what-if",
-        prices=prices,
-        group_prices=groups,
-        llw_uplift_percent=uplift,
-        weekly_hours_min_hundredths=hours,
+    return contract.model_copy(
+        update={
+            "version": f"{contract.version}+what-if",
+            "prices": prices,
+            "group_prices": groups,
+            "llw_uplift_percent": uplift,
+            "weekly_hours_min_hundredths": hours,
+        }
     )
 
 

@@ -20,7 +20,7 @@ from services.common.boroughs import locate_borough
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject
 from services.common.messages import Received
-from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.outcome import BatchOutcome
 from services.common.provider_keys import ProviderKey, release_key
 from services.common.reference import ContractBook, Reference
 from services.common.settings import ServiceSettings
@@ -140,16 +140,11 @@ def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
     repo.started_by_participant[record.participant_id] = own
     repo.changed(own)
     sub_region, borough = locate_borough(referral.borough)
-    outcome.emit(
+    outcome.announce(
         PARTICIPANTS,
-        record.participant_id,
         ParticipantStarted(
-            event_id=derived_event_id(item.message_id, "participant_started"),
-            produced_at=outcome.now,
-            participant_id=record.participant_id,
-            referral_id=referral.referral_id,
-            provider_id=referral.provider_id,
-            contract_id=referral.contract_id,
+            **outcome.stamp(item.message_id, "participant_started"),
+            **record.about(),
             sub_region=sub_region,
             borough=borough,
             eligibility_group=referral.eligibility_group,
@@ -193,16 +188,11 @@ def _displace(
     displaced.start_date = displaced.end_date = displaced.end_reason = None
     displaced.displaced_by = f"{winner.referral.provider_id}:{winner.referral.referral_id}"
     repo.changed(displaced.key)
-    outcome.emit(
+    outcome.announce(
         PARTICIPANTS,
-        displaced.participant_id,
         ParticipantDisplaced(
-            event_id=derived_event_id(item.message_id, "participant_displaced"),
-            produced_at=outcome.now,
-            participant_id=displaced.participant_id,
-            referral_id=referral.referral_id,
-            provider_id=referral.provider_id,
-            contract_id=referral.contract_id,
+            **outcome.stamp(item.message_id, "participant_displaced"),
+            **displaced.about(),
             start_date=started_on,
         ),
     )
@@ -219,16 +209,11 @@ def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
         return
     record.end_date, record.end_reason = event.end_date, event.reason
     repo.changed(own)
-    outcome.emit(
+    outcome.announce(
         PARTICIPANTS,
-        record.participant_id,
         ParticipantLeft(
-            event_id=derived_event_id(item.message_id, "participant_left"),
-            produced_at=outcome.now,
-            participant_id=record.participant_id,
-            referral_id=event.referral_id,
-            provider_id=event.provider_id,
-            contract_id=record.referral.contract_id,
+            **outcome.stamp(item.message_id, "participant_left"),
+            **record.about(),
             end_date=event.end_date,
             reason=event.reason,
         ),

@@ -16,7 +16,7 @@ from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import CONSUMERS, PAYMENTS, Owner, TopicSpec
 from services.common import metrics
 from services.common.messages import Received
-from services.common.outcome import BatchOutcome, Masker, derived_event_id, identity
+from services.common.outcome import BatchOutcome, Masker, identity
 from services.common.pricing import Price
 from services.common.reference import Reference
 from services.common.settings import ServiceSettings
@@ -84,8 +84,7 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
     )
     if isinstance(decision, NotPayableDecision):
         not_paid = MilestoneNotPaid(
-            event_id=derived_event_id(item.event_id, "milestone_not_paid"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.event_id, "milestone_not_paid"),
             contract_id=event.contract_id,
             provider_id=event.provider_id,
             participant_id=event.participant_id,
@@ -95,11 +94,10 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
             reason=decision.reason,
         )
         if repo.add_not_paid(not_paid):  # a re-sent occurrence is not announced again
-            outcome.emit(PAYMENTS, event.participant_id, not_paid)
+            outcome.announce(PAYMENTS, not_paid)
     elif isinstance(decision, PayDecision):
         payment = ProviderPaymentIssued(
-            event_id=derived_event_id(decision.payment_id, "provider_payment"),
-            produced_at=outcome.now,
+            **outcome.stamp(decision.payment_id, "provider_payment"),
             payment_id=decision.payment_id,
             contract_id=event.contract_id,
             contract_version=event.price.contract_version,
@@ -118,7 +116,7 @@ def milestone_reached(round_: Round, item: Received[MilestoneReached]) -> None:
             ),
         )
         repo.add_payment(payment)
-        outcome.emit(PAYMENTS, event.participant_id, payment)
+        outcome.announce(PAYMENTS, payment)
         if event.source_produced_at is not None:
             latency = (outcome.now - event.source_produced_at).total_seconds()
             metrics.PAYMENT_LATENCY.labels(event.contract_id).observe(max(latency, 0.0))
@@ -140,8 +138,7 @@ def milestone_revoked(round_: Round, item: Received[MilestoneRevoked]) -> None:
         return
     original = repo.components[decision.reverses]
     reversal = ProviderPaymentIssued(
-        event_id=derived_event_id(decision.payment_id, "provider_payment"),
-        produced_at=outcome.now,
+        **outcome.stamp(decision.payment_id, "provider_payment"),
         payment_id=decision.payment_id,
         contract_id=event.contract_id,
         contract_version=original.contract_version,
@@ -157,7 +154,7 @@ def milestone_revoked(round_: Round, item: Received[MilestoneRevoked]) -> None:
         reverses=decision.reverses,
     )
     repo.add_payment(reversal)
-    outcome.emit(PAYMENTS, event.participant_id, reversal)
+    outcome.announce(PAYMENTS, reversal)
 
 
 def _price(base_pence: int, uplift_pence: int) -> Price | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from schemas.base import Event
 from schemas.common import RejectionReason
@@ -18,7 +19,7 @@ from services.common import holds, masking
 from services.common.decisions import HeldSubjects, Hold
 from services.common.holds import Entity, Subject, wait_for
 from services.common.messages import RawRecord, Received, ids_named, keys_named
-from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.outcome import BatchOutcome
 from services.common.provider_keys import release_key
 from services.common.reference import Rates, Reference
 from services.common.rejection import Rejection
@@ -114,9 +115,12 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> No
 @RULES.on(ParticipantLeft)
 def participant_left(round_: Round, item: Received[ParticipantLeft]) -> None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    participant = repo.participant(event.participant_id)
+    participant = outcome.or_hold(
+        repo.participant(event.participant_id),
+        item,
+        wait_for(Entity.PARTICIPANT, event.participant_id),
+    )
     if participant is None:
-        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return
     own = (event.provider_id, event.referral_id)
     if repo.referral_of.get(event.participant_id) != own:
@@ -143,27 +147,43 @@ def participant_displaced(round_: Round, item: Received[ParticipantDisplaced]) -
         _withdraw_displaced(repo, stored[(job.job.provider_id, job.job.placement_id)], outcome)
 
 
-def _withdraw_displaced(
-    repo: PlacementStorage, record: PlacementRecord, outcome: BatchOutcome
+def _withdrawn(
+    repo: PlacementStorage,
+    record: PlacementRecord,
+    outcome: BatchOutcome,
+    id_parts: tuple[str, ...],
+    *,
+    reason: RejectionReason = RejectionReason.AFTER_PROGRAMME_END,
+    leaver_date: date | None = None,
 ) -> None:
+    """Mark the placement withdrawn and announce it (``placement_withdrawn``), for the
+    later leaver (``leaver_date``) or the displaced start (``reason``) behind it."""
     record.withdrawn = True
     repo.put_placement(record)
     job = record.job
-    outcome.emit(
+    outcome.announce(
         PLACEMENTS,
-        record.participant_id,
         PlacementWithdrawn(
-            event_id=derived_event_id(
-                job.provider_id, job.placement_id, job.referral_id, "displaced"
-            ),
-            produced_at=outcome.now,
-            participant_id=record.participant_id,
-            placement_id=job.placement_id,
-            provider_id=job.provider_id,
+            **outcome.stamp(*id_parts),
+            **record.about(),
             job_start_event_id=record.source_event_id or str(job.event_id),
             job_start_date=job.job_start_date,
-            reason=RejectionReason.ALREADY_STARTED,
+            reason=reason,
+            leaver_date=leaver_date,
         ),
+    )
+
+
+def _withdraw_displaced(
+    repo: PlacementStorage, record: PlacementRecord, outcome: BatchOutcome
+) -> None:
+    job = record.job
+    _withdrawn(
+        repo,
+        record,
+        outcome,
+        (job.provider_id, job.placement_id, job.referral_id, "displaced"),
+        reason=RejectionReason.ALREADY_STARTED,
     )
     sources = [(record.source_event_id, record.source)] if record.source else []
     waiting_for = release_key("referral", job.provider_id, job.referral_id)
@@ -178,22 +198,13 @@ def _withdraw(
 ) -> None:
     """§5: the job starts after a leaver date that arrived later -- withdraw it, and
     tell the provider with a rejection of the original job start."""
-    record.withdrawn = True
-    repo.put_placement(record)
     job = record.job
-    outcome.emit(
-        PLACEMENTS,
-        record.participant_id,
-        PlacementWithdrawn(
-            event_id=derived_event_id(job.provider_id, job.placement_id, "placement_withdrawn"),
-            produced_at=outcome.now,
-            participant_id=record.participant_id,
-            placement_id=job.placement_id,
-            provider_id=job.provider_id,
-            job_start_event_id=record.source_event_id or str(job.event_id),
-            job_start_date=job.job_start_date,
-            leaver_date=left.end_date,
-        ),
+    _withdrawn(
+        repo,
+        record,
+        outcome,
+        (job.provider_id, job.placement_id, "placement_withdrawn"),
+        leaver_date=left.end_date,
     )
     sources = [(record.source_event_id, record.source)] if record.source else []
     for event_id, source in [*sources, *record.resends]:
@@ -226,26 +237,21 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
         if existing is not None:  # a re-send of the same job start: no effect, but kept
             repo.add_resend(existing.key, item.event_id, item.record)
         return
-    repo.put_placement(
-        PlacementRecord(
-            event,
-            participant.participant_id,
-            decision.pays_llw,
-            decision.below_minimum_wage,
-            source=item.record,
-            source_event_id=item.event_id,
-        )
-    )
-    outcome.emit(
-        PLACEMENTS,
+    placement = PlacementRecord(
+        event,
         participant.participant_id,
+        decision.pays_llw,
+        decision.below_minimum_wage,
+        source=item.record,
+        source_event_id=item.event_id,
+    )
+    repo.put_placement(placement)
+    outcome.announce(
+        PLACEMENTS,
         PlacementConfirmed(
-            event_id=derived_event_id(item.message_id, "placement_confirmed"),
-            produced_at=outcome.now,
-            participant_id=participant.participant_id,
-            placement_id=event.placement_id,
+            **outcome.stamp(item.message_id, "placement_confirmed"),
+            **placement.about(),
             referral_id=event.referral_id,
-            provider_id=event.provider_id,
             contract_id=participant.contract_id,
             job_start_date=event.job_start_date,
             employment_type=event.employment_type,
@@ -278,15 +284,11 @@ def job_ended(round_: Round, item: Received[JobEnded]) -> None:
         return
     record.end_date = event.end_date
     repo.put_placement(record)
-    outcome.emit(
+    outcome.announce(
         PLACEMENTS,
-        record.participant_id,
         PlacementEnded(
-            event_id=derived_event_id(item.message_id, "placement_ended"),
-            produced_at=outcome.now,
-            participant_id=record.participant_id,
-            placement_id=event.placement_id,
-            provider_id=event.provider_id,
+            **outcome.stamp(item.message_id, "placement_ended"),
+            **record.about(),
             end_date=event.end_date,
         ),
     )

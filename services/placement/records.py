@@ -10,11 +10,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypedDict
 
 from schemas.provider import JobStarted
 from services.common.messages import RawRecord
 from services.common.provider_keys import ProviderKey
 from services.placement.domain import ParticipantOnProgramme, StoredJob
+
+
+class PlacementOfParticipant(TypedDict):
+    """The fields every placements event starts with (``Event(**record.about(), ...)``)."""
+
+    participant_id: str
+    placement_id: str
+    provider_id: str
 
 
 @dataclass
@@ -39,6 +48,14 @@ class PlacementRecord:
     def key(self) -> ProviderKey:
         """(provider_id, placement_id): a placement id is its provider's own (v3 §9)."""
         return (self.job.provider_id, self.job.placement_id)
+
+    def about(self) -> PlacementOfParticipant:
+        """Who and what a placements event is about: the person and the placement."""
+        return PlacementOfParticipant(
+            participant_id=self.participant_id,
+            placement_id=self.job.placement_id,
+            provider_id=self.job.provider_id,
+        )
 
 
 @dataclass

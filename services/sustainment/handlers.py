@@ -37,7 +37,7 @@ from services.common import masking
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject, WaitFor, wait_for
 from services.common.messages import Received, ids_named, keys_named
-from services.common.outcome import BatchOutcome, derived_event_id
+from services.common.outcome import BatchOutcome, PerTransaction, derived_event_id
 from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
@@ -103,6 +103,11 @@ def touches(
     return apply
 
 
+DISPLACED: PerTransaction[list[ParticipantRecord]] = PerTransaction("displaced starts", list)
+"""The starts a transaction displaced (§4 v3), as they stood: their milestones are
+revoked in ``finish``."""
+
+
 class SustainmentHandler:
     service: Owner = "sustainment"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["sustainment"]
@@ -112,10 +117,6 @@ class SustainmentHandler:
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
         self.rates = rates
-        self._displaced: tuple[BatchOutcome, list[ParticipantRecord]] | None = None
-        """The starts the current transaction (its outcome) displaced, until ``finish``;
-        held by the outcome itself, so a transaction that failed before ``finish`` never
-        hands its list to the next one."""
 
     async def handle(
         self, repo: SustainmentStorage, items: Sequence[Received[Event]], outcome: BatchOutcome
@@ -133,9 +134,7 @@ class SustainmentHandler:
                 if isinstance(i.event, PlacementConfirmed)
             ],
         )
-        if self._displaced is None or self._displaced[0] is not outcome:
-            self._displaced = (outcome, [])
-        displaced = self._displaced[1]
+        displaced = outcome.gathered(DISPLACED)
         await run_round(
             repo,
             loaded,
@@ -148,8 +147,7 @@ class SustainmentHandler:
     async def finish(self, repo: SustainmentStorage, outcome: BatchOutcome) -> None:
         """Decide milestones once, after every round of the transaction (§6): first
         revoke what the starts displaced in it had reached (§4 v3)."""
-        current, self._displaced = self._displaced, None
-        for displaced in current[1] if current is not None and current[0] is outcome else []:
+        for displaced in outcome.gathered(DISPLACED):
             await revoke_displaced(repo, displaced, outcome, self.contracts)
         if outcome.touched:
             await announce_milestones(repo, outcome.touched, outcome, self.contracts)
@@ -215,13 +213,22 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> st
     return event.participant_id
 
 
+def _participant_or_hold(
+    round_: Round, item: Received[ParticipantLeft] | Received[PlacementConfirmed]
+) -> ParticipantRecord | None:
+    """The participant the event names; None with the event held until it starts."""
+    waiting_for = wait_for(Entity.PARTICIPANT, item.event.participant_id)
+    return round_.outcome.or_hold(
+        round_.repo.participants.get(item.event.participant_id), item, waiting_for
+    )
+
+
 @RULES.on(ParticipantLeft)
 @touches
 def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.participants.get(event.participant_id)
+    repo, event = round_.repo, item.event
+    record = _participant_or_hold(round_, item)
     if record is None:
-        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
     if not record.started_under(event.provider_id, event.referral_id):
         return None  # the leaver of a start displaced since (§4 v3)
@@ -234,9 +241,8 @@ def participant_left(round_: Round, item: Received[ParticipantLeft]) -> str | No
 @touches
 def placement_confirmed(round_: Round, item: Received[PlacementConfirmed]) -> str | None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    participant = repo.participants.get(event.participant_id)
+    participant = _participant_or_hold(round_, item)
     if participant is None:
-        outcome.hold(item, wait_for(Entity.PARTICIPANT, event.participant_id))
         return None
     if (event.provider_id, event.placement_id) in repo.placements:
         return None
@@ -284,13 +290,22 @@ def participant_displaced(round_: Round, item: Received[ParticipantDisplaced]) -
             repo.put_placement(placement)
 
 
+def _placement_or_hold(
+    round_: Round, item: Received[PlacementEnded] | Received[PlacementWithdrawn]
+) -> PlacementRecord | None:
+    """The placement the event names; None with the event held until it is confirmed."""
+    key = (item.event.provider_id, item.event.placement_id)
+    return round_.outcome.or_hold(
+        round_.repo.placements.get(key), item, release_key("placement", *key)
+    )
+
+
 @RULES.on(PlacementEnded)
 @touches
 def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.placements.get((event.provider_id, event.placement_id))
+    repo, event = round_.repo, item.event
+    record = _placement_or_hold(round_, item)
     if record is None:
-        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
         return None
     record.end_date = event.end_date
     repo.put_placement(record)
@@ -300,10 +315,9 @@ def placement_ended(round_: Round, item: Received[PlacementEnded]) -> str | None
 @RULES.on(PlacementWithdrawn)
 @touches
 def placement_withdrawn(round_: Round, item: Received[PlacementWithdrawn]) -> str | None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
-    record = repo.placements.get((event.provider_id, event.placement_id))
+    repo = round_.repo
+    record = _placement_or_hold(round_, item)
     if record is None:
-        outcome.hold(item, release_key("placement", event.provider_id, event.placement_id))
         return None
     if record.withdrawn:
         return None
@@ -338,11 +352,7 @@ def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str 
     repo.put_evidence(
         EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
     )
-    outcome.emit(
-        EVIDENCE_LEDGER,
-        placement.participant_id,
-        _evidence_recorded(item, placement.participant_id, outcome),
-    )
+    outcome.announce(EVIDENCE_LEDGER, _evidence_recorded(item, placement.participant_id, outcome))
     outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
     return placement.participant_id
 
@@ -363,12 +373,10 @@ def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str 
         return None
     current.retracted = True
     repo.put_evidence(current)
-    outcome.emit(
+    outcome.announce(
         EVIDENCE_LEDGER,
-        current.participant_id,
         EvidenceRemoved(
-            event_id=derived_event_id(item.message_id, "evidence_removed"),
-            produced_at=outcome.now,
+            **outcome.stamp(item.message_id, "evidence_removed"),
             participant_id=current.participant_id,
             provider_id=current.provider_id,
             evidence_id=event.evidence_id,
@@ -392,7 +400,7 @@ async def announce_milestones(
             _milestone_changes(history, sources.get(participant_id), outcome, contracts)
         )
         triggers = outcome.touched_by.get(participant_id, [])
-        outcome.emit(EVIDENCE_LEDGER, participant_id, _progress(history, triggers, outcome))
+        outcome.announce(EVIDENCE_LEDGER, _progress(history, triggers, outcome))
     if recorded:
         await repo.record_milestones(recorded)
 
@@ -412,11 +420,7 @@ async def revoke_displaced(
         for change in reconcile(history.recorded, {}):
             before = history.recorded.get(change.milestone)
             updates.append((displaced.participant_id, recorded_after(change, before)))
-            outcome.emit(
-                MILESTONES,
-                displaced.participant_id,
-                _announcement(displaced, contract, change, None, outcome),
-            )
+            outcome.announce(MILESTONES, _announcement(displaced, contract, change, None, outcome))
     if updates:
         await repo.record_milestones(updates)
 
@@ -442,7 +446,7 @@ def _milestone_changes(
         before = history.recorded.get(change.milestone)
         updates.append((p.participant_id, recorded_after(change, before)))
         announcement = _announcement(p, contract, change, source, outcome)
-        outcome.emit(MILESTONES, p.participant_id, announcement)
+        outcome.announce(MILESTONES, announcement)
     return updates
 
 
@@ -495,8 +499,7 @@ def _evidence_recorded(
 ) -> EvidenceRecorded:
     event = item.event
     return EvidenceRecorded(
-        event_id=derived_event_id(item.message_id, "evidence_recorded"),
-        produced_at=outcome.now,
+        **outcome.stamp(item.message_id, "evidence_recorded"),
         participant_id=participant_id,
         provider_id=event.provider_id,
         placement_id=event.placement_id,
@@ -518,8 +521,7 @@ def _progress(
     p = history.participant
     counted = counted_so_far(p.window, history.placements, history.evidence)
     return EvidenceProgress(
-        event_id=derived_event_id(p.participant_id, "evidence_progress", *sorted(triggers)),
-        produced_at=outcome.now,
+        **outcome.stamp(p.participant_id, "evidence_progress", *sorted(triggers)),
         participant_id=p.participant_id,
         provider_id=p.provider_id,
         contract_id=p.contract_id,

@@ -20,7 +20,7 @@ from schemas.intake import ParticipantStarted
 from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common.db import Connection
 from services.common.messages import Received
-from services.common.outcome import BatchOutcome, Masker, identity
+from services.common.outcome import BatchOutcome, Masker, PerTransaction, identity
 from services.common.reference import ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
 from services.views import notify
@@ -50,6 +50,10 @@ class ViewsRepository:
         """Every write goes straight to its table."""
 
 
+CHANGES: PerTransaction[set[notify.Change]] = PerTransaction("changes", set)
+"""What a transaction changed, gathered over its rounds: refreshed and notified in ``finish``."""
+
+
 class ViewsHandler:
     service: Owner = "views"
     inputs: tuple[TopicSpec, ...] = CONSUMERS["views"]
@@ -59,21 +63,16 @@ class ViewsHandler:
     def __init__(self, contracts: ContractBook, rates: Rates) -> None:
         self.contracts = contracts
         self.rates = rates
-        self._outcome: BatchOutcome | None = None
-        self._changes: set[notify.Change] = set()
 
     async def handle(
         self, repo: ViewsRepository, items: Sequence[Received[Event]], outcome: BatchOutcome
     ) -> None:
-        if self._outcome is not outcome:  # a new transaction (a rolled-back one left nothing)
-            self._outcome, self._changes = outcome, set()
         batch = batch_of(item.event for item in items)
         await self._write(repo.store, batch)
-        self._changes |= batch.changes
+        outcome.gathered(CHANGES).update(batch.changes)
 
     async def finish(self, repo: ViewsRepository, outcome: BatchOutcome) -> None:
-        changes = self._changes if self._outcome is outcome else set()
-        self._outcome, self._changes = None, set()
+        changes = outcome.gathered(CHANGES)
         keys = sorted({(c.provider_id, c.participant_id) for c in changes if c.participant_id})
         if keys:
             await self._refresh(repo.store, keys)

@@ -142,46 +142,61 @@ def _job_details(j: Any) -> tuple[tuple[str, str], ...]:
     return tuple(details)
 
 
+Details = tuple[tuple[str, str], ...]
+
+
+def _happened(
+    at: datetime | None,
+    kind: TimelineKind,
+    title: str,
+    details: Details = (),
+    *,
+    about: str,
+) -> list[TimelineEntry]:
+    """The entry of something recorded ``at`` (on that day) about the entry ``about``;
+    nothing when it has not happened (``at`` is NULL)."""
+    if at is None:
+        return []
+    return [TimelineEntry(_day(at), at, kind, title, details, links=(about,))]
+
+
 def _job_entries(jobs: Iterable[Any]) -> list[TimelineEntry]:
     entries = []
     for j in jobs:
         ref = j["placement_id"]
-        entries.append(
-            TimelineEntry(
-                j["job_start_date"],
-                j["confirmed_at"],
-                TimelineKind.JOB_STARTED,
-                "Job started",
-                _job_details(j),
-                ref,
-            )
+        started = TimelineEntry(
+            j["job_start_date"],
+            j["confirmed_at"],
+            TimelineKind.JOB_STARTED,
+            "Job started",
+            _job_details(j),
+            ref,
         )
+        entries.append(started)
         if j["ended_on"] is not None:
+            ended = (("Placement", ref),)
             entries.append(
                 TimelineEntry(
                     j["ended_on"],
                     j["ended_at"],
                     TimelineKind.JOB_ENDED,
                     "Job ended",
-                    (("Placement", ref),),
+                    ended,
                     links=(ref,),
                 )
             )
-        if j["withdrawn_at"] is not None:
-            entries.append(
-                TimelineEntry(
-                    _day(j["withdrawn_at"]),
-                    j["withdrawn_at"],
-                    TimelineKind.JOB_WITHDRAWN,
-                    "Job withdrawn: it starts after the leaver date",
-                    (
-                        ("Placement", ref),
-                        ("Leaver date", str(j["withdrawn_on"])),
-                        ("Reason", j["withdrawn_reason"] or ""),
-                    ),
-                    links=(ref,),
-                )
-            )
+        withdrawn = (
+            ("Placement", ref),
+            ("Leaver date", str(j["withdrawn_on"])),
+            ("Reason", j["withdrawn_reason"] or ""),
+        )
+        entries += _happened(
+            j["withdrawn_at"],
+            TimelineKind.JOB_WITHDRAWN,
+            "Job withdrawn: it starts after the leaver date",
+            withdrawn,
+            about=ref,
+        )
     return entries
 
 
@@ -189,75 +204,65 @@ def _evidence_entries(evidence: Iterable[Any]) -> list[TimelineEntry]:
     entries = []
     for e in evidence:
         ref = f"{e['evidence_id']}:v{e['version']}"
+        details = (
+            ("Period", f"{e['period_start']} to {e['period_end']}"),
+            ("Earnings", pounds(e["gross_earnings_pence"])),
+            ("Hours", str(e["hours"])),
+            ("Reported on", str(e["reported_on"])),
+        )
+        title = f"Evidence {e['evidence_id']} version {e['version']} ({e['kind']})"
         entries.append(
             TimelineEntry(
-                on=e["period_end"],
-                at=e["recorded_at"],
-                kind=TimelineKind.EVIDENCE,
-                title=f"Evidence {e['evidence_id']} version {e['version']} ({e['kind']})",
-                details=(
-                    ("Period", f"{e['period_start']} to {e['period_end']}"),
-                    ("Earnings", pounds(e["gross_earnings_pence"])),
-                    ("Hours", str(e["hours"])),
-                    ("Reported on", str(e["reported_on"])),
-                ),
-                ref=ref,
+                e["period_end"],
+                e["recorded_at"],
+                TimelineKind.EVIDENCE,
+                title,
+                details,
+                ref,
                 links=(e["placement_id"],),
             )
         )
-        if e["retracted_at"] is not None:
-            entries.append(
-                TimelineEntry(
-                    _day(e["retracted_at"]),
-                    e["retracted_at"],
-                    TimelineKind.EVIDENCE_RETRACTED,
-                    f"Evidence {e['evidence_id']} retracted",
-                    links=(ref,),
-                )
-            )
+        entries += _happened(
+            e["retracted_at"],
+            TimelineKind.EVIDENCE_RETRACTED,
+            f"Evidence {e['evidence_id']} retracted",
+            about=ref,
+        )
     return entries
 
 
 def _milestone_entries(milestones: Iterable[Any]) -> list[TimelineEntry]:
     entries = []
     for m in milestones:
-        ref = f"{m['milestone']}#{m['occurrence']}"
+        ref, milestone = f"{m['milestone']}#{m['occurrence']}", m["milestone"]
         if m["reached_at"] is not None:
             details = [("Reached on", str(m["reached_on"]))]
             if m["payable"] is False:
                 details.append(("Not payable", m["not_payable_reason"] or ""))
             entries.append(
                 TimelineEntry(
-                    on=m["reached_on"],
-                    at=m["reached_at"],
-                    kind=TimelineKind.MILESTONE_REACHED,
-                    title=f"Milestone reached: {m['milestone']}",
-                    details=tuple(details),
-                    ref=ref,
+                    m["reached_on"],
+                    m["reached_at"],
+                    TimelineKind.MILESTONE_REACHED,
+                    f"Milestone reached: {milestone}",
+                    tuple(details),
+                    ref,
                     links=tuple(m["evidence_ids"]),
                 )
             )
-        if m["revoked_at"] is not None:
-            entries.append(
-                TimelineEntry(
-                    _day(m["revoked_at"]),
-                    m["revoked_at"],
-                    TimelineKind.MILESTONE_REVOKED,
-                    f"Milestone revoked: {m['milestone']}",
-                    links=(ref,),
-                )
-            )
-        if m["not_paid_at"] is not None:
-            entries.append(
-                TimelineEntry(
-                    _day(m["not_paid_at"]),
-                    m["not_paid_at"],
-                    TimelineKind.MILESTONE_NOT_PAID,
-                    f"Not paid: {m['milestone']}",
-                    (("Reason", m["not_paid_reason"] or ""),),
-                    links=(ref,),
-                )
-            )
+        entries += _happened(
+            m["revoked_at"],
+            TimelineKind.MILESTONE_REVOKED,
+            f"Milestone revoked: {milestone}",
+            about=ref,
+        )
+        entries += _happened(
+            m["not_paid_at"],
+            TimelineKind.MILESTONE_NOT_PAID,
+            f"Not paid: {milestone}",
+            (("Reason", m["not_paid_reason"] or ""),),
+            about=ref,
+        )
     return entries
 
 

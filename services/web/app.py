@@ -22,6 +22,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from services.common import db
+from services.common.reference import load_reference
 from services.web.areas import Area, routes_of
 from services.web.live import Changes
 from services.web.middleware import BodyLimit, SecurityHeaders, Sessions
@@ -57,6 +58,7 @@ def create_app(
         clock=clock,
         pages=Pages(areas),
         changes=Changes(settings.database_url),
+        reference=load_reference(settings.reference_dir),
     )
 
     @contextlib.asynccontextmanager

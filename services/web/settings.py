@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Final
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.local_defaults import LOCAL_DATABASE_URL
+from services.common.reference import REFERENCE_DIR
 from services.common.settings import ConfigurationError
 from services.web.security.rate_limit import SignInLimits
 
@@ -35,6 +37,8 @@ class WebSettings(BaseSettings):
     web_sign_in_failures_per_username: int = Field(default=5, ge=1)
     web_sign_in_failures_per_address: int = Field(default=20, ge=1)
     web_sign_in_window_minutes: int = Field(default=15, ge=1)
+    reference_dir: Path = REFERENCE_DIR
+    """Contracts and rates, as the services read them (``REFERENCE_DIR``)."""
 
     def secret_key(self) -> bytes:
         if self.web_secret_key is not None and self.web_secret_key.get_secret_value():

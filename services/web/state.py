@@ -9,6 +9,7 @@ from datetime import date, datetime
 from starlette.requests import Request
 
 from services.common.db import Pool
+from services.common.reference import Reference
 from services.web.formatting import LONDON
 from services.web.live import Changes
 from services.web.rendering import Pages
@@ -24,6 +25,8 @@ class WebState:
     clock: Clock
     pages: Pages
     changes: Changes
+    reference: Reference
+    """Contracts and rates, read once when the app is made."""
     pool: Pool | None = field(default=None)
     """The web schema (users, sessions, audit)."""
     views_pool: Pool | None = field(default=None)

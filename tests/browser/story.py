@@ -21,14 +21,8 @@ import asyncpg
 from schemas.base import Event
 from schemas.topics import ALL_TOPICS, event_topic
 from services.intake.domain import participant_id_for
+from tests.builders import evidence, job_start, programme_start, referral, retraction
 from tests.e2e.conftest import PARTICIPANT_KEY, Pipeline
-from tests.integration.conftest import (
-    evidence,
-    job_start,
-    programme_start,
-    referral,
-    retraction,
-)
 
 NINOS: Final = {
     "REF-A": "AB123456C",

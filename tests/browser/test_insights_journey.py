@@ -33,8 +33,8 @@ from services.web.accounts_admin import add_account
 from tests.browser.conftest import PASSWORD, WebApp, check_page
 from tests.browser.pages import column, sign_in, status_of, submit_and_wait, text
 from tests.browser.story import publish, wait_for
+from tests.builders import evidence, job_start, programme_start, referral
 from tests.e2e.conftest import Pipeline, free_port
-from tests.integration.conftest import evidence, job_start, programme_start, referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.integration]
 

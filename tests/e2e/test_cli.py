@@ -16,15 +16,15 @@ import asyncpg
 import pytest
 from typer.testing import CliRunner, Result
 
+from outcomes_cli.__main__ import app
 from services.views import create_read_pool, read
 from services.views.read_model import CaseloadFilters, CaseloadSort, PageRequest
 from tests.e2e.conftest import Pipeline
-from tools.cli.__main__ import app
 from tools.quiet import wait_until_quiet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "tools" / "cli" / "examples" / "journey.jsonl"
+EXAMPLE = Path(__file__).resolve().parents[2] / "outcomes_cli" / "examples" / "journey.jsonl"
 PROVIDER = "prov-whp-central"
 runner = CliRunner()
 

@@ -35,14 +35,9 @@ from schemas.topics import (
     all_topics,
     provider_topic,
 )
+from tests.builders import evidence, job_start, programme_start, referral
 from tests.e2e.conftest import Pipeline
-from tests.integration.conftest import (
-    evidence,
-    job_start,
-    programme_start,
-    read_topics,
-    referral,
-)
+from tests.integration.conftest import read_topics
 from tools.feed import generate_feed
 from tools.feed.publish import publish_feed
 from tools.quiet import wait_until_quiet

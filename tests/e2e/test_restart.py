@@ -21,8 +21,8 @@ from deploy.create_topics import ensure_topics
 from deploy.databases import temporary_database
 from schemas.base import ProviderEvent
 from schemas.topics import PROVIDER_INTAKE, provider_topic
+from tests.builders import PROVIDER, programme_start, referral
 from tests.e2e.conftest import PARTICIPANT_KEY, free_port
-from tests.integration.conftest import PROVIDER, programme_start, referral
 from tools.services import ServiceProcesses
 
 pytestmark = pytest.mark.e2e

@@ -15,8 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,28 +26,7 @@ from pydantic import BaseModel
 
 from deploy.create_topics import ensure_topics
 from schemas.base import Event
-from schemas.common import (
-    AgeBand,
-    EligibilityGroup,
-    EmploymentType,
-    EvidenceKind,
-    MilestoneKind,
-    ReferralSource,
-    RejectionReason,
-    SubRegion,
-)
-from schemas.intake import ParticipantLeft, ParticipantStarted
-from schemas.placement import PlacementConfirmed
-from schemas.provider import (
-    EvidenceRetracted,
-    EvidenceSubmitted,
-    JobStarted,
-    ProgrammeEnded,
-    ProgrammeStarted,
-    ReferralMade,
-)
 from schemas.rejections import EventRejected
-from schemas.sustainment import MilestonePrice, MilestoneReached, MilestoneRevoked
 from schemas.topics import (
     ALL_TOPICS,
     EVIDENCE_LEDGER,
@@ -59,7 +37,6 @@ from schemas.topics import (
 )
 from services.common import db
 from services.common.messages import RawRecord
-from services.common.pricing import price_for
 from services.common.reference import load_contracts, load_rates
 from services.intake.bootstrap import SERVICE as INTAKE_SERVICE
 from services.intake.handlers import IntakeHandler
@@ -73,6 +50,10 @@ from services.runtime.service import ServiceDefinition
 from services.sustainment.bootstrap import SERVICE as SUSTAINMENT_SERVICE
 from services.sustainment.handlers import SustainmentHandler
 from services.views.bootstrap import SERVICE as VIEWS_SERVICE
+from tests.builders import (
+    PROVIDER,
+    START,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTICIPANT_KEY = b"integration-test-participant-key"
@@ -80,12 +61,7 @@ HOLD_SECONDS = 7 * 24 * 3600
 CLOCK_START = datetime(2024, 12, 2, 9, 0, tzinfo=UTC)
 PRODUCED_AT = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 
-PROVIDER = "prov-whp-central"
-CONTRACT = "whp-central"
-PARTICIPANT = "participant-1"
-REFERRAL = "ref-1"
-PLACEMENT = "plc-1"
-PROGRAMME_START = date(2024, 4, 1)
+PROGRAMME_START = START
 CONTRACTS = load_contracts()
 """A Monday; the NLW in force is 1144 pence, so the earnings threshold is 475,904."""
 
@@ -306,265 +282,6 @@ async def sustainment(start_service: ServiceStarter) -> ServiceHarness:
 @pytest.fixture
 async def payments(start_service: ServiceStarter) -> ServiceHarness:
     return await start_service(PaymentsHandler())
-
-
-# -- event builders ----------------------------------------------------------------
-
-
-def new_id() -> uuid.UUID:
-    return uuid.uuid4()
-
-
-def referral(
-    referral_id: str = REFERRAL,
-    *,
-    nino: str = "AB123456C",
-    date_of_birth: date = date(1990, 5, 17),
-    borough: str = "Camden",
-    provider_id: str = PROVIDER,
-    contract_id: str = CONTRACT,
-    referral_date: date = date(2024, 3, 18),
-    eligibility_group: EligibilityGroup = EligibilityGroup.DISABILITY,
-    event_id: uuid.UUID | None = None,
-) -> ReferralMade:
-    return ReferralMade(
-        event_id=event_id or new_id(),
-        produced_at=PRODUCED_AT,
-        provider_id=provider_id,
-        contract_id=contract_id,
-        referral_id=referral_id,
-        nino=nino,
-        date_of_birth=date_of_birth,
-        borough=borough,
-        eligibility_group=eligibility_group,
-        referral_source=ReferralSource.JOBCENTRE,
-        referral_date=referral_date,
-    )
-
-
-def programme_start(
-    referral_id: str = REFERRAL,
-    *,
-    start_date: date = PROGRAMME_START,
-    provider_id: str = PROVIDER,
-    event_id: uuid.UUID | None = None,
-) -> ProgrammeStarted:
-    return ProgrammeStarted(
-        event_id=event_id or new_id(),
-        produced_at=PRODUCED_AT,
-        provider_id=provider_id,
-        referral_id=referral_id,
-        start_date=start_date,
-    )
-
-
-def programme_end(
-    referral_id: str = REFERRAL,
-    *,
-    end_date: date = date(2024, 9, 30),
-    reason: str = "moved away",
-    provider_id: str = PROVIDER,
-) -> ProgrammeEnded:
-    return ProgrammeEnded(
-        event_id=new_id(),
-        produced_at=PRODUCED_AT,
-        provider_id=provider_id,
-        referral_id=referral_id,
-        end_date=end_date,
-        reason=reason,
-    )
-
-
-def participant_started(
-    participant_id: str = PARTICIPANT,
-    *,
-    referral_id: str = REFERRAL,
-    provider_id: str = PROVIDER,
-    contract_id: str = CONTRACT,
-    sub_region: SubRegion = SubRegion.CENTRAL,
-    borough: str = "Camden",
-    start_date: date = PROGRAMME_START,
-    eligibility_group: EligibilityGroup = EligibilityGroup.DISABILITY,
-) -> ParticipantStarted:
-    return ParticipantStarted(
-        event_id=new_id(),
-        produced_at=PRODUCED_AT,
-        participant_id=participant_id,
-        referral_id=referral_id,
-        provider_id=provider_id,
-        contract_id=contract_id,
-        sub_region=sub_region,
-        borough=borough,
-        eligibility_group=eligibility_group,
-        referral_source=ReferralSource.JOBCENTRE,
-        age_band=AgeBand.MIDDLE,
-        start_date=start_date,
-    )
-
-
-def participant_left(
-    participant_id: str = PARTICIPANT,
-    *,
-    referral_id: str = REFERRAL,
-    end_date: date,
-) -> ParticipantLeft:
-    return ParticipantLeft(
-        event_id=new_id(),
-        produced_at=PRODUCED_AT,
-        participant_id=participant_id,
-        referral_id=referral_id,
-        provider_id=PROVIDER,
-        contract_id=CONTRACT,
-        end_date=end_date,
-        reason="found work elsewhere",
-    )
-
-
-def job_start(
-    placement_id: str = PLACEMENT,
-    *,
-    referral_id: str = REFERRAL,
-    job_start_date: date = date(2024, 4, 15),
-    hourly_wage_pence: int | None = 1400,
-    weekly_hours: Decimal = Decimal("37.5"),
-    employment_type: EmploymentType = EmploymentType.EMPLOYED,
-    provider_id: str = PROVIDER,
-    sic_sector: str | None = "retail",
-    event_id: uuid.UUID | None = None,
-) -> JobStarted:
-    return JobStarted(
-        event_id=event_id or new_id(),
-        produced_at=PRODUCED_AT,
-        provider_id=provider_id,
-        referral_id=referral_id,
-        placement_id=placement_id,
-        job_start_date=job_start_date,
-        employment_type=employment_type,
-        hourly_wage_pence=hourly_wage_pence,
-        weekly_hours=weekly_hours,
-        employer_name="Camden Market Ltd",
-        sic_sector=sic_sector,
-    )
-
-
-def placement_confirmed(
-    placement_id: str = PLACEMENT,
-    *,
-    participant_id: str = PARTICIPANT,
-    job_start_date: date = date(2024, 4, 15),
-    pays_llw: bool = True,
-    employment_type: EmploymentType = EmploymentType.EMPLOYED,
-) -> PlacementConfirmed:
-    employed = employment_type is EmploymentType.EMPLOYED
-    return PlacementConfirmed(
-        event_id=new_id(),
-        produced_at=PRODUCED_AT,
-        participant_id=participant_id,
-        placement_id=placement_id,
-        referral_id=REFERRAL,
-        provider_id=PROVIDER,
-        contract_id=CONTRACT,
-        job_start_date=job_start_date,
-        employment_type=employment_type,
-        hourly_wage_pence=1400 if employed else None,
-        weekly_hours=Decimal("37.5"),
-        pays_llw=pays_llw and employed,
-        below_minimum_wage=False,
-    )
-
-
-def evidence(
-    evidence_id: str,
-    period_start: date,
-    period_end: date,
-    earnings_pence: int,
-    *,
-    hours: Decimal = Decimal("60"),
-    placement_id: str = PLACEMENT,
-    version: int = 1,
-    kind: EvidenceKind = EvidenceKind.PAYSLIP,
-    reported_on: date | None = None,
-) -> EvidenceSubmitted:
-    return EvidenceSubmitted(
-        event_id=new_id(),
-        produced_at=PRODUCED_AT,
-        provider_id=PROVIDER,
-        placement_id=placement_id,
-        evidence_id=evidence_id,
-        version=version,
-        kind=kind,
-        period_start=period_start,
-        period_end=period_end,
-        gross_earnings_pence=earnings_pence,
-        hours_worked=hours,
-        reported_on=reported_on or period_end + timedelta(days=3),
-    )
-
-
-def retraction(evidence_id: str) -> EvidenceRetracted:
-    return EvidenceRetracted(
-        event_id=new_id(), produced_at=PRODUCED_AT, provider_id=PROVIDER, evidence_id=evidence_id
-    )
-
-
-def milestone_reached(
-    milestone: MilestoneKind = MilestoneKind.EARNINGS_OUTCOME,
-    *,
-    occurrence: int = 1,
-    participant_id: str = PARTICIPANT,
-    contract_id: str = CONTRACT,
-    provider_id: str = PROVIDER,
-    reached_on: date = date(2024, 7, 14),
-    job_pays_llw: bool = True,
-    eligibility_group: EligibilityGroup = EligibilityGroup.DISABILITY,
-    payable: bool = True,
-    not_payable_reason: RejectionReason | None = None,
-    event_id: uuid.UUID | None = None,
-) -> MilestoneReached:
-    """A milestone as sustainment announces it: priced under the contract book."""
-    contract = CONTRACTS.get(contract_id)
-    assert contract is not None, contract_id
-    price = price_for(contract, eligibility_group, milestone, job_pays_llw)
-    return MilestoneReached(
-        event_id=event_id or new_id(),
-        produced_at=PRODUCED_AT,
-        participant_id=participant_id,
-        provider_id=provider_id,
-        contract_id=contract_id,
-        eligibility_group=eligibility_group,
-        milestone=milestone,
-        occurrence=occurrence,
-        reached_on=reached_on,
-        job_pays_llw=job_pays_llw,
-        placement_id=PLACEMENT,
-        evidence_ids=("ev-1", "ev-2", "ev-3"),
-        payable=payable,
-        not_payable_reason=not_payable_reason,
-        price=MilestonePrice(
-            contract_version=contract.version,
-            base_pence=price.base_pence if price else 0,
-            uplift_pence=price.uplift_pence if price else 0,
-        ),
-    )
-
-
-def milestone_revoked(
-    milestone: MilestoneKind = MilestoneKind.EARNINGS_OUTCOME,
-    *,
-    occurrence: int = 1,
-    participant_id: str = PARTICIPANT,
-    contract_id: str = CONTRACT,
-    provider_id: str = PROVIDER,
-) -> MilestoneRevoked:
-    return MilestoneRevoked(
-        event_id=new_id(),
-        produced_at=PRODUCED_AT,
-        participant_id=participant_id,
-        provider_id=provider_id,
-        contract_id=contract_id,
-        milestone=milestone,
-        occurrence=occurrence,
-    )
 
 
 def rejection_summary(rejected: EventRejected) -> tuple[str, str, int, int]:

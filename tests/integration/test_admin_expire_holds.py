@@ -9,13 +9,8 @@ import sys
 from datetime import UTC, datetime
 
 from schemas.rejections import EventRejected
-from tests.integration.conftest import (
-    ROOT,
-    ServiceHarness,
-    job_start,
-    of_type,
-    rejection_summary,
-)
+from tests.builders import job_start
+from tests.integration.conftest import ROOT, ServiceHarness, of_type, rejection_summary
 
 
 def admin(database_url: str, *args: str) -> str:

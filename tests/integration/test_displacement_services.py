@@ -26,24 +26,26 @@ from services.payments.handlers import PaymentsHandler
 from services.placement.handlers import PlacementHandler
 from services.simulation import simulate
 from services.sustainment.handlers import SustainmentHandler
-from tests.integration.conftest import (
+from tests.builders import (
     CONTRACT,
     PARTICIPANT,
-    PARTICIPANT_KEY,
     PLACEMENT,
-    PRODUCED_AT,
     PROVIDER,
-    ServiceHarness,
-    ServiceStarter,
-    intake_handler,
+    REPEATABLE,
     new_id,
     participant_started,
     placement_confirmed,
 )
-from tests.integration.conftest import evidence as conftest_evidence
+from tests.builders import evidence as conftest_evidence
+from tests.integration.conftest import (
+    PARTICIPANT_KEY,
+    PRODUCED_AT,
+    ServiceHarness,
+    ServiceStarter,
+    intake_handler,
+)
 from tests.integration.test_order_services import Pipeline, run, shuffled
 from tests.unit.histories import Stream, interleave
-from tests.unit.pipeline_builders import evidence, job_start, programme_start, referral
 
 pytestmark = pytest.mark.integration
 E = TypeVar("E", bound=Event)
@@ -51,14 +53,16 @@ E = TypeVar("E", bound=Event)
 WHP, PIONEER = "prov-whp-central", "prov-pioneer-central"
 NINO = "AB530001C"
 LATE: Stream = [
-    referral("late", nino=NINO, provider_id=WHP, contract_id="whp-central"),
-    programme_start("late", start_date=date(2024, 4, 15), provider_id=WHP),
+    REPEATABLE.referral("late", nino=NINO, provider_id=WHP, contract_id="whp-central"),
+    REPEATABLE.programme_start("late", start_date=date(2024, 4, 15), provider_id=WHP),
 ]
 LATE_JOB: Stream = [
-    job_start("plc-late", referral_id="late", job_start_date=date(2024, 5, 1), provider_id=WHP)
+    REPEATABLE.job_start(
+        "plc-late", referral_id="late", job_start_date=date(2024, 5, 1), provider_id=WHP
+    )
 ]
 LATE_PAY: Stream = [
-    evidence(
+    REPEATABLE.evidence(
         "ev-late",
         date(2024, 5, 1),
         date(2024, 5, 31),
@@ -69,11 +73,13 @@ LATE_PAY: Stream = [
     )
 ]
 EARLY: Stream = [
-    referral("early", nino="ab 53 00 01 c", provider_id=PIONEER, contract_id="pioneer-central"),
-    programme_start("early", start_date=date(2024, 4, 2), provider_id=PIONEER),
+    REPEATABLE.referral(
+        "early", nino="ab 53 00 01 c", provider_id=PIONEER, contract_id="pioneer-central"
+    ),
+    REPEATABLE.programme_start("early", start_date=date(2024, 4, 2), provider_id=PIONEER),
 ]
 EARLY_JOB: Stream = [
-    job_start(
+    REPEATABLE.job_start(
         "plc-early", referral_id="early", job_start_date=date(2024, 4, 10), provider_id=PIONEER
     )
 ]

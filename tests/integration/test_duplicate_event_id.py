@@ -10,13 +10,8 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantStarted
 from schemas.rejections import EventRejected
 from schemas.topics import PROVIDER_INTAKE
-from tests.integration.conftest import (
-    ServiceHarness,
-    new_id,
-    of_type,
-    programme_start,
-    referral,
-)
+from tests.builders import new_id, programme_start, referral
+from tests.integration.conftest import ServiceHarness, of_type
 
 pytestmark = pytest.mark.integration
 

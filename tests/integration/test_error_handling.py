@@ -21,15 +21,13 @@ from services.common.outcome import BatchOutcome
 from services.intake.adapters.postgres import IntakeRepository
 from services.intake.handlers import IntakeHandler
 from services.runtime.processor import BatchProcessor
+from tests.builders import REFERRAL, programme_start, referral
 from tests.integration.conftest import (
     HOLD_SECONDS,
-    REFERRAL,
     ServiceHarness,
     ServiceStarter,
     intake_handler,
     of_type,
-    programme_start,
-    referral,
 )
 from tests.unit.test_error_classes import DATA_SERVER_ERRORS, TRANSIENT_SERVER_ERRORS
 from tools.replay import replay_quarantined

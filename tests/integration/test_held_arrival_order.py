@@ -14,13 +14,11 @@ from schemas.intake import ParticipantLeft
 from schemas.placement import PlacementConfirmed
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached
-from tests.integration.conftest import (
+from tests.builders import (
     PLACEMENT,
     PROVIDER,
-    ServiceHarness,
     evidence,
     job_start,
-    of_type,
     participant_started,
     placement_confirmed,
     programme_end,
@@ -28,6 +26,7 @@ from tests.integration.conftest import (
     referral,
     retraction,
 )
+from tests.integration.conftest import ServiceHarness, of_type
 
 pytestmark = pytest.mark.integration
 

@@ -11,16 +11,12 @@ import pytest
 
 from schemas.intake import ParticipantLeft, ParticipantStarted
 from schemas.rejections import EventRejected
+from tests.builders import PROVIDER, REFERRAL, programme_end, programme_start, referral
 from tests.integration.conftest import (
     PARTICIPANT_KEY,
-    PROVIDER,
-    REFERRAL,
     ServiceHarness,
     meaningful,
     of_type,
-    programme_end,
-    programme_start,
-    referral,
     rejection_summary,
 )
 

@@ -10,15 +10,8 @@ import pytest
 from schemas.common import MilestoneKind, RejectionReason
 from schemas.sustainment import MilestoneReached
 from services.payments.domain import payment_id_for
-from tests.integration.conftest import (
-    PARTICIPANT,
-    PLACEMENT,
-    ServiceHarness,
-    meaningful,
-    milestone_reached,
-    milestone_revoked,
-    new_id,
-)
+from tests.builders import PARTICIPANT, PLACEMENT, milestone_reached, milestone_revoked, new_id
+from tests.integration.conftest import ServiceHarness, meaningful
 
 pytestmark = pytest.mark.integration
 

@@ -11,19 +11,21 @@ from schemas.common import EmploymentType
 from schemas.placement import PlacementConfirmed, PlacementEnded
 from schemas.provider import JobEnded
 from schemas.rejections import EventRejected
-from tests.integration.conftest import (
+from tests.builders import (
     PARTICIPANT,
     PLACEMENT,
-    PRODUCED_AT,
-    PROGRAMME_START,
     PROVIDER,
-    ServiceHarness,
     job_start,
-    meaningful,
     new_id,
-    of_type,
     participant_left,
     participant_started,
+)
+from tests.integration.conftest import (
+    PRODUCED_AT,
+    PROGRAMME_START,
+    ServiceHarness,
+    meaningful,
+    of_type,
 )
 
 pytestmark = pytest.mark.integration

@@ -24,20 +24,22 @@ from services.common.outcome import BatchOutcome
 from services.intake.adapters.postgres import IntakeRepository
 from services.intake.handlers import IntakeHandler
 from services.runtime.processor import BatchReport
-from tests.integration.conftest import (
-    HOLD_SECONDS,
+from tests.builders import (
     PROVIDER,
     REFERRAL,
-    ServiceHarness,
-    ServiceStarter,
-    intake_handler,
     job_start,
-    meaningful,
     new_id,
-    of_type,
     participant_started,
     programme_start,
     referral,
+)
+from tests.integration.conftest import (
+    HOLD_SECONDS,
+    ServiceHarness,
+    ServiceStarter,
+    intake_handler,
+    meaningful,
+    of_type,
     rejection_summary,
 )
 

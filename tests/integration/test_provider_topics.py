@@ -11,17 +11,15 @@ from schemas.intake import ParticipantStarted
 from schemas.placement import PlacementConfirmed
 from schemas.rejections import EventRejected
 from schemas.topics import PARTICIPANTS
-from tests.integration.conftest import (
+from tests.builders import (
     PROVIDER,
-    ServiceHarness,
     job_start,
-    of_type,
     participant_started,
     programme_end,
     programme_start,
     referral,
-    rejection_summary,
 )
+from tests.integration.conftest import ServiceHarness, of_type, rejection_summary
 
 pytestmark = pytest.mark.integration
 

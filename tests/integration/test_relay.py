@@ -20,13 +20,8 @@ from schemas.rejections import EventRejected
 from schemas.topics import PARTICIPANTS, PROVIDER_REJECTIONS
 from services.common.db import Pool
 from services.common.relay import OutboxRelay, make_producer
-from tests.integration.conftest import (
-    ServiceStarter,
-    intake_handler,
-    programme_start,
-    read_topics,
-    referral,
-)
+from tests.builders import programme_start, referral
+from tests.integration.conftest import ServiceStarter, intake_handler, read_topics
 
 pytestmark = pytest.mark.integration
 

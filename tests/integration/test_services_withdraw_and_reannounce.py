@@ -16,16 +16,14 @@ from schemas.placement import PlacementConfirmed, PlacementWithdrawn
 from schemas.provider import JobStarted
 from schemas.rejections import EventRejected
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from tests.integration.conftest import (
+from tests.builders import (
     PARTICIPANT,
     PLACEMENT,
-    ServiceHarness,
     evidence,
     job_start,
     milestone_reached,
     milestone_revoked,
     new_id,
-    of_type,
     participant_left,
     participant_started,
     placement_confirmed,
@@ -34,6 +32,7 @@ from tests.integration.conftest import (
     referral,
     retraction,
 )
+from tests.integration.conftest import ServiceHarness, of_type
 
 pytestmark = pytest.mark.integration
 

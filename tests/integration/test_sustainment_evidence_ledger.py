@@ -9,17 +9,15 @@ from decimal import Decimal
 import pytest
 
 from schemas.sustainment import EvidenceProgress, EvidenceRecorded, EvidenceRemoved
-from tests.integration.conftest import (
+from tests.builders import (
     PARTICIPANT,
     PLACEMENT,
-    ServiceHarness,
     evidence,
-    meaningful,
-    of_type,
     participant_started,
     placement_confirmed,
     retraction,
 )
+from tests.integration.conftest import ServiceHarness, meaningful, of_type
 
 pytestmark = pytest.mark.integration
 

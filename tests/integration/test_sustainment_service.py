@@ -9,20 +9,17 @@ import pytest
 
 from schemas.base import Event
 from schemas.rejections import EventRejected
-from tests.integration.conftest import (
-    HOLD_SECONDS,
+from tests.builders import (
     PARTICIPANT,
     PLACEMENT,
     PROVIDER,
-    ServiceHarness,
     evidence,
-    meaningful,
-    of_type,
     participant_left,
     participant_started,
     placement_confirmed,
     retraction,
 )
+from tests.integration.conftest import HOLD_SECONDS, ServiceHarness, meaningful, of_type
 
 pytestmark = pytest.mark.integration
 

@@ -19,12 +19,8 @@ from services.runtime.processor import BatchProcessor
 from services.views import SCHEMA
 from services.views.handlers import ViewsHandler, ViewsRepository
 from services.views.rebuild import input_topic_names, rebuild, reset_schema
-from tests.integration.conftest import (
-    milestone_reached,
-    participant_started,
-    placement_confirmed,
-    spec_of,
-)
+from tests.builders import milestone_reached, participant_started, placement_confirmed
+from tests.integration.conftest import spec_of
 from tests.integration.test_views_service import TABLES, payment, progress, recorded
 
 pytestmark = pytest.mark.integration

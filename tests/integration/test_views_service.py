@@ -33,16 +33,12 @@ from services.views.read_model import (
     TimelineKind,
 )
 from services.views.rebuild import reset_schema
-from tests.integration.conftest import (
+from tests.builders import (
     CONTRACT,
     PARTICIPANT,
     PLACEMENT,
-    PRODUCED_AT,
-    PROGRAMME_START,
     PROVIDER,
     REFERRAL,
-    ServiceHarness,
-    ServiceStarter,
     milestone_reached,
     milestone_revoked,
     new_id,
@@ -50,6 +46,7 @@ from tests.integration.conftest import (
     participant_started,
     placement_confirmed,
 )
+from tests.integration.conftest import PRODUCED_AT, PROGRAMME_START, ServiceHarness, ServiceStarter
 
 pytestmark = pytest.mark.integration
 

@@ -40,15 +40,7 @@ from schemas.provider import (
     ProgrammeStarted,
     ReferralMade,
 )
-from tests.unit.pipeline_builders import (
-    evidence,
-    job_end,
-    job_start,
-    programme_end,
-    programme_start,
-    referral,
-    retraction,
-)
+from tests.builders import REPEATABLE
 
 NINOS = ("AB123456C", "CE654321A", "JK112233B")
 CONTRACTS = ("whp-central", "pioneer-central")
@@ -76,11 +68,13 @@ def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
     )
     leaver = draw(st.none() | st.integers(20, 240).map(lambda d: start + timedelta(days=d)))
     intake: Stream = [
-        referral(ref, nino=NINOS[n], provider_id=provider, contract_id=contract, group=group),
-        programme_start(ref, start_date=start, provider_id=provider),
+        REPEATABLE.referral(
+            ref, nino=NINOS[n], provider_id=provider, contract_id=contract, eligibility_group=group
+        ),
+        REPEATABLE.programme_start(ref, start_date=start, provider_id=provider),
     ]
     if leaver is not None:
-        intake.append(programme_end(ref, end_date=leaver, provider_id=provider))
+        intake.append(REPEATABLE.programme_end(ref, end_date=leaver, provider_id=provider))
     streams = [intake]
     for j in range(draw(st.integers(1, 2))):
         pid = f"plc-{n}-{j}"
@@ -89,11 +83,11 @@ def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
         kind = EmploymentType.EMPLOYED if employed else EmploymentType.SELF_EMPLOYED
         wage = draw(st.sampled_from([1200, 1400])) if employed else None
         job: Stream = [
-            job_start(
+            REPEATABLE.job_start(
                 pid,
                 referral_id=ref,
                 job_start_date=job_date,
-                wage=wage,
+                hourly_wage_pence=wage,
                 employment_type=kind,
                 provider_id=provider,
             )
@@ -106,18 +100,22 @@ def participant_streams(draw: st.DrawFn, n: int) -> list[Stream]:
         # under the same ids (its own unknown referral, v3 §9: unknown_participant)
         if resend:
             job.append(
-                job_start(
+                REPEATABLE.job_start(
                     pid,
                     referral_id=ref,
                     job_start_date=job_date + timedelta(days=resend == "conflict"),
-                    wage=wage,
+                    hourly_wage_pence=wage,
                     employment_type=kind,
                     provider_id="prov-whp-west" if resend == "foreign" else provider,
                     tag=f"again-{resend}",
                 )
             )
         if countable and draw(st.booleans()) and draw(st.booleans()):
-            job.append(job_end(pid, end_date=job_date + timedelta(days=200), provider_id=provider))
+            job.append(
+                REPEATABLE.job_end(
+                    pid, end_date=job_date + timedelta(days=200), provider_id=provider
+                )
+            )
         streams.append(job)
         if countable:
             streams.extend(draw(evidence_streams(pid, job_date, employed, provider)))
@@ -143,14 +141,14 @@ def rival_start_streams(draw: st.DrawFn, ref: str, nino: str) -> list[Stream]:
     start = date(2024, 4, 1) + timedelta(days=draw(st.integers(0, 2)))
     streams: list[Stream] = [
         [
-            referral(
+            REPEATABLE.referral(
                 ref,
                 nino=nino,
                 provider_id=provider,
                 contract_id=contract,
                 referral_date=referral_date,
             ),
-            programme_start(ref, start_date=start, provider_id=provider),
+            REPEATABLE.programme_start(ref, start_date=start, provider_id=provider),
         ]
     ]
     for j in range(draw(st.integers(1, 2))):
@@ -159,11 +157,11 @@ def rival_start_streams(draw: st.DrawFn, ref: str, nino: str) -> list[Stream]:
         job_date = start + timedelta(days=draw(st.integers(0, 60)))
         kind = EmploymentType.EMPLOYED if employed else EmploymentType.SELF_EMPLOYED
         wage = draw(st.sampled_from([1200, 1400])) if employed else None
-        job = job_start(
+        job = REPEATABLE.job_start(
             pid,
             referral_id=ref,
             job_start_date=job_date,
-            wage=wage,
+            hourly_wage_pence=wage,
             employment_type=kind,
             provider_id=provider,
         )
@@ -194,7 +192,7 @@ def evidence_streams(
             first: date = first,
             last: date = last,
         ) -> Event:
-            return evidence(
+            return REPEATABLE.evidence(
                 eid,
                 first,
                 last,
@@ -219,7 +217,7 @@ def evidence_streams(
             foreign = piece(9, draw(pence), "80", False)
             stream.append(foreign.model_copy(update={"provider_id": "prov-whp-west"}))
         if draw(st.integers(0, 9)) == 0:
-            stream.append(retraction(eid, provider_id=provider))
+            stream.append(REPEATABLE.retraction(eid, provider_id=provider))
         streams.append(stream)
     return streams
 

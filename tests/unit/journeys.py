@@ -16,15 +16,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from schemas.common import EmploymentType, EvidenceKind
+from tests.builders import REPEATABLE
 from tests.unit.histories import Stream
-from tests.unit.pipeline_builders import (
-    evidence,
-    job_start,
-    programme_end,
-    programme_start,
-    referral,
-    retraction,
-)
 
 PIONEER = "prov-pioneer-central"
 
@@ -33,11 +26,11 @@ def _intake(n: int, nino: str, *, pioneer: bool = False, leaver: date | None = N
     contract = "pioneer-central" if pioneer else "whp-central"
     provider = f"prov-{contract}"
     stream: Stream = [
-        referral(f"ref-{n}", nino=nino, contract_id=contract, provider_id=provider),
-        programme_start(f"ref-{n}", provider_id=provider),
+        REPEATABLE.referral(f"ref-{n}", nino=nino, contract_id=contract, provider_id=provider),
+        REPEATABLE.programme_start(f"ref-{n}", provider_id=provider),
     ]
     if leaver is not None:
-        stream.append(programme_end(f"ref-{n}", end_date=leaver, provider_id=provider))
+        stream.append(REPEATABLE.programme_end(f"ref-{n}", end_date=leaver, provider_id=provider))
     return stream
 
 
@@ -45,7 +38,7 @@ def _self_employment(ref: str, pid: str, *, late_correction: bool = False) -> li
     start = date(2024, 4, 1)
     streams: list[Stream] = [
         [
-            job_start(
+            REPEATABLE.job_start(
                 pid,
                 referral_id=ref,
                 employment_type=EmploymentType.SELF_EMPLOYED,
@@ -56,7 +49,7 @@ def _self_employment(ref: str, pid: str, *, late_correction: bool = False) -> li
     for n in range(6):
         first = start + timedelta(days=31 * n)
         stream: Stream = [
-            evidence(
+            REPEATABLE.evidence(
                 f"{pid}-se-{n}",
                 first,
                 first + timedelta(days=30),
@@ -67,7 +60,7 @@ def _self_employment(ref: str, pid: str, *, late_correction: bool = False) -> li
         ]
         if late_correction and n == 5:
             stream.append(
-                evidence(
+                REPEATABLE.evidence(
                     f"{pid}-se-{n}",
                     first,
                     first + timedelta(days=30),
@@ -86,12 +79,16 @@ def journey_streams() -> list[Stream]:
     streams: list[Stream] = []
     # ref-0: outcome job change, and exclusivity by reached date
     streams.append(_intake(0, "AB123456C"))
-    streams.append([job_start("p0-a", referral_id="ref-0", wage=1200)])
-    streams.append([job_start("p0-b", referral_id="ref-0", job_start_date=date(2024, 4, 20))])
+    streams.append([REPEATABLE.job_start("p0-a", referral_id="ref-0", hourly_wage_pence=1200)])
+    streams.append(
+        [REPEATABLE.job_start("p0-b", referral_id="ref-0", job_start_date=date(2024, 4, 20))]
+    )
     streams.append(
         [
-            evidence("e0-a", date(2024, 5, 15), date(2024, 6, 14), 300_000, placement_id="p0-a"),
-            evidence(
+            REPEATABLE.evidence(
+                "e0-a", date(2024, 5, 15), date(2024, 6, 14), 300_000, placement_id="p0-a"
+            ),
+            REPEATABLE.evidence(
                 "e0-a",
                 date(2024, 5, 15),
                 date(2024, 6, 14),
@@ -103,8 +100,10 @@ def journey_streams() -> list[Stream]:
     )
     streams.append(
         [
-            evidence("e0-b", date(2024, 6, 15), date(2024, 7, 14), 200_000, placement_id="p0-b"),
-            evidence(  # another provider: provider_mismatch, changes nothing
+            REPEATABLE.evidence(
+                "e0-b", date(2024, 6, 15), date(2024, 7, 14), 200_000, placement_id="p0-b"
+            ),
+            REPEATABLE.evidence(  # another provider: provider_mismatch, changes nothing
                 "e0-b",
                 date(2024, 6, 15),
                 date(2024, 7, 14),
@@ -120,7 +119,7 @@ def journey_streams() -> list[Stream]:
     streams.append(_intake(1, "CE654321A", pioneer=True))
     streams.append(
         [
-            job_start(
+            REPEATABLE.job_start(
                 "p1-b", referral_id="ref-1", job_start_date=date(2024, 4, 22), provider_id=PIONEER
             )
         ]
@@ -128,7 +127,7 @@ def journey_streams() -> list[Stream]:
     for n in range(13):
         streams.append(
             [
-                evidence(
+                REPEATABLE.evidence(
                     f"e1-w{n:02d}",
                     date(2024, 4, 22) + timedelta(weeks=n),
                     date(2024, 4, 28) + timedelta(weeks=n),
@@ -141,10 +140,10 @@ def journey_streams() -> list[Stream]:
         )
     streams.append(
         [
-            job_start(
+            REPEATABLE.job_start(
                 "p1-a",
                 referral_id="ref-1",
-                wage=1200,
+                hourly_wage_pence=1200,
                 job_start_date=date(2024, 4, 15),
                 provider_id=PIONEER,
             )
@@ -154,7 +153,7 @@ def journey_streams() -> list[Stream]:
     streams.append(_intake(2, "JK112233B", pioneer=True, leaver=date(2024, 5, 31)))
     streams.append(
         [
-            job_start(
+            REPEATABLE.job_start(
                 "p2-a", referral_id="ref-2", job_start_date=date(2024, 6, 3), provider_id=PIONEER
             )
         ]
@@ -164,23 +163,33 @@ def journey_streams() -> list[Stream]:
     streams.extend(_self_employment("ref-3", "p3-s", late_correction=True))
     # ref-4: the crossing payslip retracted
     streams.append(_intake(4, "PR778899A"))
-    streams.append([job_start("p4-a", referral_id="ref-4")])
+    streams.append([REPEATABLE.job_start("p4-a", referral_id="ref-4")])
     streams.append(
-        [evidence("e4-1", date(2024, 4, 15), date(2024, 5, 14), 250_000, placement_id="p4-a")]
+        [
+            REPEATABLE.evidence(
+                "e4-1", date(2024, 4, 15), date(2024, 5, 14), 250_000, placement_id="p4-a"
+            )
+        ]
     )
     streams.append(
         [
-            evidence("e4-2", date(2024, 5, 15), date(2024, 6, 14), 250_000, placement_id="p4-a"),
-            retraction("e4-2"),
+            REPEATABLE.evidence(
+                "e4-2", date(2024, 5, 15), date(2024, 6, 14), 250_000, placement_id="p4-a"
+            ),
+            REPEATABLE.retraction("e4-2"),
         ]
     )
     # bad input, checked before any hold
     streams.append(
-        [evidence("bad-period", date(2024, 6, 14), date(2024, 5, 15), 1, placement_id="nowhere")]
+        [
+            REPEATABLE.evidence(
+                "bad-period", date(2024, 6, 14), date(2024, 5, 15), 1, placement_id="nowhere"
+            )
+        ]
     )
     streams.append(
         [
-            evidence(
+            REPEATABLE.evidence(
                 "bad-hours",
                 date(2024, 5, 15),
                 date(2024, 6, 14),

@@ -23,7 +23,7 @@ from services.runtime.batch import apply_batch
 from services.runtime.memory import MemoryNode, MemoryUnitOfWork
 from services.runtime.rules import Rules, run_round
 from services.simulation import simulate
-from tests.unit.pipeline_builders import evidence, job_start, programme_start, referral
+from tests.builders import REPEATABLE
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -81,12 +81,12 @@ async def test_a_new_consumer_runs_on_the_core_with_its_inbox() -> None:
     # given the payments of a history (an earnings outcome paid with its LLW uplift)
     result = simulate(
         [
-            referral(),
-            programme_start(),
-            job_start(),
-            evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 200_000),
-            evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 200_000),
-            evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 100_000),
+            REPEATABLE.referral(),
+            REPEATABLE.programme_start(),
+            REPEATABLE.job_start(),
+            REPEATABLE.evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 200_000),
+            REPEATABLE.evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 200_000),
+            REPEATABLE.evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 100_000),
         ]
     )
     records = [

@@ -19,16 +19,16 @@ from services.common import pricing
 from services.common.pricing import Price, PricedContract
 from services.common.reference import REFERENCE_DIR, ReferenceDataError, load_contracts
 from services.simulation import simulate
-from tests.unit.pipeline_builders import evidence, job_start, programme_start, referral
+from tests.builders import REPEATABLE
 
 EO = MilestoneKind.EARNINGS_OUTCOME
 HISTORY = [
-    referral(),
-    programme_start(),
-    job_start(),
-    evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 200_000),
-    evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 200_000),
-    evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 100_000),
+    REPEATABLE.referral(),
+    REPEATABLE.programme_start(),
+    REPEATABLE.job_start(),
+    REPEATABLE.evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 200_000),
+    REPEATABLE.evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 200_000),
+    REPEATABLE.evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 100_000),
 ]
 
 

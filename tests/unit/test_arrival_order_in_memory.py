@@ -17,21 +17,14 @@ from schemas.common import RejectionReason as R
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
 from schemas.topics import PROVIDER_INTAKE
 from services.simulation import Simulation, simulate
-from tests.unit.pipeline_builders import (
-    evidence,
-    job_start,
-    programme_end,
-    programme_start,
-    referral,
-    retraction,
-)
+from tests.builders import REPEATABLE
 
 EO, SEO = MilestoneKind.EARNINGS_OUTCOME, MilestoneKind.SELF_EMPLOYMENT_OUTCOME
 JOB, S13 = MilestoneKind.JOB_START, MilestoneKind.SUSTAINED_13W
-INTAKE = [referral(), programme_start()]
-EV1 = evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 200_000)
-EV2 = evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 200_000)
-EV3 = evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 100_000)
+INTAKE = [REPEATABLE.referral(), REPEATABLE.programme_start()]
+EV1 = REPEATABLE.evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 200_000)
+EV2 = REPEATABLE.evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 200_000)
+EV3 = REPEATABLE.evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 100_000)
 
 
 def money(result: Simulation) -> dict[str, int]:
@@ -56,7 +49,7 @@ def same_everywhere(*results: Simulation) -> None:
 
 
 def test_the_simulator_runs_a_clean_journey_to_a_payment() -> None:
-    result = simulate([*INTAKE, job_start(), EV1, EV2, EV3])
+    result = simulate([*INTAKE, REPEATABLE.job_start(), EV1, EV2, EV3])
     assert result.reasons() == {}
     assert money(result) == {"earnings_outcome": 500_000}  # 400,000 + 25 % LLW uplift
     pid = result.participant_of("ref-1")
@@ -76,10 +69,14 @@ def test_a_milestone_reached_and_revoked_in_one_transaction_is_never_announced()
     # evidence and the retraction of the crossing payslip arrive before the job start:
     # the evidence is held on the placement, the retraction on the evidence. The job
     # start releases the evidence, which releases the retraction, in one transaction.
-    result = simulate([*INTAKE, EV1, EV2, EV3, retraction("ev-3"), job_start()])
+    result = simulate(
+        [*INTAKE, EV1, EV2, EV3, REPEATABLE.retraction("ev-3"), REPEATABLE.job_start()]
+    )
     assert [m.milestone for m in result.milestones if m.milestone is EO] == []
     assert result.payments == []
-    natural = simulate([*INTAKE, job_start(), EV1, EV2, EV3, retraction("ev-3")])
+    natural = simulate(
+        [*INTAKE, REPEATABLE.job_start(), EV1, EV2, EV3, REPEATABLE.retraction("ev-3")]
+    )
     assert [type(m).__name__ for m in natural.milestones if m.milestone is EO] == [
         "MilestoneReached",
         "MilestoneRevoked",
@@ -93,11 +90,15 @@ def test_a_milestone_reached_and_revoked_in_one_transaction_is_never_announced()
 def test_a_changed_outcome_job_is_reversed_and_paid_again_at_the_new_amount() -> None:
     # plc-a pays below the LLW, plc-b at it; the crossing payslip is first on plc-b
     # (uplifted), then a correction of ev-a makes plc-a the outcome job.
-    a = job_start("plc-a", wage=1200)
-    b = job_start("plc-b", job_start_date=date(2024, 4, 20), wage=1400)
-    ev_a = evidence("ev-a", date(2024, 5, 15), date(2024, 6, 14), 300_000, placement_id="plc-a")
-    ev_b = evidence("ev-b", date(2024, 6, 15), date(2024, 7, 14), 200_000, placement_id="plc-b")
-    ev_a2 = evidence(
+    a = REPEATABLE.job_start("plc-a", hourly_wage_pence=1200)
+    b = REPEATABLE.job_start("plc-b", job_start_date=date(2024, 4, 20), hourly_wage_pence=1400)
+    ev_a = REPEATABLE.evidence(
+        "ev-a", date(2024, 5, 15), date(2024, 6, 14), 300_000, placement_id="plc-a"
+    )
+    ev_b = REPEATABLE.evidence(
+        "ev-b", date(2024, 6, 15), date(2024, 7, 14), 200_000, placement_id="plc-b"
+    )
+    ev_a2 = REPEATABLE.evidence(
         "ev-a", date(2024, 5, 15), date(2024, 6, 14), 480_000, placement_id="plc-a", version=2
     )
     natural = simulate([*INTAKE, a, b, ev_a, ev_b, ev_a2])
@@ -112,17 +113,23 @@ def test_a_changed_outcome_job_is_reversed_and_paid_again_at_the_new_amount() ->
 
 def test_a_later_arriving_first_placement_changes_the_sustained_uplift() -> None:
     pioneer = [
-        referral(contract_id="pioneer-central", provider_id="prov-pioneer-central"),
-        programme_start(start_date=date(2024, 4, 1), provider_id="prov-pioneer-central"),
+        REPEATABLE.referral(contract_id="pioneer-central", provider_id="prov-pioneer-central"),
+        REPEATABLE.programme_start(start_date=date(2024, 4, 1), provider_id="prov-pioneer-central"),
     ]
-    early = job_start(
-        "plc-a", wage=1200, job_start_date=date(2024, 4, 15), provider_id="prov-pioneer-central"
+    early = REPEATABLE.job_start(
+        "plc-a",
+        hourly_wage_pence=1200,
+        job_start_date=date(2024, 4, 15),
+        provider_id="prov-pioneer-central",
     )
-    late = job_start(
-        "plc-b", wage=1400, job_start_date=date(2024, 4, 22), provider_id="prov-pioneer-central"
+    late = REPEATABLE.job_start(
+        "plc-b",
+        hourly_wage_pence=1400,
+        job_start_date=date(2024, 4, 22),
+        provider_id="prov-pioneer-central",
     )
     weeks = [
-        evidence(
+        REPEATABLE.evidence(
             f"w{n:02d}",
             date(2024, 4, 22) + timedelta(weeks=n),
             date(2024, 4, 28) + timedelta(weeks=n),
@@ -148,12 +155,14 @@ def test_a_later_arriving_first_placement_changes_the_sustained_uplift() -> None
 
 
 def _self_employment(reported_late: bool = False) -> list[Event]:
-    s1 = job_start("plc-s", employment_type=EmploymentType.SELF_EMPLOYED, job_start_date=START_SE)
+    s1 = REPEATABLE.job_start(
+        "plc-s", employment_type=EmploymentType.SELF_EMPLOYED, job_start_date=START_SE
+    )
     pieces = []
     for n in range(6):
         first = START_SE + timedelta(days=31 * n)
         pieces.append(
-            evidence(
+            REPEATABLE.evidence(
                 f"se-{n}",
                 first,
                 first + timedelta(days=30),
@@ -170,7 +179,7 @@ START_SE = date(2024, 4, 1)
 
 
 def test_exclusivity_is_decided_by_the_earlier_reached_date_not_by_arrival() -> None:
-    employed = [job_start(), EV1, EV2, EV3]  # earnings outcome on 2024-07-14
+    employed = [REPEATABLE.job_start(), EV1, EV2, EV3]  # earnings outcome on 2024-07-14
     se = _self_employment()  # self-employment outcome on 2024-09-29
     se_first = simulate([*INTAKE, *se, *employed])
     employed_first = simulate([*INTAKE, *employed, *se])
@@ -187,7 +196,7 @@ def test_exclusivity_is_decided_by_the_earlier_reached_date_not_by_arrival() -> 
 
 def test_claim_late_that_comes_and_goes_moves_the_money() -> None:
     in_time = _self_employment()
-    late_v2 = evidence(
+    late_v2 = REPEATABLE.evidence(
         "se-5",
         START_SE + timedelta(days=155),
         START_SE + timedelta(days=185),
@@ -210,11 +219,13 @@ def test_claim_late_that_comes_and_goes_moves_the_money() -> None:
 
 def test_a_job_start_after_a_later_leaver_date_is_withdrawn_like_a_rejection() -> None:
     pioneer = [
-        referral(contract_id="pioneer-central", provider_id="prov-pioneer-central"),
-        programme_start(provider_id="prov-pioneer-central"),
+        REPEATABLE.referral(contract_id="pioneer-central", provider_id="prov-pioneer-central"),
+        REPEATABLE.programme_start(provider_id="prov-pioneer-central"),
     ]
-    job = job_start(job_start_date=date(2024, 6, 3), provider_id="prov-pioneer-central")
-    leaver = programme_end(end_date=date(2024, 5, 31), provider_id="prov-pioneer-central")
+    job = REPEATABLE.job_start(job_start_date=date(2024, 6, 3), provider_id="prov-pioneer-central")
+    leaver = REPEATABLE.programme_end(
+        end_date=date(2024, 5, 31), provider_id="prov-pioneer-central"
+    )
     job_first = simulate([*pioneer, job, leaver])
     leaver_first = simulate([*pioneer, leaver, job])
     assert job_first.reasons() == {str(job.event_id): R.AFTER_PROGRAMME_END}
@@ -228,8 +239,8 @@ def test_a_job_start_on_the_leaver_date_is_not_withdrawn() -> None:
     result = simulate(
         [
             *INTAKE,
-            job_start(job_start_date=date(2024, 5, 31)),
-            programme_end(end_date=date(2024, 5, 31)),
+            REPEATABLE.job_start(job_start_date=date(2024, 5, 31)),
+            REPEATABLE.programme_end(end_date=date(2024, 5, 31)),
         ]
     )
     assert result.reasons() == {}
@@ -240,9 +251,11 @@ def test_a_job_start_on_the_leaver_date_is_not_withdrawn() -> None:
 
 
 def test_evidence_is_checked_before_it_is_held() -> None:
-    bad_period = evidence("ev-x", date(2024, 5, 14), date(2024, 4, 15), 1_000)
-    bad_hours = evidence("ev-y", date(2024, 4, 15), date(2024, 5, 14), 1_000, hours="1.505")
-    early_report = evidence(
+    bad_period = REPEATABLE.evidence("ev-x", date(2024, 5, 14), date(2024, 4, 15), 1_000)
+    bad_hours = REPEATABLE.evidence(
+        "ev-y", date(2024, 4, 15), date(2024, 5, 14), 1_000, hours="1.505"
+    )
+    early_report = REPEATABLE.evidence(
         "ev-z", date(2024, 4, 15), date(2024, 5, 14), 1_000, reported_on=date(2024, 5, 13)
     )
     result = simulate([bad_period, bad_hours, early_report], expire_holds=False)
@@ -255,7 +268,7 @@ def test_evidence_is_checked_before_it_is_held() -> None:
 
 
 def test_a_job_start_is_checked_before_it_is_held() -> None:
-    bad = job_start(weekly_hours="37.505")
+    bad = REPEATABLE.job_start(weekly_hours="37.505")
     result = simulate([bad], expire_holds=False)
     assert result.reasons() == {str(bad.event_id): R.INVALID_JOB}
     assert result.held == []
@@ -263,7 +276,9 @@ def test_a_job_start_is_checked_before_it_is_held() -> None:
 
 def test_an_early_access_referral_without_sub_group_is_invalid_schema() -> None:
     raw = json.loads(
-        referral(group=EligibilityGroup.EARLY_ACCESS, subgroup="care leaver").model_dump_json()
+        REPEATABLE.referral(
+            eligibility_group=EligibilityGroup.EARLY_ACCESS, eligibility_subgroup="care leaver"
+        ).model_dump_json()
     )
     del raw["eligibility_subgroup"]
     result = simulate([(PROVIDER_INTAKE, json.dumps(raw).encode())])
@@ -272,18 +287,18 @@ def test_an_early_access_referral_without_sub_group_is_invalid_schema() -> None:
 
 def test_an_evidence_id_has_one_owner() -> None:
     other = [
-        referral("ref-2", nino="CE654321A"),
-        programme_start("ref-2"),
-        job_start("plc-2", referral_id="ref-2"),
+        REPEATABLE.referral("ref-2", nino="CE654321A"),
+        REPEATABLE.programme_start("ref-2"),
+        REPEATABLE.job_start("plc-2", referral_id="ref-2"),
     ]
-    other_placement = evidence(
+    other_placement = REPEATABLE.evidence(
         "ev-3", date(2024, 6, 15), date(2024, 7, 14), 900_000, placement_id="plc-2", version=2
     )
-    other_provider = evidence(
+    other_provider = REPEATABLE.evidence(
         "ev-3", date(2024, 6, 15), date(2024, 7, 14), 1, version=3, provider_id="prov-whp-west"
     )
     result = simulate(
-        [*INTAKE, *other, job_start(), EV1, EV2, EV3, other_placement, other_provider]
+        [*INTAKE, *other, REPEATABLE.job_start(), EV1, EV2, EV3, other_placement, other_provider]
     )
     assert result.reasons() == {
         str(other_placement.event_id): R.INVALID_EVIDENCE,
@@ -301,13 +316,13 @@ def test_an_evidence_id_has_one_owner() -> None:
 def test_a_held_first_version_owns_its_evidence_id_in_every_order() -> None:
     # v2 (another, known placement) waits behind the held v1, which owns the id once its
     # placement arrives (tests/unit/test_held_arrival_order.py)
-    other = job_start("plc-2", job_start_date=date(2024, 4, 16))
+    other = REPEATABLE.job_start("plc-2", job_start_date=date(2024, 4, 16))
     v1 = EV1
-    v2 = evidence(
+    v2 = REPEATABLE.evidence(
         "ev-1", date(2024, 4, 16), date(2024, 5, 14), 1_000, placement_id="plc-2", version=2
     )
-    placement_first = simulate([*INTAKE, job_start(), other, v1, v2])
-    evidence_first = simulate([*INTAKE, other, v1, v2, job_start()])
+    placement_first = simulate([*INTAKE, REPEATABLE.job_start(), other, v1, v2])
+    evidence_first = simulate([*INTAKE, other, v1, v2, REPEATABLE.job_start()])
     assert evidence_first.reasons() == placement_first.reasons()
 
 
@@ -321,9 +336,9 @@ def test_a_held_first_version_owns_its_evidence_id_in_every_order() -> None:
     "same evidence expires as unknown_placement (money and milestones are the same)",
 )
 def test_evidence_of_a_withdrawn_placement_is_rejected_in_every_order() -> None:
-    job = job_start(job_start_date=date(2024, 6, 3))
-    ev = evidence("ev-9", date(2024, 6, 3), date(2024, 6, 30), 1_000)
-    leaver = programme_end(end_date=date(2024, 5, 31))
+    job = REPEATABLE.job_start(job_start_date=date(2024, 6, 3))
+    ev = REPEATABLE.evidence("ev-9", date(2024, 6, 3), date(2024, 6, 30), 1_000)
+    leaver = REPEATABLE.programme_end(end_date=date(2024, 5, 31))
     job_first = simulate([*INTAKE, job, ev, leaver])
     leaver_first = simulate([*INTAKE, leaver, job, ev])
     assert job_first.net_payments() == leaver_first.net_payments()

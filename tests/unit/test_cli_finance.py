@@ -7,10 +7,10 @@ import io
 import uuid
 from datetime import UTC, date, datetime
 
+from outcomes_cli.finance_format import format_reconciliation, statement_csv, statement_html
 from schemas.common import MilestoneKind
 from schemas.payments import PaymentLineage, ProviderPaymentIssued
 from services.views.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
-from tools.cli.finance_format import format_reconciliation, statement_csv, statement_html
 
 
 def payment(

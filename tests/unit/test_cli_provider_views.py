@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from outcomes_cli.publish import Receipt, Sent
+from outcomes_cli.rejections import format_line, parse_since, readable
+from outcomes_cli.status_logic import Held, classify, format_statuses
 from schemas.common import RejectionReason
 from schemas.rejections import EventRejected
-from tools.cli.publish import Receipt, Sent
-from tools.cli.rejections import format_line, parse_since, readable
-from tools.cli.status_logic import Held, classify, format_statuses
 
 
 def rejection(

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from outcomes_cli.__main__ import app
+from outcomes_cli.envelope import Prepared, event_id_for, prepare
+from outcomes_cli.lines import LineError, SourceLine, read_csv, read_jsonl, read_lines
+from outcomes_cli.rules import reference
+from outcomes_cli.validation import build_report, format_report
 from services.common.reference import REFERENCE_DIR
-from tools.cli.__main__ import app
-from tools.cli.envelope import Prepared, event_id_for, prepare
-from tools.cli.lines import LineError, SourceLine, read_csv, read_jsonl, read_lines
-from tools.cli.rules import reference
-from tools.cli.validation import build_report, format_report
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "tools" / "cli" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "outcomes_cli" / "examples"
 PROVIDER = "prov-whp-central"
 
 

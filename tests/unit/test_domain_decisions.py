@@ -46,7 +46,7 @@ from services.sustainment.domain import (
     recorded_after,
     settle,
 )
-from tests.unit.pipeline_builders import referral
+from tests.builders import REPEATABLE, pinned_job_start
 from tests.unit.sustainment_builders import payslip
 
 CONTRACTS = load_contracts()
@@ -191,19 +191,7 @@ def test_versions_and_retractions() -> None:
 
 
 def job(**changes: Any) -> JobStarted:
-    fields: dict[str, Any] = {
-        "event_id": UUID("00000000-0000-4000-8000-000000000011"),
-        "produced_at": datetime(2024, 6, 1, 9, 0, tzinfo=UTC),
-        "provider_id": "prov-a",
-        "referral_id": "ref-1",
-        "placement_id": "pl-1",
-        "job_start_date": date(2024, 6, 3),
-        "employment_type": EmploymentType.EMPLOYED,
-        "hourly_wage_pence": 1200,
-        "weekly_hours": Decimal("37.5"),
-    }
-    fields.update(changes)
-    return JobStarted(**fields)
+    return pinned_job_start(**{"provider_id": "prov-a", **changes})
 
 
 PERSON = ParticipantOnProgramme("pp", "prov-a", "whp-central", date(2024, 4, 1), None)
@@ -286,18 +274,25 @@ def end(end_date: date, provider: str = PROVIDER) -> ProgrammeEnded:
     )
 
 
-STATE = ReferralState(referral(), "pp")
+STATE = ReferralState(REPEATABLE.referral(), "pp")
 
 
 def test_referral_decisions() -> None:
-    assert decide_referral(referral(), None, CONTRACTS) == ACCEPT
-    assert decide_referral(referral(tag="again"), referral(), CONTRACTS) == IGNORE
-    assert reason(decide_referral(referral(borough="Brent"), referral(), CONTRACTS)) is (
-        R.BOROUGH_OUTSIDE_CONTRACT
+    assert decide_referral(REPEATABLE.referral(), None, CONTRACTS) == ACCEPT
+    assert (
+        decide_referral(REPEATABLE.referral(tag="again"), REPEATABLE.referral(), CONTRACTS)
+        == IGNORE
     )
-    other = referral(nino="CE654321A")
-    assert reason(decide_referral(other, referral(), CONTRACTS)) is R.CONFLICTING_REFERRAL
-    early = referral(group=EligibilityGroup.EARLY_ACCESS, subgroup="carer")
+    assert reason(
+        decide_referral(REPEATABLE.referral(borough="Brent"), REPEATABLE.referral(), CONTRACTS)
+    ) is (R.BOROUGH_OUTSIDE_CONTRACT)
+    other = REPEATABLE.referral(nino="CE654321A")
+    assert (
+        reason(decide_referral(other, REPEATABLE.referral(), CONTRACTS)) is R.CONFLICTING_REFERRAL
+    )
+    early = REPEATABLE.referral(
+        eligibility_group=EligibilityGroup.EARLY_ACCESS, eligibility_subgroup="carer"
+    )
     assert (
         reason(
             decide_referral(

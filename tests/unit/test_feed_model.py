@@ -20,7 +20,6 @@ from schemas.common import (
     EmploymentType,
     EvidenceKind,
     MilestoneKind,
-    ReferralSource,
 )
 from schemas.payments import PaymentLineage, ProviderPaymentIssued
 from schemas.provider import (
@@ -32,6 +31,7 @@ from schemas.provider import (
     ProgrammeStarted,
     ReferralMade,
 )
+from tests.builders import EventBuilders, new_id
 from tools.feed import arrange, compare, expected, generate
 from tools.feed.generate import FeedItem
 from tools.feed.model import DEVELOPMENT_KEY, PaymentKey, participant_id
@@ -46,6 +46,9 @@ NINO = "AB123456C"
 PID = participant_id(NINO, DEVELOPMENT_KEY)
 
 
+EVENTS = EventBuilders(new_id, produced_at=AT)
+
+
 def _ids() -> dict[str, Any]:
     return {"event_id": uuid.uuid4(), "produced_at": AT}
 
@@ -57,24 +60,20 @@ def referral(
     nino: str = NINO,
     ref: str = "r1",
 ) -> ReferralMade:
-    return ReferralMade(
-        **_ids(),
-        provider_id=f"prov-{contract}",
-        contract_id=contract,
-        referral_id=ref,
+    return EVENTS.referral(
+        ref,
         nino=nino,
         date_of_birth=date(1990, 5, 5),
         borough=borough,
-        eligibility_group=group,
-        referral_source=ReferralSource.JOBCENTRE,
+        provider_id=f"prov-{contract}",
+        contract_id=contract,
         referral_date=date(2024, 1, 2),
+        eligibility_group=group,
     )
 
 
 def start(contract: str = "whp-central", on: date = date(2024, 1, 8)) -> ProgrammeStarted:
-    return ProgrammeStarted(
-        **_ids(), provider_id=f"prov-{contract}", referral_id="r1", start_date=on
-    )
+    return EVENTS.programme_start("r1", start_date=on, provider_id=f"prov-{contract}")
 
 
 def job(
@@ -84,15 +83,15 @@ def job(
     contract: str = "whp-central",
     hours: str = "37.5",
 ) -> JobStarted:
-    return JobStarted(
-        **_ids(),
-        provider_id=f"prov-{contract}",
+    return EVENTS.job_start(
+        pid,
         referral_id="r1",
-        placement_id=pid,
         job_start_date=on,
-        employment_type=EmploymentType.EMPLOYED if wage else EmploymentType.SELF_EMPLOYED,
         hourly_wage_pence=wage,
-        weekly_hours=Decimal(hours),
+        weekly_hours=hours,
+        employment_type=EmploymentType.EMPLOYED if wage else EmploymentType.SELF_EMPLOYED,
+        provider_id=f"prov-{contract}",
+        sic_sector=None,
     )
 
 
@@ -109,18 +108,17 @@ def evidence(
     hours: Decimal = Decimal("150"),
 ) -> EvidenceSubmitted:
     end = begin + timedelta(days=days - 1)
-    return EvidenceSubmitted(
-        **_ids(),
-        provider_id=f"prov-{contract}",
+    return EVENTS.evidence(
+        eid,
+        begin,
+        end,
+        gross,
+        hours=hours,
         placement_id=pid,
-        evidence_id=eid,
         version=version,
         kind=kind,
-        period_start=begin,
-        period_end=end,
-        gross_earnings_pence=gross,
-        hours_worked=hours,
         reported_on=reported or end + timedelta(days=2),
+        provider_id=f"prov-{contract}",
     )
 
 

@@ -30,27 +30,18 @@ from services.sustainment.domain import (
     decide_evidence,
     decide_retraction,
 )
-from tests.unit.pipeline_builders import (
-    PROVIDER,
-    evidence,
-    job_end,
-    job_start,
-    programme_end,
-    programme_start,
-    referral,
-    retraction,
-)
+from tests.builders import PROVIDER, REPEATABLE
 
-INTAKE = [referral(), programme_start()]
+INTAKE = [REPEATABLE.referral(), REPEATABLE.programme_start()]
 START, END = date(2024, 4, 15), date(2024, 5, 14)
-V1 = evidence("ev-1", START, END, 100_000, version=1)
-V2A = evidence("ev-1", START, END, 200_000, version=2)
-V2B = evidence("ev-1", START, END, 300_000, version=2)
+V1 = REPEATABLE.evidence("ev-1", START, END, 100_000, version=1)
+V2A = REPEATABLE.evidence("ev-1", START, END, 200_000, version=2)
+V2B = REPEATABLE.evidence("ev-1", START, END, 300_000, version=2)
 
 
 def confirmed() -> PlacementConfirmed:
     """The placement service's confirmation of ``job_start()`` (as the pipeline makes it)."""
-    [event] = simulate([*INTAKE, job_start()]).of_type(PlacementConfirmed)
+    [event] = simulate([*INTAKE, REPEATABLE.job_start()]).of_type(PlacementConfirmed)
     return event
 
 
@@ -68,7 +59,7 @@ def test_the_first_of_two_equal_versions_stands_when_both_were_held_apart() -> N
     assert result.reasons() == {}
     assert standing_evidence(result) == (2, 200_000, False)
     # as when the placement was known all along
-    placement_first = simulate([*INTAKE, job_start(), V1, V2A, V2B])
+    placement_first = simulate([*INTAKE, REPEATABLE.job_start(), V1, V2A, V2B])
     assert standing_evidence(placement_first) == (2, 200_000, False)
     assert result.net_payments() == placement_first.net_payments()
 
@@ -81,14 +72,14 @@ def test_a_version_in_the_same_batch_as_its_held_predecessor_waits_behind_it() -
 
 def test_a_retraction_waiting_for_its_evidence_does_not_hold_the_evidence_back() -> None:
     # the retraction waits for evidence:ev-1; a version waiting behind it would never come
-    result = simulate([*INTAKE, job_start(), retraction("ev-1"), V1])
+    result = simulate([*INTAKE, REPEATABLE.job_start(), REPEATABLE.retraction("ev-1"), V1])
     assert result.reasons() == {}
     assert standing_evidence(result) == (1, 100_000, True)
 
 
 def test_a_retraction_waits_behind_a_held_version() -> None:
     # v1 held for its placement; the retraction arrives with the placement: v1 first
-    result = simulate([*INTAKE, V1, [confirmed(), retraction("ev-1")], V2A])
+    result = simulate([*INTAKE, V1, [confirmed(), REPEATABLE.retraction("ev-1")], V2A])
     assert result.reasons() == {}
     assert standing_evidence(result) == (1, 100_000, True)
 
@@ -129,10 +120,10 @@ def test_the_domain_holds_behind_a_held_predecessor() -> None:
 def test_another_providers_held_input_does_not_hold_a_providers_evidence_back() -> None:
     # evidence ids are global (§9), but order exists only within a provider's topic: a
     # held input of another provider under the same id must not block this one
-    squatter = evidence(
+    squatter = REPEATABLE.evidence(
         "ev-1", START, END, 1, placement_id="plc-unknown", provider_id="prov-whp-west"
     )
-    result = simulate([*INTAKE, job_start(), squatter, V1])
+    result = simulate([*INTAKE, REPEATABLE.job_start(), squatter, V1])
     assert standing_evidence(result) == (1, 100_000, False)
     assert result.reasons() == {str(squatter.event_id): R.UNKNOWN_PLACEMENT}
 
@@ -140,8 +131,8 @@ def test_another_providers_held_input_does_not_hold_a_providers_evidence_back() 
 def test_a_providers_own_held_input_of_an_unknown_placement_holds_its_later_ones() -> None:
     # the price of arrival order: a first version naming a placement that never comes
     # takes the later versions of its id with it (all unknown_placement after the hold)
-    stray = evidence("ev-1", START, END, 1, placement_id="plc-unknown")
-    result = simulate([*INTAKE, job_start(), stray, V2A])
+    stray = REPEATABLE.evidence("ev-1", START, END, 1, placement_id="plc-unknown")
+    result = simulate([*INTAKE, REPEATABLE.job_start(), stray, V2A])
     assert standing_evidence(result) is None
     assert result.reasons() == {
         str(stray.event_id): R.UNKNOWN_PLACEMENT,
@@ -153,7 +144,7 @@ def test_a_providers_own_held_input_of_an_unknown_placement_holds_its_later_ones
 
 VERSIONS = st.lists(st.tuples(st.integers(1, 3), st.integers(1, 9)), min_size=1, max_size=5).map(
     lambda drawn: [
-        evidence("ev-1", START, END, pence * 10_000, version=version, tag=str(i))
+        REPEATABLE.evidence("ev-1", START, END, pence * 10_000, version=version, tag=str(i))
         for i, (version, pence) in enumerate(drawn)
     ]
 )
@@ -165,7 +156,7 @@ def arrivals(draw: st.DrawFn) -> tuple[list[Event], list[Arrival | list[Arrival]
     placement at any point of it, cut into batches anywhere."""
     stream: list[Event] = list(draw(VERSIONS))
     if draw(st.booleans()):
-        stream.insert(draw(st.integers(0, len(stream))), retraction("ev-1"))
+        stream.insert(draw(st.integers(0, len(stream))), REPEATABLE.retraction("ev-1"))
     merged = list(stream)
     merged.insert(draw(st.integers(0, len(stream))), confirmed())
     cuts = sorted(draw(st.sets(st.integers(1, len(merged) - 1), max_size=len(merged))))
@@ -177,7 +168,7 @@ def arrivals(draw: st.DrawFn) -> tuple[list[Event], list[Arrival | list[Arrival]
 
 def reference(stream: list[Event]) -> Simulation:
     """The placement known before any evidence, one event per transaction."""
-    return simulate([*INTAKE, job_start(), *stream])
+    return simulate([*INTAKE, REPEATABLE.job_start(), *stream])
 
 
 def outcome_of(result: Simulation) -> tuple[object, ...]:
@@ -204,11 +195,11 @@ def test_batching_never_changes_which_equal_version_stands(
 
 
 def test_the_first_of_two_programme_starts_stands_when_the_first_was_held() -> None:
-    first = programme_start(start_date=date(2024, 4, 1))
-    second = programme_start(start_date=date(2024, 4, 8))
+    first = REPEATABLE.programme_start(start_date=date(2024, 4, 1))
+    second = REPEATABLE.programme_start(start_date=date(2024, 4, 8))
     # the start held for its referral; the referral and a second start in one batch
-    result = simulate([first, [referral(), second]])
-    referral_first = simulate([referral(), first, second])
+    result = simulate([first, [REPEATABLE.referral(), second]])
+    referral_first = simulate([REPEATABLE.referral(), first, second])
     assert result.reasons() == referral_first.reasons() == {str(second.event_id): R.ALREADY_STARTED}
     pid = result.participant_of("ref-1")
     assert pid is not None
@@ -216,10 +207,10 @@ def test_the_first_of_two_programme_starts_stands_when_the_first_was_held() -> N
 
 
 def test_the_first_of_two_leaver_dates_stands_when_the_first_was_held() -> None:
-    first = programme_end(end_date=date(2024, 9, 30))
-    second = programme_end(end_date=date(2024, 10, 31))
+    first = REPEATABLE.programme_end(end_date=date(2024, 9, 30))
+    second = REPEATABLE.programme_end(end_date=date(2024, 10, 31))
     # the leaver held until the start; the start and a second leaver in one batch
-    result = simulate([referral(), first, [programme_start(), second]])
+    result = simulate([REPEATABLE.referral(), first, [REPEATABLE.programme_start(), second]])
     start_first = simulate([*INTAKE, first, second])
     assert result.reasons() == start_first.reasons()
     assert result.reasons() == {str(second.event_id): R.AFTER_PROGRAMME_END}
@@ -235,10 +226,10 @@ def started() -> ParticipantStarted:
 
 
 def test_the_first_of_two_job_starts_with_one_placement_id_stands() -> None:
-    first = job_start(job_start_date=date(2024, 4, 15))
-    second = job_start(job_start_date=date(2024, 4, 22))  # the id re-used, other content
+    first = REPEATABLE.job_start(job_start_date=date(2024, 4, 15))
+    second = REPEATABLE.job_start(job_start_date=date(2024, 4, 22))  # the id re-used, other content
     # the job start held for its participant; the participant and the second in one batch
-    result = simulate([referral(), first, [started(), second]])
+    result = simulate([REPEATABLE.referral(), first, [started(), second]])
     participant_first = simulate([*INTAKE, first, second])
     assert result.reasons() == participant_first.reasons()
     assert result.reasons() == {str(second.event_id): R.INVALID_JOB}
@@ -247,10 +238,13 @@ def test_the_first_of_two_job_starts_with_one_placement_id_stands() -> None:
 
 
 def test_job_ends_of_a_held_placement_keep_their_arrival_order() -> None:
-    first, second = job_end(end_date=date(2024, 8, 1)), job_end(end_date=date(2024, 7, 1))
+    first, second = (
+        REPEATABLE.job_end(end_date=date(2024, 8, 1)),
+        REPEATABLE.job_end(end_date=date(2024, 7, 1)),
+    )
     # the end held for its placement; the job start and a second end in one batch
-    result = simulate([*INTAKE, first, [job_start(), second]])
-    participant_first = simulate([*INTAKE, job_start(), first, second])
+    result = simulate([*INTAKE, first, [REPEATABLE.job_start(), second]])
+    participant_first = simulate([*INTAKE, REPEATABLE.job_start(), first, second])
     assert result.reasons() == participant_first.reasons() == {}
     # the later arrival is the end date that stands, in both orders
     assert [e.end_date for e in result.of_type(PlacementEnded)][-1] == date(2024, 7, 1)

@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from outcomes_cli.__main__ import app
 from services.common.codec import Undecodable, decode
 from services.common.messages import RawRecord, Received
 from tests.unit.personal_data_strategies import DATE_SPELLINGS, dates, ninos, spell_nino
 from tests.unit.test_bounds import accepted, raw, rejected
-from tools.cli.__main__ import app
 
 LEAVING_INTAKE = [
     ("referral", "referral_id"),

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from schemas.base import Event
 from schemas.provider import EvidenceSubmitted
 from services.simulation import Simulation, simulate
+from tests.builders import repeatable_id
 from tests.unit.histories import (
     EVIDENCE,
     INTAKE,
@@ -27,7 +28,6 @@ from tests.unit.histories import (
     interleavings,
     topic_order,
 )
-from tests.unit.pipeline_builders import event_id
 
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -102,4 +102,4 @@ def test_a_correction_followed_by_its_undo_restores_the_result(
 
 def _new_id(event: EvidenceSubmitted, version: int) -> Any:
 
-    return event_id("undo", event.evidence_id, version)
+    return repeatable_id("undo", event.evidence_id, version)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
@@ -86,14 +85,14 @@ def test_amount_is_base_plus_uplift() -> None:
     ],
 )
 def test_uplift_rounds_half_up_to_whole_pence(base: int, uplift: int) -> None:
-    odd = replace(contract("whp-south"), prices=MappingProxyType({EO: base}))
+    odd = contract("whp-south").model_copy(update={"prices": MappingProxyType({EO: base})})
     assert price_for(odd, LTU, EO, job_pays_llw=True) == Price(base, uplift)
 
 
 def with_overrides(
     base: Contract, overrides: dict[EligibilityGroup, dict[MilestoneKind, int]]
 ) -> Contract:
-    return replace(base, group_prices=MappingProxyType(overrides))
+    return base.model_copy(update={"group_prices": MappingProxyType(overrides)})
 
 
 def test_a_group_override_replaces_the_price_and_is_uplifted() -> None:

@@ -20,6 +20,7 @@ from services.placement.domain import (
     check_job_end,
     same_job_content,
 )
+from tests.builders import pinned_job_start
 
 RATES = load_rates()
 PROGRAMME_START = date(2024, 1, 10)
@@ -40,19 +41,7 @@ def participant(**changes: Any) -> ParticipantOnProgramme:
 
 
 def job(**changes: Any) -> JobStarted:
-    fields: dict[str, Any] = {
-        "event_id": UUID("00000000-0000-4000-8000-000000000011"),
-        "produced_at": datetime(2024, 6, 1, 9, 0, tzinfo=UTC),
-        "provider_id": "prov-whp-central",
-        "referral_id": "ref-1",
-        "placement_id": "pl-1",
-        "job_start_date": date(2024, 6, 3),
-        "employment_type": EmploymentType.EMPLOYED,
-        "hourly_wage_pence": 1200,
-        "weekly_hours": Decimal("37.5"),
-    }
-    fields.update(changes)
-    return JobStarted(**fields)
+    return pinned_job_start(**changes)
 
 
 def reason_of(outcome: Rejection | JobAssessment) -> RejectionReason | None:

@@ -27,23 +27,17 @@ from schemas.provider import (
 from schemas.topics import PROVIDER_KINDS, TopicSpec
 from services.common.codec import encode
 from services.simulation import Arrival, simulate
-from tests.unit.pipeline_builders import (
-    evidence,
-    job_start,
-    programme_start,
-    referral,
-    retraction,
-)
+from tests.builders import REPEATABLE
 
 A, B = "prov-whp-central", "prov-whp-west"
 A_EVENTS: list[Event] = [
-    referral("ref-1"),
-    programme_start("ref-1"),
-    job_start("plc-1"),
-    evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 250_000),
-    evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 250_000),
-    evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 1_000),
-    retraction("ev-3"),
+    REPEATABLE.referral("ref-1"),
+    REPEATABLE.programme_start("ref-1"),
+    REPEATABLE.job_start("plc-1"),
+    REPEATABLE.evidence("ev-1", date(2024, 4, 15), date(2024, 5, 14), 250_000),
+    REPEATABLE.evidence("ev-2", date(2024, 5, 15), date(2024, 6, 14), 250_000),
+    REPEATABLE.evidence("ev-3", date(2024, 6, 15), date(2024, 7, 14), 1_000),
+    REPEATABLE.retraction("ev-3"),
 ]
 """A's participant: a job start, first earnings and an earnings outcome from ev-1 and ev-2;
 ev-3 sent and retracted."""
@@ -73,7 +67,7 @@ def b_event(event: Event, n: int) -> Event:
     """B's own event under the ids A uses, with a fresh event id."""
     tag = f"b-{n}"
     if isinstance(event, ReferralMade):
-        return referral(
+        return REPEATABLE.referral(
             "ref-1",
             nino="CE654321A",
             provider_id=B,
@@ -82,15 +76,19 @@ def b_event(event: Event, n: int) -> Event:
             tag=tag,
         )
     if isinstance(event, ProgrammeStarted):
-        return programme_start("ref-1", provider_id=B, start_date=date(2024, 4, 2), tag=tag)
+        return REPEATABLE.programme_start(
+            "ref-1", provider_id=B, start_date=date(2024, 4, 2), tag=tag
+        )
     if isinstance(event, JobStarted):
-        return job_start("plc-1", provider_id=B, job_start_date=date(2024, 4, 16), tag=tag)
+        return REPEATABLE.job_start(
+            "plc-1", provider_id=B, job_start_date=date(2024, 4, 16), tag=tag
+        )
     if isinstance(event, EvidenceSubmitted):
-        return evidence(
+        return REPEATABLE.evidence(
             event.evidence_id, event.period_start, event.period_end, 1, provider_id=B, tag=tag
         )
     assert isinstance(event, EvidenceRetracted)
-    return retraction(event.evidence_id, provider_id=B, tag=tag)
+    return REPEATABLE.retraction(event.evidence_id, provider_id=B, tag=tag)
 
 
 def _spec_of(event: Event) -> TopicSpec:

@@ -12,6 +12,7 @@ import pytest
 from schemas.common import EligibilityGroup, MilestoneKind, SubRegion
 from services.common.reference import (
     REFERENCE_DIR,
+    RateEntry,
     RateTable,
     ReferenceDataError,
     hours_in_hundredths,
@@ -88,7 +89,7 @@ def test_llw_changes_on_1_november(day: date, expected: int | None) -> None:
 
 def test_a_rate_table_must_be_sorted() -> None:
     with pytest.raises(ValueError, match="increasing"):
-        RateTable(entries=((date(2020, 1, 1), 100), (date(2019, 1, 1), 90)))
+        RateTable((RateEntry(date(2020, 1, 1), 100), RateEntry(date(2019, 1, 1), 90)))
 
 
 # --- contracts -----------------------------------------------------------

@@ -28,7 +28,7 @@ from schemas.topics import (
     qualified,
     resolve,
 )
-from tests.integration.conftest import referral
+from tests.builders import referral
 
 PROVIDERS = configured_providers()
 

@@ -107,7 +107,7 @@ def test_the_what_if_pays_what_the_whole_pipeline_would_under_the_edited_contrac
     contract = CONTRACTS.contracts[contract_id]
     real = simulate(events)
     book = ContractBook(
-        MappingProxyType({**CONTRACTS.contracts, contract_id: edited(contract, edit)})
+        contracts=MappingProxyType({**CONTRACTS.contracts, contract_id: edited(contract, edit)})
     )
     replayed = simulate(events, contracts=book)
     result = what_if(accepted_histories(real.sustainment), contract, edit, RATES)

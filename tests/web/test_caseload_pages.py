@@ -18,15 +18,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from services.intake.domain import participant_id_for
-from tests.integration.conftest import (
-    PARTICIPANT_KEY,
-    ServiceStarter,
-    evidence,
-    job_start,
-    programme_start,
-    referral,
-    retraction,
-)
+from tests.builders import evidence, job_start, programme_start, referral, retraction
+from tests.integration.conftest import PARTICIPANT_KEY, ServiceStarter
 from tests.web.conftest import AddUser, Browser, text_of, texts_of
 from tests.web.pipeline import InProcessPipeline, start_pipeline
 

@@ -21,13 +21,8 @@ from datetime import date
 import asyncpg
 import pytest
 
-from tests.integration.conftest import (
-    ServiceStarter,
-    evidence,
-    job_start,
-    programme_start,
-    referral,
-)
+from tests.builders import evidence, job_start, programme_start, referral
+from tests.integration.conftest import ServiceStarter
 from tests.web.conftest import AddUser, Browser, text_of, texts_of
 from tests.web.insights_fixtures import empty_read_model, signed_in
 from tests.web.pipeline import InProcessPipeline, start_pipeline

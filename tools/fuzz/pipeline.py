@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import time
@@ -24,6 +23,7 @@ from schemas.common import MilestoneKind
 from schemas.payments import ProviderPaymentIssued
 from schemas.provider import ReferralMade
 from schemas.topics import PAYMENTS, SERVICES, qualified
+from services.common.reference import REFERENCE_DIR, load_contracts
 from tools.feed.compare import figures
 from tools.feed.generate import FeedItem
 from tools.feed.model import PaymentKey, expected, normalise_nino, participant_id
@@ -45,11 +45,8 @@ def say(tool: str, message: str) -> None:
 
 def providers() -> list[Provider]:
     """The configured providers and their contracts (deploy/reference/contracts.json)."""
-    path = Path(os.environ.get("REFERENCE_DIR", ROOT / "deploy" / "reference")) / "contracts.json"
-    document = json.loads(path.read_text())
-    return [
-        Provider(c["provider_id"], c["contract_id"], c["sub_region"]) for c in document["contracts"]
-    ]
+    book = load_contracts(Path(os.environ.get("REFERENCE_DIR", REFERENCE_DIR)) / "contracts.json")
+    return [Provider(c.provider_id, c.contract_id, c.sub_region) for c in book.contracts.values()]
 
 
 def feed_message(item: FeedItem) -> Message:

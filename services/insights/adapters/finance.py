@@ -40,12 +40,19 @@ def _entries(rows: Sequence[Record]) -> list[LedgerEntry]:
     ]
 
 
+async def ledger(conn: Connection) -> tuple[list[LedgerEntry], int]:
+    """Every payment in the payments service's ledger, and its outbox backlog (payments
+    not yet on the topic): for these pages and ``outcomes reconcile`` alike."""
+    rows = await conn.fetch(f"SELECT {_ENTRY_COLUMNS} FROM payments.payments")
+    pending = int(await conn.fetchval("SELECT count(*) FROM payments.outbox") or 0)
+    return _entries(rows), pending
+
+
 async def reconciliation(conn: Connection) -> tuple[Reconciliation, int]:
     """Ledger vs topic, and the payments outbox backlog (payments not yet on the topic)."""
-    ledger = await conn.fetch(f"SELECT {_ENTRY_COLUMNS} FROM payments.payments")
+    entries, pending = await ledger(conn)
     topic = await conn.fetch(f"SELECT {_ENTRY_COLUMNS} FROM views.payments")
-    pending = int(await conn.fetchval("SELECT count(*) FROM payments.outbox") or 0)
-    return reconcile(_entries(ledger), _entries(topic)), pending
+    return reconcile(entries, _entries(topic)), pending
 
 
 @dataclass(frozen=True)

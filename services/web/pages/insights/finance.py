@@ -4,7 +4,6 @@ reconciliation of the payments ledger with the payment topic, and the payment se
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Final
 
@@ -13,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services.common.reference import load_contracts
 from services.insights.adapters.finance import reconciliation, search_payments
 from services.views import read
 from services.views.statements import Statement, statement_csv, statement_html
@@ -28,9 +26,8 @@ PATH: Final = "/finance"
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
-@functools.cache
-def contract_ids() -> tuple[str, ...]:
-    return tuple(sorted(load_contracts().contracts))
+def contract_ids(request: Request) -> tuple[str, ...]:
+    return tuple(sorted(state_of(request).reference.contracts.contracts))
 
 
 def _chosen(request: Request) -> tuple[str, str, str | None]:
@@ -38,8 +35,8 @@ def _chosen(request: Request) -> tuple[str, str, str | None]:
     this month."""
     query = request.query_params
     contract = query.get("contract", "")
-    if contract not in contract_ids():
-        contract = contract_ids()[0]
+    if contract not in contract_ids(request):
+        contract = contract_ids(request)[0]
     month = query.get("month", "")[:MAX_FIELD]
     if not _MONTH.fullmatch(month):
         month = state_of(request).clock().astimezone(LONDON).strftime("%Y-%m")
@@ -59,7 +56,12 @@ async def statements_page(request: Request) -> Response:
     return state_of(request).pages.render(
         request,
         "views/insights/statements.html",
-        {"statements": found, "contract": contract, "month": month, "contracts": contract_ids()},
+        {
+            "statements": found,
+            "contract": contract,
+            "month": month,
+            "contracts": contract_ids(request),
+        },
     )
 
 

@@ -4,7 +4,6 @@ borough's enforcement team."""
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Final
 
@@ -12,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services.common.reference import RateTable, load_rates
 from services.insights.export import minimum_wage_csv
 from services.insights.minimum_wage import FeedLine, feed_lines, summary
 from services.insights.months import last_day_of
@@ -24,12 +22,6 @@ from services.web.pages.insights.responses import csv_download
 from services.web.state import state_of
 
 PATH: Final = "/minimum-wage"
-
-
-@functools.cache
-def _nlw() -> RateTable:
-    """The NLW table that ships with the product (read once)."""
-    return load_rates().nlw
 
 
 async def _lines(request: Request) -> tuple[list[FeedLine], str | None, str, str]:
@@ -44,7 +36,7 @@ async def _lines(request: Request) -> tuple[list[FeedLine], str | None, str, str
         rows = await read.minimum_wage_rows(
             conn, sub_regions, start, last_day_of(until) if until else None
         )
-    lines = feed_lines(rows, _nlw())
+    lines = feed_lines(rows, state_of(request).reference.rates.nlw)
     if borough:
         lines = [x for x in lines if x.borough.lower() == borough.lower()]
     return lines, borough or None, start_text, until_text

@@ -6,7 +6,6 @@ never writes a topic, a table or a payment."""
 
 from __future__ import annotations
 
-import functools
 from typing import Final
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from schemas.common import EligibilityGroup, MilestoneKind
-from services.common.reference import Contract, ContractBook, Rates, load_contracts, load_rates
+from services.common.reference import Contract, ContractBook
 from services.insights.adapters.views import accepted_histories, net_paid_by_milestone
 from services.insights.whatif import WhatIf, what_if
 from services.web.areas import NavItem, user_of
@@ -27,15 +26,9 @@ PATH: Final = "/what-if"
 CHANGES_SHOWN = 100
 
 
-@functools.cache
-def _reference() -> tuple[ContractBook, Rates]:
-    return load_contracts(), load_rates()
-
-
-def contracts_of(role: Role) -> list[Contract]:
+def contracts_of(role: Role, book: ContractBook) -> list[Contract]:
     """The contracts of the commissioner's sub-regions."""
     regions = set(role.sub_regions)
-    book, _ = _reference()
     return sorted(
         (c for c in book.contracts.values() if c.sub_region in regions),
         key=lambda c: c.contract_id,
@@ -44,7 +37,7 @@ def contracts_of(role: Role) -> list[Contract]:
 
 async def what_if_page(request: Request) -> Response:
     state = state_of(request)
-    mine = contracts_of(user_of(request).role)
+    mine = contracts_of(user_of(request).role, state.reference.contracts)
     query = request.query_params
     contract = next(
         (c for c in mine if c.contract_id == query.get("contract")), mine[0] if mine else None
@@ -58,7 +51,7 @@ async def what_if_page(request: Request) -> Response:
             async with state.views().acquire() as conn:
                 histories = await accepted_histories(conn, contract.contract_id)
                 paid = await net_paid_by_milestone(conn, contract.contract_id)
-            result = what_if(histories, contract, edit, _reference()[1])
+            result = what_if(histories, contract, edit, state.reference.rates)
     return state.pages.render(
         request,
         "views/insights/what_if.html",

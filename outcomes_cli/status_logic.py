@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from outcomes_cli.publish import Sent
 from schemas.rejections import EventRejected
-from tools.cli.publish import Sent
 
 Position = tuple[str, int, int]  # topic, partition, offset
 

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tools.cli.envelope import Prepared
-from tools.cli.kafka_io import existing_partitions, producer
-from tools.cli.settings import CliSettings
-from tools.cli.topology import provider_topic
+from outcomes_cli.envelope import Prepared
+from outcomes_cli.kafka_io import existing_partitions, producer
+from outcomes_cli.settings import CliSettings
+from outcomes_cli.topology import provider_topic
 
 CHUNK = 2000  # sends in flight before waiting for their acknowledgements
 

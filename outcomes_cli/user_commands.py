@@ -15,6 +15,7 @@ from typing import Annotated
 import asyncpg
 import typer
 
+from outcomes_cli.console import err, settings_of
 from services.web.accounts_admin import (
     add_account,
     change_account_password,
@@ -24,7 +25,6 @@ from services.web.accounts_admin import (
 from services.web.adapters.users import InvalidUsername, UnknownUser, UserExists
 from services.web.roles import InvalidRole
 from services.web.security.passwords import WeakPassword
-from tools.cli.console import err, settings_of
 
 users_app = typer.Typer(help="Users of the web app (roles, passwords).", no_args_is_help=True)
 

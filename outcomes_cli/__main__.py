@@ -10,9 +10,9 @@ import typer
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from tools.cli import finance_commands, provider_commands, user_commands
-from tools.cli.console import err
-from tools.cli.settings import CliSettings
+from outcomes_cli import finance_commands, provider_commands, user_commands
+from outcomes_cli.console import err
+from outcomes_cli.settings import CliSettings
 
 app = typer.Typer(
     name="outcomes",

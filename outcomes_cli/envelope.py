@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from outcomes_cli.lines import LineError, SourceLine
+from outcomes_cli.topology import SPEC_BY_TYPE
 from schemas.topics import TopicSpec
-from tools.cli.lines import LineError, SourceLine
-from tools.cli.topology import SPEC_BY_TYPE
 
 EVENT_ID_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "urn:outcomes-platform:provider-event")
 NO_DATE: Final = datetime(1970, 1, 1, tzinfo=UTC)

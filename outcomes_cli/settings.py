@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy.local import LOCAL_DATABASE_URL
+from services.common.local_defaults import LOCAL_DATABASE_URL
 from services.common.reference import REFERENCE_DIR
 from services.common.settings import KafkaSettings
 

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
+from outcomes_cli.lines import LineError
 from schemas.provider import EvidenceSubmitted, JobStarted, ReferralMade
-from services.common.reference import ContractBook, Rates, load_contracts, load_rates
+from services.common.reference import Reference, load_reference
 from services.common.rejection import Rejection
 from services.intake.domain import check_referral
 from services.placement.domain import check_job_alone
 from services.sustainment.evidence_rules import check_evidence_alone, evidence_facts
-from tools.cli.lines import LineError
 
 # The field a rule's reason is about, for `line N, field F` (the rule gives a message only).
 FIELD_OF_REASON: Final = {
@@ -27,18 +26,10 @@ FIELD_OF_REASON: Final = {
 }
 
 
-@dataclass(frozen=True)
-class Reference:
-    contracts: ContractBook
-    rates: Rates
-
-
 @cache
 def reference(directory: Path) -> Reference:
-    """The contracts and rates of ``directory`` (the services' REFERENCE_DIR)."""
-    return Reference(
-        load_contracts(directory / "contracts.json"), load_rates(directory / "rates.json")
-    )
+    """The contracts and rates of ``directory`` (the services' REFERENCE_DIR), read once."""
+    return load_reference(directory)
 
 
 def rule_errors(number: int, event: Any, ref: Reference) -> list[LineError]:

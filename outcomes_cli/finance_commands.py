@@ -10,10 +10,8 @@ from typing import Annotated, Literal
 import typer
 from aiokafka.errors import KafkaError
 
-from schemas.payments import ProviderPaymentIssued
-from services.views.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
-from tools.cli.console import err, settings_of
-from tools.cli.finance_format import (
+from outcomes_cli.console import err, settings_of
+from outcomes_cli.finance_format import (
     format_reconciliation,
     payment_csv_header,
     payment_csv_line,
@@ -22,7 +20,9 @@ from tools.cli.finance_format import (
     statement_html,
     statement_summary,
 )
-from tools.cli.finance_io import ledger_entries, read_payments, read_referrals
+from outcomes_cli.finance_io import ledger_entries, read_payments, read_referrals
+from schemas.payments import ProviderPaymentIssued
+from services.views.ledger import LedgerEntry, PaymentBook, payment_row, reconcile, statements
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 

@@ -27,20 +27,20 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import TopicPartition
 
-from schemas.rejections import EventRejected
-from schemas.topics import CONSUMERS, PARTICIPANTS, PLACEMENTS, Owner, qualified
-from tools.cli.kafka_io import committed_offsets, end_offsets, existing_partitions, read_topics
-from tools.cli.publish import Receipt
-from tools.cli.rejections import decode_rejection
-from tools.cli.settings import CliSettings
-from tools.cli.status_logic import Held
-from tools.cli.topology import (
+from outcomes_cli.kafka_io import committed_offsets, end_offsets, existing_partitions, read_topics
+from outcomes_cli.publish import Receipt
+from outcomes_cli.rejections import decode_rejection
+from outcomes_cli.settings import CliSettings
+from outcomes_cli.status_logic import Held
+from outcomes_cli.topology import (
     PROVIDER_KINDS,
     SPEC_BY_TYPE,
     consumers_of,
     provider_topic,
     rejection_topics,
 )
+from schemas.rejections import EventRejected
+from schemas.topics import CONSUMERS, PARTICIPANTS, PLACEMENTS, Owner, qualified
 
 Targets = dict[Owner, dict[TopicPartition, int]]  # service -> partition -> offset to pass
 HOLDING_SERVICES: tuple[Owner, ...] = ("intake", "placement", "sustainment")

@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 import asyncpg
 
+from outcomes_cli.kafka_io import read_topics
+from outcomes_cli.settings import CliSettings
 from schemas.intake import ParticipantStarted
 from schemas.payments import ProviderPaymentIssued
 from schemas.topics import PARTICIPANTS, PAYMENTS, qualified
+from services.insights.adapters.finance import ledger
 from services.views.ledger import LedgerEntry, PaymentBook
 from services.views.statements import Referrals
-from tools.cli.kafka_io import read_topics
-from tools.cli.settings import CliSettings
 
 
 async def read_payments(
@@ -50,32 +51,10 @@ async def read_referrals(settings: CliSettings) -> Referrals:
     return referrals
 
 
-LEDGER_QUERY = """
-SELECT payment_id, contract_id, provider_id, participant_id, milestone, occurrence,
-       amount_pence, reverses
-  FROM payments.payments
-"""
-
-
 async def ledger_entries(database_url: str) -> tuple[list[LedgerEntry], int]:
     """Every payment in the payments service's ledger, and its outbox backlog."""
     conn = await asyncpg.connect(database_url)
     try:
-        rows = await conn.fetch(LEDGER_QUERY)
-        pending = int(await conn.fetchval("SELECT count(*) FROM payments.outbox"))
+        return await ledger(conn)
     finally:
         await conn.close()
-    entries = [
-        LedgerEntry(
-            r["payment_id"],
-            r["contract_id"],
-            r["provider_id"],
-            r["participant_id"],
-            r["milestone"],
-            r["occurrence"],
-            r["amount_pence"],
-            r["reverses"],
-        )
-        for r in rows
-    ]
-    return entries, pending

@@ -10,6 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from outcomes_cli.envelope import Prepared, prepare
+from outcomes_cli.lines import LineError, SourceLine
+from outcomes_cli.rules import rule_errors
 from services.common.codec import (
     Undecodable,
     decode,
@@ -18,9 +21,7 @@ from services.common.codec import (
     too_many_members,
 )
 from services.common.messages import RawRecord
-from tools.cli.envelope import Prepared, prepare
-from tools.cli.lines import LineError, SourceLine
-from tools.cli.rules import Reference, rule_errors
+from services.common.reference import Reference
 
 
 def check(prepared: Prepared, ref: Reference | None = None) -> list[LineError]:
@@ -99,7 +100,7 @@ def build_report(
     produced_at: datetime | None = None,
     ref: Reference | None = None,
 ) -> Report:
-    """Validate every line; ``ref`` adds the rule checks of :mod:`tools.cli.rules`."""
+    """Validate every line; ``ref`` adds the rule checks of :mod:`outcomes_cli.rules`."""
     report = Report()
     for _, prepared, errors in validate_lines(lines, provider_id, produced_at, ref):
         report.lines += 1

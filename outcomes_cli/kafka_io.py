@@ -11,8 +11,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from deploy.kafka_admin import existing_partitions as partitions_of
-from tools.cli.settings import CliSettings
+from outcomes_cli.settings import CliSettings
+from services.common.kafka_admin import existing_partitions as partitions_of
 
 
 @dataclass(frozen=True)

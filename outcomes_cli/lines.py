@@ -11,7 +11,7 @@ from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
 from pydantic_core import from_json
 
-from tools.cli.topology import MODEL_BY_TYPE
+from outcomes_cli.topology import MODEL_BY_TYPE
 
 Format = Literal["jsonl", "csv"]
 ENVELOPE: Final = frozenset({"event_id", "produced_at", "provider_id"})

@@ -10,11 +10,11 @@ from typing import Any
 from services.views.ledger import PAYMENT_COLUMNS, Reconciliation
 from services.views.statements import (
     csv_text,
+    format_pence,
     statement_csv,
     statement_html,
     statement_summary,
 )
-from tools.summary import format_pence
 
 __all__ = [
     "format_reconciliation",

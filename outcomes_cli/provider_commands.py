@@ -12,14 +12,14 @@ from typing import Annotated, Literal
 import typer
 from aiokafka.errors import KafkaError
 
-from tools.cli.console import err, parse_instant, progress_bar, settings_of, tracked
-from tools.cli.kafka_io import read_topics
-from tools.cli.lines import read_lines
-from tools.cli.publish import NoSuchTopics, Receipt, publish, receipt_path
-from tools.cli.rejections import decode_rejection, format_line, parse_since, readable
-from tools.cli.rules import reference
-from tools.cli.settings import CliSettings
-from tools.cli.status import (
+from outcomes_cli.console import err, parse_instant, progress_bar, settings_of, tracked
+from outcomes_cli.kafka_io import read_topics
+from outcomes_cli.lines import read_lines
+from outcomes_cli.publish import NoSuchTopics, Receipt, publish, receipt_path
+from outcomes_cli.rejections import decode_rejection, format_line, parse_since, readable
+from outcomes_cli.rules import reference
+from outcomes_cli.settings import CliSettings
+from outcomes_cli.status import (
     connect_database,
     end_targets,
     held_events,
@@ -28,9 +28,9 @@ from tools.cli.status import (
     receipt_targets,
     wait_processed,
 )
-from tools.cli.status_logic import classify, format_backlog, format_statuses
-from tools.cli.topology import rejection_topics
-from tools.cli.validation import Report, build_report, format_report
+from outcomes_cli.status_logic import classify, format_backlog, format_statuses
+from outcomes_cli.topology import rejection_topics
+from outcomes_cli.validation import Report, build_report, format_report
 
 FileArgument = Annotated[
     Path,

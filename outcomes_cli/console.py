@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tools.cli.settings import CliSettings
+from outcomes_cli.settings import CliSettings
 
 T = TypeVar("T")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
