@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic, Protocol, TypedDict, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from schemas.base import Event
 from schemas.common import RejectionReason
@@ -26,13 +25,20 @@ from schemas.rejections import (
 )
 from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.emits import (
+    AboutParticipant,
+    Announce,
+    Decided,
+    Stamp,
+    announce,
+    derived_event_id,
+    stamp,
+)
 from services.common.holds import Subject, WaitFor
 from services.common.messages import Outgoing, RawRecord, Received
 from services.common.rejection import Rejection
 
 log = logging.getLogger(__name__)
-
-EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
 
 QUARANTINE_MESSAGE_MAX = 10_000
 
@@ -89,31 +95,12 @@ class Quarantined:
     sha256: str
 
 
-def derived_event_id(*parts: object) -> uuid.UUID:
-    """A deterministic event id: reprocessing the same input yields the same id."""
-    return uuid.uuid5(EVENT_ID_NAMESPACE, "|".join(str(p) for p in parts))
-
-
 def record_id(record: RawRecord) -> str:
     """The inbox id of a record that has no readable event_id: its position."""
     return f"record:{record.topic}:{record.partition}:{record.offset}"
 
 
 T = TypeVar("T")
-
-
-class AboutParticipant(Protocol):
-    """What :meth:`BatchOutcome.announce` needs of an event: its participant."""
-
-    @property
-    def participant_id(self) -> str: ...
-
-
-class Stamp(TypedDict):
-    """What every event a service derives starts with (``Event(**outcome.stamp(...), ...)``)."""
-
-    event_id: uuid.UUID
-    produced_at: datetime
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,17 +150,38 @@ class BatchOutcome:
 
     def stamp(self, *parts: object) -> Stamp:
         """The id derived from ``parts`` (the same on reprocessing) and this batch's time."""
-        return Stamp(event_id=derived_event_id(*parts), produced_at=self.now)
+        return stamp(self.now, *parts)
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
         self.outgoing.append(Outgoing(spec, key, event))
 
     def announce(self, spec: TopicSpec, event: AboutParticipant) -> None:
-        """Publish ``event`` keyed by its participant: every event the services derive is
-        about one participant, and its key keeps a participant's events in order."""
-        if not isinstance(event, Event):
-            raise TypeError(f"not an event: {type(event).__name__}")
-        self.emit(spec, event.participant_id, event)
+        """Publish ``event`` keyed by its participant (:func:`emits.announce`)."""
+        self.publish(announce(spec, event))
+
+    def publish(self, *events: Announce) -> None:
+        """Publish the events a rule returned, in order."""
+        for a in events:
+            self.emit(a.spec, a.key, a.event)
+
+    def follow(
+        self,
+        decided: Decided[object],
+        item: Received[Event],
+        held: HeldSubjects | None = None,
+        subject: Subject | None = None,
+    ) -> bool:
+        """Carry out what a rule returned about ``item``: its rejection or hold
+        (:meth:`carry_out`), or else the events and releases that follow from it.
+        True when it is to be applied (neither rejected, held nor ignored)."""
+        decision = decided.decision
+        if isinstance(decision, Rejection | Hold):
+            self.carry_out(decision, item, held, subject)
+            return False
+        self.publish(*decided.events)
+        for key in decided.releases:
+            self.release(key)
+        return not isinstance(decision, Ignore)
 
     def reject(self, item: Received[Event], reason: RejectionReason, message: str) -> None:
         provider = item.record.provider_id or getattr(item.event, "provider_id", None)
