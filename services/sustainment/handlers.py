@@ -35,9 +35,10 @@ from schemas.sustainment import (
 from schemas.topics import CONSUMERS, EVIDENCE_LEDGER, MILESTONES, Owner, TopicSpec
 from services.common import masking
 from services.common.decisions import HeldSubjects
+from services.common.emits import derived_event_id
 from services.common.holds import Entity, Subject, WaitFor, wait_for
 from services.common.messages import Received, ids_named, keys_named
-from services.common.outcome import BatchOutcome, PerTransaction, derived_event_id
+from services.common.outcome import BatchOutcome, PerTransaction
 from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.runtime.service import ServiceDefinition
-from services.views.handlers import ViewsRepository, make_handler
+from services.views.adapters.repository import ViewsRepository
+from services.views.handlers import make_handler
 
 SERVICE = ServiceDefinition("views", make_handler, ViewsRepository)
