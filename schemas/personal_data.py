@@ -81,6 +81,17 @@ _DATE: Final = re.compile(
 )
 
 
+_DIGIT: Final = re.compile(r"\d")
+
+
+def may_hold_personal_data(text: str) -> bool:
+    """False only when ``text`` cannot hold either shape: every NINO holds six digits and
+    every date-shaped run at least one (``\\d`` as in the patterns, any script's digits).
+    One scan for a digit, so a long run of letters (a padded or inflated value) costs
+    microseconds, not the full pattern matching below."""
+    return _DIGIT.search(text) is not None
+
+
 def _valid_prefix(candidate: str) -> bool:
     prefix = "".join(candidate.split())[:2].upper()
     return prefix not in _BAD_PREFIXES
@@ -88,6 +99,8 @@ def _valid_prefix(candidate: str) -> bool:
 
 def nino_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds a NINO-shaped value (see the module docstring), in order."""
+    if not may_hold_personal_data(text):
+        return []
     spans = [m.span(1) for m in _WITH_SUFFIX.finditer(text) if _valid_prefix(m.group(1))] + [
         m.span(1) for m in _WITHOUT_SUFFIX.finditer(text) if _valid_prefix(m.group(1))
     ]
@@ -138,6 +151,8 @@ def _is_calendar_date(m: re.Match[str]) -> bool:
 
 def date_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds a date-shaped value (see the module docstring), in order."""
+    if not may_hold_personal_data(text):
+        return []
     return [m.span() for m in _DATE.finditer(text) if _is_calendar_date(m)]
 
 

@@ -29,7 +29,7 @@ import json
 import re
 from typing import Any, Final
 
-from schemas.personal_data import date_spans, nino_spans
+from schemas.personal_data import date_spans, may_hold_personal_data, nino_spans
 
 NINO_FIELD = "nino"
 BIRTH_FIELDS = frozenset({"date_of_birth", "dateofbirth", "dob", "birth_date"})
@@ -82,6 +82,8 @@ def mask_text(text: str, *, keep_event_dates: bool = False) -> str:
     ``keep_event_dates``: a date that is the quoted value of an event date member
     (``"job_start_date": "2024-04-15"``, in JSON that did not parse) stays.
     """
+    if not may_hold_personal_data(text):
+        return text  # no digit: neither shape (schemas/personal_data.py)
     spans = [(s, e, "nino") for s, e in _nino_like_spans(text)]
     spans += [
         (s, e, "date")
@@ -184,4 +186,7 @@ def mask_original(value: bytes) -> bytes:
         return _mask_free_text(text).encode()
     if masked_document == document and _nothing_personal_in(text, value):
         return value  # nothing personal: the exact bytes
-    return json.dumps(masked_document, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return json.dumps(masked_document, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate (``"\\ud800"``): keep it escaped
+        return json.dumps(masked_document, ensure_ascii=True, separators=(",", ":")).encode()

@@ -10,6 +10,7 @@ over their own :class:`~services.runtime.ports.UnitOfWork`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,26 @@ from services.common.provenance import provider_mismatch
 from services.runtime.ports import Handler, R, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+TURN_BYTES = 64 * 1024
+"""Input bytes decoded or masked between two turns of the event loop. Decoding and
+masking a record near MAX_MESSAGE_BYTES costs tens of milliseconds (more for text dense
+in digits); a batch of many such records would otherwise hold the loop - its timers, the
+outbox relay, the readiness endpoint's data - for as long as all of them take."""
+
+
+class Turns:
+    """Lets the event loop run once ``TURN_BYTES`` of input have been worked on."""
+
+    def __init__(self, every: int = TURN_BYTES) -> None:
+        self.every = every
+        self.since = 0
+
+    async def after(self, size: int) -> None:
+        self.since += size
+        if self.since >= self.every:
+            self.since = 0
+            await asyncio.sleep(0)
 
 
 def message_id(item: Received[Event] | Undecodable) -> str:
@@ -48,7 +69,11 @@ async def apply_batch(
     uow: UnitOfWork[R], handler: Handler[R], records: Sequence[RawRecord], outcome: BatchOutcome
 ) -> Applied:
     """Process ``records`` in one transaction of ``uow``; decisions go to ``outcome``."""
-    decoded = [decode(r) for r in records]
+    turns = Turns()
+    decoded: list[Received[Event] | Undecodable] = []
+    for record in records:
+        decoded.append(decode(record))
+        await turns.after(len(record.value))
     ids = [message_id(d) for d in decoded]
     digests = [content_digest(d) for d in decoded]
     claim = await uow.claim(ids, digests)
@@ -61,6 +86,7 @@ async def apply_batch(
             first_seen[mid] = digest
             if isinstance(item, Undecodable):
                 outcome.reject_record(item.record, RejectionReason.INVALID_SCHEMA, item.message)
+                await turns.after(len(item.record.value))  # masked: as costly as decoding
             elif mismatch := provider_mismatch(item):
                 outcome.reject(item, RejectionReason.PROVIDER_MISMATCH, mismatch)
             else:

@@ -95,10 +95,12 @@ def batch_of(events: Iterable[Any]) -> Batch:
 
 def original_ids(prefix_b64: str) -> dict[str, str | None]:
     """The type and ids named by a rejected original, when its (masked, possibly cut)
-    prefix is a JSON object; only short strings are taken."""
+    prefix is a JSON object; only short printable strings are taken (a hostile original
+    may name a ``referral_id`` with a NUL, which no text column can hold, or nest arrays
+    deeper than the parser goes: either used to fail the whole batch)."""
     try:
         value = json.loads(base64.b64decode(prefix_b64, validate=True))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return {}
     if not isinstance(value, dict):
         return {}
@@ -106,6 +108,6 @@ def original_ids(prefix_b64: str) -> dict[str, str | None]:
     for name in ORIGINAL_FIELDS:
         text = value.get(name)
         limit = TYPE_MAX if name == "type" else ID_MAX
-        if isinstance(text, str) and 0 < len(text) <= limit:
+        if isinstance(text, str) and 0 < len(text) <= limit and text.isprintable():
             found[name] = text
     return found

@@ -122,3 +122,12 @@ def test_event_dates_stay_readable_in_a_rejected_job_start() -> None:
     assert mask_original(value) == value
     # cut short (not JSON any more): the quoted value of a date member still shows
     assert b"2024-04-15" in mask_original(value[:-10])
+
+
+def test_a_lone_surrogate_beside_a_nino_is_masked_and_kept_escaped() -> None:
+    value = b'{"nino":"QQ123456C","note":"\\ud800","dob":"1990-05-17"}'
+    masked = mask_original(value)
+    text = masked.decode("ascii")  # escaped, so plain ASCII: publishable
+    assert "QQ123456C" not in text
+    assert "1990-05-17" not in text
+    assert "\\ud800" in text

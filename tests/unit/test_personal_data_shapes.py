@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.personal_data import date_spans, nino_spans, personal_data_shape
+from schemas import personal_data
+from schemas.personal_data import (
+    date_spans,
+    may_hold_personal_data,
+    nino_spans,
+    personal_data_shape,
+)
+from services.common import masking
 from tests.unit.personal_data_strategies import DATE_SPELLINGS, dates, ninos, spell_nino
 
 
@@ -123,3 +130,34 @@ def test_every_calendar_date_is_found_in_every_spelling(day: date, spelling: str
 def test_the_feeds_ids_are_never_personal(seed: int, counter: int) -> None:
     for prefix in ("ref", "plc", "evd"):
         assert personal_data_shape(f"{prefix}-{seed}-{counter:06d}") is None
+
+
+_NO_DIGITS = st.characters(blacklist_categories=("Nd", "Cs"))  # Nd: what ``\\d`` matches
+_WORDS = st.sampled_from(["AB", "ce ", "May ", "th of", "Sept", "June ", "/", "-", ".", " ", "of "])
+
+
+@given(text=st.lists(st.text(_NO_DIGITS, max_size=8) | _WORDS, max_size=40).map("".join))
+def test_every_shape_holds_a_digit(text: str) -> None:
+    # the law the digit check relies on: no pattern of either shape (nor masking's looser
+    # NINO-like one) matches text without a digit, so skipping such text hides nothing
+    assert not may_hold_personal_data(text)
+    patterns = [
+        personal_data._WITH_SUFFIX,
+        personal_data._WITHOUT_SUFFIX,
+        personal_data._DATE,
+        masking._NINO_LIKE,
+    ]
+    assert [m.group(0) for p in patterns for m in p.finditer(text)] == []
+
+
+@pytest.mark.parametrize("digit", ["1", "\u0661", "\u09e7"])  # ASCII, Arabic-Indic, Bengali
+def test_any_digit_means_the_text_is_scanned(digit: str) -> None:
+    assert may_hold_personal_data(f"abc{digit}def")
+
+
+def test_a_shape_after_a_long_run_of_letters_is_still_found() -> None:
+    # an inflated or padded value: a quarter of a megabyte of letters, then the shapes
+    text = "A" * 250_000 + " born 17 May 1990, AB 12 34 56 C"
+    assert date_spans(text) == [(250_006, 250_017)]
+    assert nino_spans(text) == [(250_019, 250_032)]
+    assert masking.mask_text(text) == "A" * 250_000 + f" born {masking.DATE_MASK}, AB******C"

@@ -102,6 +102,34 @@ def test_outside_intake_the_quarantine_keeps_the_masked_original() -> None:
     assert outcome.quarantined[0].record.value == b'{"nino": "AB******C", "x": 1}'
 
 
+def test_outside_intake_a_rejected_original_is_masked_once() -> None:
+    # given a service whose masker is counted (masking a value near MAX_MESSAGE_BYTES
+    # costs tens of milliseconds: the prefix and the quarantined copy share one pass)
+    value = b'{"nino": "AB123456C", "pad": "' + b"A" * 20_000 + b'"}'
+    calls: list[int] = []
+
+    def masker(v: bytes) -> bytes:
+        calls.append(len(v))
+        return v.replace(b"AB123456C", b"AB******C")
+
+    outcome = BatchOutcome("sustainment", NOW, masker)
+
+    # when it rejects the record
+    outcome.reject_record(
+        RawRecord(PROVIDER_PLACEMENTS, "provider.prov-a.placements.v1", 0, 7, None, value),
+        RejectionReason.INVALID_SCHEMA,
+        "pad: extra inputs are not permitted",
+    )
+
+    # then the masker ran once, over the whole value, and both copies come from its result
+    assert calls == [len(value)]
+    masked = value.replace(b"AB123456C", b"AB******C")
+    [rejected] = outcome.rejections
+    assert base64.b64decode(rejected.original_prefix_b64) == masked[:ORIGINAL_PREFIX_BYTES]
+    assert outcome.quarantined[0].record.value == masked
+    assert rejected.original_sha256 == hashlib.sha256(value).hexdigest()
+
+
 def test_a_failing_masker_publishes_no_prefix() -> None:
     def broken(value: bytes) -> bytes:
         raise ValueError("cannot parse")
@@ -111,6 +139,26 @@ def test_a_failing_masker_publishes_no_prefix() -> None:
 
     assert outcome.rejections[0].original_prefix_b64 == ""
     assert outcome.rejections[0].original_length == 9
+
+
+def test_outside_intake_a_failing_masker_keeps_no_copy() -> None:
+    def broken(value: bytes) -> bytes:
+        raise ValueError("cannot parse")
+
+    outcome = BatchOutcome("placement", NOW, broken)
+    outcome.reject_record(record(b"AB123456C"), RejectionReason.INVALID_SCHEMA, "bad")
+
+    assert outcome.rejections[0].original_prefix_b64 == ""
+    assert outcome.quarantined[0].record.value == b""
+    assert outcome.quarantined[0].sha256 == hashlib.sha256(b"AB123456C").hexdigest()
+
+
+def test_a_rejection_message_carries_no_nul() -> None:
+    # the read model keeps rejections in text columns, which refuse NUL
+    outcome = BatchOutcome("placement", NOW)
+    outcome.reject_record(record(b"{}"), RejectionReason.PROCESSING_FAILED, "bad \x00 byte")
+
+    assert outcome.rejections[0].message == "bad \\x00 byte"
 
 
 def test_clip_keeps_short_text_and_marks_long_text() -> None:

@@ -99,6 +99,25 @@ def test_a_rejected_original_names_its_ids_when_it_is_json() -> None:
     assert original_ids("not base64!") == {}
 
 
+def test_a_hostile_original_names_no_id_it_cannot_store() -> None:
+    # ids with a NUL (no PostgreSQL text can hold it) or a lone surrogate (no UTF-8) are
+    # not taken; the rest of the original still is
+    def b64(value: str) -> str:
+        return base64.b64encode(value.encode()).decode()
+
+    nul = '{"type": "referral", "referral_id": "fz-ref-1\\u0000", "placement_id": "P-1"}'
+    assert original_ids(b64(nul)) == {"type": "referral", "placement_id": "P-1"}
+    surrogate = '{"referral_id": "R-\\ud800", "evidence_id": "E-1"}'
+    assert original_ids(b64(surrogate)) == {"evidence_id": "E-1"}
+
+
+def test_an_original_nested_deeper_than_the_parser_goes_names_nothing() -> None:
+    # the deep_nesting hostile kind: its 8 KiB prefix is all brackets
+    assert original_ids(base64.b64encode(b"[" * 8192).decode()) == {}
+    deep = b'{"type": "job_start", "x": ' + b"[" * 8000
+    assert original_ids(base64.b64encode(deep).decode()) == {}
+
+
 def test_progress_counts_what_the_milestones_count() -> None:
     window = ParticipantWindow(START, None, 1144, 1600)
     job = PlacementFacts("p1", date(2024, 4, 15), EmploymentType.EMPLOYED, True)
