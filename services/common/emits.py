@@ -3,6 +3,8 @@
 A domain function is given the time (``now``) and the id of the input it decides on
 (``cause``); the events it returns carry ids derived from them (:func:`derived_event_id`:
 reprocessing the same input yields the same ids), so the handler only stores and emits.
+It names no topic: which topic an event goes on, under which key, is the topic
+registry's (``schemas/topics.py``), looked up by the runtime (``BatchOutcome.publish``).
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypedDict, TypeVar
+from typing import Generic, TypedDict, TypeVar
 
 from schemas.base import Event
-from schemas.topics import TopicSpec
 from services.common.holds import WaitFor
 
 EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
@@ -36,38 +37,16 @@ def stamp(now: datetime, *parts: object) -> Stamp:
     return Stamp(event_id=derived_event_id(*parts), produced_at=now)
 
 
-class AboutParticipant(Protocol):
-    """What an announced event needs: its participant (the key of its topic)."""
-
-    @property
-    def participant_id(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Announce:
-    """Publish ``event`` on ``spec`` under ``key`` (its participant: :func:`announce`)."""
-
-    spec: TopicSpec
-    event: Event
-    key: str
-
-
-def announce(spec: TopicSpec, event: AboutParticipant) -> Announce:
-    """Publish ``event`` keyed by its participant: every event the services derive is
-    about one participant, and its key keeps a participant's events in order."""
-    if not isinstance(event, Event):
-        raise TypeError(f"not an event: {type(event).__name__}")
-    return Announce(spec, event, event.participant_id)
-
-
 D = TypeVar("D", covariant=True)
 
 
 @dataclass(frozen=True)
 class Decided(Generic[D]):
     """A rule's ``decision`` with what follows from it: the events to publish (in
-    order) and the keys that held inputs wait for that it releases."""
+    order; the runtime puts each on the topic its service writes that event type to,
+    keyed as the topic registry says) and the keys that held inputs wait for that it
+    releases."""
 
     decision: D
-    events: tuple[Announce, ...] = ()
+    events: tuple[Event, ...] = ()
     releases: tuple[WaitFor, ...] = ()

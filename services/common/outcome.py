@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic, TypeVar, cast
+from functools import cache
+from typing import Generic, Protocol, TypeVar, cast
 
 from schemas.base import Event
 from schemas.common import RejectionReason
@@ -23,17 +24,16 @@ from schemas.rejections import (
     TEXT_MAX,
     EventRejected,
 )
-from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
-from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
-from services.common.emits import (
-    AboutParticipant,
-    Announce,
-    Decided,
-    Stamp,
-    announce,
-    derived_event_id,
-    stamp,
+from schemas.topics import (
+    ALL_TOPICS,
+    PROVIDER_KINDS,
+    PROVIDER_REJECTIONS,
+    REJECTIONS,
+    Owner,
+    TopicSpec,
 )
+from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.emits import Decided, Stamp, derived_event_id, stamp
 from services.common.holds import Subject, WaitFor
 from services.common.messages import Outgoing, RawRecord, Received
 from services.common.rejection import Rejection
@@ -93,6 +93,22 @@ def record_id(record: RawRecord) -> str:
 T = TypeVar("T")
 
 
+class AboutParticipant(Protocol):
+    """What :meth:`BatchOutcome.announce` needs of an event: its participant."""
+
+    @property
+    def participant_id(self) -> str: ...
+
+
+@cache
+def written_by(service: Owner, kind: type[Event]) -> TopicSpec:
+    """The topic ``service`` writes events of type ``kind`` to (one writer per topic)."""
+    for spec in ALL_TOPICS:
+        if spec.owner == service and kind in spec.models:
+            return spec
+    raise TypeError(f"{service} writes no topic of {kind.__name__}")
+
+
 @dataclass(frozen=True, eq=False)
 class PerTransaction(Generic[T]):
     """A value a handler gathers across the rounds of one transaction and uses in its
@@ -146,13 +162,18 @@ class BatchOutcome:
         self.outgoing.append(Outgoing(spec, key, event))
 
     def announce(self, spec: TopicSpec, event: AboutParticipant) -> None:
-        """Publish ``event`` keyed by its participant (:func:`emits.announce`)."""
-        self.publish(announce(spec, event))
+        """Publish ``event`` keyed by its participant: every event the services derive is
+        about one participant, and its key keeps a participant's events in order."""
+        if not isinstance(event, Event):
+            raise TypeError(f"not an event: {type(event).__name__}")
+        self.emit(spec, event.participant_id, event)
 
-    def publish(self, *events: Announce) -> None:
-        """Publish the events a rule returned, in order."""
-        for a in events:
-            self.emit(a.spec, a.key, a.event)
+    def publish(self, *events: Event) -> None:
+        """Publish the events a rule returned, in order, each on the topic this service
+        writes its type to, keyed by the topic's key field (``schemas/topics.py``)."""
+        for event in events:
+            spec = written_by(self.service, type(event))
+            self.emit(spec, str(getattr(event, spec.key_field)), event)
 
     def follow(
         self,

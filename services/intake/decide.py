@@ -14,10 +14,9 @@ from datetime import date, datetime
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
-from schemas.topics import PARTICIPANTS
 from services.common.boroughs import locate_borough
 from services.common.decisions import Accept, Hold, Ignore
-from services.common.emits import Decided, announce, stamp
+from services.common.emits import Decided, stamp
 from services.common.provider_keys import release_key
 from services.common.reference import ContractBook
 from services.common.rejection import Rejection
@@ -70,19 +69,16 @@ def programme_started(
         return StartDecided(decision)
     referral = stored.referral
     sub_region, borough = locate_borough(referral.borough)
-    started = announce(
-        PARTICIPANTS,
-        ParticipantStarted(
-            **stamp(now, cause, "participant_started"),
-            **stored.about(),
-            sub_region=sub_region,
-            borough=borough,
-            eligibility_group=referral.eligibility_group,
-            eligibility_subgroup=referral.eligibility_subgroup,
-            referral_source=referral.referral_source,
-            age_band=age_band(age_on(referral.date_of_birth, referral.referral_date)),
-            start_date=start.start_date,
-        ),
+    started = ParticipantStarted(
+        **stamp(now, cause, "participant_started"),
+        **stored.about(),
+        sub_region=sub_region,
+        borough=borough,
+        eligibility_group=referral.eligibility_group,
+        eligibility_subgroup=referral.eligibility_subgroup,
+        referral_source=referral.referral_source,
+        age_band=age_band(age_on(referral.date_of_birth, referral.referral_date)),
+        start_date=start.start_date,
     )
     releases = (release_key("started", *_own(start)),)
     if not isinstance(decision, Displace):
@@ -91,13 +87,10 @@ def programme_started(
     assert standing.start_date is not None
     winner = claim_of(stored, start.start_date)
     assert winner is not None
-    displaced = announce(
-        PARTICIPANTS,
-        ParticipantDisplaced(
-            **stamp(now, cause, "participant_displaced"),
-            **standing.about(),
-            start_date=standing.start_date,
-        ),
+    displaced = ParticipantDisplaced(
+        **stamp(now, cause, "participant_displaced"),
+        **standing.about(),
+        start_date=standing.start_date,
     )
     told = Rejection(
         RejectionReason.ALREADY_STARTED,
@@ -124,7 +117,7 @@ def programme_ended(
         end_date=end.end_date,
         reason=end.reason,
     )
-    return Decided(decision, (announce(PARTICIPANTS, left),))
+    return Decided(decision, (left,))
 
 
 def claim_of(state: ReferralState | None, start_date: date | None = None) -> StartClaim | None:

@@ -15,9 +15,8 @@ from typing import Protocol
 from schemas.common import RejectionReason
 from schemas.payments import MilestoneNotPaid, PaymentLineage, ProviderPaymentIssued
 from schemas.sustainment import MilestoneReached, MilestoneRevoked
-from schemas.topics import PAYMENTS
 from services.common.decisions import IGNORE, Ignore
-from services.common.emits import Decided, announce, stamp
+from services.common.emits import Decided, stamp
 from services.common.pricing import Price
 from services.common.rejection import Rejection
 from services.payments.domain import (
@@ -79,7 +78,7 @@ def milestone_reached(
             reached_on=event.reached_on,
             reason=decision.reason,
         )
-        return Decided(not_paid, (announce(PAYMENTS, not_paid),))
+        return Decided(not_paid, (not_paid,))
     if isinstance(decision, PayDecision):
         payment = ProviderPaymentIssued(
             **stamp(now, decision.payment_id, "provider_payment"),
@@ -100,7 +99,7 @@ def milestone_reached(
                 evidence_ids=event.evidence_ids,
             ),
         )
-        return Decided(payment, (announce(PAYMENTS, payment),))
+        return Decided(payment, (payment,))
     return Decided(IGNORE)
 
 
@@ -140,7 +139,7 @@ def milestone_revoked(
         lineage=PaymentLineage(milestone_event_id=cause),
         reverses=decision.reverses,
     )
-    return Decided(reversal, (announce(PAYMENTS, reversal),))
+    return Decided(reversal, (reversal,))
 
 
 def _price(base_pence: int, uplift_pence: int) -> Price | None:

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import JobEnded, JobStarted
-from schemas.topics import PLACEMENTS
 from services.common.decisions import ACCEPT, IGNORE, Accept, Hold, Ignore
-from services.common.emits import Announce, Decided, announce, stamp
+from services.common.emits import Decided, stamp
 from services.common.holds import Entity, WaitFor, wait_for
 from services.common.provider_keys import ProviderKey, release_key
 from services.common.reference import Rates
@@ -135,19 +135,16 @@ def _withdrawn(
     *,
     reason: RejectionReason = RejectionReason.AFTER_PROGRAMME_END,
     leaver_date: date | None = None,
-) -> Announce:
+) -> Event:
     """``placement_withdrawn``, for the later leaver (``leaver_date``) or the displaced
     start (``reason``) behind it."""
-    return announce(
-        PLACEMENTS,
-        PlacementWithdrawn(
-            **stamp(now, *id_parts),
-            **job.about(),
-            job_start_event_id=job.job_start_event_id,
-            job_start_date=job.job.job_start_date,
-            reason=reason,
-            leaver_date=leaver_date,
-        ),
+    return PlacementWithdrawn(
+        **stamp(now, *id_parts),
+        **job.about(),
+        job_start_event_id=job.job_start_event_id,
+        job_start_date=job.job.job_start_date,
+        reason=reason,
+        leaver_date=leaver_date,
     )
 
 
@@ -185,7 +182,7 @@ def job_started(
     )
     return Decided(
         decision,
-        (announce(PLACEMENTS, confirmed),),
+        (confirmed,),
         (release_key("placement", event.provider_id, event.placement_id),),
     )
 
@@ -215,4 +212,4 @@ def job_ended(
         **stored.about(),
         end_date=event.end_date,
     )
-    return Decided(decision, (announce(PLACEMENTS, ended),))
+    return Decided(decision, (ended,))

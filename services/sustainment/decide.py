@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from schemas.base import Event
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
 from schemas.sustainment import (
     MAX_PLACEMENTS_PER_PARTICIPANT,
@@ -24,9 +25,8 @@ from schemas.sustainment import (
     MilestoneRevoked,
     PlacementEvidenceEnd,
 )
-from schemas.topics import EVIDENCE_LEDGER, MILESTONES
 from services.common.decisions import Accept, Hold, Ignore
-from services.common.emits import Announce, Decided, announce, derived_event_id, stamp
+from services.common.emits import Decided, derived_event_id, stamp
 from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
@@ -100,7 +100,7 @@ def evidence_submitted(
     )
     return Decided(
         decision,
-        (announce(EVIDENCE_LEDGER, recorded),),
+        (recorded,),
         (release_key("evidence", event.provider_id, event.evidence_id),),
     )
 
@@ -125,7 +125,7 @@ def evidence_retracted(
         provider_id=current.provider_id,
         evidence_id=event.evidence_id,
     )
-    return Decided(decision, (announce(EVIDENCE_LEDGER, removed),))
+    return Decided(decision, (removed,))
 
 
 def participant_changed(
@@ -141,7 +141,7 @@ def participant_changed(
     when the provider produced the latest input behind the change; ``triggers``: the
     inputs that changed it (named in the progress event's id)."""
     updates, events = _milestone_changes(history, source, contracts, now)
-    return Decided(updates, (*events, announce(EVIDENCE_LEDGER, _progress(history, triggers, now))))
+    return Decided(updates, (*events, _progress(history, triggers, now)))
 
 
 def displaced_revoked(
@@ -150,17 +150,17 @@ def displaced_revoked(
     """Every milestone of a displaced start revoked, under its own contract: a start
     that counts for nothing reaches nothing (reconcile against no milestones, §4 v3)."""
     updates: MilestoneUpdates = []
-    events: list[Announce] = []
+    events: list[Event] = []
     for change in reconcile(history.recorded, {}):
         before = history.recorded.get(change.milestone)
         updates.append((displaced.participant_id, recorded_after(change, before)))
-        events.append(announce(MILESTONES, _announcement(displaced, contract, change, None, now)))
+        events.append(_announcement(displaced, contract, change, None, now))
     return Decided(updates, tuple(events))
 
 
 def _milestone_changes(
     history: ParticipantHistory, source: datetime | None, contracts: ContractBook, now: datetime
-) -> tuple[MilestoneUpdates, list[Announce]]:
+) -> tuple[MilestoneUpdates, list[Event]]:
     p = history.participant
     if p.displaced:
         return [], []  # nothing counts until the winning start arrives (§4 v3)
@@ -172,11 +172,11 @@ def _milestone_changes(
         p.eligibility_group,
     )
     updates: MilestoneUpdates = []
-    events: list[Announce] = []
+    events: list[Event] = []
     for change in reconcile(history.recorded, current):
         before = history.recorded.get(change.milestone)
         updates.append((p.participant_id, recorded_after(change, before)))
-        events.append(announce(MILESTONES, _announcement(p, contract, change, source, now)))
+        events.append(_announcement(p, contract, change, source, now))
     return updates, events
 
 
