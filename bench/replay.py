@@ -2,6 +2,7 @@
 
     python -m bench.replay [--participants 5000] [--instances 1,2,4] [--seed 42]
     make bench-replay BENCH_ARGS="--participants 20000 --instances 1,2,4"
+    make bench-replay BENCH_ARGS="--participants 10000,20000,40000"   # history grows
 
 For each instance count, in a fresh database and topic namespace:
 
@@ -176,8 +177,10 @@ def format_profile(service: str, path: Path) -> str:
 
 
 def report(results: list[ReplayResult]) -> str:
+    """One row per run: ``cpu/1k all`` (every service) stays flat when the cost per event
+    does not grow with the history (compare the rows of several ``--participants``)."""
     lines = [
-        "participants instances  events  drain_s  events/s  ceiling/s  ratio"
+        "participants instances  events  drain_s  events/s  ceiling/s  ratio  cpu/1k   all"
         + "".join(f"  cpu/1k {s[:5]:>5}" for s in SERVICES)
         + "".join(f"  rss {s[:5]:>5}" for s in SERVICES),
     ]
@@ -185,10 +188,16 @@ def report(results: list[ReplayResult]) -> str:
         lines.append(
             f"{r.participants:>12,} {r.instances:>9} {r.provider_events:>7,} {r.drain_seconds:8.1f}"
             f" {r.events_per_second:9,.0f} {r.ceiling_messages_per_second:10,.0f} {r.ratio:6.3f}"
+            f"  {sum(r.cpu_per_1000(s) for s in SERVICES):11.3f}s"
             + "".join(f"  {r.cpu_per_1000(s):11.3f}s" for s in SERVICES)
             + "".join(f"  {r.peak_rss[s] / 2**20:6.0f}MiB" for s in SERVICES)
         )
     return "\n".join(lines)
+
+
+def _sizes(text: str) -> list[int]:
+    """Participant counts, e.g. ``10000,20000,40000`` (each as ``--participants`` takes it)."""
+    return [arguments.participant_count(v) for v in text.split(",")]
 
 
 def _counts(text: str) -> list[int]:
@@ -200,7 +209,9 @@ def _counts(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.replay", description=__doc__)
-    parser.add_argument("--participants", type=arguments.participant_count, default=5000)
+    parser.add_argument(
+        "--participants", type=_sizes, default=[5000], help="e.g. 10000 or 10000,20000,40000"
+    )
     parser.add_argument("--instances", type=_counts, default=[1], help="e.g. 1,2,4")
     parser.add_argument("--seed", type=arguments.seed, default=42)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -209,15 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    items = list(generate(args.participants, args.seed).items)
+    results: list[ReplayResult] = []
     with local_servers() as servers:
-        results = [
-            run_one(servers, items, args.participants, n, args.out, args.profile)
-            for n in args.instances
-        ]
+        for participants in args.participants:
+            items = list(generate(participants, args.seed).items)
+            results += [
+                run_one(servers, items, participants, n, args.out, args.profile)
+                for n in args.instances
+            ]
     print(report(results))
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    figures = args.out / f"replay-{args.participants}p-{stamp}.json"
+    sizes = "-".join(str(p) for p in args.participants)
+    figures = args.out / f"replay-{sizes}p-{stamp}.json"
     rows = [
         asdict(r) | {"events_per_second": r.events_per_second, "ratio": r.ratio} for r in results
     ]

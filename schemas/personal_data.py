@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 _PREFIX_FIRST: Final = "A-CEGHJ-PR-TW-Z"  # not D F I Q U V
@@ -156,8 +157,24 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DATE.finditer(text) if _is_calendar_date(m)]
 
 
+_CACHED_MAX_CHARS: Final = 100
+"""Texts up to this long (ids, names) have their answer kept: the same participant,
+contract and provider ids recur in most events, so decoding checks each once."""
+
+
 def personal_data_shape(text: str) -> str | None:
     """What personal-data shape ``text`` holds ("a NINO" / "a date"), or None."""
+    if len(text) <= _CACHED_MAX_CHARS:
+        return _shape_of_short(text)
+    return _shape(text)
+
+
+@lru_cache(maxsize=16384)
+def _shape_of_short(text: str) -> str | None:
+    return _shape(text)
+
+
+def _shape(text: str) -> str | None:
     if nino_spans(text):
         return "a NINO"
     if date_spans(text):

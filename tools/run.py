@@ -48,7 +48,9 @@ from tools.summary import (
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_KAFKA = LOCAL_KAFKA_BOOTSTRAP
 LOCAL_DATABASE = LOCAL_DATABASE_URL
-RUN_PORTS = metrics_ports(9110)
+RUN_PORTS = metrics_ports(int(os.environ.get("RUN_METRICS_PORT_BASE") or 9110))
+"""The services' metrics ports (base+1..); RUN_METRICS_PORT_BASE moves them, so runs of
+several checkouts on one machine do not collide."""
 RUN_DATABASE = "outcomes_run"
 RUN_TOPIC_PREFIX = "run-"
 HARD_SHARE = 0.3  # share of people on a hard path (tools.feed.generate.HARD_PATHS)

@@ -154,17 +154,28 @@ async def quarantine(conn: Connection, kept: Sequence[Quarantined], at: datetime
 
 async def hold(conn: Connection, held: Sequence[Held], held_at: datetime) -> None:
     """Keep records (message_id, waiting_for, record, subject) until what they wait for
-    arrives."""
+    arrives: one statement for the batch (the first of two rows with one id is kept)."""
     if not held:
         return
-    await conn.executemany(
+    records = [r for _, _, r, _ in held]
+    await conn.execute(
         'INSERT INTO held (message_id, waiting_for, spec_name, topic, partition, "offset",'
-        " key, value, held_at, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " ON CONFLICT (message_id) DO NOTHING",
-        [
-            (mid, waiting, r.spec.name, r.topic, r.partition, r.offset, r.key, r.value, held_at, s)
-            for mid, waiting, r, s in held
-        ],
+        " key, value, held_at, subject)"
+        ' SELECT message_id, waiting_for, spec_name, topic, partition, "offset", key, value,'
+        " $9, subject FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+        " $5::integer[], $6::bigint[], $7::bytea[], $8::bytea[], $10::text[])"
+        ' WITH ORDINALITY AS h(message_id, waiting_for, spec_name, topic, partition, "offset",'
+        " key, value, subject, n) ORDER BY n ON CONFLICT (message_id) DO NOTHING",
+        [mid for mid, _, _, _ in held],
+        [waiting for _, waiting, _, _ in held],
+        [r.spec.name for r in records],
+        [r.topic for r in records],
+        [r.partition for r in records],
+        [r.offset for r in records],
+        [r.key for r in records],
+        [r.value for r in records],
+        held_at,
+        [subject for _, _, _, subject in held],
     )
 
 

@@ -56,6 +56,7 @@ from aiokafka.errors import (
 from schemas.topics import kind_name
 from services.common import db, metrics
 from services.common.backoff import Backoff
+from services.common.partitioner import partition_for
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,9 @@ class OutboxRelay:
         """Publish forever: right away while there is work, else on wake-up or every idle."""
         try:
             while True:
+                # Cleared before the round reads the outbox, so a commit that lands while
+                # the round runs wakes the next wait at once (never lost to a late clear).
+                self.wake.clear()
                 try:
                     result = await self.publish_round()
                 except TRANSIENT_ERRORS as exc:
@@ -196,7 +200,6 @@ class OutboxRelay:
                 if result.pending:
                     await self._back_off(None)
                     continue
-                self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=self.idle_seconds)
         finally:
@@ -223,14 +226,15 @@ class OutboxRelay:
             if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
                 return RoundResult(read=0)
             try:
-                return await self._publish_round()
+                return await self._publish_round(conn)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
 
-    async def _publish_round(self) -> RoundResult:
+    async def _publish_round(self, conn: db.Connection) -> RoundResult:
+        """The round's statements all go through ``conn``, the connection holding the lock."""
         if self._delivered_not_deleted:
-            await self._delete(sorted(self._delivered_not_deleted))
-        records = await self.pool.fetch(
+            await self._delete(conn, sorted(self._delivered_not_deleted))
+        records = await conn.fetch(
             "SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1", self.batch_size
         )
         rows = [Row.of(r) for r in records]
@@ -261,8 +265,8 @@ class OutboxRelay:
             delivered += delivered_alone
             unsent += unsent_alone
         self._delivered_not_deleted.update(r.id for r in delivered)
-        await self._delete(sorted(self._delivered_not_deleted))
-        await self._dead_letter(rows, dead)
+        await self._delete(conn, sorted(self._delivered_not_deleted))
+        await self._dead_letter(conn, rows, dead)
         for topic, n in Counter(r.topic for r in delivered).items():
             metrics.EVENTS_PRODUCED.labels(self.service, kind_name(topic, self.namespace)).inc(n)
         result.delivered = len(delivered)
@@ -363,17 +367,19 @@ class OutboxRelay:
                 delivered.append(row)
         return delivered, unsent
 
-    async def _delete(self, ids: list[int]) -> None:
+    async def _delete(self, conn: db.Connection, ids: list[int]) -> None:
         if ids:
-            await self.pool.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids)
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids)
             self._delivered_not_deleted.difference_update(ids)
 
-    async def _dead_letter(self, rows: Sequence[Row], dead: dict[int, str]) -> None:
+    async def _dead_letter(
+        self, conn: db.Connection, rows: Sequence[Row], dead: dict[int, str]
+    ) -> None:
         """Move refused rows to ``dead_letters`` (one transaction), count and log each once."""
         if not dead:
             return
         ids = sorted(dead)
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with conn.transaction():
             await conn.execute(
                 "INSERT INTO dead_letters (id, topic, key, event_id, value, created_at, error)"
                 " SELECT o.id, o.topic, o.key, o.event_id, o.value, o.created_at, e.error"
@@ -403,5 +409,6 @@ def make_producer(bootstrap: str, **security: Any) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=5,
         max_batch_size=256 * 1024,
+        partitioner=partition_for,
         client_id="outcomes-relay",
     )
