@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic, Protocol, TypedDict, TypeVar, cast
+from functools import cache
+from typing import Generic, Protocol, TypeVar, cast
 
 from schemas.base import Event
 from schemas.common import RejectionReason
@@ -24,15 +24,21 @@ from schemas.rejections import (
     TEXT_MAX,
     EventRejected,
 )
-from schemas.topics import PROVIDER_KINDS, PROVIDER_REJECTIONS, REJECTIONS, Owner, TopicSpec
+from schemas.topics import (
+    ALL_TOPICS,
+    PROVIDER_KINDS,
+    PROVIDER_REJECTIONS,
+    REJECTIONS,
+    Owner,
+    TopicSpec,
+)
 from services.common.decisions import Accept, HeldSubjects, Hold, Ignore
+from services.common.emits import Decided, Stamp, derived_event_id, stamp
 from services.common.holds import Subject, WaitFor
 from services.common.messages import Outgoing, RawRecord, Received
 from services.common.rejection import Rejection
 
 log = logging.getLogger(__name__)
-
-EVENT_ID_NAMESPACE = uuid.UUID("5b0c6a52-7d7e-4d38-9a3e-1f0de4c0a001")
 
 QUARANTINE_MESSAGE_MAX = 10_000
 
@@ -79,11 +85,6 @@ class Quarantined:
     sha256: str
 
 
-def derived_event_id(*parts: object) -> uuid.UUID:
-    """A deterministic event id: reprocessing the same input yields the same id."""
-    return uuid.uuid5(EVENT_ID_NAMESPACE, "|".join(str(p) for p in parts))
-
-
 def record_id(record: RawRecord) -> str:
     """The inbox id of a record that has no readable event_id: its position."""
     return f"record:{record.topic}:{record.partition}:{record.offset}"
@@ -99,11 +100,13 @@ class AboutParticipant(Protocol):
     def participant_id(self) -> str: ...
 
 
-class Stamp(TypedDict):
-    """What every event a service derives starts with (``Event(**outcome.stamp(...), ...)``)."""
-
-    event_id: uuid.UUID
-    produced_at: datetime
+@cache
+def written_by(service: Owner, kind: type[Event]) -> TopicSpec:
+    """The topic ``service`` writes events of type ``kind`` to (one writer per topic)."""
+    for spec in ALL_TOPICS:
+        if spec.owner == service and kind in spec.models:
+            return spec
+    raise TypeError(f"{service} writes no topic of {kind.__name__}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +156,7 @@ class BatchOutcome:
 
     def stamp(self, *parts: object) -> Stamp:
         """The id derived from ``parts`` (the same on reprocessing) and this batch's time."""
-        return Stamp(event_id=derived_event_id(*parts), produced_at=self.now)
+        return stamp(self.now, *parts)
 
     def emit(self, spec: TopicSpec, key: str, event: Event) -> None:
         self.outgoing.append(Outgoing(spec, key, event))
@@ -164,6 +167,32 @@ class BatchOutcome:
         if not isinstance(event, Event):
             raise TypeError(f"not an event: {type(event).__name__}")
         self.emit(spec, event.participant_id, event)
+
+    def publish(self, *events: Event) -> None:
+        """Publish the events a rule returned, in order, each on the topic this service
+        writes its type to, keyed by the topic's key field (``schemas/topics.py``)."""
+        for event in events:
+            spec = written_by(self.service, type(event))
+            self.emit(spec, str(getattr(event, spec.key_field)), event)
+
+    def follow(
+        self,
+        decided: Decided[object],
+        item: Received[Event],
+        held: HeldSubjects | None = None,
+        subject: Subject | None = None,
+    ) -> bool:
+        """Carry out what a rule returned about ``item``: its rejection or hold
+        (:meth:`carry_out`), or else the events and releases that follow from it.
+        True when it is to be applied (neither rejected, held nor ignored)."""
+        decision = decided.decision
+        if isinstance(decision, Rejection | Hold):
+            self.carry_out(decision, item, held, subject)
+            return False
+        self.publish(*decided.events)
+        for key in decided.releases:
+            self.release(key)
+        return not isinstance(decision, Ignore)
 
     def reject(self, item: Received[Event], reason: RejectionReason, message: str) -> None:
         provider = item.record.provider_id or getattr(item.event, "provider_id", None)

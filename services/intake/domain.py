@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 from schemas.common import AgeBand, EligibilityGroup, RejectionReason
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
@@ -177,6 +178,15 @@ def _referral_content(referral: ReferralMade) -> dict[str, object]:
     return content
 
 
+class ParticipantOfReferral(TypedDict):
+    """The fields every participants event starts with (``Event(**state.about(), ...)``)."""
+
+    participant_id: str
+    referral_id: str
+    provider_id: str
+    contract_id: str
+
+
 @dataclass(frozen=True)
 class ReferralState:
     """What intake keeps about an accepted referral."""
@@ -185,6 +195,15 @@ class ReferralState:
     participant_id: str
     start_date: date | None = None
     end_date: date | None = None
+
+    def about(self) -> ParticipantOfReferral:
+        """Who a participants event is about: the person, their referral and contract."""
+        return ParticipantOfReferral(
+            participant_id=self.participant_id,
+            referral_id=self.referral.referral_id,
+            provider_id=self.referral.provider_id,
+            contract_id=self.referral.contract_id,
+        )
 
 
 def decide_referral(

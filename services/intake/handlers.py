@@ -8,32 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from schemas.base import Event
 from schemas.common import RejectionReason
-from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.provider import ProgrammeEnded, ProgrammeStarted, ReferralMade
-from schemas.topics import CONSUMERS, PARTICIPANTS, Owner, TopicSpec
+from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common import holds, masking
-from services.common.boroughs import locate_borough
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome
-from services.common.provider_keys import ProviderKey, release_key
+from services.common.provider_keys import ProviderKey
 from services.common.reference import ContractBook, Reference
+from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
+from services.intake import decide
 from services.intake.domain import (
-    Displace,
     ReferralState,
-    StartClaim,
-    age_band,
-    age_on,
-    decide_end,
-    decide_referral,
-    decide_start,
-    displaced_message,
     normalise_nino,
     participant_id_for,
 )
@@ -107,117 +98,91 @@ class IntakeHandler:
 
 @RULES.on(ReferralMade)
 def referral_made(round_: Round, item: Received[ReferralMade]) -> None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
+    repo, event = round_.repo, item.event
     existing = repo.referrals.get((event.provider_id, event.referral_id))
-    decision = decide_referral(event, existing.referral if existing else None, round_.contracts)
-    if not outcome.carry_out(decision, item):
+    decided = decide.referral_made(event, existing.referral if existing else None, round_.contracts)
+    if not round_.outcome.follow(decided, item):
         return
     nino = normalise_nino(event.nino)
     assert nino is not None  # decide_referral rejected invalid NINOs
     repo.add(ReferralRecord(event, participant_id_for(nino, round_.key), nino))
-    outcome.release(release_key("referral", event.provider_id, event.referral_id))
 
 
 @RULES.on(ProgrammeStarted)
 def programme_started(round_: Round, item: Received[ProgrammeStarted]) -> None:
-    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    repo, outcome, event = round_.repo, round_.outcome, item.event
     own = (event.provider_id, event.referral_id)
     record = repo.referrals.get(own)
     standing = repo.standing_start(record.participant_id) if record else None
-    key = subject(event.provider_id, event.referral_id)
-    decision = decide_start(
-        event, _state(record), _claim(standing), round_.contracts, held_before=held.before(key)
+    key = subject(*own)
+    decided = decide.programme_started(
+        event,
+        _state(record),
+        _state(standing),
+        round_.contracts,
+        held_before=round_.held.before(key),
+        cause=item.message_id,
+        now=outcome.now,
     )
-    if isinstance(decision, Displace):
-        assert standing is not None  # what was compared
+    if decided.displaced is not None:
+        assert standing is not None
         assert record is not None
-        _displace(repo, standing, record, item, outcome)
-    elif not outcome.carry_out(decision, item, held, key) or record is None:
+        _displace(repo, standing, record, decided.displaced, outcome)
+    if not outcome.follow(decided, item, round_.held, key) or record is None:
         return
-    referral = record.referral
     record.start_date = event.start_date
     record.start_event_id, record.start_source = item.event_id, item.record
     repo.started_by_participant[record.participant_id] = own
     repo.changed(own)
-    sub_region, borough = locate_borough(referral.borough)
-    outcome.announce(
-        PARTICIPANTS,
-        ParticipantStarted(
-            **outcome.stamp(item.message_id, "participant_started"),
-            **record.about(),
-            sub_region=sub_region,
-            borough=borough,
-            eligibility_group=referral.eligibility_group,
-            eligibility_subgroup=referral.eligibility_subgroup,
-            referral_source=referral.referral_source,
-            age_band=age_band(age_on(referral.date_of_birth, referral.referral_date)),
-            start_date=event.start_date,
-        ),
-    )
-    outcome.release(release_key("started", *own))
 
 
 def _displace(
     repo: IntakeStorage,
     displaced: ReferralRecord,
     winner: ReferralRecord,
-    item: Received[ProgrammeStarted],
+    told: Rejection,
     outcome: BatchOutcome,
 ) -> None:
-    """§4 v3: the person's standing start is displaced by the start of ``item``, an
-    earlier one (under the referral of ``winner``).
+    """§4 v3: the person's standing start (under ``displaced``) is displaced by an
+    earlier one (under ``winner``).
 
     The displaced referral goes back to "not started" (its leaver with it: a later
     leaver of it waits, as it would had its start been rejected on arrival); its
-    provider is told ``already_started`` with a rejection of the original start
-    event; downstream hears ``participant_displaced`` before the winning start.
+    provider is ``told`` (``already_started``) with a rejection of the original start
+    event; downstream hears ``participant_displaced`` (returned by the rule) before
+    the winning start.
     """
-    started_on = displaced.start_date
-    assert started_on is not None  # the standing start has a date
     referral = displaced.referral
-    claim = _claim(winner, item.event.start_date)
-    assert claim is not None
     if displaced.start_source is not None:
         outcome.reject_record(
             displaced.start_source,
-            RejectionReason.ALREADY_STARTED,
-            displaced_message(claim, referral.provider_id),
+            told.reason,
+            told.message,
             displaced.start_event_id,
             referral.provider_id,
         )
     displaced.start_date = displaced.end_date = displaced.end_reason = None
     displaced.displaced_by = f"{winner.referral.provider_id}:{winner.referral.referral_id}"
     repo.changed(displaced.key)
-    outcome.announce(
-        PARTICIPANTS,
-        ParticipantDisplaced(
-            **outcome.stamp(item.message_id, "participant_displaced"),
-            **displaced.about(),
-            start_date=started_on,
-        ),
-    )
 
 
 @RULES.on(ProgrammeEnded)
 def programme_ended(round_: Round, item: Received[ProgrammeEnded]) -> None:
-    repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
+    repo, outcome, event = round_.repo, round_.outcome, item.event
     own = (event.provider_id, event.referral_id)
     record = repo.referrals.get(own)
-    key = subject(event.provider_id, event.referral_id)
-    decision = decide_end(event, _state(record), held_before=held.before(key))
-    if not outcome.carry_out(decision, item, held, key) or record is None:
+    key = subject(*own)
+    decided = decide.programme_ended(
+        event,
+        _state(record),
+        held_before=round_.held.before(key),
+        cause=item.message_id,
+        now=outcome.now,
+    )
+    if not outcome.follow(decided, item, round_.held, key) or record is None:
         return
     record.end_date, record.end_reason = event.end_date, event.reason
     repo.changed(own)
-    outcome.announce(
-        PARTICIPANTS,
-        ParticipantLeft(
-            **outcome.stamp(item.message_id, "participant_left"),
-            **record.about(),
-            end_date=event.end_date,
-            reason=event.reason,
-        ),
-    )
 
 
 def _referral_of(event: Event) -> ProviderKey | None:
@@ -234,19 +199,8 @@ def _subject_of(event: Event) -> Subject | None:
     return None
 
 
-def _claim(record: ReferralRecord | None, start_date: date | None = None) -> StartClaim | None:
-    """The start of ``record`` (on ``start_date``, or the one recorded) as §4 compares it."""
-    on = start_date or (record.start_date if record else None)
-    if record is None or on is None:
-        return None
-    ref = record.referral
-    return StartClaim(on, ref.referral_date, ref.provider_id, ref.referral_id)
-
-
 def _state(record: ReferralRecord | None) -> ReferralState | None:
-    if record is None:
-        return None
-    return ReferralState(record.referral, record.participant_id, record.start_date, record.end_date)
+    return None if record is None else record.state()
 
 
 def subject(provider_id: str, referral_id: str) -> Subject:

@@ -10,20 +10,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict
 
 from schemas.provider import ReferralMade
 from services.common.messages import RawRecord
 from services.common.provider_keys import ProviderKey
-
-
-class ParticipantOfReferral(TypedDict):
-    """The fields every participants event starts with (``Event(**record.about(), ...)``)."""
-
-    participant_id: str
-    referral_id: str
-    provider_id: str
-    contract_id: str
+from services.intake.domain import ParticipantOfReferral, ReferralState
 
 
 @dataclass
@@ -44,14 +35,13 @@ class ReferralRecord:
     def key(self) -> ProviderKey:
         return (self.referral.provider_id, self.referral.referral_id)
 
+    def state(self) -> ReferralState:
+        """The referral as intake's rules see it."""
+        return ReferralState(self.referral, self.participant_id, self.start_date, self.end_date)
+
     def about(self) -> ParticipantOfReferral:
         """Who a participants event is about: the person, their referral and contract."""
-        return ParticipantOfReferral(
-            participant_id=self.participant_id,
-            referral_id=self.referral.referral_id,
-            provider_id=self.referral.provider_id,
-            contract_id=self.referral.contract_id,
-        )
+        return self.state().about()
 
 
 class IntakeStorage(ABC):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict
 
 from schemas.common import EmploymentType, RejectionReason
 from schemas.provider import JobStarted
@@ -41,6 +42,14 @@ class JobAssessment:
     weekly_hours_hundredths: int
 
 
+class PlacementOfParticipant(TypedDict):
+    """The fields every placements event starts with (``Event(**job.about(), ...)``)."""
+
+    participant_id: str
+    placement_id: str
+    provider_id: str
+
+
 @dataclass(frozen=True)
 class StoredJob:
     """An accepted job start as placement keeps it; ``withdrawn`` once found to start
@@ -49,6 +58,20 @@ class StoredJob:
     job: JobStarted
     participant_id: str
     withdrawn: bool = False
+    source_event_id: str | None = None
+    """The event id the job start arrived with (its ``event_id`` if not known)."""
+
+    @property
+    def job_start_event_id(self) -> str:
+        return self.source_event_id or str(self.job.event_id)
+
+    def about(self) -> PlacementOfParticipant:
+        """Who and what a placements event is about: the person and the placement."""
+        return PlacementOfParticipant(
+            participant_id=self.participant_id,
+            placement_id=self.job.placement_id,
+            provider_id=self.job.provider_id,
+        )
 
 
 def decide_job_start(

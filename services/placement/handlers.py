@@ -7,32 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 
 from schemas.base import Event
 from schemas.common import RejectionReason
 from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
-from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import JobEnded, JobStarted
-from schemas.topics import CONSUMERS, PLACEMENTS, Owner, TopicSpec
+from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common import holds, masking
-from services.common.decisions import HeldSubjects, Hold
-from services.common.holds import Entity, Subject, wait_for
+from services.common.decisions import HeldSubjects, Hold, Ignore
+from services.common.holds import Entity, Subject
 from services.common.messages import RawRecord, Received, ids_named, keys_named
 from services.common.outcome import BatchOutcome
-from services.common.provider_keys import release_key
+from services.common.provider_keys import ProviderKey
 from services.common.reference import Rates, Reference
-from services.common.rejection import Rejection
 from services.common.settings import ServiceSettings
-from services.placement.domain import (
-    JobAssessment,
-    ParticipantOnProgramme,
-    decide_job_end,
-    decide_job_start,
-    to_withdraw,
-    to_withdraw_displaced,
-    withdrawal_message,
-)
+from services.placement import decide
+from services.placement.decide import Withdrawals
+from services.placement.domain import JobAssessment, ParticipantOnProgramme
 from services.placement.records import PlacementRecord, PlacementStorage
 from services.runtime.rules import Rules, run_round
 
@@ -96,7 +87,7 @@ class PlacementHandler:
 
 @RULES.on(ParticipantStarted)
 def participant_started(round_: Round, item: Received[ParticipantStarted]) -> None:
-    repo, outcome, event = round_.repo, round_.outcome, item.event
+    repo, event = round_.repo, item.event
     if repo.participant(event.participant_id) is None:
         repo.put_participant(
             (event.provider_id, event.referral_id),
@@ -108,113 +99,70 @@ def participant_started(round_: Round, item: Received[ParticipantStarted]) -> No
                 leaver_date=None,
             ),
         )
-    outcome.release(release_key("referral", event.provider_id, event.referral_id))
-    outcome.release(wait_for(Entity.PARTICIPANT, event.participant_id))
+    round_.outcome.follow(decide.participant_started(event), item)
 
 
 @RULES.on(ParticipantLeft)
 def participant_left(round_: Round, item: Received[ParticipantLeft]) -> None:
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    participant = outcome.or_hold(
-        repo.participant(event.participant_id),
-        item,
-        wait_for(Entity.PARTICIPANT, event.participant_id),
+    participant = repo.participant(event.participant_id)
+    stored = {p.key: p for p in repo.placements_of(event.participant_id)}
+    decided = decide.participant_left(
+        event,
+        participant,
+        repo.referral_of.get(event.participant_id),
+        [p.stored for p in stored.values()],
+        now=outcome.now,
     )
-    if participant is None:
+    if not outcome.follow(decided, item) or participant is None:
         return
     own = (event.provider_id, event.referral_id)
-    if repo.referral_of.get(event.participant_id) != own:
-        return  # the leaver of a start displaced since (§4 v3): it counts for nothing
     repo.put_participant(own, replace(participant, leaver_date=event.end_date))
-    stored = {p.key: p for p in repo.placements_of(event.participant_id)}
-    for job in to_withdraw(event.end_date, [p.stored for p in stored.values()]):
-        _withdraw(repo, stored[(job.job.provider_id, job.job.placement_id)], event, outcome)
+    _withdraw(repo, stored, decided.decision, outcome)
 
 
 @RULES.on(ParticipantDisplaced)
 def participant_displaced(round_: Round, item: Received[ParticipantDisplaced]) -> None:
-    """§4 v3: the start under the event's referral is displaced by an earlier start of
-    the same person. Its placements are withdrawn (``already_started``) and their job
-    starts wait again for their referral to start -- as they would have had the start
-    been rejected on arrival (after the hold time: ``unknown_participant``)."""
+    """§4 v3: the placements under a displaced start are withdrawn (``decide``)."""
     repo, outcome, event = round_.repo, round_.outcome, item.event
-    referral = (event.provider_id, event.referral_id)
-    if repo.referral_of.get(event.participant_id) != referral:
-        return
-    repo.displace(referral)
     stored = {p.key: p for p in repo.placements_of(event.participant_id)}
-    for job in to_withdraw_displaced(referral, [p.stored for p in stored.values()]):
-        _withdraw_displaced(repo, stored[(job.job.provider_id, job.job.placement_id)], outcome)
-
-
-def _withdrawn(
-    repo: PlacementStorage,
-    record: PlacementRecord,
-    outcome: BatchOutcome,
-    id_parts: tuple[str, ...],
-    *,
-    reason: RejectionReason = RejectionReason.AFTER_PROGRAMME_END,
-    leaver_date: date | None = None,
-) -> None:
-    """Mark the placement withdrawn and announce it (``placement_withdrawn``), for the
-    later leaver (``leaver_date``) or the displaced start (``reason``) behind it."""
-    record.withdrawn = True
-    repo.put_placement(record)
-    job = record.job
-    outcome.announce(
-        PLACEMENTS,
-        PlacementWithdrawn(
-            **outcome.stamp(*id_parts),
-            **record.about(),
-            job_start_event_id=record.source_event_id or str(job.event_id),
-            job_start_date=job.job_start_date,
-            reason=reason,
-            leaver_date=leaver_date,
-        ),
+    decided = decide.participant_displaced(
+        event,
+        repo.referral_of.get(event.participant_id),
+        [p.stored for p in stored.values()],
+        now=outcome.now,
     )
-
-
-def _withdraw_displaced(
-    repo: PlacementStorage, record: PlacementRecord, outcome: BatchOutcome
-) -> None:
-    job = record.job
-    _withdrawn(
-        repo,
-        record,
-        outcome,
-        (job.provider_id, job.placement_id, job.referral_id, "displaced"),
-        reason=RejectionReason.ALREADY_STARTED,
-    )
-    sources = [(record.source_event_id, record.source)] if record.source else []
-    waiting_for = release_key("referral", job.provider_id, job.referral_id)
-    key = subject(job.provider_id, job.placement_id)
-    for event_id, source in [*sources, *record.resends]:
-        if event_id is not None:
-            outcome.hold_record(message_id_of(event_id, source), source, waiting_for, key)
+    if not outcome.follow(decided, item):
+        return
+    repo.displace((event.provider_id, event.referral_id))
+    _withdraw(repo, stored, decided.decision, outcome)
 
 
 def _withdraw(
-    repo: PlacementStorage, record: PlacementRecord, left: ParticipantLeft, outcome: BatchOutcome
+    repo: PlacementStorage,
+    stored: dict[ProviderKey, PlacementRecord],
+    withdrawals: Hold | Ignore | Withdrawals,
+    outcome: BatchOutcome,
 ) -> None:
-    """§5: the job starts after a leaver date that arrived later -- withdraw it, and
-    tell the provider with a rejection of the original job start."""
-    job = record.job
-    _withdrawn(
-        repo,
-        record,
-        outcome,
-        (job.provider_id, job.placement_id, "placement_withdrawn"),
-        leaver_date=left.end_date,
-    )
-    sources = [(record.source_event_id, record.source)] if record.source else []
-    for event_id, source in [*sources, *record.resends]:
-        outcome.reject_record(
-            source,
-            RejectionReason.AFTER_PROGRAMME_END,
-            withdrawal_message(job, left.end_date),
-            event_id,
-            job.provider_id,
-        )
+    """Mark each placement withdrawn; tell its provider with a rejection of each job
+    start it was confirmed from (a later leaver), or hold those again (displaced)."""
+    assert isinstance(withdrawals, tuple)  # accepted
+    for withdraw in withdrawals:
+        record = stored[withdraw.key]
+        record.withdrawn = True
+        repo.put_placement(record)
+        job = record.job
+        sources = [(record.source_event_id, record.source)] if record.source else []
+        for event_id, source in [*sources, *record.resends]:
+            if withdraw.told is not None:
+                outcome.reject_record(
+                    source, withdraw.told.reason, withdraw.told.message, event_id, job.provider_id
+                )
+            elif withdraw.waits_for is not None and event_id is not None:
+                key = subject(job.provider_id, job.placement_id)
+                outcome.hold_record(
+                    message_id_of(event_id, source), source, withdraw.waits_for, key
+                )
 
 
 @RULES.on(JobStarted)
@@ -223,48 +171,30 @@ def job_started(round_: Round, item: Received[JobStarted]) -> None:
     participant = repo.by_referral.get((event.provider_id, event.referral_id))
     existing = repo.placements.get((event.provider_id, event.placement_id))
     key = subject(event.provider_id, event.placement_id)
-    decision = decide_job_start(
+    decided = decide.job_started(
         event,
         existing.stored if existing else None,
         participant,
         round_.rates,
         held_before=held.before(key),
+        cause=item.message_id,
+        now=outcome.now,
     )
-    if isinstance(decision, Rejection | Hold):
-        outcome.carry_out(decision, item, held, key)
-        return
-    if not isinstance(decision, JobAssessment) or participant is None:
-        if existing is not None:  # a re-send of the same job start: no effect, but kept
-            repo.add_resend(existing.key, item.event_id, item.record)
-        return
-    placement = PlacementRecord(
-        event,
-        participant.participant_id,
-        decision.pays_llw,
-        decision.below_minimum_wage,
-        source=item.record,
-        source_event_id=item.event_id,
-    )
-    repo.put_placement(placement)
-    outcome.announce(
-        PLACEMENTS,
-        PlacementConfirmed(
-            **outcome.stamp(item.message_id, "placement_confirmed"),
-            **placement.about(),
-            referral_id=event.referral_id,
-            contract_id=participant.contract_id,
-            job_start_date=event.job_start_date,
-            employment_type=event.employment_type,
-            hourly_wage_pence=event.hourly_wage_pence,
-            weekly_hours=event.weekly_hours,
-            pays_llw=decision.pays_llw,
-            below_minimum_wage=decision.below_minimum_wage,
-            sic_sector=event.sic_sector,
-            employer_name=event.employer_name,
-            source_produced_at=event.produced_at,
-        ),
-    )
-    outcome.release(release_key("placement", event.provider_id, event.placement_id))
+    decision = decided.decision
+    if isinstance(decision, JobAssessment) and participant is not None:
+        repo.put_placement(
+            PlacementRecord(
+                event,
+                participant.participant_id,
+                decision.pays_llw,
+                decision.below_minimum_wage,
+                source=item.record,
+                source_event_id=item.event_id,
+            )
+        )
+    elif isinstance(decision, Ignore) and existing is not None:
+        repo.add_resend(existing.key, item.event_id, item.record)  # no effect, but kept
+    outcome.follow(decided, item, held, key)
 
 
 @RULES.on(JobEnded)
@@ -272,26 +202,18 @@ def job_ended(round_: Round, item: Received[JobEnded]) -> None:
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
     record = repo.placements.get((event.provider_id, event.placement_id))
     key = subject(event.provider_id, event.placement_id)
-    decision = decide_job_end(
-        event.placement_id,
-        event.provider_id,
-        event.end_date,
+    decided = decide.job_ended(
+        event,
         record.stored if record else None,
         record.end_date if record else None,
         held_before=held.before(key),
+        cause=item.message_id,
+        now=outcome.now,
     )
-    if not outcome.carry_out(decision, item, held, key) or record is None:
+    if not outcome.follow(decided, item, held, key) or record is None:
         return
     record.end_date = event.end_date
     repo.put_placement(record)
-    outcome.announce(
-        PLACEMENTS,
-        PlacementEnded(
-            **outcome.stamp(item.message_id, "placement_ended"),
-            **record.about(),
-            end_date=event.end_date,
-        ),
-    )
 
 
 def message_id_of(event_id: str, record: RawRecord) -> str:

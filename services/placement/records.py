@@ -10,20 +10,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypedDict
 
 from schemas.provider import JobStarted
 from services.common.messages import RawRecord
 from services.common.provider_keys import ProviderKey
-from services.placement.domain import ParticipantOnProgramme, StoredJob
-
-
-class PlacementOfParticipant(TypedDict):
-    """The fields every placements event starts with (``Event(**record.about(), ...)``)."""
-
-    participant_id: str
-    placement_id: str
-    provider_id: str
+from services.placement.domain import ParticipantOnProgramme, PlacementOfParticipant, StoredJob
 
 
 @dataclass
@@ -42,7 +33,7 @@ class PlacementRecord:
 
     @property
     def stored(self) -> StoredJob:
-        return StoredJob(self.job, self.participant_id, self.withdrawn)
+        return StoredJob(self.job, self.participant_id, self.withdrawn, self.source_event_id)
 
     @property
     def key(self) -> ProviderKey:
@@ -51,11 +42,7 @@ class PlacementRecord:
 
     def about(self) -> PlacementOfParticipant:
         """Who and what a placements event is about: the person and the placement."""
-        return PlacementOfParticipant(
-            participant_id=self.participant_id,
-            placement_id=self.job.placement_id,
-            provider_id=self.job.provider_id,
-        )
+        return self.stored.about()
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from functools import wraps
 from typing import TypeVar
 
@@ -22,46 +21,26 @@ from schemas.common import RejectionReason
 from schemas.intake import ParticipantDisplaced, ParticipantLeft, ParticipantStarted
 from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.provider import EvidenceRetracted, EvidenceSubmitted
-from schemas.sustainment import (
-    MAX_PLACEMENTS_PER_PARTICIPANT,
-    EvidenceProgress,
-    EvidenceRecorded,
-    EvidenceRemoved,
-    MilestonePrice,
-    MilestoneReached,
-    MilestoneRevoked,
-    PlacementEvidenceEnd,
-)
-from schemas.topics import CONSUMERS, EVIDENCE_LEDGER, MILESTONES, Owner, TopicSpec
+from schemas.topics import CONSUMERS, Owner, TopicSpec
 from services.common import masking
 from services.common.decisions import HeldSubjects
 from services.common.holds import Entity, Subject, WaitFor, wait_for
 from services.common.messages import Received, ids_named, keys_named
-from services.common.outcome import BatchOutcome, PerTransaction, derived_event_id
+from services.common.outcome import BatchOutcome, PerTransaction
 from services.common.provider_keys import release_key
-from services.common.reference import Contract, ContractBook, Rates, Reference
+from services.common.reference import ContractBook, Rates, Reference
 from services.common.settings import ServiceSettings
 from services.runtime.rules import Rules, run_round
+from services.sustainment import decide
 from services.sustainment.domain import (
-    EvidenceOwner,
-    KnownPlacement,
-    MilestoneChange,
     ParticipantWindow,
     PlacementFacts,
     RecordedMilestone,
-    compute_milestones,
-    decide_evidence,
-    decide_retraction,
     evidence_facts,
     evidence_subject,
-    reconcile,
-    recorded_after,
-    settle,
 )
-from services.sustainment.progress import counted_so_far
 from services.sustainment.records import (
     EvidenceRecord,
-    ParticipantHistory,
     ParticipantRecord,
     PlacementRecord,
     SustainmentStorage,
@@ -332,28 +311,22 @@ def evidence_submitted(round_: Round, item: Received[EvidenceSubmitted]) -> str 
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
     facts, bad_hours = evidence_facts(event)
     placement = repo.placements.get((event.provider_id, event.placement_id))
-    if placement is not None and placement.withdrawn:
-        placement = None  # withdrawn: as if it had never been confirmed (§5)
-    current = repo.evidence.get((event.provider_id, event.evidence_id))
     key = evidence_subject(event.provider_id, event.evidence_id)
-    decision = decide_evidence(
+    decided = decide.evidence_submitted(
+        event,
         facts,
-        event.version,
-        event.provider_id,
-        _owner(current),
-        None
-        if placement is None
-        else KnownPlacement(placement.facts.employment_type, placement.provider_id),
+        repo.evidence.get((event.provider_id, event.evidence_id)),
+        placement,
         hours_worked=bad_hours,
         held_before=held.before(key),
+        cause=item.message_id,
+        now=outcome.now,
     )
-    if not outcome.carry_out(decision, item, held, key) or placement is None:
+    if not outcome.follow(decided, item, held, key) or placement is None:
         return None
     repo.put_evidence(
         EvidenceRecord(facts, placement.participant_id, event.provider_id, event.version)
     )
-    outcome.announce(EVIDENCE_LEDGER, _evidence_recorded(item, placement.participant_id, outcome))
-    outcome.release(release_key("evidence", event.provider_id, event.evidence_id))
     return placement.participant_id
 
 
@@ -363,25 +336,13 @@ def evidence_retracted(round_: Round, item: Received[EvidenceRetracted]) -> str 
     repo, outcome, event, held = round_.repo, round_.outcome, item.event, round_.held
     current = repo.evidence.get((event.provider_id, event.evidence_id))
     key = evidence_subject(event.provider_id, event.evidence_id)
-    decision = decide_retraction(
-        event.evidence_id,
-        event.provider_id,
-        _owner(current),
-        held_before=held.before(key),
+    decided = decide.evidence_retracted(
+        event, current, held_before=held.before(key), cause=item.message_id, now=outcome.now
     )
-    if not outcome.carry_out(decision, item, held, key) or current is None:
+    if not outcome.follow(decided, item, held, key) or current is None:
         return None
     current.retracted = True
     repo.put_evidence(current)
-    outcome.announce(
-        EVIDENCE_LEDGER,
-        EvidenceRemoved(
-            **outcome.stamp(item.message_id, "evidence_removed"),
-            participant_id=current.participant_id,
-            provider_id=current.provider_id,
-            evidence_id=event.evidence_id,
-        ),
-    )
     return current.participant_id
 
 
@@ -392,15 +353,19 @@ async def announce_milestones(
     contracts: ContractBook,
 ) -> None:
     """Recompute the milestones of the participants in ``sources`` from their whole
-    histories and announce what changed (§6, §7)."""
+    histories, record and announce what changed (§6, §7), and their progress."""
     recorded: list[tuple[str, RecordedMilestone]] = []
     for history in await repo.histories(sorted(sources)):
         participant_id = history.participant.participant_id
-        recorded.extend(
-            _milestone_changes(history, sources.get(participant_id), outcome, contracts)
+        decided = decide.participant_changed(
+            history,
+            sources.get(participant_id),
+            outcome.touched_by.get(participant_id, []),
+            contracts,
+            now=outcome.now,
         )
-        triggers = outcome.touched_by.get(participant_id, [])
-        outcome.announce(EVIDENCE_LEDGER, _progress(history, triggers, outcome))
+        recorded.extend(decided.decision)
+        outcome.publish(*decided.events)
     if recorded:
         await repo.record_milestones(recorded)
 
@@ -411,132 +376,16 @@ async def revoke_displaced(
     outcome: BatchOutcome,
     contracts: ContractBook,
 ) -> None:
-    """Revoke every milestone of a displaced start, under its own contract: a start
-    that counts for nothing reaches nothing (reconcile against no milestones)."""
+    """Revoke every milestone of a displaced start, under its own contract."""
     contract = contracts.get(displaced.contract_id)
     assert contract is not None  # participants are accepted against a known contract
     updates: list[tuple[str, RecordedMilestone]] = []
     for history in await repo.histories([displaced.participant_id]):
-        for change in reconcile(history.recorded, {}):
-            before = history.recorded.get(change.milestone)
-            updates.append((displaced.participant_id, recorded_after(change, before)))
-            outcome.announce(MILESTONES, _announcement(displaced, contract, change, None, outcome))
+        decided = decide.displaced_revoked(displaced, history, contract, outcome.now)
+        updates.extend(decided.decision)
+        outcome.publish(*decided.events)
     if updates:
         await repo.record_milestones(updates)
-
-
-def _milestone_changes(
-    history: ParticipantHistory,
-    source: datetime | None,
-    outcome: BatchOutcome,
-    contracts: ContractBook,
-) -> list[tuple[str, RecordedMilestone]]:
-    p = history.participant
-    if p.displaced:
-        return []  # nothing counts until the winning start arrives (§4 v3)
-    contract = contracts.get(p.contract_id)
-    assert contract is not None  # participants are accepted against a known contract
-    current = settle(
-        compute_milestones(p.window, history.placements, history.evidence),
-        contract,
-        p.eligibility_group,
-    )
-    updates: list[tuple[str, RecordedMilestone]] = []
-    for change in reconcile(history.recorded, current):
-        before = history.recorded.get(change.milestone)
-        updates.append((p.participant_id, recorded_after(change, before)))
-        announcement = _announcement(p, contract, change, source, outcome)
-        outcome.announce(MILESTONES, announcement)
-    return updates
-
-
-def _announcement(
-    p: ParticipantRecord,
-    contract: Contract,
-    change: MilestoneChange,
-    source: datetime | None,
-    outcome: BatchOutcome,
-) -> MilestoneReached | MilestoneRevoked:
-    event_id = derived_event_id(p.participant_id, change.milestone, change.occurrence, change.kind)
-    if change.kind == "revoked":
-        return MilestoneRevoked(
-            event_id=event_id,
-            produced_at=outcome.now,
-            participant_id=p.participant_id,
-            provider_id=p.provider_id,
-            contract_id=p.contract_id,
-            milestone=change.milestone,
-            occurrence=change.occurrence,
-        )
-    facts = change.facts
-    assert facts is not None
-    return MilestoneReached(
-        event_id=event_id,
-        produced_at=outcome.now,
-        participant_id=p.participant_id,
-        provider_id=p.provider_id,
-        contract_id=p.contract_id,
-        eligibility_group=p.eligibility_group,
-        milestone=change.milestone,
-        occurrence=change.occurrence,
-        reached_on=facts.reached_on,
-        job_pays_llw=facts.job_pays_llw,
-        placement_id=facts.placement_id,
-        evidence_ids=facts.evidence_ids,
-        payable=facts.payable,
-        not_payable_reason=facts.not_payable_reason,
-        source_produced_at=source,
-        price=MilestonePrice(
-            contract_version=contract.version,
-            base_pence=facts.price.base_pence if facts.price else 0,
-            uplift_pence=facts.price.uplift_pence if facts.price else 0,
-        ),
-    )
-
-
-def _evidence_recorded(
-    item: Received[EvidenceSubmitted], participant_id: str, outcome: BatchOutcome
-) -> EvidenceRecorded:
-    event = item.event
-    return EvidenceRecorded(
-        **outcome.stamp(item.message_id, "evidence_recorded"),
-        participant_id=participant_id,
-        provider_id=event.provider_id,
-        placement_id=event.placement_id,
-        evidence_id=event.evidence_id,
-        version=event.version,
-        kind=event.kind,
-        period_start=event.period_start,
-        period_end=event.period_end,
-        gross_earnings_pence=event.gross_earnings_pence,
-        hours_worked=event.hours_worked,
-        reported_on=event.reported_on,
-    )
-
-
-def _progress(
-    history: ParticipantHistory, triggers: Sequence[str], outcome: BatchOutcome
-) -> EvidenceProgress:
-    """What the evidence counts so far (for the views), after this transaction."""
-    p = history.participant
-    counted = counted_so_far(p.window, history.placements, history.evidence)
-    return EvidenceProgress(
-        **outcome.stamp(p.participant_id, "evidence_progress", *sorted(triggers)),
-        participant_id=p.participant_id,
-        provider_id=p.provider_id,
-        contract_id=p.contract_id,
-        earnings_threshold_pence=p.window.earnings_threshold_pence,
-        weekly_hours_min=Decimal(p.window.weekly_hours_min_hundredths) / 100,
-        counted_earnings_pence=counted.earnings_pence,
-        latest_employed_evidence_end=counted.latest_employed_end,
-        in_work_weeks=counted.in_work_weeks,
-        self_employment_days=counted.self_employment_days,
-        latest_self_employment_end=counted.latest_self_employment_end,
-        placements=tuple(
-            PlacementEvidenceEnd(placement_id=pid, latest_period_end=end)
-            for pid, end in counted.latest_end_by_placement[:MAX_PLACEMENTS_PER_PARTICIPANT]
-        ),
-    )
 
 
 def start_key(provider_id: str, referral_id: str) -> WaitFor:
@@ -550,14 +399,6 @@ def _subject_of(event: Event) -> Subject | None:
     if isinstance(event, EvidenceSubmitted | EvidenceRetracted):
         return evidence_subject(event.provider_id, event.evidence_id)
     return None
-
-
-def _owner(record: EvidenceRecord | None) -> EvidenceOwner | None:
-    if record is None:
-        return None
-    return EvidenceOwner(
-        record.facts.placement_id, record.provider_id, record.version, record.retracted
-    )
 
 
 def _source_produced_at(event: object) -> datetime | None:

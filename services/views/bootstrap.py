@@ -5,7 +5,8 @@ from __future__ import annotations
 from services.common.holds import Entity
 from services.runtime.locking import Locking
 from services.runtime.service import ServiceDefinition
-from services.views.handlers import ViewsRepository, make_handler
+from services.views.adapters.repository import ViewsRepository
+from services.views.handlers import make_handler
 
 # State per participant; every input names its participant; rejections are only added.
 LOCKING = Locking("views", entities=frozenset({Entity.PARTICIPANT}))

@@ -17,8 +17,10 @@ from services.common.reference import load_contracts, load_rates
 from services.common.settings import ServiceSettings
 from services.runtime.processor import BatchProcessor
 from services.views import SCHEMA
-from services.views.handlers import ViewsHandler, ViewsRepository
+from services.views.adapters.repository import ViewsRepository
+from services.views.handlers import ViewsHandler
 from services.views.rebuild import input_topic_names, rebuild, reset_schema
+from services.views.records import ViewsStorage
 from tests.builders import milestone_reached, participant_started, placement_confirmed
 from tests.integration.conftest import spec_of
 from tests.integration.test_views_service import TABLES, payment, progress, recorded
@@ -61,7 +63,7 @@ async def publish(bootstrap: str, namespace: str, events: list[Event]) -> None:
         await producer.stop()
 
 
-async def consume_all(settings: ServiceSettings, processor: BatchProcessor[ViewsRepository]) -> int:
+async def consume_all(settings: ServiceSettings, processor: BatchProcessor[ViewsStorage]) -> int:
     """Consume the views inputs as the service's group until the end offsets, committing
     after each processed batch (as the service does); returns the records processed."""
     consumer = AIOKafkaConsumer(

@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.topics import PARTICIPANTS
-from services.common.outcome import BatchOutcome, PerTransaction, derived_event_id
+from services.common.emits import derived_event_id
+from services.common.outcome import BatchOutcome, PerTransaction
 from services.common.reference import load_contracts
 from services.sustainment.handlers import DISPLACED
 from services.views.handlers import CHANGES
