@@ -126,14 +126,29 @@ def personal_key(key: bytes | None) -> str | None:
     return f"key: must not hold {shape} (NINO- or date-shaped): keys are ids, never personal"
 
 
+_DECODED = "_decoded"
+"""Where :func:`decode` keeps its result on the (immutable) record: the lock keys of a
+batch, its processing and its releases decode each record once."""
+
+
 def decode(record: RawRecord, max_bytes: int | None = None) -> Received[Event] | Undecodable:
     """Validate the value against the topic's models; explain the first errors if invalid.
 
     Provider input is bounded first (size, then members) and its key checked (no personal
-    data); our own services' events are not.
+    data); our own services' events are not. The result is remembered on the record for
+    the same limit (a record is immutable, and so is what it decodes to).
     """
+    limit = max_message_bytes() if max_bytes is None else max_bytes
+    remembered = record.__dict__.get(_DECODED)
+    if remembered is not None and remembered[0] == limit:
+        return remembered[1]  # type: ignore[no-any-return]
+    decoded = _decode(record, limit)
+    object.__setattr__(record, _DECODED, (limit, decoded))
+    return decoded
+
+
+def _decode(record: RawRecord, limit: int) -> Received[Event] | Undecodable:
     if record.spec.owner == "providers":
-        limit = max_message_bytes() if max_bytes is None else max_bytes
         if record.cut is not None:
             return Undecodable(record, cut_message(record.cut, limit))
         refused = (

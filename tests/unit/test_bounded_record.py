@@ -76,3 +76,14 @@ def test_the_rejection_describes_the_whole_and_masks_and_keeps_only_the_prefix()
     assert len(kept.record.value) <= ORIGINAL_PREFIX_BYTES
     assert kept.record.cut is not None
     assert kept.record.cut.length == len(HUGE)
+
+
+def test_a_record_is_decoded_once_per_limit_and_equal_records_stay_equal() -> None:
+    huge = record(HUGE)
+    first = decode(huge, LIMIT)
+    assert isinstance(first, Undecodable)
+    assert decode(huge, LIMIT) is first  # the lock keys, the batch, a release: one decode
+    within = decode(huge, 10 * len(HUGE))  # another limit is decided again: not its size
+    assert isinstance(within, Undecodable) and "over the limit" not in within.message
+    assert "over the limit" in first.message
+    assert huge == record(HUGE)  # what it remembers is no part of the record's value
