@@ -84,6 +84,7 @@ def test_a_record_is_decoded_once_per_limit_and_equal_records_stay_equal() -> No
     assert isinstance(first, Undecodable)
     assert decode(huge, LIMIT) is first  # the lock keys, the batch, a release: one decode
     within = decode(huge, 10 * len(HUGE))  # another limit is decided again: not its size
-    assert isinstance(within, Undecodable) and "over the limit" not in within.message
+    assert isinstance(within, Undecodable)
+    assert "over the limit" not in within.message
     assert "over the limit" in first.message
     assert huge == record(HUGE)  # what it remembers is no part of the record's value
