@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from deploy.create_topics import ensure_topics
 from deploy.local import LOCAL_DATABASE_URL, LOCAL_KAFKA_BOOTSTRAP
@@ -107,6 +110,60 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time of a process and its descendants: the live ones' own time plus what the
+    root's reaped children used (PostgreSQL's backends, Kafka's JVM)."""
+    parents: dict[int, int] = {}
+    times: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]))
+    if root not in times:
+        return 0.0
+    tree = {root}
+    grew = True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew = bool(more)
+        tree |= more
+    ticks = sum(times[pid][0] for pid in tree) + times[root][1]
+    return ticks / CLOCK_TICKS
+
+
+def listening_pid(port: int) -> int | None:
+    """The process listening on ``port`` on this machine (``ss``), if any."""
+    try:
+        out = subprocess.run(
+            ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        return None
+    found = re.search(r"pid=(\d+)", out)
+    return int(found.group(1)) if found else None
+
+
+def infrastructure_pids(target: Target) -> dict[str, int]:
+    """PostgreSQL's postmaster and the first Kafka broker of ``target``, when local."""
+    pids: dict[str, int] = {}
+    ports = {
+        "postgres": urlsplit(target.database_url).port or 5432,
+        "kafka": int(target.bootstrap.split(",")[0].rpartition(":")[2]),
+    }
+    for name, port in ports.items():
+        pid = listening_pid(port)
+        if pid is not None:
+            pids[name] = pid
+    return pids
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of a live process (``/proc/<pid>/statm``)."""
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
@@ -121,17 +178,20 @@ class Usage:
     cpu_at_end: dict[str, float] = field(default_factory=dict)
     rss: dict[str, list[int]] = field(default_factory=dict)
     """Per service, one figure per sample: the largest RSS among its instances."""
+    infrastructure: dict[str, int] = field(default_factory=dict)
+    """PostgreSQL and Kafka (root pid): their CPU is counted with their processes'."""
 
     @classmethod
-    def of(cls, processes: ServiceProcesses) -> Usage:
+    def of(cls, processes: ServiceProcesses, target: Target | None = None) -> Usage:
         pids = {
             s: [processes.processes[unit(s, i)].pid for i in range(1, processes.instances + 1)]
             for s in processes.services
         }
-        return cls(pids)
+        return cls(pids, infrastructure=infrastructure_pids(target) if target else {})
 
     def _cpu(self) -> dict[str, float]:
-        return {s: sum(cpu_seconds(p) for p in pids) for s, pids in self.pids.items()}
+        cpu = {s: sum(cpu_seconds(p) for p in pids) for s, pids in self.pids.items()}
+        return cpu | {name: tree_cpu_seconds(p) for name, p in self.infrastructure.items()}
 
     def start(self) -> None:
         self.cpu_at_start = self._cpu()
@@ -146,6 +206,9 @@ class Usage:
         self.cpu_at_end = self._cpu()
 
     def cpu_used(self, service: str) -> float:
+        """CPU seconds of a service (or ``postgres``, ``kafka``; 0 when not local)."""
+        if service not in self.cpu_at_end:
+            return 0.0
         return self.cpu_at_end[service] - self.cpu_at_start[service]
 
     def peak_rss(self, service: str) -> int:

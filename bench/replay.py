@@ -86,7 +86,7 @@ class ReplayResult:
         return self.events_per_second / self.ceiling_messages_per_second
 
     def cpu_per_1000(self, service: str) -> float:
-        return self.cpu_seconds[service] / self.provider_events * 1000
+        return self.cpu_seconds.get(service, 0.0) / self.provider_events * 1000
 
 
 def say(message: str) -> None:
@@ -133,7 +133,7 @@ def run_one(
     )
     say(f"ceiling: {ceiling.messages:,} messages in {ceiling.seconds:.1f}s")
     with running_services(target, instances) as processes:
-        usage = Usage.of(processes)
+        usage = Usage.of(processes, target)
         profiles = Profiles(out)
         if profile:
             profiles.start({s: pids[0] for s, pids in usage.pids.items()})
@@ -149,7 +149,7 @@ def run_one(
         provider_events=published,
         drain_seconds=seconds,
         ceiling_messages_per_second=ceiling.per_second,
-        cpu_seconds={s: usage.cpu_used(s) for s in SERVICES},
+        cpu_seconds={s: usage.cpu_used(s) for s in (*SERVICES, *INFRASTRUCTURE)},
         peak_rss={s: usage.peak_rss(s) for s in SERVICES},
         lag_at_ready=sum(samples[0].lag.values()),
         samples=samples,
@@ -164,6 +164,10 @@ def run_one(
     )
     say(f"plot: {png}")
     return result
+
+
+INFRASTRUCTURE = ("postgres", "kafka")
+"""Also measured when local: their CPU per 1,000 events (the first broker only)."""
 
 
 def format_profile(service: str, path: Path) -> str:
@@ -181,7 +185,7 @@ def report(results: list[ReplayResult]) -> str:
     does not grow with the history (compare the rows of several ``--participants``)."""
     lines = [
         "participants instances  events  drain_s  events/s  ceiling/s  ratio  cpu/1k   all"
-        + "".join(f"  cpu/1k {s[:5]:>5}" for s in SERVICES)
+        + "".join(f"  cpu/1k {s[:5]:>5}" for s in (*SERVICES, *INFRASTRUCTURE))
         + "".join(f"  rss {s[:5]:>5}" for s in SERVICES),
     ]
     for r in results:
@@ -189,7 +193,7 @@ def report(results: list[ReplayResult]) -> str:
             f"{r.participants:>12,} {r.instances:>9} {r.provider_events:>7,} {r.drain_seconds:8.1f}"
             f" {r.events_per_second:9,.0f} {r.ceiling_messages_per_second:10,.0f} {r.ratio:6.3f}"
             f"  {sum(r.cpu_per_1000(s) for s in SERVICES):11.3f}s"
-            + "".join(f"  {r.cpu_per_1000(s):11.3f}s" for s in SERVICES)
+            + "".join(f"  {r.cpu_per_1000(s):11.3f}s" for s in (*SERVICES, *INFRASTRUCTURE))
             + "".join(f"  {r.peak_rss[s] / 2**20:6.0f}MiB" for s in SERVICES)
         )
     return "\n".join(lines)

@@ -129,13 +129,16 @@ class ServiceProcesses:
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until every service has an instance answering 200 on ``/ready`` and every
         other instance is ready too or a standby (the group assigned it no partitions:
-        faust assigns partition *p* of every input topic to one member, so a service
-        has work for at most as many instances as its topics have partitions)."""
+        a service has work for at most as many instances as its input partitions).
+
+        An instance that says "no partitions assigned" may be a standby or still joining
+        the group, so it is asked again until its service has a ready instance."""
         deadline = time.monotonic() + timeout
         pending = set(self.units())
+        standby: set[tuple[str, int]] = set()
         ready: set[str] = set()
         while pending or ready != set(self.services):
-            for service, instance in sorted(pending):
+            for service, instance in sorted(pending | standby):
                 name = unit(service, instance)
                 process = self.processes.get(name)
                 if process is not None and process.poll() is not None:
@@ -145,10 +148,14 @@ class ServiceProcesses:
                 state = readiness(self.port(service, instance))
                 if state is None:
                     ready.add(service)
+                    standby.discard((service, instance))
+                elif STANDBY in state:
+                    standby.add((service, instance))
                 if state is None or STANDBY in state:
                     pending.discard((service, instance))
+            standby = {(s, i) for s, i in standby if s not in ready}
             if (pending or ready != set(self.services)) and time.monotonic() > deadline:
-                names = sorted(unit(s, i) for s, i in pending)
+                names = sorted(unit(s, i) for s, i in pending | standby)
                 missing = sorted(set(self.services) - ready)
                 raise TimeoutError(
                     f"services not ready after {timeout}s: {names}; none ready: {missing}"

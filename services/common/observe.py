@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
-from faust.exceptions import ConsumerNotStarted
 
 from schemas.common import MilestoneKind, RejectionReason
 from schemas.payments import MilestoneNotPaid, ProviderPaymentIssued
@@ -32,7 +31,7 @@ from services.common.reference import ContractBook, load_contracts
 
 log = logging.getLogger(__name__)
 
-CONSUMER_ERRORS = (ConsumerNotStarted, KafkaError, OSError, TimeoutError)
+CONSUMER_ERRORS = (KafkaError, OSError, TimeoutError)
 
 REFRESH_SECONDS = float(os.environ.get("METRICS_REFRESH_SECONDS", "5"))
 
@@ -137,6 +136,23 @@ def consumer_lag(
     return lag
 
 
+class PartitionOffsets(Protocol):
+    """Offsets of a consumer's assigned partitions (runtime/consumer.py ``Offsets``)."""
+
+    @property
+    def assigned(self) -> Sequence[Any]: ...
+    @property
+    def highwaters(self) -> Mapping[Any, int | None]: ...
+    @property
+    def committed(self) -> Mapping[Any, int | None]: ...
+    @property
+    def earliest(self) -> Mapping[Any, int | None]: ...
+
+
+class LagSource(Protocol):
+    async def offsets(self) -> PartitionOffsets: ...
+
+
 class GaugeRefresher:
     """Refreshes the state gauges of one service (held, outbox, consumer lag)."""
 
@@ -145,7 +161,7 @@ class GaugeRefresher:
         self.input_topics = tuple(input_topics)
         self.namespace = namespace
 
-    async def refresh(self, pool: db.Pool | None, consumer: Any) -> None:
+    async def refresh(self, pool: db.Pool | None, consumer: LagSource | None) -> None:
         """One refresh; a transient failure is logged and leaves the previous values.
 
         A transient database error (errors.py: connection lost, server restarting, ...)
@@ -173,16 +189,9 @@ class GaugeRefresher:
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(outbox["oldest_age"]))
         metrics.HELD_PENDING.labels(self.service).set(int(held))
 
-    async def refresh_lag(self, consumer: Any) -> None:
-        """``consumer`` is the faust app's consumer (``app.consumer``)."""
-        assigned = sorted(consumer.assignment())
-        if assigned:
-            highwaters = await consumer.highwaters(*assigned)
-            committed = {tp: consumer._committed_offset.get(tp) for tp in assigned}
-            missing = [tp for tp in assigned if committed[tp] is None]
-            earliest = await consumer.earliest_offsets(*missing) if missing else {}
-        else:
-            highwaters, committed, earliest = {}, {}, {}
-        lag = consumer_lag(assigned, highwaters, committed, earliest, self.namespace)
+    async def refresh_lag(self, consumer: LagSource) -> None:
+        """``consumer``: the service's input consumer (runtime/consumer.py)."""
+        o = await consumer.offsets()
+        lag = consumer_lag(o.assigned, o.highwaters, o.committed, o.earliest, self.namespace)
         for topic in self.input_topics:
             metrics.CONSUMER_LAG.labels(self.service, topic).set(lag.get(topic, 0))

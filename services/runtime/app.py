@@ -11,11 +11,13 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import faust
+from aiokafka import ConsumerRecord
+from faust.app.base import BootStrategy
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +33,7 @@ from services.common.reference import load_reference
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ConfigurationError, ServiceSettings
 from services.common.watchdog import Liveness
+from services.runtime.consumer import ConsumerOptions, InputConsumer
 from services.runtime.ownership import PartitionOwnership
 from services.runtime.ports import R
 from services.runtime.processor import BatchProcessor
@@ -117,6 +120,8 @@ class ConsumerSettings(BaseSettings):
     kafka_group_instance_id: str | None = None
     kafka_session_timeout_seconds: float = Field(default=15.0, ge=6.0)
     kafka_heartbeat_interval_seconds: float = Field(default=1.5, gt=0)
+    consumer_metadata_max_age_ms: int = Field(default=300_000, ge=1000)
+    """How often the consumer refreshes the cluster's metadata (new partitions)."""
 
     def instance_id(self, service: str, metrics_port: int) -> str | None:
         if self.kafka_group_instance_id is not None:
@@ -124,8 +129,21 @@ class ConsumerSettings(BaseSettings):
         return f"{service}-{socket.gethostname()}-{metrics_port}"
 
 
+class _Boot(BootStrategy):
+    """faust runs the worker: timers, tasks, start and stop. The records come from
+    runtime/consumer.py and leave through the outbox relay's own producer."""
+
+    enable_kafka_consumer = False
+    enable_kafka_producer = False
+    enable_web = False
+
+
+class WorkerApp(faust.App):
+    BootStrategy = _Boot
+
+
 class ServiceApp(Generic[R]):
-    """A service as a faust app: one agent over all its input topics, batch per poll."""
+    """A service: a faust worker whose task consumes batches of its input topics."""
 
     def __init__(self, definition: ServiceDefinition[R], settings: ServiceSettings) -> None:
         self.settings = settings
@@ -153,60 +171,50 @@ class ServiceApp(Generic[R]):
         self.ownership = PartitionOwnership(
             f"{self.group_instance_id or socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         )
-        app = faust.App(
+        app = WorkerApp(
             s.consumer_group(self.service),
             broker=f"kafka://{s.kafka_bootstrap_servers}",
-            broker_credentials=s.faust_credentials(),
-            value_serializer="raw",
-            key_serializer="raw",
             web_enabled=False,
-            topic_disable_leader=True,
-            topic_allow_declare=False,
-            consumer_auto_offset_reset="earliest",
             store="memory://",
             # faust makes a data directory even with in-memory stores: keep it out of the
             # working directory (nothing is stored in it).
             datadir=str(Path(tempfile.gettempdir()) / "outcomes-faust-{conf.name}"),
-            producer_acks=-1,
-            stream_buffer_maxsize=4 * s.batch_max_events,
-            consumer_group_instance_id=self.group_instance_id,
-            broker_session_timeout=consumer.kafka_session_timeout_seconds,
-            broker_heartbeat_interval=consumer.kafka_heartbeat_interval_seconds,
-            # Compressed bytes per partition and fetch (aiokafka's limits); what they
-            # may inflate to is bounded by inflate.py.
-            consumer_max_fetch_size=MAX_PARTITION_FETCH_BYTES,
         )
         # The registry's topics as of start: a provider added to contracts.json is
         # consumed after a restart.
         providers = self.reference.provider_ids
         self.topics = list(all_topics(s.topic_namespace, providers, self.handler.inputs))
-        topic = app.topic(*self.topics, value_serializer="raw", key_serializer="raw")
-
-        # Signals of the rebalance (faust sends the partitions as the one argument).
-        @app.on_partitions_revoked.connect
-        async def on_revoked(_sender: Any, /, *_args: Any, signal: Any, **_: Any) -> None:
-            self.ownership.revoking()
-
-        @app.on_partitions_assigned.connect
-        async def on_assigned(_sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
-            await self._take_partitions(args[0])
+        self.consumer = InputConsumer(
+            self.topics,
+            ConsumerOptions(
+                group_id=s.consumer_group(self.service),
+                group_instance_id=self.group_instance_id,
+                session_timeout_seconds=consumer.kafka_session_timeout_seconds,
+                heartbeat_interval_seconds=consumer.kafka_heartbeat_interval_seconds,
+                # Compressed bytes per partition and fetch; what they may inflate to is
+                # bounded by inflate.py.
+                max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
+                batch_max=s.batch_max_events,
+                batch_within_seconds=s.batch_within_seconds,
+                metadata_max_age_seconds=consumer.consumer_metadata_max_age_ms / 1000,
+                client=s.kafka_options(),
+            ),
+            self.ownership,
+            self._take_partitions,
+        )
 
         @app.task  # type: ignore[untyped-decorator]
         async def start_runtime() -> None:
-            await self._start_runtime(app)
+            await self._start_runtime()
 
-        @app.agent(topic)
-        async def consume(stream: Any) -> None:
+        @app.task  # type: ignore[untyped-decorator]
+        async def consume() -> None:
             await self.ready.wait()
-            assert self.processor is not None
-            owned = self.ownership
-            async for events in stream.noack_take(s.batch_max_events, s.batch_within_seconds):
-                await owned.settled.wait()  # not between a revocation and the assignment
-                records = [self._raw(e.message) for e in events]
-                await self.processor.process(records)
-                for event in events:  # what another instance owns now is its to commit
-                    if owned.owns(event.message.topic, event.message.partition):
-                        await stream.ack(event)
+            await self.consumer.start()
+            try:
+                await self.consumer.run(self._process)
+            finally:
+                await self.consumer.stop()
 
         @app.timer(s.hold_sweep_seconds)  # type: ignore[untyped-decorator]
         async def sweep_holds() -> None:
@@ -218,16 +226,21 @@ class ServiceApp(Generic[R]):
 
         @app.timer(READINESS_SECONDS)  # type: ignore[untyped-decorator]
         async def check_readiness() -> None:
-            self._check_readiness(app.consumer)
+            self._check_readiness()
 
         @app.timer(observe.REFRESH_SECONDS)  # type: ignore[untyped-decorator]
         async def refresh_gauges() -> None:
             pool = self.processor.pool if self.processor is not None else None
-            await self.gauges.refresh(pool, app.consumer)
+            started = self.consumer if self.consumer.started is not None else None
+            await self.gauges.refresh(pool, started)
 
         return app
 
-    async def _start_runtime(self, app: faust.App) -> None:
+    async def _process(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        assert self.processor is not None
+        await self.processor.process([self._raw(r) for r in records])
+
+    async def _start_runtime(self) -> None:
         s = self.settings
         pool = await db.create_pool(s.database_url, self.service)
         locking = self.definition.locking
@@ -251,19 +264,17 @@ class ServiceApp(Generic[R]):
             namespace=s.topic_namespace,
         )
         self.ready.set()
-        self._check_readiness(app.consumer)
+        self._check_readiness()
         try:
             await relay.run()
         finally:
             await relay.stop()
             await pool.close()
 
-    async def _take_partitions(self, assigned: set[Any]) -> None:
-        """On assignment (during the rebalance, partitions still paused): own them."""
-        await self.ready.wait()
+    async def _take_partitions(self, mine: set[tuple[str, int]]) -> None:
+        """On assignment (during the rebalance, before any batch of them): own them."""
         pool = self.pool
         assert pool is not None
-        mine = {(tp.topic, tp.partition) for tp in assigned if tp.topic in self.topics}
 
         async def take() -> None:
             async with pool.acquire() as conn, conn.transaction():
@@ -272,21 +283,18 @@ class ServiceApp(Generic[R]):
         await until_database_answers(take, f"{self.service} take partitions")
         log.info("%s owns %d partitions", self.service, len(mine))
 
-    def _check_readiness(self, consumer: Any) -> None:
+    def _check_readiness(self) -> None:
         """Set ``outcomes_service_ready`` (readiness.py); log each change once."""
-        try:
-            assigned = [tp.topic for tp in consumer.assignment()]
-            # The client's cluster metadata (faust and aiokafka expose no public view of
-            # it; the group coordinator's snapshot only covers what the leader assigns).
-            cluster = consumer._thread._ensure_consumer()._client.cluster
-            reason = not_ready_because(
-                self.ready.is_set(),
-                self.topics,
-                lambda topic: len(cluster.partitions_for_topic(topic) or ()),
-                assigned,
-            )
-        except Exception as exc:  # noqa: BLE001  (the consumer thread is not started yet)
-            reason = f"consumer not started ({type(exc).__name__})"
+        reason = not_ready_because(
+            self.ready.is_set(),
+            self.topics,
+            self.consumer.partitions_for,
+            [tp.topic for tp in self.consumer.assignment()],
+        )
+        if self.ready.is_set() and not self.consumer.connected:
+            reason = "consumer not connected to the broker yet"
+        elif reason is None and self.consumer.started is None:
+            reason = "consumer not subscribed yet"
         if reason == self.not_ready:
             return
         self.not_ready = reason
@@ -298,7 +306,7 @@ class ServiceApp(Generic[R]):
         else:
             log.warning("%s not ready: %s", self.service, reason)
 
-    def _raw(self, message: Any) -> RawRecord:
+    def _raw(self, message: ConsumerRecord[bytes, bytes]) -> RawRecord:
         """The record as the processor sees it: over-large values already cut (inflate.py)
         or cut here (codec.bounded_record)."""
         spec, _ = resolve(message.topic, self.settings.topic_namespace)
