@@ -1,7 +1,7 @@
-"""The input consumer (services/runtime/consumer.py) on the real broker.
+"""The input consumer (services/runtime/consumer.py) on the real broker and database.
 
-The database part of taking partitions (runtime/ownership.py, tested against PostgreSQL
-in test_scale_out.py) is replaced here by recording the epochs in memory: these tests
+Each instance takes its partitions in ``partition_owners`` (runtime/ownership.py) as a
+service does; the processing is replaced by recording what was delivered: these tests
 are about what Kafka delivers and what offsets end up committed.
 """
 
@@ -12,17 +12,32 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from services.common import db
 from services.runtime.consumer import ConsumerOptions, InputConsumer
 from services.runtime.ownership import PartitionOwnership
 
 pytestmark = pytest.mark.integration
 
 PARTITIONS = 4
+OWNERS_TABLE = Path(db.__file__).parent / "migrations" / "007_partition_owners.sql"
+
+
+@pytest.fixture
+async def owners(fresh_database: str) -> AsyncIterator[db.Pool]:
+    """A database with the ``partition_owners`` table of every service's schema."""
+    pool = await db.create_pool(fresh_database, "public")
+    async with pool.acquire() as conn:
+        await conn.execute(OWNERS_TABLE.read_text())
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 @dataclass
@@ -36,12 +51,12 @@ class Instance:
         self.seen += [(r.topic, r.partition, r.offset) for r in records]
 
 
-def instance(bootstrap: str, group: str, topics: list[str], name: str) -> Instance:
+def instance(bootstrap: str, group: str, topics: list[str], name: str, pool: db.Pool) -> Instance:
     ownership = PartitionOwnership(name)
 
-    async def take(mine: set[tuple[str, int]]) -> None:  # the database's part, in memory
-        ownership.epochs = {tp: 1 for tp in mine}
-        ownership.settled.set()
+    async def take(mine: set[tuple[str, int]]) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await ownership.take(conn, mine)
 
     options = ConsumerOptions(
         group_id=group,
@@ -94,14 +109,13 @@ async def publish(bootstrap: str, topic: str, count: int, start: int = 0) -> Non
 async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
     """Records not committed by ``group``: end offsets minus committed offsets."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)  # no group: reads offsets only
     await admin.start()
-    probe = instance(bootstrap, f"{group}-probe", topics, "probe").consumer
+    await probe.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)
-        await probe.start()
-        assert probe.started is not None
         tps = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
-        ends = await probe.started.end_offsets(tps)
+        ends = await probe.end_offsets(tps)
     finally:
         await probe.stop()
         await admin.close()
@@ -126,12 +140,12 @@ def in_order_per_partition(seen: list[tuple[str, int, int]]) -> bool:
 
 
 async def test_every_record_is_processed_and_its_offset_committed_after_its_batch(
-    kafka_bootstrap: str,
+    kafka_bootstrap: str, owners: db.Pool
 ) -> None:
     topic, group = f"consumer-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
     await create_topics(kafka_bootstrap, [topic])
     await publish(kafka_bootstrap, topic, 400)
-    async with running(instance(kafka_bootstrap, group, [topic], "one")) as member:
+    async with running(instance(kafka_bootstrap, group, [topic], "one", owners)) as member:
         await until(lambda: len(member.seen) >= 400, 60)
         await until(lambda: not member.consumer._pending, 10)
         assert len(member.seen) == 400
@@ -141,14 +155,14 @@ async def test_every_record_is_processed_and_its_offset_committed_after_its_batc
 
 
 async def test_after_a_second_instance_joins_nothing_is_lost_and_the_lag_reaches_zero(
-    kafka_bootstrap: str,
+    kafka_bootstrap: str, owners: db.Pool
 ) -> None:
     topics = [f"consumer-{uuid.uuid4().hex[:8]}-{n}" for n in range(2)]
     group = f"g-{uuid.uuid4().hex[:8]}"
     await create_topics(kafka_bootstrap, topics)
     for topic in topics:
         await publish(kafka_bootstrap, topic, 300)
-    a, b = (instance(kafka_bootstrap, group, topics, n) for n in ("a", "b"))
+    a, b = (instance(kafka_bootstrap, group, topics, n, owners) for n in ("a", "b"))
     async with running(a):
         await until(lambda: len(a.seen) > 0, 60)
         async with running(b):  # an eager rebalance while a is consuming
@@ -165,13 +179,16 @@ async def test_after_a_second_instance_joins_nothing_is_lost_and_the_lag_reaches
             assert in_order_per_partition(a.seen)
             assert in_order_per_partition(b.seen)
             assert await group_lag(kafka_bootstrap, group, topics) == 0
+            async with owners.acquire() as conn:
+                owned = await conn.fetch("SELECT owner FROM partition_owners")
+            assert {r["owner"] for r in owned} == {"a", "b"}
 
 
 async def test_a_consumer_waits_for_missing_input_topics_then_consumes_them(
-    kafka_bootstrap: str,
+    kafka_bootstrap: str, owners: db.Pool
 ) -> None:
     topic, group = f"consumer-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
-    async with running(instance(kafka_bootstrap, group, [topic], "late")) as member:
+    async with running(instance(kafka_bootstrap, group, [topic], "late", owners)) as member:
         await until(lambda: member.consumer.missing == [topic], 20)
         assert member.consumer.started is None
         assert member.consumer.partitions_for(topic) is None
