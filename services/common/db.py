@@ -30,12 +30,24 @@ else:
     Pool = asyncpg.Pool
 
 
+SERVER_SETTINGS: dict[str, str] = {"plan_cache_mode": "force_custom_plan"}
+"""Every statement is planned with its parameters, each time it runs. asyncpg prepares
+each statement once per connection; after five runs PostgreSQL may keep a generic plan
+made while the tables were nearly empty (a sequential scan is the cheapest way to find a
+key in a one-page table) and use it while they grow: the cost of a key lookup then grows
+with the history (docs/performance.md, "Database cost as the history grows")."""
+
+
 async def create_pool(database_url: str, schema: str, *, max_size: int = 4) -> Pool:
     pool = await asyncpg.create_pool(
         database_url,
         min_size=1,
         max_size=max_size,
-        server_settings={"search_path": schema, "application_name": f"outcomes-{schema}"},
+        server_settings={
+            "search_path": schema,
+            "application_name": f"outcomes-{schema}",
+            **SERVER_SETTINGS,
+        },
     )
     assert pool is not None
     return pool

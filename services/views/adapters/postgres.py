@@ -396,21 +396,50 @@ class ViewsStore:
 
     async def write_derived(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """(provider, participant, in_work, reached, counted, next milestone, projected
-        on, on track, evidence due since)"""
-        await self.conn.executemany(
+        on, on track, evidence due since), the milestone lists as comma-separated text
+        (a list per row does not fit one array of arrays). One statement for the batch;
+        a row whose columns are already these is left alone (no new row version)."""
+        if not rows:
+            return
+        await self.conn.execute(
             """
-            UPDATE participants SET in_work = $3, milestones_reached = $4,
-                counted_milestones = $5, next_milestone = $6, next_projected_on = $7,
-                next_on_track = $8, evidence_due_since = $9
-            WHERE provider_id = $1 AND participant_id = $2
+            UPDATE participants p SET in_work = d.in_work,
+                milestones_reached = string_to_array(d.reached, ','),
+                counted_milestones = string_to_array(d.counted, ','),
+                next_milestone = d.next_milestone, next_projected_on = d.next_projected_on,
+                next_on_track = d.next_on_track, evidence_due_since = d.evidence_due_since
+            FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[],
+                        $6::text[], $7::date[], $8::boolean[], $9::date[])
+                AS d(provider_id, participant_id, in_work, reached, counted, next_milestone,
+                     next_projected_on, next_on_track, evidence_due_since)
+            WHERE p.provider_id = d.provider_id AND p.participant_id = d.participant_id
+              AND (p.in_work, p.milestones_reached, p.counted_milestones, p.next_milestone,
+                   p.next_projected_on, p.next_on_track, p.evidence_due_since)
+                  IS DISTINCT FROM
+                  (d.in_work, string_to_array(d.reached, ','),
+                   string_to_array(d.counted, ','), d.next_milestone, d.next_projected_on,
+                   d.next_on_track, d.evidence_due_since)
             """,
-            rows,
+            *_columns(rows, 9),
         )
 
     async def write_latest_ends(self, rows: Sequence[tuple[str, str, date | None]]) -> None:
-        await self.conn.executemany(
-            "UPDATE placements SET latest_evidence_end = $3"
-            " WHERE provider_id = $1 AND placement_id = $2"
-            " AND latest_evidence_end IS DISTINCT FROM $3",
-            rows,
+        """(provider, placement, latest counting period end): one statement for the
+        batch, writing only the placements whose end changed."""
+        if not rows:
+            return
+        await self.conn.execute(
+            "UPDATE placements p SET latest_evidence_end = d.latest_evidence_end"
+            " FROM unnest($1::text[], $2::text[], $3::date[])"
+            " AS d(provider_id, placement_id, latest_evidence_end)"
+            " WHERE p.provider_id = d.provider_id AND p.placement_id = d.placement_id"
+            " AND p.latest_evidence_end IS DISTINCT FROM d.latest_evidence_end",
+            *_columns(rows, 3),
         )
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as ``width`` column lists, for ``unnest($1::t[], $2::u[], ...)``; the last of
+    two rows with one key (the first two columns) wins, as it would row by row."""
+    last = {(r[0], r[1]): r for r in rows}
+    return [[r[i] for r in last.values()] for i in range(width)]
