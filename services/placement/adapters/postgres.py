@@ -55,8 +55,9 @@ class PlacementRepository(PlacementStorage):
     ) -> None:
         """The participants named, and their placements with those named by key."""
         rows = await self.conn.fetch(
-            "SELECT * FROM participants WHERE NOT displaced AND (participant_id = ANY($1::text[])"
-            " OR (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
+            "SELECT * FROM participants WHERE NOT displaced AND participant_id IN"
+            " (SELECT unnest($1::text[]) UNION ALL SELECT participant_id FROM participants"
+            " WHERE (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
             list(participant_ids),
             *_pairs(referrals),
         )
@@ -73,8 +74,10 @@ class PlacementRepository(PlacementStorage):
                 dirty=False,
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE participant_id = ANY($3::text[])"
-            " OR (provider_id, placement_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            "SELECT * FROM placements WHERE (provider_id, placement_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]) UNION ALL"
+            " SELECT provider_id, placement_id FROM placements"
+            " WHERE participant_id = ANY($3::text[]))",
             *_pairs(placements),
             sorted(self.referral_of),
         ):

@@ -19,7 +19,7 @@ from schemas.sustainment import (
     MilestoneReached,
     MilestoneRevoked,
 )
-from services.common.db import Connection
+from services.common.db import Connection, columns
 
 Key = tuple[str, str]
 """(provider_id, participant_id)"""
@@ -420,7 +420,7 @@ class ViewsStore:
                    string_to_array(d.counted, ','), d.next_milestone, d.next_projected_on,
                    d.next_on_track, d.evidence_due_since)
             """,
-            *_columns(rows, 9),
+            *columns(rows, 9, key=2),
         )
 
     async def write_latest_ends(self, rows: Sequence[tuple[str, str, date | None]]) -> None:
@@ -434,12 +434,5 @@ class ViewsStore:
             " AS d(provider_id, placement_id, latest_evidence_end)"
             " WHERE p.provider_id = d.provider_id AND p.placement_id = d.placement_id"
             " AND p.latest_evidence_end IS DISTINCT FROM d.latest_evidence_end",
-            *_columns(rows, 3),
+            *columns(rows, 3, key=2),
         )
-
-
-def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows as ``width`` column lists, for ``unnest($1::t[], $2::u[], ...)``; the last of
-    two rows with one key (the first two columns) wins, as it would row by row."""
-    last = {(r[0], r[1]): r for r in rows}
-    return [[r[i] for r in last.values()] for i in range(width)]
