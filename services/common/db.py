@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 
@@ -30,12 +30,34 @@ else:
     Pool = asyncpg.Pool
 
 
+SERVER_SETTINGS: dict[str, str] = {
+    "plan_cache_mode": "force_custom_plan",
+    "random_page_cost": "1.1",
+}
+"""How the services' statements are planned (docs/performance.md, "Database cost as the
+history grows"):
+
+- ``plan_cache_mode``: every statement is planned with its parameters, each time it
+  runs. asyncpg prepares each statement once per connection; after five runs PostgreSQL
+  may keep a generic plan made while the tables were nearly empty (a sequential scan is
+  the cheapest way to find a key in a one-page table) and use it while they grow: the
+  cost of a key lookup then grows with the history.
+- ``random_page_cost``: the state of a service is read from memory (shared buffers and
+  the page cache), not from a spinning disk; with the default (4) the planner prefers to
+  scan a whole table of a few thousand pages to probing its index for a batch's few
+  hundred keys, a cost that grows with the table."""
+
+
 async def create_pool(database_url: str, schema: str, *, max_size: int = 4) -> Pool:
     pool = await asyncpg.create_pool(
         database_url,
         min_size=1,
         max_size=max_size,
-        server_settings={"search_path": schema, "application_name": f"outcomes-{schema}"},
+        server_settings={
+            "search_path": schema,
+            "application_name": f"outcomes-{schema}",
+            **SERVER_SETTINGS,
+        },
     )
     assert pool is not None
     return pool
@@ -78,6 +100,18 @@ async def migrate(
     finally:
         await conn.close()
     return applied
+
+
+def columns(rows: Iterable[Sequence[Any]], width: int, *, key: int = 0) -> list[list[Any]]:
+    """Rows as ``width`` column lists, for one set-based statement over
+    ``unnest($1::t[], $2::u[], ...)`` instead of one statement per row. Of two rows whose
+    first ``key`` values are equal only the last is kept, where it first appeared: the
+    result of an upsert row by row (``ON CONFLICT ... DO UPDATE`` may not touch a row
+    twice in one statement). ``key=0``: every row is kept."""
+    kept: dict[Any, Sequence[Any]] = {}
+    for n, row in enumerate(rows):
+        kept[tuple(row[:key]) if key else n] = row
+    return [[row[i] for row in kept.values()] for i in range(width)]
 
 
 async def claim(conn: Connection, message_ids: Sequence[str], digests: Sequence[bytes]) -> Claim:

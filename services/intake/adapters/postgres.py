@@ -109,14 +109,21 @@ class IntakeRepository(IntakeStorage):
                 )
             )
         if rows:
-            await self.conn.executemany(
+            # One statement, its rows in this order: the one-start-per-person index is
+            # still checked row by row, as each row is written.
+            await self.conn.execute(
                 "INSERT INTO referrals (referral_id, provider_id, contract_id, participant_id,"
                 " nino, date_of_birth, referral_date, content, start_date, end_date, end_reason,"
                 " start_event_id, start_source_spec, start_source_topic,"
                 " start_source_partition, start_source_offset, start_source_key,"
                 " start_source_value, displaced_by)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14,"
-                " $15, $16, $17, $18, $19)"
+                " SELECT r, p, c, pa, n, dob, rd, content::jsonb, sd, ed, er, se, ss, st, sp,"
+                " so, sk, sv, db FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                " $5::text[], $6::date[], $7::date[], $8::text[], $9::date[], $10::date[],"
+                " $11::text[], $12::text[], $13::text[], $14::text[], $15::integer[],"
+                " $16::bigint[], $17::bytea[], $18::bytea[], $19::text[])"
+                " AS u(r, p, c, pa, n, dob, rd, content, sd, ed, er, se, ss, st, sp, so, sk, sv,"
+                " db)"
                 " ON CONFLICT (provider_id, referral_id)"
                 " DO UPDATE SET start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,"
                 " end_reason = EXCLUDED.end_reason,"
@@ -128,7 +135,7 @@ class IntakeRepository(IntakeStorage):
                 " start_source_key = EXCLUDED.start_source_key,"
                 " start_source_value = EXCLUDED.start_source_value,"
                 " displaced_by = EXCLUDED.displaced_by",
-                rows,
+                *db.columns(rows, 19),
             )
         self.dirty.clear()
 

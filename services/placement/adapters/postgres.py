@@ -55,8 +55,9 @@ class PlacementRepository(PlacementStorage):
     ) -> None:
         """The participants named, and their placements with those named by key."""
         rows = await self.conn.fetch(
-            "SELECT * FROM participants WHERE NOT displaced AND (participant_id = ANY($1::text[])"
-            " OR (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
+            "SELECT * FROM participants WHERE NOT displaced AND participant_id IN"
+            " (SELECT unnest($1::text[]) UNION ALL SELECT participant_id FROM participants"
+            " WHERE (provider_id, referral_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
             list(participant_ids),
             *_pairs(referrals),
         )
@@ -73,8 +74,10 @@ class PlacementRepository(PlacementStorage):
                 dirty=False,
             )
         for row in await self.conn.fetch(
-            "SELECT * FROM placements WHERE participant_id = ANY($3::text[])"
-            " OR (provider_id, placement_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            "SELECT * FROM placements WHERE (provider_id, placement_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]) UNION ALL"
+            " SELECT provider_id, placement_id FROM placements"
+            " WHERE participant_id = ANY($3::text[]))",
             *_pairs(placements),
             sorted(self.referral_of),
         ):
@@ -151,16 +154,19 @@ class PlacementRepository(PlacementStorage):
             for r in [self.placements[key]]
         ]
         if placements:
-            await self.conn.executemany(
+            await self.conn.execute(
                 "INSERT INTO placements (placement_id, participant_id, provider_id,"
                 " job_start_date, pays_llw, below_minimum_wage, content, end_date, withdrawn,"
                 " source_event_id, source_spec, source_topic, source_partition, source_offset,"
                 " source_key, source_value)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14,"
-                " $15, $16)"
+                " SELECT pl, pa, p, j, llw, bmw, content::jsonb, ed, w, se, ss, st, sp, so, sk, sv"
+                " FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::boolean[],"
+                " $6::boolean[], $7::text[], $8::date[], $9::boolean[], $10::text[], $11::text[],"
+                " $12::text[], $13::integer[], $14::bigint[], $15::bytea[], $16::bytea[])"
+                " AS u(pl, pa, p, j, llw, bmw, content, ed, w, se, ss, st, sp, so, sk, sv)"
                 " ON CONFLICT (provider_id, placement_id)"
                 " DO UPDATE SET end_date = EXCLUDED.end_date, withdrawn = EXCLUDED.withdrawn",
-                placements,
+                *db.columns(placements, 16),
             )
         if self.new_resends:
             await self.conn.executemany(

@@ -108,7 +108,9 @@ class SustainmentRepository(SustainmentStorage):
             self.participants[row["participant_id"]] = _participant(row)
         for row in await self.conn.fetch(
             "SELECT * FROM placements WHERE (provider_id, placement_id) IN"
-            " (SELECT * FROM unnest($1::text[], $2::text[])) OR participant_id = ANY($3::text[])",
+            " (SELECT * FROM unnest($1::text[], $2::text[]) UNION ALL"
+            " SELECT provider_id, placement_id FROM placements"
+            " WHERE participant_id = ANY($3::text[]))",
             *_pairs(placements),
             list(displaced_participants),
         ):
@@ -138,86 +140,99 @@ class SustainmentRepository(SustainmentStorage):
         return await db.held_waiting(self.conn, subjects)
 
     async def flush(self) -> None:
-        await self.conn.executemany(
-            "INSERT INTO participants (participant_id, provider_id, contract_id,"
-            " eligibility_group, start_date, leaver_date, nlw_pence_at_start,"
-            " weekly_hours_min_hundredths, referral_id, displaced)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            " ON CONFLICT (participant_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
-            " contract_id = EXCLUDED.contract_id,"
-            " eligibility_group = EXCLUDED.eligibility_group, start_date = EXCLUDED.start_date,"
-            " leaver_date = EXCLUDED.leaver_date,"
-            " nlw_pence_at_start = EXCLUDED.nlw_pence_at_start,"
-            " weekly_hours_min_hundredths = EXCLUDED.weekly_hours_min_hundredths,"
-            " referral_id = EXCLUDED.referral_id, displaced = EXCLUDED.displaced",
-            [
-                (
-                    p.participant_id,
-                    p.provider_id,
-                    p.contract_id,
-                    p.eligibility_group.value,
-                    p.window.start_date,
-                    p.window.leaver_date,
-                    p.window.nlw_pence_at_start,
-                    p.window.weekly_hours_min_hundredths,
-                    p.referral_id,
-                    p.displaced,
-                )
-                for pid in sorted(self.dirty_participants)
-                for p in [self.participants[pid]]
-            ],
-        )
-        await self.conn.executemany(
-            "INSERT INTO placements (placement_id, participant_id, provider_id, job_start_date,"
-            " employment_type, pays_llw, end_date, withdrawn, referral_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            " ON CONFLICT (provider_id, placement_id) DO UPDATE SET end_date = EXCLUDED.end_date,"
-            " withdrawn = EXCLUDED.withdrawn",
-            [
-                (
-                    r.facts.placement_id,
-                    r.participant_id,
-                    r.provider_id,
-                    r.facts.job_start_date,
-                    r.facts.employment_type.value,
-                    r.facts.pays_llw,
-                    r.end_date,
-                    r.withdrawn,
-                    r.referral_id,
-                )
-                for key in sorted(self.dirty_placements)
-                for r in [self.placements[key]]
-            ],
-        )
-        await self.conn.executemany(
-            "INSERT INTO evidence (evidence_id, placement_id, participant_id, provider_id,"
-            " version, retracted, kind, period_start, period_end, gross_earnings_pence,"
-            " hours_hundredths, reported_on)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            " ON CONFLICT (provider_id, evidence_id) DO UPDATE SET version = EXCLUDED.version,"
-            " retracted = EXCLUDED.retracted, kind = EXCLUDED.kind,"
-            " period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,"
-            " gross_earnings_pence = EXCLUDED.gross_earnings_pence,"
-            " hours_hundredths = EXCLUDED.hours_hundredths, reported_on = EXCLUDED.reported_on",
-            [
-                (
-                    e.facts.evidence_id,
-                    e.facts.placement_id,
-                    e.participant_id,
-                    e.provider_id,
-                    e.version,
-                    e.retracted,
-                    e.facts.kind.value,
-                    e.facts.period_start,
-                    e.facts.period_end,
-                    e.facts.gross_earnings_pence,
-                    e.facts.hours_hundredths,
-                    e.facts.reported_on,
-                )
-                for key in sorted(self.dirty_evidence)
-                for e in [self.evidence[key]]
-            ],
-        )
+        """The batch's changed participants, placements and evidence, one set-based
+        upsert per table (in key order, as the rows were loaded)."""
+        participants = [
+            (
+                p.participant_id,
+                p.provider_id,
+                p.contract_id,
+                p.eligibility_group.value,
+                p.window.start_date,
+                p.window.leaver_date,
+                p.window.nlw_pence_at_start,
+                p.window.weekly_hours_min_hundredths,
+                p.referral_id,
+                p.displaced,
+            )
+            for pid in sorted(self.dirty_participants)
+            for p in [self.participants[pid]]
+        ]
+        if participants:
+            await self.conn.execute(
+                "INSERT INTO participants (participant_id, provider_id, contract_id,"
+                " eligibility_group, start_date, leaver_date, nlw_pence_at_start,"
+                " weekly_hours_min_hundredths, referral_id, displaced)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                " $5::date[], $6::date[], $7::integer[], $8::integer[], $9::text[],"
+                " $10::boolean[])"
+                " ON CONFLICT (participant_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
+                " contract_id = EXCLUDED.contract_id,"
+                " eligibility_group = EXCLUDED.eligibility_group, start_date = EXCLUDED.start_date,"
+                " leaver_date = EXCLUDED.leaver_date,"
+                " nlw_pence_at_start = EXCLUDED.nlw_pence_at_start,"
+                " weekly_hours_min_hundredths = EXCLUDED.weekly_hours_min_hundredths,"
+                " referral_id = EXCLUDED.referral_id, displaced = EXCLUDED.displaced",
+                *db.columns(participants, 10, key=1),
+            )
+        placements = [
+            (
+                r.facts.placement_id,
+                r.participant_id,
+                r.provider_id,
+                r.facts.job_start_date,
+                r.facts.employment_type.value,
+                r.facts.pays_llw,
+                r.end_date,
+                r.withdrawn,
+                r.referral_id,
+            )
+            for key in sorted(self.dirty_placements)
+            for r in [self.placements[key]]
+        ]
+        if placements:
+            await self.conn.execute(
+                "INSERT INTO placements (placement_id, participant_id, provider_id,"
+                " job_start_date, employment_type, pays_llw, end_date, withdrawn, referral_id)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[],"
+                " $5::text[], $6::boolean[], $7::date[], $8::boolean[], $9::text[])"
+                " ON CONFLICT (provider_id, placement_id)"
+                " DO UPDATE SET end_date = EXCLUDED.end_date, withdrawn = EXCLUDED.withdrawn",
+                *db.columns(placements, 9),
+            )
+        evidence = [
+            (
+                e.facts.evidence_id,
+                e.facts.placement_id,
+                e.participant_id,
+                e.provider_id,
+                e.version,
+                e.retracted,
+                e.facts.kind.value,
+                e.facts.period_start,
+                e.facts.period_end,
+                e.facts.gross_earnings_pence,
+                e.facts.hours_hundredths,
+                e.facts.reported_on,
+            )
+            for key in sorted(self.dirty_evidence)
+            for e in [self.evidence[key]]
+        ]
+        if evidence:
+            await self.conn.execute(
+                "INSERT INTO evidence (evidence_id, placement_id, participant_id, provider_id,"
+                " version, retracted, kind, period_start, period_end, gross_earnings_pence,"
+                " hours_hundredths, reported_on)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                " $5::integer[], $6::boolean[], $7::text[], $8::date[], $9::date[],"
+                " $10::bigint[], $11::integer[], $12::date[])"
+                " ON CONFLICT (provider_id, evidence_id) DO UPDATE SET version = EXCLUDED.version,"
+                " retracted = EXCLUDED.retracted, kind = EXCLUDED.kind,"
+                " period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,"
+                " gross_earnings_pence = EXCLUDED.gross_earnings_pence,"
+                " hours_hundredths = EXCLUDED.hours_hundredths, reported_on = EXCLUDED.reported_on",
+                *db.columns(evidence, 12),
+            )
         if self.new_displaced:
             await self.conn.executemany(
                 "INSERT INTO displaced_starts (provider_id, referral_id, participant_id)"
@@ -270,26 +285,34 @@ class SustainmentRepository(SustainmentStorage):
 
     async def record_milestones(self, rows: Sequence[tuple[str, RecordedMilestone]]) -> None:
         """Upsert what was announced; the last row for a (participant, milestone) wins."""
-        await self.conn.executemany(
+        if not rows:
+            return
+        await self.conn.execute(
             "INSERT INTO milestones (participant_id, milestone, occurrence, active, reached_on,"
             " amount_due_pence, payable, not_payable_reason)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (participant_id, milestone)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::boolean[],"
+            " $5::date[], $6::bigint[], $7::boolean[], $8::text[])"
+            " ON CONFLICT (participant_id, milestone)"
             " DO UPDATE SET occurrence = EXCLUDED.occurrence, active = EXCLUDED.active,"
             " reached_on = EXCLUDED.reached_on, amount_due_pence = EXCLUDED.amount_due_pence,"
             " payable = EXCLUDED.payable, not_payable_reason = EXCLUDED.not_payable_reason",
-            [
-                (
-                    pid,
-                    m.milestone.value,
-                    m.occurrence,
-                    m.active,
-                    m.reached_on,
-                    m.amount_due_pence,
-                    m.payable,
-                    m.not_payable_reason.value if m.not_payable_reason else None,
-                )
-                for pid, m in rows
-            ],
+            *db.columns(
+                [
+                    (
+                        pid,
+                        m.milestone.value,
+                        m.occurrence,
+                        m.active,
+                        m.reached_on,
+                        m.amount_due_pence,
+                        m.payable,
+                        m.not_payable_reason.value if m.not_payable_reason else None,
+                    )
+                    for pid, m in rows
+                ],
+                8,
+                key=2,
+            ),
         )
 
 

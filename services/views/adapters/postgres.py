@@ -1,9 +1,12 @@
-"""All SQL that writes the read model. Each kind of event is written with one
-``executemany`` per batch; every write sets columns from the event (upserts), so the
-content after a set of events does not depend on how they were batched."""
+"""All SQL that writes the read model. Each kind of event is written with one statement
+per batch: the kinds most events are (placements, evidence, milestones reached) and the
+derived columns as one set-based statement over ``unnest`` of column arrays, the rarer
+kinds with one ``executemany``. Every write sets columns from the event (upserts), so
+the content after a set of events does not depend on how they were batched."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -19,7 +22,7 @@ from schemas.sustainment import (
     MilestoneReached,
     MilestoneRevoked,
 )
-from services.common.db import Connection
+from services.common.db import Connection, columns
 
 Key = tuple[str, str]
 """(provider_id, participant_id)"""
@@ -95,12 +98,16 @@ class ViewsStore:
         )
 
     async def placements_confirmed(self, events: Sequence[PlacementConfirmed]) -> None:
-        await self.conn.executemany(
+        await self._unnest(
             """
             INSERT INTO placements (provider_id, placement_id, participant_id, referral_id,
                 contract_id, job_start_date, employment_type, hourly_wage_pence, weekly_hours,
                 pays_llw, below_minimum_wage, employer_name, sic_sector, confirmed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric, $10, $11, $12, $13, $14)
+            SELECT p, pl, pa, r, c, j, t, w, h::numeric, llw, bmw, em, sic, at
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                        $6::date[], $7::text[], $8::bigint[], $9::text[], $10::boolean[],
+                        $11::boolean[], $12::text[], $13::text[], $14::timestamptz[])
+                AS u(p, pl, pa, r, c, j, t, w, h, llw, bmw, em, sic, at)
             ON CONFLICT (provider_id, placement_id) DO UPDATE SET
                 participant_id = EXCLUDED.participant_id, referral_id = EXCLUDED.referral_id,
                 contract_id = EXCLUDED.contract_id, job_start_date = EXCLUDED.job_start_date,
@@ -130,6 +137,8 @@ class ViewsStore:
                 )
                 for e in events
             ],
+            width=14,
+            key=2,
         )
 
     async def placements_ended(self, events: Sequence[PlacementEnded]) -> None:
@@ -150,12 +159,16 @@ class ViewsStore:
         )
 
     async def evidence_recorded(self, events: Sequence[EvidenceRecorded]) -> None:
-        await self.conn.executemany(
+        await self._unnest(
             """
             INSERT INTO evidence (provider_id, evidence_id, version, participant_id,
                 placement_id, kind, period_start, period_end, gross_earnings_pence, hours,
                 reported_on, recorded_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12)
+            SELECT p, e, v, pa, pl, k, ps, pe, g, h::numeric, r, at
+            FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[],
+                        $6::text[], $7::date[], $8::date[], $9::bigint[], $10::text[],
+                        $11::date[], $12::timestamptz[])
+                AS u(p, e, v, pa, pl, k, ps, pe, g, h, r, at)
             ON CONFLICT (provider_id, evidence_id, version) DO NOTHING
             """,
             [
@@ -175,6 +188,7 @@ class ViewsStore:
                 )
                 for e in events
             ],
+            width=12,
         )
 
     async def evidence_removed(self, events: Sequence[EvidenceRemoved]) -> None:
@@ -225,12 +239,19 @@ class ViewsStore:
         )
 
     async def milestones_reached(self, events: Sequence[MilestoneReached]) -> None:
-        await self.conn.executemany(
+        """The evidence ids of each row as a JSON array (one text each: arrays of
+        different lengths do not fit one array of arrays)."""
+        await self._unnest(
             """
             INSERT INTO milestones (provider_id, participant_id, milestone, occurrence,
                 contract_id, reached_on, placement_id, evidence_ids, job_pays_llw, payable,
                 not_payable_reason, reached_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            SELECT p, pa, m, o, c, r, pl,
+                ARRAY(SELECT jsonb_array_elements_text(ev::jsonb)), llw, pay, npr, at
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[],
+                        $6::date[], $7::text[], $8::text[], $9::boolean[], $10::boolean[],
+                        $11::text[], $12::timestamptz[])
+                AS u(p, pa, m, o, c, r, pl, ev, llw, pay, npr, at)
             ON CONFLICT (provider_id, participant_id, milestone, occurrence) DO UPDATE SET
                 contract_id = EXCLUDED.contract_id, reached_on = EXCLUDED.reached_on,
                 placement_id = EXCLUDED.placement_id, evidence_ids = EXCLUDED.evidence_ids,
@@ -247,7 +268,7 @@ class ViewsStore:
                     e.contract_id,
                     e.reached_on,
                     e.placement_id,
-                    list(e.evidence_ids),
+                    json.dumps(list(e.evidence_ids)),
                     e.job_pays_llw,
                     e.payable,
                     e.not_payable_reason.value if e.not_payable_reason else None,
@@ -255,6 +276,8 @@ class ViewsStore:
                 )
                 for e in events
             ],
+            width=12,
+            key=4,
         )
 
     async def milestones_revoked(self, events: Sequence[MilestoneRevoked]) -> None:
@@ -378,6 +401,13 @@ class ViewsStore:
             ],
         )
 
+    async def _unnest(
+        self, statement: str, rows: Sequence[tuple[Any, ...]], *, width: int, key: int = 0
+    ) -> None:
+        """One statement for the batch's rows of a kind, given as column arrays (an upsert
+        that updates keeps the last row of a key, as row by row: ``db.columns``)."""
+        await self.conn.execute(statement, *columns(rows, width, key=key))
+
     # ------------------------------------------------------------------ derived columns
 
     async def facts_of(self, keys: Sequence[Key]) -> dict[str, list[Any]]:
@@ -396,21 +426,43 @@ class ViewsStore:
 
     async def write_derived(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """(provider, participant, in_work, reached, counted, next milestone, projected
-        on, on track, evidence due since)"""
-        await self.conn.executemany(
+        on, on track, evidence due since), the milestone lists as comma-separated text
+        (a list per row does not fit one array of arrays). One statement for the batch;
+        a row whose columns are already these is left alone (no new row version)."""
+        if not rows:
+            return
+        await self.conn.execute(
             """
-            UPDATE participants SET in_work = $3, milestones_reached = $4,
-                counted_milestones = $5, next_milestone = $6, next_projected_on = $7,
-                next_on_track = $8, evidence_due_since = $9
-            WHERE provider_id = $1 AND participant_id = $2
+            UPDATE participants p SET in_work = d.in_work,
+                milestones_reached = string_to_array(d.reached, ','),
+                counted_milestones = string_to_array(d.counted, ','),
+                next_milestone = d.next_milestone, next_projected_on = d.next_projected_on,
+                next_on_track = d.next_on_track, evidence_due_since = d.evidence_due_since
+            FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[],
+                        $6::text[], $7::date[], $8::boolean[], $9::date[])
+                AS d(provider_id, participant_id, in_work, reached, counted, next_milestone,
+                     next_projected_on, next_on_track, evidence_due_since)
+            WHERE p.provider_id = d.provider_id AND p.participant_id = d.participant_id
+              AND (p.in_work, p.milestones_reached, p.counted_milestones, p.next_milestone,
+                   p.next_projected_on, p.next_on_track, p.evidence_due_since)
+                  IS DISTINCT FROM
+                  (d.in_work, string_to_array(d.reached, ','),
+                   string_to_array(d.counted, ','), d.next_milestone, d.next_projected_on,
+                   d.next_on_track, d.evidence_due_since)
             """,
-            rows,
+            *columns(rows, 9, key=2),
         )
 
     async def write_latest_ends(self, rows: Sequence[tuple[str, str, date | None]]) -> None:
-        await self.conn.executemany(
-            "UPDATE placements SET latest_evidence_end = $3"
-            " WHERE provider_id = $1 AND placement_id = $2"
-            " AND latest_evidence_end IS DISTINCT FROM $3",
-            rows,
+        """(provider, placement, latest counting period end): one statement for the
+        batch, writing only the placements whose end changed."""
+        if not rows:
+            return
+        await self.conn.execute(
+            "UPDATE placements p SET latest_evidence_end = d.latest_evidence_end"
+            " FROM unnest($1::text[], $2::text[], $3::date[])"
+            " AS d(provider_id, placement_id, latest_evidence_end)"
+            " WHERE p.provider_id = d.provider_id AND p.placement_id = d.placement_id"
+            " AND p.latest_evidence_end IS DISTINCT FROM d.latest_evidence_end",
+            *columns(rows, 3, key=2),
         )

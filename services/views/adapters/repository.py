@@ -77,8 +77,8 @@ class ViewsRepository(ViewsStorage):
                 (
                     *d.key,
                     d.in_work,
-                    [m.value for m in d.milestones_reached],
-                    [m.value for m in d.counted_milestones],
+                    ",".join(m.value for m in d.milestones_reached),
+                    ",".join(m.value for m in d.counted_milestones),
                     None if d.next_milestone is None else d.next_milestone.value,
                     d.next_projected_on,
                     d.next_on_track,
