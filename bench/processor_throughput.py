@@ -161,6 +161,10 @@ class Run:
     batch_size: int
     events: int
     seconds: float
+    cpu_seconds: float
+    """CPU time of this process (user + system) during the timed calls: the Python work
+    per event, which a busy shared machine stretches in wall time far less than it
+    stretches the events per second."""
     transactions: int
     processed: int
     rejected: int
@@ -172,6 +176,10 @@ class Run:
     @property
     def events_per_second(self) -> float:
         return self.events / self.seconds
+
+    @property
+    def cpu_ms_per_1k(self) -> float:
+        return 1_000_000 * self.cpu_seconds / self.events
 
 
 async def run_once(
@@ -198,7 +206,7 @@ async def run_once(
             reset_peak_rss()
             rss_start = peak_rss_bytes()
             processed = rejected = held = published = 0
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for chunk in chunks:
                 report = await processor.process(chunk)
                 processed += report.processed
@@ -206,6 +214,7 @@ async def run_once(
                 held += report.held
                 published += report.published
             seconds = time.perf_counter() - started
+            cpu_seconds = time.process_time() - cpu_started
             rss_peak = peak_rss_bytes()
             rows = await pool.fetch(
                 "SELECT topic, key, value FROM outbox WHERE topic = ANY($1::text[]) ORDER BY id",
@@ -218,6 +227,7 @@ async def run_once(
         batch_size=batch_size,
         events=len(records),
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         transactions=len(chunks),
         processed=processed,
         rejected=rejected,
@@ -282,6 +292,10 @@ class Variant:
         return statistics.median(r.events_per_second for r in self.runs)
 
     @property
+    def median_cpu_ms_per_1k(self) -> float:
+        return statistics.median(r.cpu_ms_per_1k for r in self.runs)
+
+    @property
     def peak_rss_bytes(self) -> int:
         return max(r.rss_peak_bytes for r in self.runs)
 
@@ -303,7 +317,7 @@ async def benchmark(
                 runs[(service, batch_size)].append(run)
                 print(
                     f"  {service:<12} batch {batch_size:>4}  run {round_ + 1}/{repeat}:"
-                    f" {run.events_per_second:8.0f} events/s",
+                    f" {run.events_per_second:8.0f} events/s, {run.cpu_ms_per_1k:5.0f} CPU ms/1k",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -323,7 +337,7 @@ def table(variants: Sequence[Variant], rss_reset: bool) -> str:
     rss_title = "peak RSS MiB (+during run)" if rss_reset else "peak RSS MiB (process)"
     lines = [
         f"{'service':<12} {'batch':>5} {'events':>6} {'tx':>5} {'events/s':>9}"
-        f" {'min-max':>13} {'vs batch 1':>10}  {rss_title}",
+        f" {'min-max':>13} {'vs batch 1':>10} {'cpu ms/1k':>9}  {rss_title}",
     ]
     for v in variants:
         rates = [r.events_per_second for r in v.runs]
@@ -334,7 +348,7 @@ def table(variants: Sequence[Variant], rss_reset: bool) -> str:
         lines.append(
             f"{v.service:<12} {v.batch_size:>5} {v.events:>6} {v.runs[0].transactions:>5}"
             f" {v.median_events_per_second:>9.0f} {spread:>13}"
-            f" {ratio(v, variants):>9.1f}x  {rss}"
+            f" {ratio(v, variants):>9.1f}x {v.median_cpu_ms_per_1k:>9.0f}  {rss}"
         )
     return "\n".join(lines)
 
@@ -415,6 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "events": v.events,
                 "median_events_per_second": round(v.median_events_per_second, 1),
                 "ratio_to_baseline": round(ratio(v, variants), 2),
+                "median_cpu_ms_per_1k_events": round(v.median_cpu_ms_per_1k, 1),
                 "peak_rss_bytes": v.peak_rss_bytes,
                 "runs": [asdict(r) | {"events_per_second": r.events_per_second} for r in v.runs],
             }

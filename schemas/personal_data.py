@@ -84,6 +84,33 @@ _DATE: Final = re.compile(
 
 _DIGIT: Final = re.compile(r"\d")
 
+_SHAPE_CORE: Final = re.compile(
+    "|".join(
+        [
+            r"\d(?:[-/. ]\d{1,2}[-/. ]\d|\d{7})",
+            rf"[{_PREFIX_FIRST}]\s*[{_PREFIX_SECOND}]\s*{_DIGITS6}",
+            rf"(?=[adfjmnos]){_MONTH}[-/.,\s]*\d",
+        ]
+    ),
+    re.IGNORECASE,
+)
+"""What every value of either shape contains, matched where the value is: one search
+that proves most ids (``evd-1-000123``) hold neither shape before the detailed scans.
+
+- ``YYYY-MM-DD``, ``DD-MM-YYYY``, ``DD/MM/YY`` (and ``MM-DD-``): a digit, a separator,
+  one or two digits, a separator, a digit (any two of the separators: a superset);
+  ``YYYYMMDD``, ``DDMMYYYY``: eight digits;
+- a NINO, with or without its suffix: its two prefix letters and six digits, the very
+  sub-pattern both NINO patterns start their group with;
+- a day and a month name either way round: the month name (as written in the date
+  pattern, behind a look-ahead for its first letter that lets other positions fail at
+  once), any of the separators either pattern allows after it, then a digit (the day,
+  or the year after ``17 May``).
+
+Each is a sub-pattern of the pattern it stands for, with the same flags, so wherever a
+shape matches, this matches too (tests/unit/test_personal_data_shapes.py checks it on
+generated text)."""
+
 
 def may_hold_personal_data(text: str) -> bool:
     """False only when ``text`` cannot hold either shape: every NINO holds six digits and
@@ -93,6 +120,12 @@ def may_hold_personal_data(text: str) -> bool:
     return _DIGIT.search(text) is not None
 
 
+def may_hold_a_shape(text: str) -> bool:
+    """False only when ``text`` cannot hold either shape (:data:`_SHAPE_CORE`): a digit
+    test first (long text without one costs microseconds), then one search."""
+    return _DIGIT.search(text) is not None and _SHAPE_CORE.search(text) is not None
+
+
 def _valid_prefix(candidate: str) -> bool:
     prefix = "".join(candidate.split())[:2].upper()
     return prefix not in _BAD_PREFIXES
@@ -100,8 +133,12 @@ def _valid_prefix(candidate: str) -> bool:
 
 def nino_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds a NINO-shaped value (see the module docstring), in order."""
-    if not may_hold_personal_data(text):
+    if not may_hold_a_shape(text):
         return []
+    return _nino_spans(text)
+
+
+def _nino_spans(text: str) -> list[tuple[int, int]]:
     spans = [m.span(1) for m in _WITH_SUFFIX.finditer(text) if _valid_prefix(m.group(1))] + [
         m.span(1) for m in _WITHOUT_SUFFIX.finditer(text) if _valid_prefix(m.group(1))
     ]
@@ -152,8 +189,12 @@ def _is_calendar_date(m: re.Match[str]) -> bool:
 
 def date_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds a date-shaped value (see the module docstring), in order."""
-    if not may_hold_personal_data(text):
+    if not may_hold_a_shape(text):
         return []
+    return _date_spans(text)
+
+
+def _date_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DATE.finditer(text) if _is_calendar_date(m)]
 
 
@@ -175,9 +216,11 @@ def _shape_of_short(text: str) -> str | None:
 
 
 def _shape(text: str) -> str | None:
-    if nino_spans(text):
+    if not may_hold_a_shape(text):
+        return None  # most ids: one search, no detailed scan
+    if _nino_spans(text):
         return "a NINO"
-    if date_spans(text):
+    if _date_spans(text):
         return "a date"
     return None
 

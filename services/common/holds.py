@@ -62,4 +62,7 @@ def first_blocker(held_before: Sequence[str], releases: WaitFor | None = None) -
     other does, and the input waits for the same thing, so one release hands them over
     in arrival order. None: nothing holds it back.
     """
-    return next((WaitFor(w) for w in held_before if w != releases), None)
+    for waiting in held_before:  # usually none: most subjects have nothing held
+        if waiting != releases:
+            return WaitFor(waiting)
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from schemas.base import Event
@@ -83,11 +84,11 @@ class Received(Generic[E_co]):
     record: RawRecord
     event: E_co
 
-    @property
+    @cached_property
     def event_id(self) -> str:
         return str(self.event.event_id)
 
-    @property
+    @cached_property
     def message_id(self) -> str:
         """Its identity for "processed once" (the inbox, the hold): the ``event_id``, and
         for a record of a provider's topic the provider too (``<provider_id>:<event_id>``,
@@ -112,7 +113,7 @@ class Outgoing:
 
 def ids_named(items: Iterable[Received[Event]], field: str) -> set[str]:
     """The values of ``field`` over the items whose events have it (e.g. "placement_id")."""
-    return {getattr(i.event, field) for i in items if hasattr(i.event, field)}
+    return {getattr(i.event, field) for i in items if _has_field(i.event, field)}
 
 
 def keys_named(items: Iterable[Received[Event]], field: str) -> set[tuple[str, str]]:
@@ -121,5 +122,12 @@ def keys_named(items: Iterable[Received[Event]], field: str) -> set[tuple[str, s
     return {
         (i.event.provider_id, getattr(i.event, field))
         for i in items
-        if hasattr(i.event, field) and hasattr(i.event, "provider_id")
+        if _has_field(i.event, field) and hasattr(i.event, "provider_id")
     }
+
+
+def _has_field(event: Event, field: str) -> bool:
+    """Whether ``event``'s model has the field (looked up in the class's fields: a
+    ``hasattr`` on a model without it raises and catches an error inside pydantic;
+    ``provider_id``, which nearly every event has, keeps its ``hasattr``)."""
+    return field in type(event).model_fields

@@ -22,4 +22,8 @@ ReleaseKind = Literal["referral", "started", "placement", "evidence"]
 def release_key(kind: ReleaseKind, provider_id: str, entity_id: str) -> WaitFor:
     """What an input held for a provider's entity waits for, e.g.
     ``placement:prov-a:plc-1`` (released when that placement of that provider is known)."""
-    return provider_wait_for(Entity(kind), provider_id, entity_id)
+    return provider_wait_for(_ENTITIES[kind], provider_id, entity_id)
+
+
+_ENTITIES: dict[str, Entity] = {entity.value: entity for entity in Entity}
+"""Entities by name: a look-up, not the enum's constructor, on every event."""

@@ -14,7 +14,7 @@ no effect (a topic may carry events a service does not act on).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from schemas.base import Event
 from services.common.decisions import HeldSubjects
@@ -54,13 +54,14 @@ class Rules(Generic[C]):
 
 
 def _typed(kind: type[E], rule: Rule[C, E]) -> Rule[C, Event]:
-    """``rule`` over any item: the item handed on as ``Received[kind]`` (checked)."""
+    """``rule`` over any item: the item handed on as ``Received[kind]`` (checked). The
+    same (immutable) item, so the ids it has worked out already come with it."""
 
     def apply(context: C, item: Received[Event]) -> None:
         event = item.event
         if not isinstance(event, kind):
             raise TypeError(f"a {type(event).__name__} reached the rule for {kind.__name__}")
-        rule(context, Received(item.record, event))
+        rule(context, cast(Received[E], item))
 
     return apply
 

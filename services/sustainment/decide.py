@@ -30,20 +30,21 @@ from services.common.emits import Decided, derived_event_id, stamp
 from services.common.provider_keys import release_key
 from services.common.reference import Contract, ContractBook
 from services.common.rejection import Rejection
+from services.sustainment.counted import Counted, counted
 from services.sustainment.domain import (
     EvidenceFacts,
     EvidenceOwner,
     KnownPlacement,
     MilestoneChange,
     RecordedMilestone,
-    compute_milestones,
     decide_evidence,
     decide_retraction,
     reconcile,
     recorded_after,
     settle,
 )
-from services.sustainment.progress import counted_so_far
+from services.sustainment.milestones import milestones_of
+from services.sustainment.progress import progress_of
 from services.sustainment.records import (
     EvidenceRecord,
     ParticipantHistory,
@@ -140,8 +141,10 @@ def participant_changed(
     the changes to record and announce, then their progress (for the views). ``source``:
     when the provider produced the latest input behind the change; ``triggers``: the
     inputs that changed it (named in the progress event's id)."""
-    updates, events = _milestone_changes(history, source, contracts, now)
-    return Decided(updates, (*events, _progress(history, triggers, now)))
+    p = history.participant
+    counts = counted(p.window, history.placements, history.evidence)
+    updates, events = _milestone_changes(history, counts, source, contracts, now)
+    return Decided(updates, (*events, _progress(history, counts, triggers, now)))
 
 
 def displaced_revoked(
@@ -159,18 +162,18 @@ def displaced_revoked(
 
 
 def _milestone_changes(
-    history: ParticipantHistory, source: datetime | None, contracts: ContractBook, now: datetime
+    history: ParticipantHistory,
+    counts: Counted,
+    source: datetime | None,
+    contracts: ContractBook,
+    now: datetime,
 ) -> tuple[MilestoneUpdates, list[Event]]:
     p = history.participant
     if p.displaced:
         return [], []  # nothing counts until the winning start arrives (§4 v3)
     contract = contracts.get(p.contract_id)
     assert contract is not None  # participants are accepted against a known contract
-    current = settle(
-        compute_milestones(p.window, history.placements, history.evidence),
-        contract,
-        p.eligibility_group,
-    )
+    current = settle(milestones_of(counts), contract, p.eligibility_group)
     updates: MilestoneUpdates = []
     events: list[Event] = []
     for change in reconcile(history.recorded, current):
@@ -225,11 +228,11 @@ def _announcement(
 
 
 def _progress(
-    history: ParticipantHistory, triggers: Sequence[str], now: datetime
+    history: ParticipantHistory, counts: Counted, triggers: Sequence[str], now: datetime
 ) -> EvidenceProgress:
     """What the evidence counts so far (for the views), after this transaction."""
     p = history.participant
-    counted = counted_so_far(p.window, history.placements, history.evidence)
+    counted = progress_of(counts)
     return EvidenceProgress(
         **stamp(now, p.participant_id, "evidence_progress", *sorted(triggers)),
         participant_id=p.participant_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from schemas.common import EmploymentType, EvidenceKind, MilestoneKind, RejectionReason
 from services.common.pricing import Price
@@ -33,9 +34,10 @@ class ParticipantWindow:
         """T = 416 hours x the NLW in force on the programme start."""
         return THRESHOLD_HOURS * self.nlw_pence_at_start
 
-    @property
+    @cached_property
     def last_day(self) -> date:
-        """The last day of the outcome window (inclusive): day 637, or the leaver date."""
+        """The last day of the outcome window (inclusive): day 637, or the leaver date.
+        Kept once worked out: every piece of evidence is checked against it."""
         end = self.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
         if self.leaver_date is not None and self.leaver_date < end:
             return self.leaver_date

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from schemas.common import MilestoneKind
 
-from .counting import CountingEvidence, counting_evidence
+from .counted import Counted, counted
+from .counting import CountingEvidence
 from .facts import (
     EvidenceFacts,
     MilestoneFacts,
@@ -32,18 +33,26 @@ def compute_milestones(
     A placement whose job starts after the leaver date counts for nothing (§5: it is
     withdrawn when the leaver arrives), whether or not its withdrawal has arrived yet.
     """
-    placements = [p for p in placements if window.allows_job_start(p.job_start_date)]
-    counting = counting_evidence(window, placements, evidence)
-    first = first_placement(placements)
+    return milestones_of(counted(window, placements, evidence))
+
+
+def milestones_of(history: Counted) -> dict[MilestoneKind, MilestoneFacts]:
+    """:func:`compute_milestones` of what counts, worked out already (counted.py)."""
+    window, counting = history.window, history.evidence
+    first = first_placement(history.placements)
     candidates = (
         job_start(first),
         first_earnings(counting),
         earnings_outcome(window, counting),
         self_employment_outcome(window, counting),
-        *sustained_milestones(window, first, counting),
+        *sustained_milestones(window, first, counting, history.in_work_weeks),
     )
     reached = {facts.milestone: facts for facts in candidates if facts is not None}
-    return {kind: reached[kind] for kind in MilestoneKind if kind in reached}
+    return {kind: reached[kind] for kind in _KINDS if kind in reached}
+
+
+_KINDS: tuple[MilestoneKind, ...] = tuple(MilestoneKind)
+"""Declaration order (iterating the enum itself is slower, and this runs per participant)."""
 
 
 def job_start(first: PlacementFacts | None) -> MilestoneFacts | None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from .counting import counting_evidence
+from .counted import Counted, counted
 from .facts import EvidenceFacts, ParticipantWindow, PlacementFacts
 from .self_employment import counted_days
-from .weeks import in_work_weeks, weekly_hours
 
 
 @dataclass(frozen=True)
@@ -33,15 +32,18 @@ def counted_so_far(
     placements: Sequence[PlacementFacts],
     evidence: Sequence[EvidenceFacts],
 ) -> CountedSoFar:
-    placements = [p for p in placements if window.allows_job_start(p.job_start_date)]
-    counting = counting_evidence(window, placements, evidence)
+    return progress_of(counted(window, placements, evidence))
+
+
+def progress_of(history: Counted) -> CountedSoFar:
+    """:func:`counted_so_far` of what counts, worked out already (counted.py)."""
+    window, counting = history.window, history.evidence
     employed = [c for c in counting if c.is_employed]
     self_employment = [c for c in counting if c.is_self_employment]
-    hours, _ = weekly_hours(counting)
-    covered: set[date] = set()
+    covered: set[int] = set()
     for piece in self_employment:
         first, last = counted_days(window, piece)
-        covered |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
+        covered.update(range(first.toordinal(), last.toordinal() + 1))
     latest: dict[str, date] = {}
     for c in counting:
         pid = c.placement.placement_id
@@ -49,7 +51,7 @@ def counted_so_far(
     return CountedSoFar(
         earnings_pence=sum(c.evidence.gross_earnings_pence for c in employed),
         latest_employed_end=max((c.evidence.period_end for c in employed), default=None),
-        in_work_weeks=len(in_work_weeks(window, hours)),
+        in_work_weeks=len(history.in_work_weeks),
         self_employment_days=len(covered),
         latest_self_employment_end=max(
             (c.evidence.period_end for c in self_employment), default=None

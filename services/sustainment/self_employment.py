@@ -23,10 +23,6 @@ def counted_days(window: ParticipantWindow, piece: CountingEvidence) -> tuple[da
     return first, last
 
 
-def _days(first: date, last: date) -> set[date]:
-    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
-
-
 def self_employment_outcome(
     window: ParticipantWindow, counting: Sequence[CountingEvidence]
 ) -> MilestoneFacts | None:
@@ -41,12 +37,12 @@ def self_employment_outcome(
     spans = [
         (piece, *counted_days(window, piece)) for piece in counting if piece.is_self_employment
     ]
-    covered: set[date] = set()
+    covered: set[int] = set()  # the days' ordinals
     for _, first, last in spans:
-        covered |= _days(first, last)
+        covered.update(range(first.toordinal(), last.toordinal() + 1))
     if len(covered) < SELF_EMPLOYMENT_DAYS:
         return None
-    reached = sorted(covered)[SELF_EMPLOYMENT_DAYS - 1]
+    reached = date.fromordinal(sorted(covered)[SELF_EMPLOYMENT_DAYS - 1])
     completing = min(
         (piece for piece, first, last in spans if first <= reached <= last),
         key=lambda piece: (piece.evidence.reported_on, piece.evidence.evidence_id),

@@ -46,7 +46,7 @@ def sustained(
 
 def weeks_in_work(evidence: list[EvidenceFacts], leaver: date | None = None) -> list[date]:
     counting = counting_evidence(window(leaver), [employed()], evidence)
-    return in_work_weeks(window(leaver), weekly_hours(counting)[0])
+    return in_work_weeks(window(leaver), weekly_hours(counting))
 
 
 def test_13_weeks_of_16_hours_reach_13w_on_the_13th_sunday() -> None:
