@@ -50,7 +50,7 @@ from schemas.topics import (
 from tools import arguments
 from tools.feed.generate import FeedItem, generate
 from tools.feed.publish import publish_feed
-from tools.quiet import measure_backlog
+from tools.quiet import BacklogProbe
 
 SAMPLE_SECONDS = 1.0
 PROVIDER_INPUTS = (PROVIDER_INTAKE, PROVIDER_PLACEMENTS, PROVIDER_EVIDENCE)
@@ -100,19 +100,20 @@ async def drain(target: Target, usage: Usage) -> tuple[float, list[Sample]]:
     samples: list[Sample] = []
     quiet_since: float | None = None
     previous_total = -1
-    while time.monotonic() - began < GIVE_UP_SECONDS:
-        backlog = await measure_backlog(target.bootstrap, target.database_url, target.namespace)
-        now = time.monotonic() - began
-        samples.append(Sample(now, backlog.lag, backlog.outbox, usage.sample()))
-        steady = backlog.end_offsets_total == previous_total
-        if backlog.quiet and steady and quiet_since is not None:
-            return quiet_since, samples
-        if not backlog.quiet:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        previous_total = backlog.end_offsets_total
-        await asyncio.sleep(SAMPLE_SECONDS)
+    async with BacklogProbe(target.bootstrap, target.database_url, target.namespace) as probe:
+        while time.monotonic() - began < GIVE_UP_SECONDS:
+            backlog = await probe.measure()
+            now = time.monotonic() - began
+            samples.append(Sample(now, backlog.lag, backlog.outbox, usage.sample()))
+            steady = backlog.end_offsets_total == previous_total
+            if backlog.quiet and steady and quiet_since is not None:
+                return quiet_since, samples
+            if not backlog.quiet:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            previous_total = backlog.end_offsets_total
+            await asyncio.sleep(SAMPLE_SECONDS)
     raise TimeoutError(f"pipeline not quiet after {GIVE_UP_SECONDS:.0f}s")
 
 
