@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import faust
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -79,17 +78,6 @@ class KafkaSettings(BaseSettings):
                 "sasl_plain_password": self.kafka_sasl_password.get_secret_value(),
             }
         return options
-
-    def faust_credentials(self) -> faust.SASLCredentials | None:
-        """The same credentials for faust's consumer (``broker_credentials``)."""
-        if not self.secured:
-            return None
-        assert self.kafka_sasl_password is not None
-        return faust.SASLCredentials(
-            username=self.kafka_sasl_username,
-            password=self.kafka_sasl_password.get_secret_value(),
-            mechanism=self.kafka_sasl_mechanism,
-        )
 
     def as_principal(self, username: str, password: str) -> KafkaSettings:
         """The same broker, as another principal (tools and tests that act for several)."""
