@@ -12,6 +12,7 @@ size, which is bounded.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -33,6 +34,7 @@ from schemas.personal_data import personal_data_shape
 from schemas.rejections import ORIGINAL_PREFIX_BYTES
 from services.common.inflate import Limits
 from services.common.messages import Cut, RawRecord, Received, cut_to
+from services.common.recall import Recall
 
 RECORD_SLACK_BYTES = 16 * 1024
 """Room for a record's key and headers next to a value of MAX_MESSAGE_BYTES."""
@@ -130,6 +132,10 @@ _DECODED = "_decoded"
 """Where :func:`decode` keeps its result on the (immutable) record: the lock keys of a
 batch, its processing and its releases decode each record once."""
 
+HELD = Recall()
+"""What the records this process held decoded to: their release is not decoded again
+(services/common/recall.py; a record held by another instance is decoded here)."""
+
 
 def decode(record: RawRecord, max_bytes: int | None = None) -> Received[Event] | Undecodable:
     """Validate the value against the topic's models; explain the first errors if invalid.
@@ -149,9 +155,20 @@ def decode(record: RawRecord, max_bytes: int | None = None) -> Received[Event] |
     remembered = record.__dict__.get(_DECODED)
     if remembered is not None and remembered[0] == limit:
         return remembered[1]  # type: ignore[no-any-return]
-    decoded = _decode(record, limit)
+    decoded: Received[Event] | Undecodable | None = HELD.take(record, limit)
+    if decoded is None:
+        decoded = _decode(record, limit)
     object.__setattr__(record, _DECODED, (limit, decoded))
     return decoded
+
+
+def remember_held(records: Iterable[RawRecord]) -> None:
+    """Keep what these records (about to be held) decoded to, for their release in this
+    process (:data:`HELD`); a record not decoded yet, or undecodable, is not kept."""
+    for record in records:
+        remembered = record.__dict__.get(_DECODED)
+        if remembered is not None and isinstance(remembered[1], Received):
+            HELD.keep(remembered[1], remembered[0])
 
 
 def _decode(record: RawRecord, limit: int) -> Received[Event] | Undecodable:

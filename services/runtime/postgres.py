@@ -9,6 +9,7 @@ from functools import partial
 from typing import Generic
 
 from services.common import db
+from services.common.codec import remember_held
 from services.common.errors import is_transient
 from services.common.holds import WaitFor
 from services.common.inbox import Claim
@@ -45,6 +46,7 @@ class PostgresUnitOfWork(Generic[R]):
 
     async def hold(self, held: Sequence[Held], now: datetime) -> None:
         await db.hold(self.conn, held, now)
+        remember_held(record for _, _, record, _ in held)
 
     async def release(self, keys: Sequence[WaitFor]) -> list[RawRecord]:
         if self.locks is None:
