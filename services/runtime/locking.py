@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from schemas.base import Event
 from services.common import db
@@ -59,16 +60,35 @@ def named_keys(event: Event, entities: frozenset[Entity] = ALL_ENTITIES) -> set[
     """The keys of the ids ``event`` names (its participant, its provider's ids), of the
     kinds in ``entities``."""
     keys: set[str] = set()
-    participant = getattr(event, "participant_id", None)
-    if isinstance(participant, str) and Entity.PARTICIPANT in entities:
-        keys.add(f"{Entity.PARTICIPANT}:{participant}")
-    provider = getattr(event, "provider_id", None)
-    if isinstance(provider, str):
-        for entity in entities & set(PROVIDER_IDS):
-            value = getattr(event, f"{entity}_id", None)
+    participant, provider, ids = _naming_fields(type(event))
+    if participant and Entity.PARTICIPANT in entities:
+        value = getattr(event, "participant_id")  # noqa: B009 - a field of the model
+        if isinstance(value, str):
+            keys.add(f"{Entity.PARTICIPANT}:{value}")
+    if not provider:
+        return keys
+    provider_id = getattr(event, "provider_id")  # noqa: B009 - a field of the model
+    if not isinstance(provider_id, str):
+        return keys
+    for entity, field_name in ids:
+        if entity in entities:
+            value = getattr(event, field_name)
             if isinstance(value, str):
-                keys.add(f"{entity}:{provider}:{value}")
+                keys.add(f"{entity}:{provider_id}:{value}")
     return keys
+
+
+@cache
+def _naming_fields(model: type[Event]) -> tuple[bool, bool, tuple[tuple[Entity, str], ...]]:
+    """Which of the naming fields ``model`` has (participant_id, provider_id, and each
+    provider id's ``<entity>_id``): read from its fields once per model, so no
+    ``getattr`` of a missing attribute (which raises and catches inside pydantic)."""
+    fields = model.model_fields
+    return (
+        "participant_id" in fields,
+        "provider_id" in fields,
+        tuple((e, f"{e}_id") for e in PROVIDER_IDS if f"{e}_id" in fields),
+    )
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ partitions a batch advances (services/runtime/ownership.py): pure parts."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.topics import MILESTONES
+from schemas.base import Event
+from schemas.topics import ALL_TOPICS, MILESTONES
 from services.common.holds import Entity, provider_wait_for, subject, wait_for
 from services.common.messages import RawRecord
 from services.runtime.locking import Locking, key_of, lock_id, named_keys
@@ -81,3 +83,41 @@ def test_a_batch_advances_each_partition_past_its_last_record(
     assert set(ends) == {("t", p) for p, _ in positions}
     for (_, partition), end in ends.items():
         assert end == 1 + max(o for p, o in positions if p == partition)
+
+
+def _named_by_getattr(event: object, entities: frozenset[Entity]) -> set[str]:
+    """named_keys as first written (getattr with a default on every naming field)."""
+    keys: set[str] = set()
+    participant = getattr(event, "participant_id", None)
+    if isinstance(participant, str) and Entity.PARTICIPANT in entities:
+        keys.add(f"{Entity.PARTICIPANT}:{participant}")
+    provider = getattr(event, "provider_id", None)
+    if isinstance(provider, str):
+        for entity in entities & {Entity.REFERRAL, Entity.PLACEMENT, Entity.EVIDENCE}:
+            value = getattr(event, f"{entity}_id", None)
+            if isinstance(value, str):
+                keys.add(f"{entity}:{provider}:{value}")
+    return keys
+
+
+_MODELS = sorted({m for spec in ALL_TOPICS for m in spec.models}, key=lambda m: m.__name__)
+
+
+@given(
+    model=st.sampled_from(_MODELS),
+    values=st.dictionaries(
+        st.sampled_from(["participant_id", "provider_id", "referral_id", "placement_id"])
+        | st.just("evidence_id"),
+        ids | st.none(),
+    ),
+    entities=st.frozensets(st.sampled_from(list(Entity))),
+)
+def test_named_keys_read_the_fields_each_model_has(
+    model: type[Event], values: dict[str, str | None], entities: frozenset[Entity]
+) -> None:
+    """Every event model, any mix of naming fields set (or None): the keys read from the
+    model's fields equal those of getattr with a default."""
+    naming = ["participant_id", "provider_id", "referral_id", "placement_id", "evidence_id"]
+    fields: dict[str, Any] = {k: values.get(k) for k in naming if k in model.model_fields}
+    event = model.model_construct(**fields)
+    assert named_keys(event, entities) == _named_by_getattr(event, entities)
