@@ -15,7 +15,8 @@ event counts for every such id it names). Payments whose lineage names nothing t
 run sent (none in a normal feed) are counted apart. Reversals are left out; a payment
 the relay sent more than once (at least once delivery) counts at its first record.
 
-Prints the count, p50/p95/p99 and max in seconds; the figures go to ``.state/bench/``.
+Prints the count, p50/p95/p99 and max in seconds; the figures go to ``.state/bench/``,
+with the slowest payments and their lineage's events (what to look at for the tail).
 """
 
 from __future__ import annotations
@@ -60,12 +61,36 @@ class SentLog:
 
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = defaultdict(list)
+        self.kinds: dict[tuple[str, float], str] = {}
+        self.began = time.time()
 
     def sent(self, item: FeedItem, at: float) -> None:
         for name in LINEAGE_FIELDS:
             value = getattr(item.event, name, None)
             if value is not None:
                 self.times[f"{name}:{value}"].append(at)
+                self.kinds[(f"{name}:{value}", at)] = type(item.event).__name__
+
+    def explain(self, paid: Paid, latency: float) -> dict[str, object]:
+        """What a slow payment was: its milestone and its lineage's events, in seconds
+        since the first event was sent."""
+        lineage = paid.payment.lineage
+        keys = [f"evidence_id:{e}" for e in lineage.evidence_ids]
+        if lineage.placement_id is not None:
+            keys.append(f"placement_id:{lineage.placement_id}")
+        return {
+            "latency": round(latency, 3),
+            "paid_at": round(paid.at - self.began, 3),
+            "participant": paid.payment.participant_id,
+            "milestone": str(paid.payment.milestone),
+            "lineage": {
+                key: [
+                    (self.kinds.get((key, t), "?"), round(t - self.began, 3))
+                    for t in self.times.get(key, [])
+                ]
+                for key in keys
+            },
+        }
 
     def completing(self, payment: ProviderPaymentIssued, before: float) -> float | None:
         """The send time of the latest event among the payment's lineage, before ``before``."""
@@ -130,9 +155,12 @@ async def collect_payments(target: Target, into: list[Paid], stop: asyncio.Event
         await consumer.stop()
 
 
+SLOWEST = 5
+
+
 async def measure(
     target: Target, items: list[FeedItem], rate: float
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, list[dict[str, object]]]:
     log = SentLog()
     paid: list[Paid] = []
     stop = asyncio.Event()
@@ -143,6 +171,7 @@ async def measure(
     stop.set()
     await collector
     latencies: list[float] = []
+    measured: list[tuple[float, Paid]] = []
     unknown = 0
     first: dict[str, Paid] = {}
     for p in paid:  # a payment re-sent by the relay (at least once) counts at its first
@@ -153,7 +182,10 @@ async def measure(
             unknown += 1
         else:
             latencies.append(p.at - completing)
-    return latencies, unknown, len(paid) - len(first)
+            measured.append((p.at - completing, p))
+    measured.sort(key=lambda m: m[0], reverse=True)
+    slowest = [log.explain(p, latency) for latency, p in measured[:SLOWEST]]
+    return latencies, unknown, len(paid) - len(first), slowest
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -180,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 f" {args.instances} instance(s) per service",
                 flush=True,
             )
-            latencies, unknown, resent = asyncio.run(measure(target, items, args.rate))
+            latencies, unknown, resent, slowest = asyncio.run(measure(target, items, args.rate))
     if not latencies:
         print("bench-latency: no payments measured", file=sys.stderr)
         return 1
@@ -196,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "p99": percentile(latencies, 0.99),
         "max": max(latencies),
         "mean": statistics.fmean(latencies),
+        "slowest": slowest,
     }
     print(
         f"payments {len(latencies)} (+{unknown} without a sent lineage; {resent} records"
