@@ -10,10 +10,13 @@ order at that rate (ticks of 50 ms), each event stamped with a fresh ``produced_
 A payment's latency is from the **completing event** to the payment's record on
 ``payments.provider-payments.v1`` (its broker timestamp, set when the relay sent it):
 the completing event is the latest provider event, sent before the payment, among
-those the payment rests on (its lineage: the evidence ids and the placement id; an
-event counts for every such id it names). Payments whose lineage names nothing this
-run sent (none in a normal feed) are counted apart. Reversals are left out; a payment
-the relay sent more than once (at least once delivery) counts at its first record.
+those the payment rests on: its lineage (the evidence ids and the placement id; an
+event counts for every such id it names) and the referral and programme start of the
+placement's referral (a job start that arrives before its programme start waits for it
+in placement's hold, and is paid when the programme start comes). Payments whose
+lineage names nothing this run sent (none in a normal feed) are counted apart.
+Reversals are left out; a payment the relay sent more than once (at least once
+delivery) counts at its first record.
 
 Prints the count, p50/p95/p99 and max in seconds; the figures go to ``.state/bench/``,
 with the slowest payments and their lineage's events (what to look at for the tail).
@@ -37,6 +40,7 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.pipeline import RESULTS, Target, fresh_target, local_servers, running_services
 from schemas.payments import PAYMENT_EVENT, ProviderPaymentIssued
+from schemas.provider import JobStarted, ProgrammeStarted, ReferralMade
 from schemas.topics import PAYMENTS, topic_name
 from services.common.relay import make_producer
 from tools import arguments
@@ -48,6 +52,8 @@ EVENTS_PER_PARTICIPANT = 8.4
 """About what the synthetic feed generates (168,110 events for 20,000 people)."""
 TICK_SECONDS = 0.05
 LINEAGE_FIELDS = ("evidence_id", "placement_id")
+PERSON_EVENTS = (ReferralMade, ProgrammeStarted)
+"""What a placement's referral needs before its job start counts (intake)."""
 
 
 @dataclass(frozen=True)
@@ -62,22 +68,35 @@ class SentLog:
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.kinds: dict[tuple[str, float], str] = {}
+        self.referral_of: dict[str, str] = {}
+        """placement id -> its job start's referral id"""
         self.began = time.time()
 
     def sent(self, item: FeedItem, at: float) -> None:
-        for name in LINEAGE_FIELDS:
-            value = getattr(item.event, name, None)
-            if value is not None:
-                self.times[f"{name}:{value}"].append(at)
-                self.kinds[(f"{name}:{value}", at)] = type(item.event).__name__
+        event = item.event
+        names = [f"{n}:{v}" for n in LINEAGE_FIELDS if (v := getattr(event, n, None)) is not None]
+        if isinstance(event, JobStarted):
+            self.referral_of[event.placement_id] = event.referral_id
+        if isinstance(event, PERSON_EVENTS):
+            names.append(f"referral_id:{event.referral_id}")
+        for name in names:
+            self.times[name].append(at)
+            self.kinds[(name, at)] = type(event).__name__
+
+    def rests_on(self, payment: ProviderPaymentIssued) -> list[str]:
+        lineage = payment.lineage
+        keys = [f"evidence_id:{e}" for e in lineage.evidence_ids]
+        if lineage.placement_id is not None:
+            keys.append(f"placement_id:{lineage.placement_id}")
+            referral = self.referral_of.get(lineage.placement_id)
+            if referral is not None:
+                keys.append(f"referral_id:{referral}")
+        return keys
 
     def explain(self, paid: Paid, latency: float) -> dict[str, object]:
         """What a slow payment was: its milestone and its lineage's events, in seconds
         since the first event was sent."""
-        lineage = paid.payment.lineage
-        keys = [f"evidence_id:{e}" for e in lineage.evidence_ids]
-        if lineage.placement_id is not None:
-            keys.append(f"placement_id:{lineage.placement_id}")
+        keys = self.rests_on(paid.payment)
         return {
             "latency": round(latency, 3),
             "paid_at": round(paid.at - self.began, 3),
@@ -94,10 +113,7 @@ class SentLog:
 
     def completing(self, payment: ProviderPaymentIssued, before: float) -> float | None:
         """The send time of the latest event among the payment's lineage, before ``before``."""
-        lineage = payment.lineage
-        keys = [f"evidence_id:{e}" for e in lineage.evidence_ids]
-        if lineage.placement_id is not None:
-            keys.append(f"placement_id:{lineage.placement_id}")
+        keys = self.rests_on(payment)
         latest: float | None = None
         for key in keys:
             times = self.times.get(key, [])
