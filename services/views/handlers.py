@@ -83,17 +83,24 @@ class ViewsHandler:
     # -------------------------------------------------------------------------- derived
 
     async def _refresh(self, repo: ViewsStorage, keys: Sequence[Key]) -> None:
+        """Works out the derived columns of ``keys`` and writes only the rows whose
+        columns differ from what they hold (most changes move few of them)."""
         derived: list[DerivedColumns] = []
         latest: list[LatestEnd] = []
         for participant in await repo.facts_of(keys):
-            derived.append(self._derived(participant))
+            columns = self._derived(participant)
+            if columns != participant.stored:
+                derived.append(columns)
             provider_id = participant.key[0]
-            latest += [
-                LatestEnd(provider_id, j.placement_id, participant.latest_ends.get(j.placement_id))
-                for j in participant.jobs
-            ]
-        await repo.write_derived(derived)
-        await repo.write_latest_ends(latest)
+            stored = participant.stored_latest_ends
+            for j in participant.jobs:
+                end = participant.latest_ends.get(j.placement_id)
+                if end != stored.get(j.placement_id):
+                    latest.append(LatestEnd(provider_id, j.placement_id, end))
+        if derived:
+            await repo.write_derived(derived)
+        if latest:
+            await repo.write_latest_ends(latest)
 
     def _derived(self, p: ParticipantFacts) -> DerivedColumns:
         counted = counted_milestones(self.contracts.get(p.contract_id), p.eligibility_group)

@@ -33,6 +33,20 @@ class StartedRow:
 
 
 @dataclass(frozen=True)
+class DerivedColumns:
+    """A participant's derived columns."""
+
+    key: Key
+    in_work: bool
+    milestones_reached: tuple[MilestoneKind, ...]
+    counted_milestones: tuple[MilestoneKind, ...]
+    next_milestone: MilestoneKind | None
+    next_projected_on: date | None
+    next_on_track: bool | None
+    evidence_due_since: date | None
+
+
+@dataclass(frozen=True)
 class ParticipantFacts:
     """The facts of one participant that the derived columns are worked out from."""
 
@@ -46,20 +60,10 @@ class ParticipantFacts:
     """placement_id -> the latest counting period end of its evidence."""
     jobs: tuple[JobFacts, ...]
     occurrences: tuple[MilestoneOccurrence, ...]
-
-
-@dataclass(frozen=True)
-class DerivedColumns:
-    """A participant's derived columns."""
-
-    key: Key
-    in_work: bool
-    milestones_reached: tuple[MilestoneKind, ...]
-    counted_milestones: tuple[MilestoneKind, ...]
-    next_milestone: MilestoneKind | None
-    next_projected_on: date | None
-    next_on_track: bool | None
-    evidence_due_since: date | None
+    stored: DerivedColumns
+    """The derived columns as the row holds them now (written again only if they change)."""
+    stored_latest_ends: dict[str, date | None]
+    """placement_id -> the latest counting period end its row holds now."""
 
 
 @dataclass(frozen=True)
