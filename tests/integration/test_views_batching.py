@@ -16,6 +16,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,7 @@ from schemas.sustainment import (
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome
 from services.common.reference import load_contracts, load_rates
+from services.views.adapters.postgres import array_literal
 from services.views.adapters.repository import ViewsRepository
 from services.views.handlers import ViewsHandler
 from services.views.rebuild import reset_schema
@@ -283,3 +285,33 @@ async def test_the_tables_do_not_depend_on_how_the_events_are_batched(
 
     assert cut == one_by_one
     assert at_once == one_by_one
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(
+        st.lists(
+            st.text(
+                st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=8
+            )
+        )
+    )
+)
+async def test_an_array_literal_reads_back_as_the_texts_it_was_made_of(
+    fresh_database: str, rows: list[list[str]]
+) -> None:
+    """Rows of arrays of different lengths travel as one literal each (quotes, backslashes,
+    commas, braces, spaces and NULL spelled out are texts like any other)."""
+    conn = await asyncpg.connect(fresh_database)
+    try:
+        found = await conn.fetch(
+            "SELECT a::text[] AS a FROM unnest($1::text[]) WITH ORDINALITY AS u(a, n) ORDER BY n",
+            [array_literal(r) for r in rows],
+        )
+    finally:
+        await conn.close()
+    assert [list(r["a"]) for r in found] == rows

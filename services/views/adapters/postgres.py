@@ -6,8 +6,7 @@ the content after a set of events does not depend on how they were batched."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -275,8 +274,7 @@ class ViewsStore:
                 in_work_weeks, self_employment_days, latest_self_employment_end,
                 evidence_placement_ids, evidence_period_ends, produced_at)
             SELECT p, pa, t, h::numeric, c, le, w, sd, ls,
-                ARRAY(SELECT jsonb_array_elements_text(ids::jsonb)),
-                ARRAY(SELECT jsonb_array_elements_text(ends::jsonb)::date), at
+                ids::text[], ends::date[], at
             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],
                         $6::date[], $7::integer[], $8::integer[], $9::date[], $10::text[],
                         $11::text[], $12::timestamptz[])
@@ -304,8 +302,8 @@ class ViewsStore:
                     e.in_work_weeks,
                     e.self_employment_days,
                     e.latest_self_employment_end,
-                    json.dumps([p.placement_id for p in e.placements]),
-                    json.dumps([p.latest_period_end.isoformat() for p in e.placements]),
+                    array_literal(p.placement_id for p in e.placements),
+                    array_literal(p.latest_period_end.isoformat() for p in e.placements),
                     e.produced_at,
                 )
                 for e in events
@@ -322,8 +320,7 @@ class ViewsStore:
             INSERT INTO milestones (provider_id, participant_id, milestone, occurrence,
                 contract_id, reached_on, placement_id, evidence_ids, job_pays_llw, payable,
                 not_payable_reason, reached_at)
-            SELECT p, pa, m, o, c, r, pl,
-                ARRAY(SELECT jsonb_array_elements_text(ev::jsonb)), llw, pay, npr, at
+            SELECT p, pa, m, o, c, r, pl, ev::text[], llw, pay, npr, at
             FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[],
                         $6::date[], $7::text[], $8::text[], $9::boolean[], $10::boolean[],
                         $11::text[], $12::timestamptz[])
@@ -344,7 +341,7 @@ class ViewsStore:
                     e.contract_id,
                     e.reached_on,
                     e.placement_id,
-                    json.dumps(list(e.evidence_ids)),
+                    array_literal(e.evidence_ids),
                     e.job_pays_llw,
                     e.payable,
                     e.not_payable_reason.value if e.not_payable_reason else None,
@@ -416,8 +413,7 @@ class ViewsStore:
                 participant_id, contract_id, contract_version, milestone, occurrence,
                 reached_on, amount_pence, base_pence, uplift_pence, reverses, placement_id,
                 evidence_ids, issued_at)
-            SELECT pid, eid, mid, p, pa, c, cv, m, o, r, a, b, up, rev, pl,
-                ARRAY(SELECT jsonb_array_elements_text(ev::jsonb)), at
+            SELECT pid, eid, mid, p, pa, c, cv, m, o, r, a, b, up, rev, pl, ev::text[], at
             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
                         $6::text[], $7::text[], $8::text[], $9::integer[], $10::date[],
                         $11::bigint[], $12::bigint[], $13::bigint[], $14::text[], $15::text[],
@@ -442,7 +438,7 @@ class ViewsStore:
                     e.uplift_pence,
                     e.reverses,
                     e.lineage.placement_id,
-                    json.dumps(list(e.lineage.evidence_ids)),
+                    array_literal(e.lineage.evidence_ids),
                     e.produced_at,
                 )
                 for e in events
@@ -560,6 +556,15 @@ class ViewsStore:
             " AND p.latest_evidence_end IS DISTINCT FROM d.latest_evidence_end",
             *columns(rows, 3, key=2),
         )
+
+
+def array_literal(items: Iterable[str]) -> str:
+    """``items`` as one PostgreSQL array literal (``'{"a","b"}'``, cast with ``::text[]``
+    or ``::date[]``): rows whose arrays differ in length travel as one text each, since
+    an array of arrays must be rectangular. Every element is quoted, its ``\\`` and ``"``
+    escaped, so any text comes back as it was."""
+    quoted = ('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items)
+    return "{" + ",".join(quoted) + "}"
 
 
 def _occurrence(e: MilestoneRevoked | MilestoneNotPaid) -> tuple[str, str, str, int]:
