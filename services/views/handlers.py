@@ -72,7 +72,10 @@ class ViewsHandler:
     def _started(self, e: ParticipantStarted) -> StartedRow:
         last_day = e.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
         nlw = self.rates.nlw.rate_on(e.start_date) or 0
-        return StartedRow(e, last_day, THRESHOLD_HOURS * nlw, str(self._hours_min(e.contract_id)))
+        counted = counted_milestones(self.contracts.get(e.contract_id), e.eligibility_group)
+        return StartedRow(
+            e, last_day, THRESHOLD_HOURS * nlw, str(self._hours_min(e.contract_id)), counted
+        )
 
     def _hours_min(self, contract_id: str) -> Decimal:
         contract = self.contracts.get(contract_id)

@@ -24,12 +24,15 @@ Key = tuple[str, str]
 @dataclass(frozen=True)
 class StartedRow:
     """A participant's start with the columns views works out when it is written: the
-    last day of the outcome window, the earnings threshold and the weekly minimum."""
+    last day of the outcome window, the earnings threshold, the weekly minimum and the
+    milestones the contract pays (a derived column that depends on the start alone,
+    written with it so that a new participant's row is not written twice)."""
 
     event: ParticipantStarted
     last_day: date
     earnings_threshold_pence: int
     weekly_hours_min: str
+    counted_milestones: tuple[MilestoneKind, ...]
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,12 @@ class ViewsStore:
         self.conn = conn
 
     async def participants_started(
-        self, events: Sequence[tuple[ParticipantStarted, date, int, str]]
+        self, events: Sequence[tuple[ParticipantStarted, date, int, str, str]]
     ) -> None:
-        """(event, window's last day, threshold T, weekly hours minimum). Of two starts of
-        one participant the last is written, ``updated_at`` the latest of both (row by
-        row: ``GREATEST`` of every start's)."""
+        """(event, window's last day, threshold T, weekly hours minimum, the milestones
+        the contract pays as comma-separated text). Of two starts of one participant the
+        last is written, ``updated_at`` the latest of both (row by row: ``GREATEST`` of
+        every start's)."""
         latest: dict[Key, datetime] = {}
         for e, *_ in events:
             key = (e.provider_id, e.participant_id)
@@ -63,13 +64,14 @@ class ViewsStore:
             INSERT INTO participants (provider_id, participant_id, referral_id, contract_id,
                 sub_region, borough, eligibility_group, eligibility_subgroup, age_band,
                 referral_source, start_date, window_last_day, earnings_threshold_pence,
-                weekly_hours_min, started_at, updated_at)
-            SELECT p, pa, r, c, sr, b, g, sg, ab, rs, sd, wl, t, h::numeric, at, up
+                weekly_hours_min, started_at, updated_at, counted_milestones)
+            SELECT p, pa, r, c, sr, b, g, sg, ab, rs, sd, wl, t, h::numeric, at, up,
+                string_to_array(cm, ',')
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
                         $11::date[], $12::date[], $13::bigint[], $14::text[],
-                        $15::timestamptz[], $16::timestamptz[])
-                AS u(p, pa, r, c, sr, b, g, sg, ab, rs, sd, wl, t, h, at, up)
+                        $15::timestamptz[], $16::timestamptz[], $17::text[])
+                AS u(p, pa, r, c, sr, b, g, sg, ab, rs, sd, wl, t, h, at, up, cm)
             ON CONFLICT (provider_id, participant_id) DO UPDATE SET
                 referral_id = EXCLUDED.referral_id, contract_id = EXCLUDED.contract_id,
                 sub_region = EXCLUDED.sub_region, borough = EXCLUDED.borough,
@@ -80,7 +82,8 @@ class ViewsStore:
                 earnings_threshold_pence = EXCLUDED.earnings_threshold_pence,
                 weekly_hours_min = EXCLUDED.weekly_hours_min,
                 started_at = EXCLUDED.started_at,
-                updated_at = GREATEST(participants.updated_at, EXCLUDED.updated_at)
+                updated_at = GREATEST(participants.updated_at, EXCLUDED.updated_at),
+                counted_milestones = EXCLUDED.counted_milestones
             """,
             [
                 (
@@ -100,10 +103,11 @@ class ViewsStore:
                     hours_min,
                     e.produced_at,
                     latest[(e.provider_id, e.participant_id)],
+                    counted,
                 )
-                for e, last_day, threshold, hours_min in events
+                for e, last_day, threshold, hours_min, counted in events
             ],
-            width=16,
+            width=17,
             key=2,
         )
 

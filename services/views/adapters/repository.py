@@ -55,7 +55,13 @@ class ViewsRepository(ViewsStorage):
         await _each(
             store.participants_started,
             [
-                (s.event, s.last_day, s.earnings_threshold_pence, s.weekly_hours_min)
+                (
+                    s.event,
+                    s.last_day,
+                    s.earnings_threshold_pence,
+                    s.weekly_hours_min,
+                    ",".join(m.value for m in s.counted_milestones),
+                )
                 for s in started
             ],
         )
