@@ -10,12 +10,16 @@ order at that rate (ticks of 50 ms), each event stamped with a fresh ``produced_
 A payment's latency is from the **completing event** to the payment's record on
 ``payments.provider-payments.v1`` (its broker timestamp, set when the relay sent it):
 the completing event is the latest provider event, sent before the payment, among
-those the payment rests on (its lineage: the evidence ids and the placement id; an
-event counts for every such id it names). Payments whose lineage names nothing this
-run sent (none in a normal feed) are counted apart. Reversals are left out; a payment
-the relay sent more than once (at least once delivery) counts at its first record.
+those the payment rests on: its lineage (the evidence ids and the placement id; an
+event counts for every such id it names) and the referral and programme start of the
+placement's referral (a job start that arrives before its programme start waits for it
+in placement's hold, and is paid when the programme start comes). Payments whose
+lineage names nothing this run sent (none in a normal feed) are counted apart.
+Reversals are left out; a payment the relay sent more than once (at least once
+delivery) counts at its first record.
 
-Prints the count, p50/p95/p99 and max in seconds; the figures go to ``.state/bench/``.
+Prints the count, p50/p95/p99 and max in seconds; the figures go to ``.state/bench/``,
+with the slowest payments and their lineage's events (what to look at for the tail).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.pipeline import RESULTS, Target, fresh_target, local_servers, running_services
 from schemas.payments import PAYMENT_EVENT, ProviderPaymentIssued
+from schemas.provider import JobStarted, ProgrammeStarted, ReferralMade
 from schemas.topics import PAYMENTS, topic_name
 from services.common.relay import make_producer
 from tools import arguments
@@ -47,6 +52,8 @@ EVENTS_PER_PARTICIPANT = 8.4
 """About what the synthetic feed generates (168,110 events for 20,000 people)."""
 TICK_SECONDS = 0.05
 LINEAGE_FIELDS = ("evidence_id", "placement_id")
+PERSON_EVENTS = (ReferralMade, ProgrammeStarted)
+"""What a placement's referral needs before its job start counts (intake)."""
 
 
 @dataclass(frozen=True)
@@ -60,19 +67,53 @@ class SentLog:
 
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = defaultdict(list)
+        self.kinds: dict[tuple[str, float], str] = {}
+        self.referral_of: dict[str, str] = {}
+        """placement id -> its job start's referral id"""
+        self.began = time.time()
 
     def sent(self, item: FeedItem, at: float) -> None:
-        for name in LINEAGE_FIELDS:
-            value = getattr(item.event, name, None)
-            if value is not None:
-                self.times[f"{name}:{value}"].append(at)
+        event = item.event
+        names = [f"{n}:{v}" for n in LINEAGE_FIELDS if (v := getattr(event, n, None)) is not None]
+        if isinstance(event, JobStarted):
+            self.referral_of[event.placement_id] = event.referral_id
+        if isinstance(event, PERSON_EVENTS):
+            names.append(f"referral_id:{event.referral_id}")
+        for name in names:
+            self.times[name].append(at)
+            self.kinds[(name, at)] = type(event).__name__
 
-    def completing(self, payment: ProviderPaymentIssued, before: float) -> float | None:
-        """The send time of the latest event among the payment's lineage, before ``before``."""
+    def rests_on(self, payment: ProviderPaymentIssued) -> list[str]:
         lineage = payment.lineage
         keys = [f"evidence_id:{e}" for e in lineage.evidence_ids]
         if lineage.placement_id is not None:
             keys.append(f"placement_id:{lineage.placement_id}")
+            referral = self.referral_of.get(lineage.placement_id)
+            if referral is not None:
+                keys.append(f"referral_id:{referral}")
+        return keys
+
+    def explain(self, paid: Paid, latency: float) -> dict[str, object]:
+        """What a slow payment was: its milestone and its lineage's events, in seconds
+        since the first event was sent."""
+        keys = self.rests_on(paid.payment)
+        return {
+            "latency": round(latency, 3),
+            "paid_at": round(paid.at - self.began, 3),
+            "participant": paid.payment.participant_id,
+            "milestone": str(paid.payment.milestone),
+            "lineage": {
+                key: [
+                    (self.kinds.get((key, t), "?"), round(t - self.began, 3))
+                    for t in self.times.get(key, [])
+                ]
+                for key in keys
+            },
+        }
+
+    def completing(self, payment: ProviderPaymentIssued, before: float) -> float | None:
+        """The send time of the latest event among the payment's lineage, before ``before``."""
+        keys = self.rests_on(payment)
         latest: float | None = None
         for key in keys:
             times = self.times.get(key, [])
@@ -130,9 +171,12 @@ async def collect_payments(target: Target, into: list[Paid], stop: asyncio.Event
         await consumer.stop()
 
 
+SLOWEST = 5
+
+
 async def measure(
     target: Target, items: list[FeedItem], rate: float
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, list[dict[str, object]]]:
     log = SentLog()
     paid: list[Paid] = []
     stop = asyncio.Event()
@@ -143,6 +187,7 @@ async def measure(
     stop.set()
     await collector
     latencies: list[float] = []
+    measured: list[tuple[float, Paid]] = []
     unknown = 0
     first: dict[str, Paid] = {}
     for p in paid:  # a payment re-sent by the relay (at least once) counts at its first
@@ -153,7 +198,10 @@ async def measure(
             unknown += 1
         else:
             latencies.append(p.at - completing)
-    return latencies, unknown, len(paid) - len(first)
+            measured.append((p.at - completing, p))
+    measured.sort(key=lambda m: m[0], reverse=True)
+    slowest = [log.explain(p, latency) for latency, p in measured[:SLOWEST]]
+    return latencies, unknown, len(paid) - len(first), slowest
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -180,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 f" {args.instances} instance(s) per service",
                 flush=True,
             )
-            latencies, unknown, resent = asyncio.run(measure(target, items, args.rate))
+            latencies, unknown, resent, slowest = asyncio.run(measure(target, items, args.rate))
     if not latencies:
         print("bench-latency: no payments measured", file=sys.stderr)
         return 1
@@ -196,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "p99": percentile(latencies, 0.99),
         "max": max(latencies),
         "mean": statistics.fmean(latencies),
+        "slowest": slowest,
     }
     print(
         f"payments {len(latencies)} (+{unknown} without a sent lineage; {resent} records"

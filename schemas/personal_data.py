@@ -195,7 +195,19 @@ def date_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _date_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _DATE.finditer(text) if _is_calendar_date(m)]
+    """Calendar dates, in order. A match that is no calendar date ("0jan 01", day 0) is
+    tried again one character on, so it cannot swallow the start of a real date after it
+    ("0jan 01-Jan-00"). Each position starts at most one failed match, and a match is
+    short, so the scan stays linear in the text."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (m := _DATE.search(text, position)) is not None:
+        if _is_calendar_date(m):
+            spans.append(m.span())
+            position = m.end()
+        else:
+            position = m.start() + 1
+    return spans
 
 
 _CACHED_MAX_CHARS: Final = 100
