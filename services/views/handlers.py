@@ -72,7 +72,10 @@ class ViewsHandler:
     def _started(self, e: ParticipantStarted) -> StartedRow:
         last_day = e.start_date + timedelta(days=OUTCOME_WINDOW_DAYS - 1)
         nlw = self.rates.nlw.rate_on(e.start_date) or 0
-        return StartedRow(e, last_day, THRESHOLD_HOURS * nlw, str(self._hours_min(e.contract_id)))
+        counted = counted_milestones(self.contracts.get(e.contract_id), e.eligibility_group)
+        return StartedRow(
+            e, last_day, THRESHOLD_HOURS * nlw, str(self._hours_min(e.contract_id)), counted
+        )
 
     def _hours_min(self, contract_id: str) -> Decimal:
         contract = self.contracts.get(contract_id)
@@ -83,17 +86,24 @@ class ViewsHandler:
     # -------------------------------------------------------------------------- derived
 
     async def _refresh(self, repo: ViewsStorage, keys: Sequence[Key]) -> None:
+        """Works out the derived columns of ``keys`` and writes only the rows whose
+        columns differ from what they hold (most changes move few of them)."""
         derived: list[DerivedColumns] = []
         latest: list[LatestEnd] = []
         for participant in await repo.facts_of(keys):
-            derived.append(self._derived(participant))
+            columns = self._derived(participant)
+            if columns != participant.stored:
+                derived.append(columns)
             provider_id = participant.key[0]
-            latest += [
-                LatestEnd(provider_id, j.placement_id, participant.latest_ends.get(j.placement_id))
-                for j in participant.jobs
-            ]
-        await repo.write_derived(derived)
-        await repo.write_latest_ends(latest)
+            stored = participant.stored_latest_ends
+            for j in participant.jobs:
+                end = participant.latest_ends.get(j.placement_id)
+                if end != stored.get(j.placement_id):
+                    latest.append(LatestEnd(provider_id, j.placement_id, end))
+        if derived:
+            await repo.write_derived(derived)
+        if latest:
+            await repo.write_latest_ends(latest)
 
     def _derived(self, p: ParticipantFacts) -> DerivedColumns:
         counted = counted_milestones(self.contracts.get(p.contract_id), p.eligibility_group)

@@ -24,12 +24,29 @@ Key = tuple[str, str]
 @dataclass(frozen=True)
 class StartedRow:
     """A participant's start with the columns views works out when it is written: the
-    last day of the outcome window, the earnings threshold and the weekly minimum."""
+    last day of the outcome window, the earnings threshold, the weekly minimum and the
+    milestones the contract pays (a derived column that depends on the start alone,
+    written with it so that a new participant's row is not written twice)."""
 
     event: ParticipantStarted
     last_day: date
     earnings_threshold_pence: int
     weekly_hours_min: str
+    counted_milestones: tuple[MilestoneKind, ...]
+
+
+@dataclass(frozen=True)
+class DerivedColumns:
+    """A participant's derived columns."""
+
+    key: Key
+    in_work: bool
+    milestones_reached: tuple[MilestoneKind, ...]
+    counted_milestones: tuple[MilestoneKind, ...]
+    next_milestone: MilestoneKind | None
+    next_projected_on: date | None
+    next_on_track: bool | None
+    evidence_due_since: date | None
 
 
 @dataclass(frozen=True)
@@ -46,20 +63,10 @@ class ParticipantFacts:
     """placement_id -> the latest counting period end of its evidence."""
     jobs: tuple[JobFacts, ...]
     occurrences: tuple[MilestoneOccurrence, ...]
-
-
-@dataclass(frozen=True)
-class DerivedColumns:
-    """A participant's derived columns."""
-
-    key: Key
-    in_work: bool
-    milestones_reached: tuple[MilestoneKind, ...]
-    counted_milestones: tuple[MilestoneKind, ...]
-    next_milestone: MilestoneKind | None
-    next_projected_on: date | None
-    next_on_track: bool | None
-    evidence_due_since: date | None
+    stored: DerivedColumns
+    """The derived columns as the row holds them now (written again only if they change)."""
+    stored_latest_ends: dict[str, date | None]
+    """placement_id -> the latest counting period end its row holds now."""
 
 
 @dataclass(frozen=True)

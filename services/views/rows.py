@@ -9,6 +9,7 @@ from typing import Any
 from schemas.common import EmploymentType, MilestoneKind
 from services.views.derive import JobFacts, MilestoneOccurrence
 from services.views.projections import Progress
+from services.views.records import DerivedColumns
 
 
 def job_facts(j: Any) -> JobFacts:
@@ -55,6 +56,20 @@ def occurrence(m: Any) -> MilestoneOccurrence:
     return MilestoneOccurrence(
         milestone=MilestoneKind(m["milestone"]),
         occurrence=m["occurrence"],
-        reached=m["reached_at"] is not None,
-        revoked=m["revoked_at"] is not None,
+        reached=m["reached"],
+        revoked=m["revoked"],
+    )
+
+
+def stored_derived(p: Any) -> DerivedColumns:
+    """A ``participants`` row's derived columns as it holds them."""
+    return DerivedColumns(
+        key=(p["provider_id"], p["participant_id"]),
+        in_work=p["in_work"],
+        milestones_reached=tuple(MilestoneKind(m) for m in p["milestones_reached"]),
+        counted_milestones=tuple(MilestoneKind(m) for m in p["counted_milestones"]),
+        next_milestone=None if p["next_milestone"] is None else MilestoneKind(p["next_milestone"]),
+        next_projected_on=p["next_projected_on"],
+        next_on_track=p["next_on_track"],
+        evidence_due_since=p["evidence_due_since"],
     )

@@ -11,22 +11,25 @@ reads it.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas.base import Event
-from schemas.common import EvidenceKind, MilestoneKind
+from schemas.common import EvidenceKind, MilestoneKind, RejectionReason
 from schemas.intake import ParticipantLeft, ParticipantStarted
-from schemas.placement import PlacementConfirmed, PlacementEnded
+from schemas.payments import MilestoneNotPaid
+from schemas.placement import PlacementConfirmed, PlacementEnded, PlacementWithdrawn
 from schemas.sustainment import (
     EvidenceProgress,
     EvidenceRecorded,
+    EvidenceRemoved,
     MilestoneReached,
     MilestoneRevoked,
     PlacementEvidenceEnd,
@@ -34,6 +37,7 @@ from schemas.sustainment import (
 from services.common.messages import Received
 from services.common.outcome import BatchOutcome
 from services.common.reference import load_contracts, load_rates
+from services.views.adapters.postgres import array_literal
 from services.views.adapters.repository import ViewsRepository
 from services.views.handlers import ViewsHandler
 from services.views.rebuild import reset_schema
@@ -72,10 +76,16 @@ who = st.integers(min_value=0, max_value=PARTICIPANTS - 1)
 job = st.integers(min_value=0, max_value=PLACEMENTS - 1)
 
 
+moments = st.integers(min_value=-3, max_value=3).map(lambda h: PRODUCED_AT + timedelta(hours=h))
+"""When an event was produced: a participant's row keeps the latest (``updated_at``),
+whatever order they arrive in."""
+
+
 @st.composite
 def started(draw: st.DrawFn) -> Event:
     i = draw(who)
-    return participant_started(pid(i), referral_id=f"ref-{i}", start_date=draw(days))
+    e = participant_started(pid(i), referral_id=f"ref-{i}", start_date=draw(days))
+    return e.model_copy(update={"produced_at": draw(moments)})
 
 
 @st.composite
@@ -166,7 +176,52 @@ def revoked(draw: st.DrawFn) -> Event:
 @st.composite
 def left(draw: st.DrawFn) -> Event:
     i = draw(who)
-    return participant_left(pid(i), referral_id=f"ref-{i}", end_date=draw(days))
+    e = participant_left(pid(i), referral_id=f"ref-{i}", end_date=draw(days))
+    return e.model_copy(update={"produced_at": draw(moments)})
+
+
+@st.composite
+def withdrawn(draw: st.DrawFn) -> Event:
+    i, j = draw(who), draw(job)
+    return PlacementWithdrawn(
+        event_id=new_id(),
+        produced_at=draw(moments),
+        participant_id=pid(i),
+        placement_id=plc(i, j),
+        provider_id=PROVIDER,
+        job_start_event_id=str(new_id()),
+        job_start_date=START,
+        leaver_date=draw(days),
+    )
+
+
+@st.composite
+def removed(draw: st.DrawFn) -> Event:
+    """An evidence retracted: the first retraction's time stands."""
+    i = draw(who)
+    return EvidenceRemoved(
+        event_id=new_id(),
+        produced_at=draw(moments),
+        participant_id=pid(i),
+        provider_id=PROVIDER,
+        evidence_id=f"ev-{i}-{draw(st.integers(0, 2))}",
+    )
+
+
+@st.composite
+def not_paid(draw: st.DrawFn) -> Event:
+    """A milestone not paid, perhaps before it is known as reached (its row is created)."""
+    return MilestoneNotPaid(
+        event_id=new_id(),
+        produced_at=draw(moments),
+        contract_id=CONTRACT,
+        provider_id=PROVIDER,
+        participant_id=pid(draw(who)),
+        milestone=draw(st.sampled_from(MILESTONES)),
+        occurrence=draw(st.integers(1, 2)),
+        reached_on=draw(days),
+        reason=draw(st.sampled_from([RejectionReason.SUPERSEDED, RejectionReason.CLAIM_LATE])),
+    )
 
 
 @st.composite
@@ -183,8 +238,10 @@ def stream(e: Event) -> tuple[tuple[str, ...], int] | None:
     match e:
         case ParticipantStarted() | ParticipantLeft():
             return ("intake", e.participant_id), isinstance(e, ParticipantLeft)
-        case PlacementConfirmed() | PlacementEnded():
-            return ("placement", e.placement_id), isinstance(e, PlacementEnded)
+        case PlacementConfirmed() | PlacementEnded() | PlacementWithdrawn():
+            return ("placement", e.placement_id), not isinstance(e, PlacementConfirmed)
+        case EvidenceRecorded() | EvidenceRemoved():
+            return ("evidence", e.evidence_id), isinstance(e, EvidenceRemoved)
         case MilestoneReached() | MilestoneRevoked():
             key = ("milestone", e.participant_id, e.milestone.value, str(e.occurrence))
             return key, isinstance(e, MilestoneRevoked)
@@ -220,6 +277,35 @@ def announced_twice(draw: st.DrawFn) -> list[Event]:
     return [first, second]
 
 
+def again(e: Event, produced_at: datetime) -> list[Event]:
+    """``e`` and the same event sent again later or earlier (a retry, or a second leaver):
+    in one batch both name one row."""
+    return [e, e.model_copy(update={"event_id": new_id(), "produced_at": produced_at})]
+
+
+@st.composite
+def retracted(draw: st.DrawFn) -> list[Event]:
+    """An evidence recorded, then removed, perhaps twice: the first removal's time stands."""
+    r = draw(recorded())
+    assert isinstance(r, EvidenceRecorded)
+    removals = [
+        EvidenceRemoved(
+            event_id=new_id(),
+            produced_at=draw(moments),
+            participant_id=r.participant_id,
+            provider_id=PROVIDER,
+            evidence_id=r.evidence_id,
+        )
+        for _ in range(draw(st.integers(1, 2)))
+    ]
+    return [r, *removals]
+
+
+named_twice = st.tuples(
+    st.one_of(started(), left(), ended(), withdrawn(), removed(), not_paid(), revoked()), moments
+).map(lambda pair: again(*pair))
+
+
 histories = st.lists(
     st.one_of(
         st.one_of(
@@ -232,8 +318,13 @@ histories = st.lists(
             revoked(),
             left(),
             paid(),
+            withdrawn(),
+            removed(),
+            not_paid(),
         ).map(lambda e: [e]),
         announced_twice(),
+        named_twice,
+        retracted(),
     ),
     min_size=1,
     max_size=8,
@@ -269,7 +360,7 @@ async def tables_after(
 
 
 @settings(
-    max_examples=15,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -283,3 +374,29 @@ async def test_the_tables_do_not_depend_on_how_the_events_are_batched(
 
     assert cut == one_by_one
     assert at_once == one_by_one
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(
+        st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8))
+    )
+)
+async def test_an_array_literal_reads_back_as_the_texts_it_was_made_of(
+    fresh_database: str, rows: list[list[str]]
+) -> None:
+    """Rows of arrays of different lengths travel as one literal each (quotes, backslashes,
+    commas, braces, spaces and NULL spelled out are texts like any other)."""
+    conn = await asyncpg.connect(fresh_database)
+    try:
+        found = await conn.fetch(
+            "SELECT a::text[] AS a FROM unnest($1::text[]) WITH ORDINALITY AS u(a, n) ORDER BY n",
+            [array_literal(r) for r in rows],
+        )
+    finally:
+        await conn.close()
+    assert [list(r["a"]) for r in found] == rows

@@ -23,7 +23,14 @@ from services.views.records import (
     StartedRow,
     ViewsStorage,
 )
-from services.views.rows import job_facts, latest_ends, nothing_counted, occurrence, progress_of
+from services.views.rows import (
+    job_facts,
+    latest_ends,
+    nothing_counted,
+    occurrence,
+    progress_of,
+    stored_derived,
+)
 
 T = TypeVar("T")
 
@@ -48,7 +55,13 @@ class ViewsRepository(ViewsStorage):
         await _each(
             store.participants_started,
             [
-                (s.event, s.last_day, s.earnings_threshold_pence, s.weekly_hours_min)
+                (
+                    s.event,
+                    s.last_day,
+                    s.earnings_threshold_pence,
+                    s.weekly_hours_min,
+                    ",".join(m.value for m in s.counted_milestones),
+                )
                 for s in started
             ],
         )
@@ -106,6 +119,7 @@ def _participant(p: Any, by_key: dict[str, dict[Key, list[Any]]]) -> Participant
     """A ``participants`` row with its placements, progress and milestones."""
     key = (p["provider_id"], p["participant_id"])
     progress_rows = by_key["progress"].get(key, [])
+    jobs = by_key["placements"].get(key, [])
     return ParticipantFacts(
         key=key,
         contract_id=p["contract_id"],
@@ -113,8 +127,10 @@ def _participant(p: Any, by_key: dict[str, dict[Key, list[Any]]]) -> Participant
         window=Window(p["start_date"], p["left_on"]),
         progress=progress_of(progress_rows[0]) if progress_rows else nothing_counted(p),
         latest_ends=latest_ends(progress_rows[0]) if progress_rows else {},
-        jobs=tuple(job_facts(j) for j in by_key["placements"].get(key, [])),
+        jobs=tuple(job_facts(j) for j in jobs),
         occurrences=tuple(occurrence(m) for m in by_key["milestones"].get(key, [])),
+        stored=stored_derived(p),
+        stored_latest_ends={j["placement_id"]: j["latest_evidence_end"] for j in jobs},
     )
 
 
