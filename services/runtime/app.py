@@ -184,6 +184,8 @@ class ServiceApp(Generic[R]):
         # consumed after a restart.
         providers = self.reference.provider_ids
         self.topics = list(all_topics(s.topic_namespace, providers, self.handler.inputs))
+        self._specs = {t: resolve(t, s.topic_namespace)[0] for t in self.topics}
+        """Each input topic's spec, resolved once (not per record)."""
         self.consumer = InputConsumer(
             self.topics,
             ConsumerOptions(
@@ -309,7 +311,9 @@ class ServiceApp(Generic[R]):
     def _raw(self, message: ConsumerRecord[bytes, bytes]) -> RawRecord:
         """The record as the processor sees it: over-large values already cut (inflate.py)
         or cut here (codec.bounded_record)."""
-        spec, _ = resolve(message.topic, self.settings.topic_namespace)
+        spec = self._specs.get(message.topic)
+        if spec is None:
+            spec, _ = resolve(message.topic, self.settings.topic_namespace)
         record = RawRecord(
             spec=spec,
             topic=message.topic,
