@@ -33,7 +33,8 @@ class Backlog:
 
 class BacklogProbe:
     """Measures the backlog again and again with one admin client, one consumer and one
-    database connection (a sample then costs a few requests, not new connections)."""
+    database connection (a sample then costs a few requests, not new connections).
+    Use it as an async context manager; ``measure()`` takes one sample."""
 
     def __init__(
         self,
@@ -93,14 +94,6 @@ class BacklogProbe:
                 await self._conn.fetchval(f'SELECT count(*) FROM "{service}".outbox')
             )
         return Backlog(lag, outbox, ends_total)
-
-
-async def measure_backlog(
-    bootstrap: str, database_url: str, namespace: str, services: Sequence[Owner] = SERVICES
-) -> Backlog:
-    """One measurement (see :class:`BacklogProbe` to take many)."""
-    async with BacklogProbe(bootstrap, database_url, namespace, services) as probe:
-        return await probe.measure()
 
 
 async def wait_until_quiet(

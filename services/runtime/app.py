@@ -311,9 +311,7 @@ class ServiceApp(Generic[R]):
     def _raw(self, message: ConsumerRecord[bytes, bytes]) -> RawRecord:
         """The record as the processor sees it: over-large values already cut (inflate.py)
         or cut here (codec.bounded_record)."""
-        spec = self._specs.get(message.topic)
-        if spec is None:
-            spec, _ = resolve(message.topic, self.settings.topic_namespace)
+        spec = self._specs[message.topic]  # the consumer subscribes to these topics only
         record = RawRecord(
             spec=spec,
             topic=message.topic,
