@@ -105,7 +105,8 @@ def test_the_generated_histories_reach_the_milestones_that_need_many_weeks() -> 
     sustained and self-employment milestones: count them over a sample."""
     reached: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None)
+    # a fixed sample (derandomize): the count is about the generators, not a search
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(window=windows(), placed=placements(), evidence=runs_of_evidence())
     def collect(
         window: ParticipantWindow, placed: list[PlacementFacts], evidence: list[EvidenceFacts]
